@@ -1,0 +1,30 @@
+"""The one error hierarchy of the core. Every message says what, where and what to do."""
+
+from __future__ import annotations
+
+
+class CitydipError(Exception):
+    """Base of every error the core raises on bad input or configuration."""
+
+
+class FactError(CitydipError):
+    """A fact file is malformed, refers to an unknown record or holds an impossible value."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.detail = message
+        where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        super().__init__(f"{where}{message}")
+
+
+class LoadError(CitydipError):
+    """An RDF file, shapes file or dataset could not be read."""
+
+
+class QueryError(CitydipError):
+    """A SPARQL request is malformed or not allowed (a client mistake)."""
+
+
+class QueryLimitError(CitydipError):
+    """A SPARQL query hit the configured time or result limit."""

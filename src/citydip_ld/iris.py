@@ -1,0 +1,53 @@
+"""The IRI scheme of the dataset: `{base}id/{kind}/{slug}`, documents under `{base}doc/`.
+
+Published IRIs never change: a renamed slug is kept as a former id and redirects.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+
+DEFAULT_BASE = "http://localhost:5000/"
+
+#: Record kinds, each a path segment under `/id/`.
+KINDS = (
+    "city",
+    "country",
+    "organisation",
+    "person",
+    "article",
+    "twinning",
+    "membership",
+    "meeting",
+    "speech",
+    "position",
+    "statistic",
+    "concept",
+    "scheme",
+    "role",
+)
+
+
+def normalise_base(base: str) -> str:
+    """Return `base` with exactly one trailing slash."""
+    return base.rstrip("/") + "/"
+
+
+def entity_iri(base: str, kind: str, slug: str) -> URIRef:
+    """The IRI of record `slug` of `kind`, e.g. `{base}id/city/tabriz`."""
+    return URIRef(f"{normalise_base(base)}id/{kind}/{slug}")
+
+
+def graph_iri(base: str, name: str) -> URIRef:
+    """The named graph of one source article (or `curated` for records shared by all)."""
+    return URIRef(f"{normalise_base(base)}graph/{name}")
+
+
+def ontology_namespace(base: str) -> Namespace:
+    """The ontology's hash namespace; its document is `{base}ontology`."""
+    return Namespace(f"{normalise_base(base)}ontology#")
+
+
+def shapes_namespace(base: str) -> Namespace:
+    """The shapes' hash namespace; its document is `{base}shapes`."""
+    return Namespace(f"{normalise_base(base)}shapes#")
