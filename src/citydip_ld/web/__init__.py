@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from citydip_ld.iris import DEFAULT_BASE
+from citydip_ld.store import Store, open_store
 
 DEFAULTS: dict[str, Any] = {
     # The dataset base IRI; documents are served under it.
@@ -19,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "RESULT_LIMIT": 10000,
 }
 
+STORE_KEY = "citydip.store"
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then `instance/config.py`, then `CITYDIP_*` env, then `test_config`."""
@@ -28,4 +31,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("CITYDIP")
     if test_config is not None:
         app.config.from_mapping(test_config)
+
+    from citydip_ld.web import pages, resources, sparql_routes
+
+    app.register_blueprint(sparql_routes.bp)
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(pages.bp)
     return app
+
+
+def get_store() -> Store:
+    """The app's store, opened on first use (so importing `app.py` needs no dataset)."""
+    store: Store | None = current_app.extensions.get(STORE_KEY)
+    if store is None:
+        store = open_store(current_app.config["DATASET_DIR"])
+        current_app.extensions[STORE_KEY] = store
+    return store

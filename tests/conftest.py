@@ -1,0 +1,43 @@
+"""Shared fixtures: the shipped data built once per session, the app, its client and runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from citydip_ld.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+SHARED = ROOT.parent / "shared"
+BASE = "http://localhost:5000/"
+
+
+@pytest.fixture(scope="session")
+def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped data built into a temporary directory (all formats), once per session."""
+    from citydip_ld.output import build_directory
+
+    out = tmp_path_factory.mktemp("build")
+    build_directory(DATA_DIR, out, base=BASE)
+    return out
+
+
+@pytest.fixture()
+def app(dataset_dir: Path) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "DATASET_DIR": str(dataset_dir), "BASE": BASE})
+    yield app
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
