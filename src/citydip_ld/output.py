@@ -1,0 +1,157 @@
+"""Write a built dataset to disk in every format, atomically.
+
+Every output is serialised in memory first; only when all succeeded is each written to a
+temporary file beside its target and renamed over it, so a failed or interrupted build never
+leaves a half-written file and never loses the previous output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset, Graph
+
+from citydip_ld.build import PREFIXES, BuildResult, add_turtle_graph, build_dataset
+from citydip_ld.facts import load_facts
+from citydip_ld.iris import normalise_base, ontology_namespace
+
+#: file name -> (rdflib format, whole dataset with named graphs?)
+FORMATS: dict[str, tuple[str, bool]] = {
+    "dataset.trig": ("trig", True),
+    "dataset.nq": ("nquads", True),
+    "dataset.jsonld": ("json-ld", True),
+    "dataset.ttl": ("turtle", False),
+    "dataset.nt": ("nt", False),
+}
+FORMAT_NAMES = {
+    "trig": "dataset.trig",
+    "nquads": "dataset.nq",
+    "jsonld": "dataset.jsonld",
+    "turtle": "dataset.ttl",
+    "ntriples": "dataset.nt",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the project's inputs live: facts, ontology and shapes."""
+
+    data_dir: Path
+    ontology_dir: Path
+    shapes_dir: Path
+
+    @classmethod
+    def beside(cls, data_dir: str | Path) -> Layout:
+        """The standard layout: `ontology/` and `shapes/` next to `data/`."""
+        data = Path(data_dir)
+        root = data.resolve().parent
+        return cls(data, root / "ontology", root / "shapes")
+
+
+def jsonld_context(base: str) -> dict[str, Any]:
+    """The JSON-LD context of the dataset: the prefixes it uses."""
+    context: dict[str, Any] = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+    context["cd"] = str(ontology_namespace(base))
+    context["id"] = f"{normalise_base(base)}id/"
+    context["rdfs"] = "http://www.w3.org/2000/01/rdf-schema#"
+    context["xsd"] = "http://www.w3.org/2001/XMLSchema#"
+    return context
+
+
+def build_all(layout: Layout, base: str) -> BuildResult:
+    """Facts, ontology and shapes -> one dataset (the facts' graphs plus `ontology`, `shapes`)."""
+    facts = load_facts(layout.data_dir)
+    result = build_dataset(facts, base)
+    add_turtle_graph(result.dataset, layout.ontology_dir, "ontology", base)
+    add_turtle_graph(result.dataset, layout.shapes_dir, "shapes", base)
+    return result
+
+
+def union_graph(dataset: Dataset) -> Graph:
+    """All triples of every graph of `dataset` in one graph (the published default graph)."""
+    union = Graph()
+    for prefix, namespace in dataset.namespaces():
+        union.bind(prefix, namespace)
+    for s, p, o, _ in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
+def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -> dict[str, bytes]:
+    """Serialise `dataset` into each requested output file's bytes."""
+    wanted = list(names) if names is not None else list(FORMATS)
+    context = jsonld_context(base)
+    union: Graph | None = None
+    out: dict[str, bytes] = {}
+    for name in wanted:
+        fmt, with_graphs = FORMATS[name]
+        source: Graph
+        if with_graphs:
+            source = dataset
+        else:
+            union = union if union is not None else union_graph(dataset)
+            source = union
+        if fmt == "json-ld":
+            text = source.serialize(format=fmt, context=context, auto_compact=True)
+        else:
+            text = source.serialize(format=fmt)
+        out[name] = text.encode("utf-8")
+    out["context.jsonld"] = (json.dumps({"@context": context}, indent=2) + "\n").encode("utf-8")
+    return out
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write `content` to a temporary file beside `path`, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        Path(tmp).chmod(0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_outputs(files: dict[str, bytes], out_dir: Path) -> list[Path]:
+    """Write every serialised file into `out_dir`, each atomically."""
+    written = []
+    for name, content in files.items():
+        target = out_dir / name
+        write_atomically(target, content)
+        written.append(target)
+    return written
+
+
+AfterWrite = Callable[[Path], None]
+
+
+def build_directory(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    base: str,
+    names: Iterable[str] | None = None,
+    layout: Layout | None = None,
+) -> BuildResult:
+    """The whole `citydip-ld build`: read, build, serialise, then write atomically."""
+    layout = layout or Layout.beside(data_dir)
+    result = build_all(layout, base)
+    files = serialise(result.dataset, base, names)
+    write_outputs(files, Path(out_dir))
+    return result
