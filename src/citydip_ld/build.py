@@ -227,9 +227,11 @@ class Builder:
                 author = self.iri("person", article.author)
                 e.add(s, SDO.author, author, article.where("author"))
             published = article.published
-            if published.date.precision == "day":
-                e.add(s, SDO.datePublished, _xsd_date(published.date.first_day), published.location)
-            self._date(e, s, published, TIME.hasTime)
+            if published is not None:
+                if published.date.precision == "day":
+                    day = _xsd_date(published.date.first_day)
+                    e.add(s, SDO.datePublished, day, published.location)
+                self._date(e, s, published, TIME.hasTime)
             if article.news_code:
                 e.add(s, SDO.identifier, Literal(article.news_code), article.where("news_code"))
             if article.url:
@@ -359,7 +361,7 @@ class Builder:
             e = self.emitter(d.article)
             concept = self.iri("concept", d.concept)
             e.labels(concept, d.definition, SKOS.definition, where=d.where("definition"))
-            s = URIRef(f"{concept}#definition-{d.article}")
+            s = self.iri("concept", d.id)  # `{concept}#definition-{article}`
             self._fact(e, s, d, (cd.Definition,))
             e.add(s, cd.defines, concept, d.where("concept"))
             e.labels(s, d.definition, RDF.value, where=d.where("definition"))

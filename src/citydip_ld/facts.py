@@ -135,7 +135,7 @@ class Article(Record):
     outlet: str
     publisher: str | None
     author: str | None
-    published: DateFact
+    published: DateFact | None  # None when the capture prints no date
     news_code: str | None
     url: str | None
     quote: str
@@ -560,11 +560,10 @@ def _read_article(path: Path, shown: str, facts: Facts, claim: Any) -> None:
     )
     r = _Reader(top.node["article"], shown, "the `article:` block", top.line)
     r.allow(
-        ("title", "outlet", "published", "quote"),
-        ("publisher", "author", "news_code", "url"),
+        ("title", "outlet", "quote"),
+        ("published", "publisher", "author", "news_code", "url"),
     )
     published = r.date("published")
-    assert published is not None
     article = Article(
         stem,
         r.loc(),
@@ -686,11 +685,19 @@ def _read_article(path: Path, shown: str, facts: Facts, claim: Any) -> None:
         for speaker in speakers:
             claim("speech", speaker)
         facts.meetings.append(meeting)
+    generated: dict[str, int] = {}
+
+    def unique(candidate: str) -> str:
+        """Generated ids: the second record of the same person/concept in a file gets `-2`."""
+        generated[candidate] = generated.get(candidate, 0) + 1
+        count = generated[candidate]
+        return candidate if count == 1 else f"{candidate}-{count}"
+
     for node in top.seq("positions"):
         f = fact_reader(node, "a position", ("person", "role"), ("organisation",))
         person, organisation = f.slug("person"), f.optional_slug("organisation")
         position = Position(
-            f"{person}-{organisation or stem.split('_')[0]}",
+            unique(f"{person}-{organisation or stem.split('_')[0]}"),
             f.loc(),
             f.key_lines(),
             stem,
@@ -705,7 +712,7 @@ def _read_article(path: Path, shown: str, facts: Facts, claim: Any) -> None:
         concept = f.slug("concept")
         facts.definitions.append(
             Definition(
-                f"{concept}-{stem}",
+                unique(f"{concept}#definition-{stem}"),
                 f.loc(),
                 f.key_lines(),
                 stem,
