@@ -7,6 +7,7 @@ every problem is raised as a `FactError` naming the file, the line and what to d
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -255,17 +256,19 @@ class _Reader:
         return FactError(message, file=location.file, line=location.line)
 
     def allow(self, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+        allowed = set(required) | set(optional)
+        for key in self.node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                hint = f"did you mean `{close[0]}:`? " if close else ""
+                known = ", ".join(sorted(allowed))
+                raise self.error(
+                    f"{self.what} has an unknown key `{key}:`; {hint}allowed: {known}", str(key)
+                )
         for key in required:
             if key not in self.node or self.node[key] in (None, ""):
                 needed = ", ".join(required)
                 raise self.error(f"{self.what} lacks `{key}:` (required keys: {needed})")
-        allowed = set(required) | set(optional)
-        for key in self.node:
-            if key not in allowed:
-                known = ", ".join(sorted(allowed))
-                raise self.error(
-                    f"{self.what} has an unknown key `{key}:`; allowed: {known}", str(key)
-                )
 
     def text(self, key: str) -> str:
         value = self.node[key]

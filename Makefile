@@ -1,0 +1,34 @@
+# citydip-ld: `make serve` builds, checks and serves the dataset on the embedded store;
+# `make test` runs linters, type checks and the test suite. Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install build check serve test lint
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+build: install
+	$(BIN)/citydip-ld build --out build
+
+check: install
+	$(BIN)/citydip-ld check
+
+serve: build check
+	$(BIN)/citydip-ld serve --dataset build --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks app.py
+	$(BIN)/ruff format --check src tests benchmarks app.py
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest

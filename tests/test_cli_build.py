@@ -1,0 +1,134 @@
+"""`citydip-ld build`: facts to RDF in every format, atomically, with clear errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from citydip_ld.cli import main
+from helpers import copy_project, edit
+
+BASE = "http://localhost:5000/"
+ARTICLE = "data/articles/004_aa1ce6595c509616.yaml"
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def test_build_writes_every_format_and_they_hold_the_same_graph(project: Path) -> None:
+    code, output = run("build", "--out", "out")
+    assert code == 0, output
+    assert "named graphs" in output
+    trig = Dataset()
+    trig.parse(project / "out/dataset.trig", format="trig")
+    nquads = Dataset()
+    nquads.parse(project / "out/dataset.nq", format="nquads")
+    jsonld = Dataset()
+    jsonld.parse(project / "out/dataset.jsonld", format="json-ld")
+    turtle = Graph().parse(project / "out/dataset.ttl", format="turtle")
+    ntriples = Graph().parse(project / "out/dataset.nt", format="nt")
+    union = Graph()
+    for s, p, o, _ in trig.quads((None, None, None, None)):
+        union.add((s, p, o))
+    assert isomorphic(turtle, ntriples)
+    assert isomorphic(union, turtle)
+    for other in (nquads, jsonld):
+        for name in (URIRef(f"{BASE}graph/004_aa1ce6595c509616"), URIRef(f"{BASE}graph/curated")):
+            assert isomorphic(trig.graph(name), other.graph(name)), name
+    context = json.loads((project / "out/context.jsonld").read_text())
+    assert context["@context"]["cd"] == f"{BASE}ontology#"
+
+
+def test_one_named_graph_per_article_plus_curated_ontology_and_shapes(project: Path) -> None:
+    assert run("build", "--out", "out")[0] == 0
+    trig = Dataset()
+    trig.parse(project / "out/dataset.trig", format="trig")
+    names = {str(g.identifier) for g in trig.graphs() if len(g)}
+    articles = sorted(p.stem for p in (project / "data/articles").glob("*.yaml"))
+    expected = {f"{BASE}graph/{a}" for a in articles}
+    expected |= {f"{BASE}graph/curated", f"{BASE}graph/ontology", f"{BASE}graph/shapes"}
+    assert names == expected
+
+
+def test_base_is_configurable(project: Path) -> None:
+    code, _ = run("--base", "https://data.example.org/citydip", "build", "--out", "out")
+    assert code == 0
+    g = Graph().parse(project / "out/dataset.nt", format="nt")
+    tabriz = URIRef("https://data.example.org/citydip/id/city/tabriz")
+    assert (tabriz, None, None) in g
+    assert not any(str(s).startswith(BASE) for s in g.subjects())
+
+
+def test_only_requested_formats_are_written(project: Path) -> None:
+    assert run("build", "--out", "out", "--format", "turtle")[0] == 0
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["context.jsonld", "dataset.ttl"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('jalali: "1395-03"', 'jalali: "1395-13"', "month 13 does not exist (months are 1 to 12)"),
+        ('jalali: "1395-03"', 'jalali: "1395-01-32"', "Farvardin 1395 has 31 days, there is no day 32"),
+        ('jalali: "1395-03"', 'jalali: "1398-12-30"', "Esfand 1398 has 29 days, there is no day 30"),
+        (
+            "partners: [tabriz, wuhan]",
+            "partners: [tabriz, atlantis]",
+            "`partners: atlantis` names an unknown city; define it first",
+        ),
+        (
+            "partners: [tabriz, wuhan]",
+            "partners: [tabriz]",
+            "a twinning needs exactly two different partner cities",
+        ),
+        ("kind: friendship-and-cooperation", "knd: sister-city", "unknown key `knd:`; did you mean `kind:`?"),
+        ("partners: [tabriz, wuhan]", "partners: [tabriz, wuhan", "malformed YAML"),
+    ],
+)
+def test_bad_fact_stops_the_build_with_file_line_and_exit_2(
+    project: Path, old: str, new: str, message: str
+) -> None:
+    line = edit(project / ARTICLE, old, new)
+    code, output = run("build", "--out", "out")
+    assert code == 2
+    assert message in output
+    assert f"{ARTICLE}:" in output
+    if "malformed" not in message:
+        assert f"{ARTICLE}:{line}:" in output
+    assert "Traceback" not in output
+
+
+def test_a_failed_build_leaves_the_previous_output_intact(project: Path) -> None:
+    assert run("build", "--out", "out")[0] == 0
+    before = {p.name: p.read_bytes() for p in (project / "out").iterdir()}
+    edit(project / ARTICLE, 'jalali: "1395-03"', 'jalali: "1395-13"')
+    assert run("build", "--out", "out")[0] == 2
+    after = {p.name: p.read_bytes() for p in (project / "out").iterdir()}
+    assert after == before  # same files, same bytes, no temporary leftovers
+
+
+def test_outputs_are_readable_by_others(project: Path) -> None:
+    assert run("build", "--out", "out")[0] == 0
+    mode = os.stat(project / "out/dataset.ttl").st_mode & 0o777
+    assert mode & 0o044 == 0o044
+
+
+def test_missing_data_folder_is_a_usage_error(project: Path) -> None:
+    code, output = run("--data", "nowhere", "build")
+    assert code == 2
+    assert "no data folder" in output

@@ -1,0 +1,145 @@
+"""`citydip-ld check`: SHACL validation reported in plain words at the fact file and line.
+
+Exit 0 when the data conforms, 1 on violations, 2 on load or usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from citydip_ld.cli import main
+from helpers import copy_project, edit
+
+ARTICLE = "data/articles/004_aa1ce6595c509616.yaml"
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def test_the_shipped_data_conforms(project: Path) -> None:
+    code, output = run("check")
+    assert code == 0, output
+    assert output.strip() == "conforms: the dataset satisfies every shape"
+
+
+def test_a_negative_statistic_is_reported_at_its_value_line(project: Path) -> None:
+    line = edit(project / ARTICLE, "value: 16484", "value: -16484")
+    code, output = run("check")
+    assert code == 1
+    assert (
+        f"{ARTICLE}:{line}: violation: a statistic has one non-negative whole-number value "
+        "(`value:`) [rdf:value] (found: -16484)"
+    ) in output
+    assert "at http://localhost:5000/id/statistic/world-sister-city-links" in output
+    assert output.strip().endswith("1 violation(s), 0 other result(s)")
+
+
+def test_a_quote_too_short_to_be_a_sentence_is_reported(project: Path) -> None:
+    old = "quote: ووهان چین، آخرین شهری است که تفاهم نامه دوستی و همکاری با آن در خرداد ۱۳۹۵ منعقد شده است."
+    line = edit(project / ARTICLE, old, "quote: ووهان")
+    code, output = run("check")
+    assert code == 1
+    assert f"{ARTICLE}:{line}: violation: a fact quotes one Persian sentence of its article" in output
+    assert "tabriz-wuhan#source-004_aa1ce6595c509616" in output
+
+
+def test_concepts_outside_the_scheme_are_reported_in_concepts_file(project: Path) -> None:
+    concepts = project / "data/concepts.yaml"
+    text = concepts.read_text(encoding="utf-8")
+    start = text.index("scheme:")
+    end = text.index("concepts:")
+    concepts.write_text(text[:start] + text[end:], encoding="utf-8")
+    code, output = run("check", "--format", "json")
+    assert code == 1
+    report = json.loads(output)
+    assert report["conforms"] is False
+    messages = {(p["message"], p["path"]) for p in report["problems"]}
+    assert messages == {
+        ("a concept belongs to the concept scheme (`scheme:` in data/concepts.yaml)", "skos:inScheme")
+    }
+    assert all(p["location"].startswith("data/concepts.yaml:") for p in report["problems"])
+    tabriz_kind = [p for p in report["problems"] if p["focus"].endswith("/concept/sister-city")]
+    assert tabriz_kind and tabriz_kind[0]["location"] == "data/concepts.yaml:" + str(
+        (project / "data/concepts.yaml").read_text(encoding="utf-8").splitlines().index("  - id: sister-city") + 1
+    )
+
+
+def test_messages_in_persian(project: Path) -> None:
+    edit(project / ARTICLE, "value: 16484", "value: -16484")
+    code, output = run("check", "--lang", "fa")
+    assert code == 1
+    assert "هر آمار یک مقدار عددی صحیح و نامنفی دارد" in output
+
+
+def test_check_a_given_rdf_file_still_points_at_fact_lines(project: Path) -> None:
+    assert run("build", "--out", "out")[0] == 0
+    nquads = (project / "out/dataset.nq").read_text(encoding="utf-8")
+    wuhan_en = next(line for line in nquads.splitlines() if '"Wuhan"@en' in line)
+    broken = project / "broken.nq"
+    broken.write_text(nquads.replace(wuhan_en + "\n", ""), encoding="utf-8")
+    code, output = run("check", "--input", str(broken))
+    assert code == 1
+    places = (project / "data/places.yaml").read_text(encoding="utf-8").splitlines()
+    label_line = places.index("  - id: wuhan") + 2  # the `label:` key of that record
+    assert places[label_line - 1].startswith("    label: {en: Wuhan")
+    assert (
+        f"data/places.yaml:{label_line}: violation: needs exactly one English and one Persian label"
+    ) in output
+
+
+def test_a_twinning_with_three_partners_is_a_violation(project: Path) -> None:
+    assert run("build", "--out", "out")[0] == 0
+    nquads = (project / "out/dataset.nq").read_text(encoding="utf-8")
+    extra = (
+        "<http://localhost:5000/id/twinning/tabriz-wuhan> <http://localhost:5000/ontology#partner> "
+        "<http://localhost:5000/id/city/baku> <http://localhost:5000/graph/004_aa1ce6595c509616> .\n"
+    )
+    broken = project / "broken.nq"
+    broken.write_text(nquads + extra, encoding="utf-8")
+    code, output = run("check", "--input", str(broken), "--format", "json")
+    assert code == 1
+    problems = json.loads(output)["problems"]
+    assert [(p["message"], p["focus"]) for p in problems] == [
+        (
+            "a twinning links exactly two different known cities (`partners: [a, b]`)",
+            "http://localhost:5000/id/twinning/tabriz-wuhan",
+        )
+    ]
+    assert problems[0]["location"].startswith(f"{ARTICLE}:")
+
+
+def test_unreadable_input_is_a_load_error(project: Path) -> None:
+    (project / "junk.ttl").write_text("this is not turtle <<<", encoding="utf-8")
+    code, output = run("check", "--input", "junk.ttl")
+    assert code == 2
+    assert "junk.ttl: cannot read as turtle" in output
+    assert "Traceback" not in output
+
+
+def test_missing_shapes_is_a_load_error(project: Path) -> None:
+    for path in (project / "shapes").glob("*.ttl"):
+        path.unlink()
+    code, output = run("check")
+    assert code == 2
+    assert "no Turtle (*.ttl) files found for the shapes graph" in output
+
+
+def test_bad_fact_file_is_a_load_error_not_a_violation(project: Path) -> None:
+    edit(project / ARTICLE, 'jalali: "1395-03"', 'jalali: "1395-13"')
+    code, output = run("check")
+    assert code == 2
+    assert "month 13 does not exist" in output
