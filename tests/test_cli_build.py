@@ -84,8 +84,16 @@ def test_only_requested_formats_are_written(project: Path) -> None:
     ("old", "new", "message"),
     [
         ('jalali: "1395-03"', 'jalali: "1395-13"', "month 13 does not exist (months are 1 to 12)"),
-        ('jalali: "1395-03"', 'jalali: "1395-01-32"', "Farvardin 1395 has 31 days, there is no day 32"),
-        ('jalali: "1395-03"', 'jalali: "1398-12-30"', "Esfand 1398 has 29 days, there is no day 30"),
+        (
+            'jalali: "1395-03"',
+            'jalali: "1395-01-32"',
+            "Farvardin 1395 has 31 days, there is no day 32",
+        ),
+        (
+            'jalali: "1395-03"',
+            'jalali: "1398-12-30"',
+            "Esfand 1398 has 29 days, there is no day 30",
+        ),
         (
             "partners: [tabriz, wuhan]",
             "partners: [tabriz, atlantis]",
@@ -96,7 +104,11 @@ def test_only_requested_formats_are_written(project: Path) -> None:
             "partners: [tabriz]",
             "a twinning needs exactly two different partner cities",
         ),
-        ("kind: friendship-and-cooperation", "knd: sister-city", "unknown key `knd:`; did you mean `kind:`?"),
+        (
+            "kind: friendship-and-cooperation",
+            "knd: sister-city",
+            "unknown key `knd:`; did you mean `kind:`?",
+        ),
         ("partners: [tabriz, wuhan]", "partners: [tabriz, wuhan", "malformed YAML"),
     ],
 )
@@ -132,3 +144,14 @@ def test_missing_data_folder_is_a_usage_error(project: Path) -> None:
     code, output = run("--data", "nowhere", "build")
     assert code == 2
     assert "no data folder" in output
+
+
+def test_every_iri_is_valid_for_a_strict_parser(project: Path) -> None:
+    """Oxigraph rejects what rdflib lets through (e.g. two `#` in one IRI)."""
+    import pyoxigraph
+
+    assert run("build", "--out", "out")[0] == 0
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(project / "out/dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    lines = (project / "out/dataset.nq").read_text(encoding="utf-8").splitlines()
+    assert len(store) == len([line for line in lines if line.strip()]) > 2000

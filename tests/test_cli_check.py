@@ -53,7 +53,9 @@ def test_a_quote_too_short_to_be_a_sentence_is_reported(project: Path) -> None:
     line = edit(project / ARTICLE, old, "quote: ووهان")
     code, output = run("check")
     assert code == 1
-    assert f"{ARTICLE}:{line}: violation: a fact quotes one Persian sentence of its article" in output
+    assert (
+        f"{ARTICLE}:{line}: violation: a fact quotes one Persian sentence of its article" in output
+    )
     assert "tabriz-wuhan#source-004_aa1ce6595c509616" in output
 
 
@@ -69,12 +71,19 @@ def test_concepts_outside_the_scheme_are_reported_in_concepts_file(project: Path
     assert report["conforms"] is False
     messages = {(p["message"], p["path"]) for p in report["problems"]}
     assert messages == {
-        ("a concept belongs to the concept scheme (`scheme:` in data/concepts.yaml)", "skos:inScheme")
+        (
+            "a concept belongs to the concept scheme (`scheme:` in data/concepts.yaml)",
+            "skos:inScheme",
+        )
     }
     assert all(p["location"].startswith("data/concepts.yaml:") for p in report["problems"])
     tabriz_kind = [p for p in report["problems"] if p["focus"].endswith("/concept/sister-city")]
     assert tabriz_kind and tabriz_kind[0]["location"] == "data/concepts.yaml:" + str(
-        (project / "data/concepts.yaml").read_text(encoding="utf-8").splitlines().index("  - id: sister-city") + 1
+        (project / "data/concepts.yaml")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        .index("  - id: sister-city")
+        + 1
     )
 
 

@@ -36,7 +36,9 @@ def test_every_quote_is_verbatim_from_its_article() -> None:
     quotes += [(f.article, f.quote, f.location) for f in FACTS.article_facts()]
     quotes += [(s.article, s.quote, s.location) for m in FACTS.meetings for s in m.speakers]
     assert len(quotes) > 50
-    missing = [str(where) for article, quote, where in quotes if _collapse(quote) not in texts[article]]
+    missing = [
+        str(where) for article, quote, where in quotes if _collapse(quote) not in texts[article]
+    ]
     assert missing == []
 
 
@@ -67,6 +69,16 @@ def test_the_tabriz_article_lists_twelve_partners() -> None:
         p for t in FACTS.twinnings if "tabriz" in t.partners for p in t.partners if p != "tabriz"
     }
     assert partners == {
-        "istanbul", "baku", "trabzon", "kazan", "khujand", "erzurum", "mogilev", "gaza", "ganja",
-        "konya", "karbala", "wuhan",
+        "istanbul",
+        "baku",
+        "trabzon",
+        "kazan",
+        "khujand",
+        "erzurum",
+        "mogilev",
+        "gaza",
+        "ganja",
+        "konya",
+        "karbala",
+        "wuhan",
     }

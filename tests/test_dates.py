@@ -60,6 +60,8 @@ def test_gregorian_year_and_month_are_intervals() -> None:
         ("", "jalali", "is not a date"),
     ],
 )
-def test_impossible_dates_are_refused_with_the_reason(text: str, calendar: str, message: str) -> None:
+def test_impossible_dates_are_refused_with_the_reason(
+    text: str, calendar: str, message: str
+) -> None:
     with pytest.raises(DateValueError, match=message):
         parse_calendar_date(text, calendar)  # type: ignore[arg-type]

@@ -344,7 +344,7 @@ class Builder:
             person = self.iri("person", p.person)
             e.add(s, ORG.member, person, p.where("person"))
             self._mention(e, p, person)
-            role = URIRef(f"{s}#role")
+            role = part(s, "role")
             e.add(s, ORG.role, role, p.where("role"))
             e.add(role, RDF.type, ORG.Role)
             e.labels(role, p.role, where=p.where("role"))
@@ -382,7 +382,7 @@ class Builder:
         e.add(s, DCTERMS.identifier, Literal(fact.id))
         article = self.iri("article", fact.article)
         e.add(s, PROV.wasDerivedFrom, article, fact.location)
-        derivation = URIRef(f"{s}#source-{fact.article}")
+        derivation = part(s, f"source-{fact.article}")
         e.add(s, PROV.qualifiedDerivation, derivation, fact.where("quote"))
         e.add(derivation, RDF.type, PROV.Derivation)
         e.add(derivation, PROV.entity, article)
@@ -395,7 +395,7 @@ class Builder:
     def _date(self, e: _Emitter, s: URIRef, date: DateFact, predicate: URIRef) -> None:
         """Attach a date node `<s#date>`: the text as written and the Gregorian days it spans."""
         cd = self.cd
-        node = URIRef(f"{s}#date")
+        node = part(s, "date")
         value = date.date
         e.add(s, predicate, node, date.location)
         e.subject(node, date.location)
@@ -416,10 +416,16 @@ class Builder:
             ("begin", TIME.hasBeginning, value.first_day),
             ("end", TIME.hasEnd, value.last_day),
         ):
-            instant = URIRef(f"{s}#date-{suffix}")
+            instant = part(s, f"date-{suffix}")
             e.add(node, predicate_end, instant, date.location)
             e.add(instant, RDF.type, TIME.Instant)
             e.add(instant, TIME.inXSDDate, _xsd_date(day), date.location)
+
+
+def part(node: URIRef, name: str) -> URIRef:
+    """The IRI of a part of `node`: `node#name`, or `node-name` when `node` already has a
+    fragment (an IRI holds at most one `#`)."""
+    return URIRef(f"{node}-{name}" if "#" in node else f"{node}#{name}")
 
 
 def _xsd_date(day: dt.date) -> Literal:
