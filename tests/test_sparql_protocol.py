@@ -127,7 +127,10 @@ def test_default_graph_is_the_union_of_named_graphs(sc: FlaskClient) -> None:
         ("text/csv", "text/csv; charset=utf-8"),
         ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
         ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
-        ("application/sparql-results+json;q=0.1, text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+        (
+            "application/sparql-results+json;q=0.1, text/tab-separated-values",
+            "text/tab-separated-values; charset=utf-8",
+        ),
         ("text/*", "text/csv; charset=utf-8"),
         ("*/*", "application/sparql-results+json"),
         ("text/html, */*;q=0.8", "application/sparql-results+json"),
@@ -165,7 +168,8 @@ def test_select_xml_results(sc: FlaskClient) -> None:
 
 
 def test_persian_literals_survive_every_result_format(sc: FlaskClient) -> None:
-    query = f'SELECT ?l WHERE {{ <{TABRIZ}> <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(lang(?l) = "fa") }}'
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    query = f'SELECT ?l WHERE {{ <{TABRIZ}> <{label}> ?l FILTER(lang(?l) = "fa") }}'
     for accept in ("application/sparql-results+json", "text/csv", "application/sparql-results+xml"):
         body = sc.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
         assert "تبریز" in body.get_data(as_text=True)
@@ -199,7 +203,11 @@ def test_construct_in_every_rdf_format_gives_the_same_graph(
     )
     expected = Graph().parse(data=reference.data, format="nt")
     assert (TABRIZ, URIRef(CD + "twinnedWith"), WUHAN) in expected
-    assert (WUHAN, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("ووهان", lang="fa")) in expected
+    assert (
+        WUHAN,
+        URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+        Literal("ووهان", lang="fa"),
+    ) in expected
 
     response = sc.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": accept})
     assert response.status_code == 200
@@ -207,8 +215,8 @@ def test_construct_in_every_rdf_format_gives_the_same_graph(
     assert "Accept" in response.headers["Vary"]
     if rdflib_format in ("nquads", "trig"):
         got = Graph()
-        for triple in Dataset().parse(data=response.data, format=rdflib_format).triples(
-            (None, None, None)
+        for triple in (
+            Dataset().parse(data=response.data, format=rdflib_format).triples((None, None, None))
         ):
             got.add(triple)
     else:
@@ -223,11 +231,17 @@ def test_describe_returns_the_city_description(sc: FlaskClient) -> None:
     assert response.headers["Content-Type"] == "text/turtle; charset=utf-8"
     graph = Graph().parse(data=response.data, format="turtle")
     assert (WUHAN, RDF.type, URIRef(CD + "City")) in graph
-    assert (WUHAN, URIRef("http://www.w3.org/2002/07/owl#sameAs"), URIRef("http://www.wikidata.org/entity/Q11746")) in graph
+    assert (
+        WUHAN,
+        URIRef("http://www.w3.org/2002/07/owl#sameAs"),
+        URIRef("http://www.wikidata.org/entity/Q11746"),
+    ) in graph
 
 
 def test_unacceptable_format_is_406_in_the_error_shape(sc: FlaskClient) -> None:
-    response = sc.get("/sparql", query_string={"query": SISTER_CITIES}, headers={"Accept": "image/png"})
+    response = sc.get(
+        "/sparql", query_string={"query": SISTER_CITIES}, headers={"Accept": "image/png"}
+    )
     assert_error(response, 406, "Not Acceptable", "application/sparql-results+json")
     # Turtle is fine for CONSTRUCT but not for SELECT: decided once the query form is known.
     response = sc.get(
@@ -290,9 +304,7 @@ def test_malformed_query_is_400_with_the_parser_message(sc: FlaskClient) -> None
 
 
 def test_error_body_is_text_when_the_client_asks_for_text(sc: FlaskClient) -> None:
-    response = sc.get(
-        "/sparql", query_string={"query": "ASK {"}, headers={"Accept": "text/plain"}
-    )
+    response = sc.get("/sparql", query_string={"query": "ASK {"}, headers={"Accept": "text/plain"})
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
     text = response.get_data(as_text=True)
@@ -304,7 +316,13 @@ def test_error_body_is_text_when_the_client_asks_for_text(sc: FlaskClient) -> No
     [
         ("text/plain", "ASK {}", 415, "Unsupported Media Type", "application/sparql-query"),
         (None, "query=ASK%20%7B%7D", 415, "Unsupported Media Type", "no Content-Type"),
-        ("application/sparql-query; charset=UTF-16", "ASK {}", 415, "Unsupported Media Type", "utf-16"),
+        (
+            "application/sparql-query; charset=UTF-16",
+            "ASK {}",
+            415,
+            "Unsupported Media Type",
+            "utf-16",
+        ),
     ],
 )
 def test_post_bodies_outside_the_protocol_are_refused(
@@ -406,7 +424,9 @@ def test_service_description_is_turtle_with_endpoint_features_and_void(sc: Flask
     dataset = graph.value(service, SD.defaultDataset)
     assert dataset == URIRef(BASE + ".well-known/void#dataset")
     counts = {
-        str(graph.value(named, SD.name)): int(graph.value(graph.value(named, SD.graph), VOID.triples))
+        str(graph.value(named, SD.name)): int(
+            graph.value(graph.value(named, SD.graph), VOID.triples)
+        )
         for named in graph.objects(dataset, SD.namedGraph)
     }
     assert set(counts) == {

@@ -9,7 +9,7 @@ import pytest
 
 from citydip_ld.errors import LoadError
 from citydip_ld.service_description import compute_statistics
-from citydip_ld.sparql import QueryJob, QuerySyntaxError, QueryTimeout, run_job
+from citydip_ld.sparql import QueryJob, QuerySyntaxError, QueryTimeoutError, run_job
 from citydip_ld.store import OxigraphStore, open_store
 from sparql_support import SISTER_CITIES, write_dataset_dir
 
@@ -90,10 +90,13 @@ def test_syntax_errors_cross_the_process_boundary(store_dir: Path) -> None:
 
 def test_pool_kills_a_stuck_worker_at_the_deadline(store_dir: Path) -> None:
     store = OxigraphStore.from_dataset_dir(store_dir, workers=1)
-    count = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
+    count = (
+        "SELECT (COUNT(*) AS ?n) "
+        "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
+    )
     try:
         started = time.monotonic()
-        with pytest.raises(QueryTimeout, match="0.5 s limit"):
+        with pytest.raises(QueryTimeoutError, match=r"0\.5 s limit"):
             store.run(job(count, timeout=0.5))
         assert time.monotonic() - started < 3
         # The replacement worker answers (its start-up counts against this query's wait).
@@ -106,7 +109,7 @@ def test_cooperative_deadline_between_solutions(store_dir: Path) -> None:
     store = OxigraphStore.from_dataset_dir(store_dir, workers=0)
     stream = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     started = time.monotonic()
-    with pytest.raises(QueryTimeout):
+    with pytest.raises(QueryTimeoutError):
         store.run(job(stream, timeout=0.3, result_limit=10**12))
     assert time.monotonic() - started < 3
 
@@ -115,6 +118,8 @@ def test_run_job_reports_boolean_and_graph(store_dir: Path) -> None:
     store = OxigraphStore.from_dataset_dir(store_dir)
     ask = run_job(store._store, job("ASK { ?s ?p ?o }"))
     assert (ask.kind, ask.body) == ("boolean", b'{"head":{},"boolean":true}')
-    graph = run_job(store._store, job("CONSTRUCT WHERE { ?s a <http://localhost:5000/ontology#City> }"))
+    graph = run_job(
+        store._store, job("CONSTRUCT WHERE { ?s a <http://localhost:5000/ontology#City> }")
+    )
     assert graph.kind == "graph"
     assert graph.count == 3

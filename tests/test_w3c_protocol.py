@@ -115,7 +115,9 @@ def load_protocol_tests() -> list[ProtocolTest]:
             for node in Collection(manifest, manifest.value(action, HT.requests))
         ]
         graph_data = {
-            str(manifest.value(data, RDFS.label)): Path(str(manifest.value(data, UT.graph)).removeprefix("file://"))
+            str(manifest.value(data, RDFS.label)): Path(
+                str(manifest.value(data, UT.graph)).removeprefix("file://")
+            )
             for data in manifest.objects(test, UT.graphData)
         }
         tests.append(
@@ -165,9 +167,7 @@ def _boolean(content_type: str, body: bytes) -> bool:
         assert isinstance(value, bool)
         return value
     assert content_type.startswith("application/sparql-results+xml"), content_type
-    text = ElementTree.fromstring(body).findtext(
-        "{http://www.w3.org/2005/sparql-results#}boolean"
-    )
+    text = ElementTree.fromstring(body).findtext("{http://www.w3.org/2005/sparql-results#}boolean")
     return text == "true"
 
 
@@ -180,9 +180,7 @@ def test_manifest_is_read_completely() -> None:
 @pytest.mark.parametrize("test", PROTOCOL_TESTS, ids=[t.name for t in PROTOCOL_TESTS])
 def test_w3c_protocol(w3c_client: FlaskClient, test: ProtocolTest) -> None:
     for index, req in enumerate(test.requests):
-        response = w3c_client.open(
-            req.path, method=req.method, headers=req.headers, data=req.body
-        )
+        response = w3c_client.open(req.path, method=req.method, headers=req.headers, data=req.body)
         status_class = response.status_code // 100
         assert "Traceback" not in response.get_data(as_text=True)
         if test.is_update and index == 0:
@@ -226,7 +224,9 @@ def test_w3c_protocol(w3c_client: FlaskClient, test: ProtocolTest) -> None:
 def _sd_test_names() -> list[str]:
     manifest = Graph().parse(SERVICE_DESCRIPTION / "manifest.ttl", format="turtle")
     root = next(manifest.subjects(RDF.type, MF.Manifest))
-    return [str(t).rsplit("#", 1)[1] for t in Collection(manifest, manifest.value(root, MF.entries))]
+    return [
+        str(t).rsplit("#", 1)[1] for t in Collection(manifest, manifest.value(root, MF.entries))
+    ]
 
 
 @pytest.mark.parametrize("name", _sd_test_names())

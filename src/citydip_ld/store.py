@@ -1,49 +1,287 @@
 """Where the triples live: the store protocol and its embedded Oxigraph implementation.
 
-Owner: SPARQL work. The web layer only talks to `Store`; a remote SPARQL store can take
-its place (see the remote-store issue).
+The web layer only talks to `Store`; a remote SPARQL store can take its place (see the
+remote-store issue).
+
+pyoxigraph has no query timeout and cannot cancel a running query: a thread stuck in one long
+evaluation step (a big ORDER BY, GROUP BY or COUNT) keeps a core busy until it finishes. So
+`OxigraphStore.run` sends each protocol query to a pool of worker processes, each holding its
+own copy of the dataset. The worker stops at the deadline between solutions by itself; if it
+is stuck inside one step, the pool kills it at the deadline (plus a short grace), answers
+`QueryTimeoutError` and starts a replacement in the background. Other requests keep being served by
+the remaining workers meanwhile. With `workers=0` queries run in the calling thread and only
+the cooperative deadline applies.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyoxigraph
 
-from citydip_ld.errors import LoadError
+from citydip_ld.errors import CitydipError, LoadError
+from citydip_ld.sparql import (
+    QueryEvaluationError,
+    QueryJob,
+    QueryOutcome,
+    QueryTimeoutError,
+    run_job,
+)
 
 DATASET_FILE = "dataset.nq"
+log = logging.getLogger(__name__)
+#: How long past the deadline the pool waits for a worker to stop by itself before killing it.
+KILL_GRACE = 0.5
 
 
 class Store(Protocol):
     """A read-only quad store that answers SPARQL."""
 
     def query(self, sparql: str, **options: Any) -> Any:
-        """Run a SPARQL query; options follow pyoxigraph's `Store.query`."""
+        """Run a SPARQL query in-process; options follow pyoxigraph's `Store.query`."""
+        ...
+
+    def run(self, job: QueryJob) -> QueryOutcome:
+        """Answer one protocol query within its limits (see `citydip_ld.sparql.run_job`)."""
         ...
 
 
-class OxigraphStore:
-    """The embedded default: an in-memory pyoxigraph store loaded from a built dataset."""
+@dataclass(frozen=True)
+class DatasetSource:
+    """How a worker process loads its copy: a file, or N-Quads bytes (tests, small stores)."""
 
-    def __init__(self, store: pyoxigraph.Store) -> None:
+    path: str | None = None
+    nquads: bytes | None = None
+
+    def load(self) -> pyoxigraph.Store:
+        store = pyoxigraph.Store()
+        try:
+            if self.path is not None:
+                store.bulk_load(path=self.path, format=pyoxigraph.RdfFormat.N_QUADS)
+            elif self.nquads:
+                store.bulk_load(self.nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+        except SyntaxError as exc:
+            where = self.path or "N-Quads input"
+            raise LoadError(f"{where}: not valid N-Quads ({exc}); rebuild the dataset") from None
+        return store
+
+
+def _worker_main(conn: Connection, source: DatasetSource) -> None:
+    """A pool worker: load the dataset, say "ready", then answer jobs until the pipe closes."""
+    store = source.load()
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", run_job(store, job)))
+        except CitydipError as exc:
+            conn.send(("error", exc))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+
+
+def _context() -> Any:
+    # forkserver: workers fork from a clean single-threaded server, never from the (threaded)
+    # web server process; spawn where forkserver does not exist.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+class QueryPool:
+    """A fixed number of worker processes answering `QueryJob`s, each with a hard deadline."""
+
+    def __init__(self, source: DatasetSource, size: int) -> None:
+        self._source = source
+        self._size = size
+        self._ctx = _context()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        starting = [self._spawn() for _ in range(size)]
+        for worker in starting:
+            self._await_ready(worker)
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_worker_main, args=(child, self._source), daemon=True, name="citydip-sparql"
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def _await_ready(self, worker: _Worker) -> None:
+        if not worker.conn.poll(120) or worker.conn.recv()[0] != "ready":
+            self._kill(worker)
+            raise LoadError(f"a SPARQL worker could not load the dataset ({self._source})")
+        self._idle.put(worker)
+
+    def _kill(self, worker: _Worker) -> None:
+        with self._lock:
+            self._workers.discard(worker)
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+
+    def _replace(self, worker: _Worker) -> None:
+        self._kill(worker)
+        if self._closed:
+            return
+
+        def start() -> None:
+            fresh = self._spawn()
+            try:
+                self._await_ready(fresh)
+            except (LoadError, EOFError, OSError) as exc:
+                log.error("could not replace a SPARQL worker: %s", exc)
+                return
+            if self._closed:
+                self._kill(fresh)
+
+        threading.Thread(target=start, name="citydip-sparql-respawn", daemon=True).start()
+
+    def run(self, job: QueryJob) -> QueryOutcome:
+        deadline = time.monotonic() + job.timeout
+        try:
+            worker = self._idle.get(timeout=max(job.timeout, 0.001))
+        except queue.Empty:
+            raise QueryTimeoutError(
+                f"all {self._size} query workers stayed busy for the {job.timeout:g} s limit; "
+                "try again later"
+            ) from None
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(deadline - time.monotonic(), 0) + KILL_GRACE):
+                self._replace(worker)
+                raise QueryTimeoutError(
+                    f"the query ran longer than the {job.timeout:g} s limit and was stopped; "
+                    "narrow it (more specific patterns, LIMIT) or ask the operator to raise "
+                    "QUERY_TIMEOUT"
+                )
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise QueryEvaluationError(f"the query worker died while answering: {exc}") from None
+        self._idle.put(worker)
+        if status == "error":
+            raise payload
+        outcome: QueryOutcome = payload
+        return outcome
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            self._kill(worker)
+
+
+class OxigraphStore:
+    """The embedded default: an in-memory pyoxigraph store loaded from a built dataset.
+
+    `query` runs in-process (for dereferencing and statistics); `run` answers protocol
+    queries through a `QueryPool` of `workers` processes, started on first use.
+    """
+
+    def __init__(
+        self, store: pyoxigraph.Store, source: DatasetSource | None = None, workers: int = 0
+    ) -> None:
         self._store = store
+        self._source = source
+        self._workers = workers if source is not None else 0
+        self._pool: QueryPool | None = None
+        self._pool_lock = threading.Lock()
 
     @classmethod
-    def from_dataset_dir(cls, directory: str | Path) -> OxigraphStore:
+    def from_dataset_dir(cls, directory: str | Path, workers: int = 0) -> OxigraphStore:
         path = Path(directory) / DATASET_FILE
         if not path.is_file():
             raise LoadError(f"{path}: no built dataset here; run `citydip-ld build` first")
-        store = pyoxigraph.Store()
-        store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
-        return cls(store)
+        source = DatasetSource(path=str(path.resolve()))
+        return cls(source.load(), source, workers)
+
+    @classmethod
+    def from_nquads(cls, nquads: bytes, workers: int = 0) -> OxigraphStore:
+        source = DatasetSource(nquads=nquads)
+        return cls(source.load(), source, workers)
+
+    @property
+    def workers(self) -> int:
+        return self._workers
 
     def query(self, sparql: str, **options: Any) -> Any:
-        options.setdefault("use_default_graph_as_union", True)
+        if "default_graph" not in options:
+            options.setdefault("use_default_graph_as_union", True)
         return self._store.query(sparql, **options)
 
+    def run(self, job: QueryJob) -> QueryOutcome:
+        if self._workers <= 0 or self._source is None:
+            return run_job(self._store, job)
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = QueryPool(self._source, self._workers)
+            pool = self._pool
+        return pool.run(job)
 
-def open_store(dataset_dir: str | Path) -> Store:
-    """Open the store the app and CLI answer from."""
-    return OxigraphStore.from_dataset_dir(dataset_dir)
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+def default_workers() -> int:
+    """One worker per core, at least 2 (so one runaway query never blocks the endpoint)."""
+    return max(2, os.cpu_count() or 2)
+
+
+_OPEN: dict[tuple[str, float, int], OxigraphStore] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_store(dataset_dir: str | Path, workers: int | None = None) -> Store:
+    """Open the store the app and CLI answer from (shared per dataset file and worker count).
+
+    Apps created for the same built dataset share one store and one worker pool.
+    """
+    path = Path(dataset_dir) / DATASET_FILE
+    count = default_workers() if workers is None else workers
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime, count)
+    except OSError:
+        return OxigraphStore.from_dataset_dir(dataset_dir, count)  # raises LoadError
+    with _OPEN_LOCK:
+        store = _OPEN.get(key)
+        if store is None:
+            store = _OPEN[key] = OxigraphStore.from_dataset_dir(dataset_dir, count)
+        return store
+
+
+@atexit.register
+def _close_all() -> None:
+    with _OPEN_LOCK:
+        for store in _OPEN.values():
+            store.close()
+        _OPEN.clear()

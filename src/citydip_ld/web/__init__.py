@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     # SPARQL limits.
     "QUERY_TIMEOUT": 10.0,
     "RESULT_LIMIT": 10000,
+    # SPARQL worker processes (None: one per core, at least 2; 0: run queries in-thread).
+    "QUERY_WORKERS": None,
 }
 
 STORE_KEY = "citydip.store"
@@ -33,10 +35,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     from citydip_ld.web import pages, resources, sparql_routes
+    from citydip_ld.web.errors import register_error_handlers
 
     app.register_blueprint(sparql_routes.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
+    register_error_handlers(app)
     return app
 
 
@@ -44,6 +48,8 @@ def get_store() -> Store:
     """The app's store, opened on first use (so importing `app.py` needs no dataset)."""
     store: Store | None = current_app.extensions.get(STORE_KEY)
     if store is None:
-        store = open_store(current_app.config["DATASET_DIR"])
+        store = open_store(
+            current_app.config["DATASET_DIR"], workers=current_app.config.get("QUERY_WORKERS")
+        )
         current_app.extensions[STORE_KEY] = store
     return store

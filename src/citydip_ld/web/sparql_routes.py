@@ -1,7 +1,67 @@
-"""Blueprint: sparql_routes (stub, filled in by the server work)."""
+"""Blueprint: the SPARQL 1.1 Protocol endpoint at `/sparql` (thin: see `citydip_ld.sparql`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, request
+from werkzeug.datastructures import MIMEAccept
+
+from citydip_ld.service_description import describe_service, statistics
+from citydip_ld.sparql import (
+    GRAPH_FORMATS,
+    NotAcceptableError,
+    accept_for,
+    negotiate,
+    parse_request,
+    plan_job,
+)
+from citydip_ld.void import dataset_iri
+from citydip_ld.web import get_store
 
 bp = Blueprint("sparql_routes", __name__)
+
+#: Service-description formats rdflib writes, keyed like `sparql.GRAPH_FORMATS`.
+_SD_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
+
+
+@bp.after_request
+def _vary_accept(response: Response) -> Response:
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    parsed = parse_request(
+        request.method,
+        request.headers.get("Content-Type"),
+        request.args.to_dict(flat=False),
+        request.get_data(cache=False) if request.method == "POST" else b"",
+    )
+    accept = accept_for(request.headers.get("Accept"), request.args.get("format"))
+    if parsed is None:
+        return _service_description(accept)
+    config = current_app.config
+    job = plan_job(
+        parsed,
+        accept,
+        base_iri=request.base_url,
+        timeout=float(config["QUERY_TIMEOUT"]),
+        result_limit=int(config["RESULT_LIMIT"]),
+    )
+    outcome = get_store().run(job)
+    response = Response(outcome.body, content_type=outcome.content_type)
+    response.headers["X-Result-Count"] = str(outcome.count)
+    return response
+
+
+def _service_description(accept: MIMEAccept) -> Response:
+    formats = [fmt for fmt in GRAPH_FORMATS if fmt.key in _SD_FORMATS]
+    fmt = negotiate(accept, formats)
+    if fmt is None:
+        offered = ", ".join(f.media_type for f in formats)
+        raise NotAcceptableError(f"the service description is RDF; offered: {offered}")
+    store = get_store()
+    dataset = dataset_iri(current_app.config["BASE"])
+    graph = describe_service(request.base_url, statistics(store), str(dataset))
+    body = graph.serialize(format=_SD_FORMATS[fmt.key], encoding="utf-8")
+    return Response(body, content_type=fmt.content_type)

@@ -1,0 +1,139 @@
+"""The SPARQL 1.1 Service Description of the endpoint, with VoID statistics of the dataset.
+
+Pure apart from the statistics queries it sends through the `Store` protocol; the numbers
+are computed once per store (the dataset is read-only) and cached.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, VOID, XSD
+
+from citydip_ld.sparql import GRAPH_FORMATS, RESULT_FORMATS
+from citydip_ld.store import Store
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+ENT = Namespace("http://www.w3.org/ns/entailment/")
+
+#: W3C format IRIs (https://www.w3.org/ns/formats/) of the formats `sparql.py` offers.
+FORMAT_IRIS: dict[str, URIRef] = {
+    "json": FORMATS.SPARQL_Results_JSON,
+    "xml": FORMATS.SPARQL_Results_XML,
+    "csv": FORMATS.SPARQL_Results_CSV,
+    "tsv": FORMATS.SPARQL_Results_TSV,
+    "turtle": FORMATS.Turtle,
+    "ntriples": FORMATS["N-Triples"],
+    "rdfxml": FORMATS.RDF_XML,
+    "jsonld": FORMATS["JSON-LD"],
+    "nquads": FORMATS["N-Quads"],
+    "trig": FORMATS.TriG,
+    "n3": FORMATS.N3,
+}
+
+
+@dataclass(frozen=True)
+class DatasetStatistics:
+    """VoID figures of the default graph (the union of all graphs) and of each named graph."""
+
+    triples: int
+    entities: int
+    classes: int
+    properties: int
+    distinct_subjects: int
+    distinct_objects: int
+    graphs: dict[str, int] = field(default_factory=dict)
+
+
+def _count(store: Store, sparql: str) -> int:
+    rows = list(store.query(sparql))
+    return int(rows[0]["n"].value) if rows else 0
+
+
+def compute_statistics(store: Store) -> DatasetStatistics:
+    """Count with SPARQL, so any `Store` (embedded or remote) can be described."""
+    graphs = {
+        str(row["g"].value): int(row["n"].value)
+        for row in store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        )
+    }
+    return DatasetStatistics(
+        triples=_count(
+            store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+        ),
+        entities=_count(
+            store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER isIRI(?s) }"
+        ),
+        classes=_count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"),
+        properties=_count(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }"),
+        distinct_subjects=_count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
+        distinct_objects=_count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
+        graphs=graphs,
+    )
+
+
+_CACHE: weakref.WeakKeyDictionary[Store, DatasetStatistics] = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+
+def statistics(store: Store) -> DatasetStatistics:
+    """`compute_statistics`, once per store."""
+    with _CACHE_LOCK:
+        cached = _CACHE.get(store)
+        if cached is None:
+            cached = _CACHE[store] = compute_statistics(store)
+        return cached
+
+
+def _int(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+def describe_service(endpoint: str, stats: DatasetStatistics, dataset_iri: str) -> Graph:
+    """The service description graph: `endpoint` must be the URL the client requested."""
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    graph.bind("formats", FORMATS)
+    graph.bind("ent", ENT)
+    service = URIRef(endpoint)
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    graph.add((service, SD.feature, SD.EmptyGraphs))
+    graph.add((service, SD.defaultEntailmentRegime, ENT.Simple))
+    for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
+        graph.add((service, SD.resultFormat, FORMAT_IRIS[fmt.key]))
+
+    dataset = URIRef(dataset_iri)
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, VOID.sparqlEndpoint, service))
+    default_graph = BNode()
+    graph.add((dataset, SD.defaultGraph, default_graph))
+    for node in (dataset, default_graph):
+        graph.add((node, VOID.triples, _int(stats.triples)))
+    graph.add((default_graph, RDF.type, SD.Graph))
+    graph.add((dataset, VOID.entities, _int(stats.entities)))
+    graph.add((dataset, VOID.classes, _int(stats.classes)))
+    graph.add((dataset, VOID.properties, _int(stats.properties)))
+    graph.add((dataset, VOID.distinctSubjects, _int(stats.distinct_subjects)))
+    graph.add((dataset, VOID.distinctObjects, _int(stats.distinct_objects)))
+    for name, triples in stats.graphs.items():
+        named = BNode()
+        described = BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
+        graph.add((named, SD.graph, described))
+        graph.add((described, RDF.type, SD.Graph))
+        graph.add((described, VOID.triples, _int(triples)))
+        graph.add((dataset, VOID.subset, described))
+    return graph

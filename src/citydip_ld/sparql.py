@@ -1,0 +1,407 @@
+"""The SPARQL 1.1 Protocol without a web framework: request -> job -> serialized answer.
+
+`parse_request` turns an HTTP request's method, content type, URL parameters and body into a
+`QueryRequest` (or `None` for a service-description request); `plan_job` negotiates result
+formats on the Accept header; `run_job` executes a job on a pyoxigraph store within its time
+and row limits and serializes the answer with pyoxigraph's own writers.
+
+Nothing here does I/O except reading the store it is handed; the web layer maps the errors
+below to HTTP statuses (see `citydip_ld.web.errors`).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header, parse_options_header
+
+from citydip_ld.errors import QueryError, QueryLimitError
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse; the message is the parser's."""
+
+
+class ProtocolError(QueryError):
+    """The request breaks the SPARQL protocol (duplicate query, bad encoding, ...)."""
+
+
+class UnsupportedMediaTypeError(QueryError):
+    """A POST body in a media type or charset the protocol does not allow."""
+
+
+class UpdateRefusedError(QueryError):
+    """A SPARQL Update request: this endpoint is read-only."""
+
+
+class NotAcceptableError(QueryError):
+    """No result format the endpoint offers matches the Accept header."""
+
+
+class QueryEvaluationError(QueryError):
+    """The query parsed but failed while running (e.g. an unsupported SERVICE call)."""
+
+
+class QueryTimeoutError(QueryLimitError):
+    """The query ran longer than the configured time limit."""
+
+
+class ResultLimitError(QueryLimitError):
+    """The query returned more rows or triples than the configured result limit."""
+
+
+# --- formats --------------------------------------------------------------------------------
+
+Kind = Literal["results", "graph"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A result format: a short key (for `?format=`), the Content-Type sent, accepted aliases."""
+
+    key: str
+    content_type: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";", 1)[0]
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.media_type, *self.aliases)
+
+
+#: SELECT and ASK answers, in server preference order (the first is the default).
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
+    Format("csv", "text/csv; charset=utf-8"),
+    Format("tsv", "text/tab-separated-values; charset=utf-8"),
+)
+
+#: CONSTRUCT and DESCRIBE answers, in server preference order (the first is the default).
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle; charset=utf-8", ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", ("text/plain",)),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
+    Format("jsonld", "application/ld+json", ("application/json",)),
+    Format("nquads", "application/n-quads"),
+    Format("trig", "application/trig"),
+    Format("n3", "text/n3; charset=utf-8"),
+)
+
+_OX_RESULTS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_OX_RDF = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "n3": ox.RdfFormat.N3,
+}
+
+
+def negotiate(accept: MIMEAccept, formats: Sequence[Format]) -> Format | None:
+    """The format the client prefers (q-values, wildcards), server order breaking ties.
+
+    An absent Accept header means the first (default) format; `None` means nothing fits.
+    """
+    if not accept:
+        return formats[0]
+    # Canonical types first, so a wildcard never picks a format through one of its aliases.
+    offers = [fmt.media_type for fmt in formats] + [a for fmt in formats for a in fmt.aliases]
+    best = accept.best_match(offers)
+    if best is None:
+        return None
+    return next(fmt for fmt in formats if best in fmt.media_types)
+
+
+def accept_for(accept_header: str | None, format_param: str | None) -> MIMEAccept:
+    """The Accept preferences: an explicit `format=` parameter (key or media type) wins."""
+    if format_param:
+        keys = {fmt.key: fmt.media_type for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS)}
+        # A key names one result format and one graph format at most ("json" is results only).
+        wanted = [keys.get(part.strip(), part.strip()) for part in format_param.split(",")]
+        return MIMEAccept([(media_type, 1) for media_type in wanted if media_type])
+    return parse_accept_header(accept_header, MIMEAccept)
+
+
+def offered_media_types(kind: Kind) -> list[str]:
+    return [fmt.media_type for fmt in (RESULT_FORMATS if kind == "results" else GRAPH_FORMATS)]
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A SPARQL query and the RDF dataset the protocol asked for (empty tuples: not given)."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+def _utf8_charset(content_type: str, params: Mapping[str, str]) -> None:
+    charset = params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaTypeError(
+            f"{content_type}: charset {charset!r} is not supported; send the body as UTF-8"
+        )
+
+
+def _decode_utf8(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            f"{what} is not valid UTF-8: {exc.reason} at byte {exc.start}"
+        ) from None
+
+
+def parse_request(
+    method: str,
+    content_type: str | None,
+    args: Mapping[str, Sequence[str]],
+    body: bytes,
+) -> QueryRequest | None:
+    """Read a protocol request; `None` means "no query": answer with the service description.
+
+    `args` are the URL parameters (each name to all its values). Raises `UpdateRefusedError` for
+    any update, `UnsupportedMediaTypeError` for a POST body the protocol does not allow,
+    `ProtocolError` for duplicate or missing parameters.
+    """
+    mimetype, params = parse_options_header(content_type or "")
+    mimetype = mimetype.lower()
+    params_all: dict[str, list[str]] = {name: list(values) for name, values in args.items()}
+    query_in_body: str | None = None
+
+    if "update" in params_all or mimetype == SPARQL_UPDATE:
+        raise UpdateRefusedError("this endpoint is read-only: SPARQL Update is not accepted")
+    method = method.upper()
+    if method == "POST" and (body or mimetype):
+        if mimetype == FORM:
+            _utf8_charset(mimetype, params)
+            form = parse_qs(_decode_utf8(body, "form body"), keep_blank_values=True)
+            if "update" in form:
+                raise UpdateRefusedError(
+                    "this endpoint is read-only: SPARQL Update is not accepted"
+                )
+            for name, values in form.items():
+                params_all.setdefault(name, []).extend(values)
+        elif mimetype == SPARQL_QUERY:
+            _utf8_charset(mimetype, params)
+            query_in_body = _decode_utf8(body, "query body")
+        else:
+            shown = mimetype or "no Content-Type"
+            raise UnsupportedMediaTypeError(
+                f"POST with {shown}: send the query as {FORM} (query=...) or as {SPARQL_QUERY}"
+            )
+    elif method not in ("GET", "POST"):
+        raise ProtocolError(f"method {method} is not allowed; use GET or POST")
+
+    queries = params_all.get("query", [])
+    if query_in_body is not None:
+        queries = [*queries, query_in_body]
+    if len(queries) > 1:
+        raise ProtocolError(f"{len(queries)} queries given; send exactly one `query`")
+    defaults = tuple(params_all.get("default-graph-uri", []))
+    named = tuple(params_all.get("named-graph-uri", []))
+    if not queries:
+        if method == "GET" and not defaults and not named:
+            return None
+        raise ProtocolError("no `query` parameter; send one SPARQL query")
+    return QueryRequest(queries[0], defaults, named)
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """Everything a worker needs to answer one query (plain data, so it can be pickled)."""
+
+    query: str
+    base_iri: str | None
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    results_format: str | None  # a RESULT_FORMATS key, None if the client accepts none
+    graph_format: str | None  # a GRAPH_FORMATS key, None if the client accepts none
+    timeout: float
+    result_limit: int
+    accept: str = "*/*"  # what the client sent, for the 406 message
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    body: bytes
+    content_type: str
+    kind: Literal["boolean", "solutions", "graph"]
+    count: int  # rows, triples, or 1 for ASK
+
+
+def plan_job(
+    request: QueryRequest,
+    accept: MIMEAccept,
+    *,
+    base_iri: str | None,
+    timeout: float,
+    result_limit: int,
+) -> QueryJob:
+    """Negotiate both possible answer kinds now; which one applies is known after parsing."""
+    results = negotiate(accept, RESULT_FORMATS)
+    graph = negotiate(accept, GRAPH_FORMATS)
+    if results is None and graph is None:
+        raise NotAcceptableError(
+            f"no format fits Accept: {accept.to_header() or '(empty)'}; "
+            f"offered: {', '.join(offered_media_types('results') + offered_media_types('graph'))}"
+        )
+    return QueryJob(
+        query=request.query,
+        base_iri=base_iri,
+        default_graphs=request.default_graphs,
+        named_graphs=request.named_graphs,
+        results_format=results.key if results else None,
+        graph_format=graph.key if graph else None,
+        timeout=timeout,
+        result_limit=result_limit,
+        accept=accept.to_header(),
+    )
+
+
+def _format(key: str | None, kind: Kind, accept: str) -> Format:
+    formats = RESULT_FORMATS if kind == "results" else GRAPH_FORMATS
+    if key is None:
+        what = "SELECT/ASK results" if kind == "results" else "CONSTRUCT/DESCRIBE graphs"
+        raise NotAcceptableError(
+            f"no format for {what} fits Accept: {accept or '(empty)'}; "
+            f"offered: {', '.join(offered_media_types(kind))}"
+        )
+    return next(fmt for fmt in formats if fmt.key == key)
+
+
+class _GuardedWriter(io.RawIOBase):
+    """Collects serialized TSV, counting rows and checking the clock on every chunk."""
+
+    def __init__(self, deadline: float, limit: int, timeout: float) -> None:
+        self.chunks: list[bytes] = []
+        self.newlines = 0
+        self._deadline = deadline
+        self._limit = limit
+        self._timeout = timeout
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.chunks.append(chunk)
+        self.newlines += chunk.count(b"\n")
+        if self.newlines - 1 > self._limit:  # the first line is the header
+            raise ResultLimitError(_row_limit_message(self._limit, "rows"))
+        if time.monotonic() > self._deadline:
+            raise QueryTimeoutError(_timeout_message(self._timeout))
+        return len(chunk)
+
+
+def _timeout_message(timeout: float) -> str:
+    return (
+        f"the query ran longer than the {timeout:g} s limit and was stopped; "
+        "narrow it (more specific patterns, LIMIT) or ask the operator to raise QUERY_TIMEOUT"
+    )
+
+
+def _row_limit_message(limit: int, what: str) -> str:
+    return (
+        f"the query returned more than {limit} {what} (RESULT_LIMIT); "
+        "page through the results with LIMIT and OFFSET"
+    )
+
+
+def _dataset_options(job: QueryJob) -> dict[str, Any]:
+    if not job.default_graphs and not job.named_graphs:
+        return {"use_default_graph_as_union": True}
+    return {
+        "default_graph": [ox.NamedNode(iri) for iri in job.default_graphs],
+        "named_graphs": [ox.NamedNode(iri) for iri in job.named_graphs],
+    }
+
+
+def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
+    """Run `job` on `store`, stopping at the deadline or the row limit between solutions.
+
+    SELECT answers are written once as TSV through a guard that counts rows and watches the
+    clock, then transcoded by pyoxigraph (TSV keeps every term exactly) into the chosen format.
+    A single step that never yields (a huge ORDER BY or COUNT) cannot be interrupted here; the
+    worker pool in `citydip_ld.store` kills such a worker at the deadline.
+    """
+    deadline = time.monotonic() + job.timeout
+    try:
+        dataset = _dataset_options(job)
+    except ValueError as exc:
+        raise ProtocolError(f"bad graph IRI in default-graph-uri/named-graph-uri: {exc}") from None
+    try:
+        result = store.query(job.query, base_iri=job.base_iri, **dataset)
+        if time.monotonic() > deadline:
+            raise QueryTimeoutError(_timeout_message(job.timeout))
+        if isinstance(result, ox.QueryBoolean):
+            fmt = _format(job.results_format, "results", job.accept)
+            body = result.serialize(format=_OX_RESULTS[fmt.key])
+            return QueryOutcome(body or b"", fmt.content_type, "boolean", 1)
+        if isinstance(result, ox.QuerySolutions):
+            fmt = _format(job.results_format, "results", job.accept)
+            writer = _GuardedWriter(deadline, job.result_limit, job.timeout)
+            result.serialize(writer, ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
+            tsv = b"".join(writer.chunks)
+            rows = max(tsv.count(b"\n") - 1, 0)
+            if fmt.key != "tsv":
+                parsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
+                tsv = parsed.serialize(format=_OX_RESULTS[fmt.key]) or b""
+            return QueryOutcome(tsv, fmt.content_type, "solutions", rows)
+        fmt = _format(job.graph_format, "graph", job.accept)
+        triples: list[ox.Triple] = []
+        for triple in result:
+            triples.append(triple)
+            if len(triples) > job.result_limit:
+                raise ResultLimitError(_row_limit_message(job.result_limit, "triples"))
+            if len(triples) % 256 == 0 and time.monotonic() > deadline:
+                raise QueryTimeoutError(_timeout_message(job.timeout))
+        body = ox.serialize(triples, format=_OX_RDF[fmt.key], prefixes=COMMON_PREFIXES)
+        return QueryOutcome(body or b"", fmt.content_type, "graph", len(triples))
+    except SyntaxError as exc:
+        raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from None
+    except OSError as exc:
+        raise QueryEvaluationError(f"the query failed while running: {exc}") from None
+
+
+COMMON_PREFIXES: dict[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "schema": "https://schema.org/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "time": "http://www.w3.org/2006/time#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+}

@@ -1,0 +1,112 @@
+"""One error body shape for the whole web layer.
+
+JSON `{"error": {"status": N, "title": "...", "detail": "..."}}`, or the same three fields as
+text/plain when the client prefers text. Never a traceback.
+
+Statuses for the core's SPARQL errors (see `citydip_ld.sparql`):
+
+- syntax error, bad protocol request, result-row limit exceeded: 400
+- SPARQL Update on this read-only endpoint: 403
+- no acceptable result format: 406
+- POST body in an unsupported media type or charset: 415
+- query time limit hit (or every worker busy for that long): 503
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from citydip_ld.errors import QueryError, QueryLimitError
+from citydip_ld.sparql import (
+    NotAcceptableError,
+    QueryEvaluationError,
+    QueryTimeoutError,
+    ResultLimitError,
+    UnsupportedMediaTypeError,
+    UpdateRefusedError,
+)
+
+#: HTTP statuses rendered by `register_error_handlers`.
+HANDLED_STATUSES = (400, 403, 404, 405, 406, 413, 415, 500, 503)
+
+#: The core's SPARQL errors as (status, title); the most specific class wins.
+QUERY_ERROR_STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
+    (UpdateRefusedError, 403, "Read-only endpoint"),
+    (NotAcceptableError, 406, "Not Acceptable"),
+    (UnsupportedMediaTypeError, 415, "Unsupported Media Type"),
+    (QueryEvaluationError, 500, "Query evaluation failed"),
+    (QueryTimeoutError, 503, "Query timeout"),
+    (ResultLimitError, 400, "Result limit exceeded"),
+    (QueryLimitError, 503, "Query limit reached"),
+    (QueryError, 400, "Bad SPARQL request"),
+)
+
+
+def wants_text() -> bool:
+    """True when the client prefers text/plain over JSON for an error body."""
+    accept = request.accept_mimetypes
+    if not accept:
+        return False
+    best = accept.best_match(["application/json", "text/plain"])
+    return best == "text/plain"
+
+
+def error_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: Iterable[tuple[str, str]] = (),
+) -> Response:
+    """The error body in its one shape, as JSON or text/plain per the Accept header."""
+    if wants_text():
+        body = f"{status} {title}\n\n{detail}\n"
+        response = Response(body, status=status, content_type="text/plain; charset=utf-8")
+    else:
+        payload = {"error": {"status": status, "title": title, "detail": detail}}
+        response = Response(
+            json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
+        )
+    for name, value in headers:
+        response.headers[name] = value
+    response.vary.add("Accept")
+    return response
+
+
+def query_error_status(error: Exception) -> tuple[int, str]:
+    for cls, status, title in QUERY_ERROR_STATUSES:
+        if isinstance(error, cls):
+            return status, title
+    return 500, "Internal Server Error"
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    if isinstance(error, InternalServerError):
+        # The original exception is logged by Flask; the client never sees its text.
+        return error_response(
+            500,
+            "Internal Server Error",
+            "the server hit an unexpected error; it has been logged",
+        )
+    kept = [(name, value) for name, value in error.get_headers() if name.lower() == "allow"]
+    return error_response(status, error.name, error.description or error.name, headers=kept)
+
+
+def _query_error(error: QueryError | QueryLimitError) -> Response:
+    status, title = query_error_status(error)
+    if status == 500:
+        current_app.logger.warning("SPARQL evaluation error: %s", error)
+    return error_response(status, title, str(error))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render HTTP errors and the core's SPARQL errors in the one body shape."""
+    for status in HANDLED_STATUSES:
+        app.register_error_handler(status, _http_error)
+    app.register_error_handler(QueryError, _query_error)
+    app.register_error_handler(QueryLimitError, _query_error)
