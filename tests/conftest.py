@@ -41,3 +41,36 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture()
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+# ---------------------------------------------------------------- web: mini dataset, live server
+
+
+@pytest.fixture(scope="session")
+def mini_dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/mini.trig (see tests/data/README.md) as a built dataset directory."""
+    from web_support import write_mini_dataset
+
+    return write_mini_dataset(tmp_path_factory.mktemp("mini"))
+
+
+@pytest.fixture()
+def mini_app(mini_dataset_dir: Path) -> Flask:
+    return create_app(
+        {"TESTING": True, "DATASET_DIR": str(mini_dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0}
+    )
+
+
+@pytest.fixture()
+def mini_client(mini_app: Flask) -> FlaskClient:
+    return mini_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def mini_server(mini_dataset_dir: Path) -> Iterator[str]:
+    """The app on the mini dataset served by waitress on 127.0.0.1, a free port; its URL."""
+    from web_support import live_server
+
+    app = create_app({"DATASET_DIR": str(mini_dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0})
+    with live_server(app) as server:
+        yield server.url

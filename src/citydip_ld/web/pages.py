@@ -1,7 +1,343 @@
-"""Blueprint: pages (stub, filled in by the server work)."""
+"""Blueprint: the HTML pages: home, query page, resource, list and ontology pages.
+
+Routes here are thin: the data comes from `citydip_ld.describe` (through the store) and is
+shaped for templates by `citydip_ld.web.view`. Every page is bilingual: `?lang=fa|en` or
+`Accept-Language` picks the interface language; labels show in both.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, g, render_template, request
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SDO
+from rdflib.term import Node
+
+from citydip_ld import describe
+from citydip_ld.conneg import negotiate_language
+from citydip_ld.describe import Item, Quad
+from citydip_ld.dumps import Dump, list_dumps
+from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
+from citydip_ld.web import get_store
+from citydip_ld.web.i18n import LANGUAGES, translate
+from citydip_ld.web.view import Builder, Link
 
 bp = Blueprint("pages", __name__)
+
+#: At most this many linking records get their facts (date, source, quote) on a page.
+MAX_FACTS = 200
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """Another format of the same document."""
+
+    name: str
+    media_type: str
+    url: str
+
+
+def dataset_base() -> str:
+    return normalise_base(str(current_app.config["BASE"]))
+
+
+def ui_lang() -> str:
+    """The interface language: `?lang=`, else `Accept-Language`, else English."""
+    cached: str | None = g.get("ui_lang")
+    if cached is not None:
+        return cached
+    asked = request.args.get("lang", "")
+    lang = asked if asked in LANGUAGES else None
+    if lang is None:
+        lang = negotiate_language(request.headers.get("Accept-Language"), LANGUAGES)
+    g.ui_lang = lang
+    return lang
+
+
+def lang_from_query() -> bool:
+    return request.args.get("lang", "") in LANGUAGES
+
+
+def local_href(iri: str) -> str:
+    """A link to an IRI of the dataset on this server (any host or port), keeping `?lang=`."""
+    base = dataset_base()
+    if not iri.startswith(base):
+        return iri
+    path = f"{request.script_root}/{iri[len(base) :]}"
+    if lang_from_query():
+        path, _, fragment = path.partition("#")
+        path += "?" + urlencode({"lang": ui_lang()}) + (f"#{fragment}" if fragment else "")
+    return path
+
+
+def switch_lang_url() -> str:
+    other = "en" if ui_lang() == "fa" else "fa"
+    args = request.args.to_dict()
+    args["lang"] = other
+    return f"{request.path}?{urlencode(args)}"
+
+
+@bp.app_context_processor
+def _inject() -> dict[str, Any]:
+    def t(key: str) -> str:
+        return translate(key, ui_lang())
+
+    return {
+        "t": t,
+        "ui_lang": ui_lang,
+        "switch_lang_url": switch_lang_url,
+        "local_href": local_href,
+        "kinds": KINDS,
+    }
+
+
+def _builder(quads: Sequence[Quad]) -> Builder:
+    return Builder(quads, dataset_base(), local_href)
+
+
+def render_resource(iri: str, quads: Sequence[Quad], alternates: Sequence[Alternate]) -> str:
+    """The HTML page of a resource, with the facts of the records linking to it."""
+    store = get_store()
+    node = URIRef(iri)
+    linking = list(
+        dict.fromkeys(
+            str(s)
+            for s, _p, o, _g in quads
+            if o == node and isinstance(s, URIRef) and s != node and "#" not in str(s)
+        )
+    )[:MAX_FACTS]
+    extra = describe.describe_many(store, linking) if linking else []
+    articles = {
+        o for _s, p, o, _g in [*quads, *extra] if p == PROV.entity and isinstance(o, URIRef)
+    }
+    dates = describe.value_quads(store, articles, (SDO.datePublished,)) if articles else []
+    predicates = {p for _s, p, _o, _g in [*quads, *extra] if isinstance(p, URIRef)}
+    labels = describe.label_quads(store, predicates)
+    view = _builder([*quads, *extra, *dates, *labels]).resource(iri)
+    return render_template(
+        "resource.html", view=view, alternates=alternates, lang=ui_lang(), kind=_kind(iri)
+    )
+
+
+def _kind(iri: str) -> str | None:
+    rest = iri[len(dataset_base()) :]
+    parts = rest.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "id" else None
+
+
+def render_not_found(iri: str) -> str:
+    return render_template("not_found.html", iri=iri, lang=ui_lang())
+
+
+def render_list(kind: str, items: Sequence[Item], alternates: Sequence[Alternate]) -> str:
+    builder = _builder([])
+    links = [
+        Link(str(i.iri), local_href(str(i.iri)), i.labels, builder.curie(str(i.iri))) for i in items
+    ]
+    return render_template(
+        "list.html", kind=kind, links=links, alternates=alternates, lang=ui_lang()
+    )
+
+
+@dataclass(frozen=True)
+class TermView:
+    anchor: str
+    iri: str
+    kind: str
+    labels: dict[str, str]
+    comments: dict[str, str]
+    extra: list[tuple[str, str]]
+
+
+def _texts(graph: Graph, node: Node, prop: URIRef) -> dict[str, str]:
+    return {o.language or "": str(o) for o in graph.objects(node, prop) if isinstance(o, Literal)}
+
+
+def _terms(graph: Graph, namespace: str, kinds: dict[URIRef, str]) -> list[TermView]:
+    terms: dict[str, TermView] = {}
+    builder = _builder([])
+    for cls, kind in kinds.items():
+        for s in graph.subjects(RDF.type, cls):
+            iri = str(s)
+            if not iri.startswith(namespace) or iri in terms:
+                continue
+
+            extra = [
+                (builder.curie(str(p)), builder.curie(str(o)))
+                for p, o in sorted(graph.predicate_objects(s))
+                if isinstance(o, URIRef) and p != RDF.type
+            ]
+            terms[iri] = TermView(
+                iri[len(namespace) :],
+                iri,
+                kind,
+                _texts(graph, s, RDFS.label),
+                _texts(graph, s, RDFS.comment),
+                extra,
+            )
+    return sorted(terms.values(), key=lambda t: (t.kind, t.anchor))
+
+
+def render_ontology(quads: Sequence[Quad], alternates: Sequence[Alternate]) -> str:
+    """The documentation page of the ontology: classes and properties, labels in en and fa."""
+    graph = Graph()
+    for s, p, o, _g in quads:
+        graph.add((s, p, o))
+    base = dataset_base()
+    namespace = str(ontology_namespace(base))
+    ontology = URIRef(f"{base}ontology")
+    header = _builder(quads).resource(str(ontology))
+    classes = _terms(graph, namespace, {OWL.Class: "class", RDFS.Class: "class"})
+    properties = _terms(
+        graph,
+        namespace,
+        {
+            OWL.ObjectProperty: "object",
+            OWL.DatatypeProperty: "datatype",
+            OWL.AnnotationProperty: "annotation",
+            RDF.Property: "property",
+        },
+    )
+    individuals = [
+        t
+        for t in _terms(graph, namespace, {OWL.NamedIndividual: "individual"})
+        if t.iri not in {c.iri for c in classes + properties}
+    ]
+    return render_template(
+        "ontology.html",
+        view=header,
+        classes=classes,
+        properties=properties,
+        individuals=individuals,
+        alternates=alternates,
+        lang=ui_lang(),
+    )
+
+
+def dataset_dir() -> Path:
+    return Path(str(current_app.config["DATASET_DIR"]))
+
+
+def dumps() -> list[Dump]:
+    return list_dumps(dataset_dir())
+
+
+@bp.route("/")
+def home() -> str:
+    store = get_store()
+    base = dataset_base()
+    items = describe.list_resources(store, f"{base}id/")
+    counts = {kind: 0 for kind in KINDS}
+    for item in items:
+        kind = str(item.iri)[len(base) + 3 :].split("/", 1)[0]
+        if kind in counts:
+            counts[kind] += 1
+    return render_template(
+        "home.html",
+        counts=counts,
+        triples=describe.count_triples(store),
+        dumps=dumps(),
+        lang=ui_lang(),
+    )
+
+
+@dataclass(frozen=True)
+class Example:
+    key: str
+    title: dict[str, str]
+    query: str
+
+
+def examples(base: str) -> list[Example]:
+    """The competency questions as SPARQL, for the query page."""
+    prologue = f"""PREFIX cd: <{base}ontology#>
+PREFIX city: <{base}id/city/>
+PREFIX country: <{base}id/country/>
+PREFIX twinning: <{base}id/twinning/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX schema: <https://schema.org/>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+    date = """  OPTIONAL {{ {node} time:hasTime ?when .
+    OPTIONAL {{ ?when cd:jalaliDate ?jalali }}
+    OPTIONAL {{ ?when time:inXSDDate|time:hasBeginning/time:inXSDDate ?gregorian }} }}"""
+    return [
+        Example(
+            "tabriz-sister-cities",
+            {
+                "en": "Tabriz's sister cities, their Wikidata IDs and agreement dates",
+                "fa": "خواهرخوانده‌های تبریز، شناسه ویکی‌داده و تاریخ توافق",
+            },
+            prologue
+            + f"""SELECT ?partner ?partnerLabel ?wikidata ?jalali ?gregorian WHERE {{
+  ?twinning a cd:Twinning ; cd:partner city:tabriz, ?partner .
+  FILTER(?partner != city:tabriz)
+  ?partner rdfs:label ?partnerLabel . FILTER(LANG(?partnerLabel) = "en")
+  OPTIONAL {{ ?partner owl:sameAs ?wikidata .
+    FILTER(STRSTARTS(STR(?wikidata), "http://www.wikidata.org/entity/")) }}
+{date.format(node="?twinning")}
+}} ORDER BY ?partnerLabel""",
+        ),
+        Example(
+            "creative-cities",
+            {
+                "en": "Iranian cities in the UNESCO Creative Cities Network, and since when",
+                "fa": "شهرهای ایران در شبکه شهرهای خلاق یونسکو و از چه زمانی",
+            },
+            prologue
+            + f"""SELECT ?city ?cityLabel ?field ?jalali ?gregorian WHERE {{
+  ?membership org:member ?city ; org:organization ?network .
+  ?city schema:containedInPlace country:iran ; rdfs:label ?cityLabel .
+  FILTER(LANG(?cityLabel) = "en")
+  ?network rdfs:label ?networkLabel .
+  FILTER(LANG(?networkLabel) = "en" && CONTAINS(LCASE(STR(?networkLabel)), "creative cities"))
+  OPTIONAL {{ ?membership cd:field/rdfs:label ?field . FILTER(LANG(?field) = "en") }}
+{date.format(node="?membership")}
+}} ORDER BY ?gregorian ?cityLabel""",
+        ),
+        Example(
+            "mashhad-2018-speakers",
+            {
+                "en": "Who spoke at the 2018 Mashhad meeting, in what role",
+                "fa": "چه کسانی و با چه سمتی در نشست ۲۰۱۸ مشهد سخن گفتند",
+            },
+            prologue
+            + f"""SELECT ?meetingLabel ?person ?personLabel ?role WHERE {{
+  ?meeting a cd:Meeting ; schema:location city:mashhad ; cd:hasSpeech ?speech ;
+    rdfs:label ?meetingLabel . FILTER(LANG(?meetingLabel) = "en")
+{date.format(node="?meeting")}
+  FILTER(!BOUND(?gregorian) || YEAR(?gregorian) = 2018)
+  ?speech cd:speaker ?person .
+  ?person rdfs:label ?personLabel . FILTER(LANG(?personLabel) = "en")
+  OPTIONAL {{ ?speech cd:speakerRole ?role . FILTER(LANG(?role) = "en") }}
+}} ORDER BY ?personLabel""",
+        ),
+        Example(
+            "tabriz-wuhan-source",
+            {
+                "en": "Which article and sentence support the Tabriz–Wuhan agreement",
+                "fa": "کدام خبر و جمله پشتوانه توافق تبریز و ووهان است",
+            },
+            prologue
+            + """SELECT ?article ?title ?published ?quotation WHERE {
+  twinning:tabriz-wuhan prov:qualifiedDerivation ?derivation .
+  ?derivation prov:entity ?article ; cd:quotation ?quotation .
+  OPTIONAL { ?article dcterms:title ?title . FILTER(LANG(?title) = "en") }
+  OPTIONAL { ?article schema:datePublished ?published }
+}""",
+        ),
+    ]
+
+
+@bp.route("/query")
+def query_page() -> str:
+    return render_template("query.html", examples=examples(dataset_base()), lang=ui_lang())

@@ -1,7 +1,401 @@
-"""Blueprint: resources (stub, filled in by the server work)."""
+"""Blueprint: dereferencing. `/id/…` answers 303 to its document; documents negotiate.
+
+- `/id/{kind}/{slug}` -> 303 See Other to `/doc/{kind}/{slug}.{ext}` (the negotiated format);
+  a former slug -> 301 to the new IRI; unknown -> 404 in the negotiated format.
+- `/doc/{kind}/{slug}[.ext]`, `/ontology[.ext]`, `/shapes[.ext]`, `/graph/{name}[.ext]`,
+  `/doc/{kind}/` (list), `/.well-known/void[.ext]`: HTML or RDF by `Accept` (q-values,
+  wildcards), `?format=` or extension; `Vary: Accept`, `Link` to alternates, ETag and
+  Last-Modified with 304, CORS. Nothing acceptable -> 406.
+- `/dumps/{file}`: the dataset dumps and `SHA256SUMS`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
+from werkzeug.wrappers import Response as BaseResponse
+
+from citydip_ld import describe
+from citydip_ld.conneg import FORMATS, HTML, RDF_FORMATS, Format, format_by_name, negotiate
+from citydip_ld.conneg import split_extension as split_ext
+from citydip_ld.describe import Quad
+from citydip_ld.documents import document_triples, serialize
+from citydip_ld.dumps import CHECKSUMS_FILE, DUMP_FILES
+from citydip_ld.iris import KINDS, ontology_namespace
+from citydip_ld.store import DATASET_FILE
+from citydip_ld.void import void_graph
+from citydip_ld.web import get_store, pages
+from citydip_ld.web.pages import Alternate, dataset_base
 
 bp = Blueprint("resources", __name__)
+
+#: A slug or graph name: what `data/` allows, with some slack, and never `..` or `/`.
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~.-]{0,199}$")
+MAX_PATH = 2048
+CONTEXT_FILE = "context.jsonld"
+SERVED_FILES = {**DUMP_FILES, CHECKSUMS_FILE: "text/plain", CONTEXT_FILE: "application/ld+json"}
+
+
+@bp.before_request
+def _limit_path() -> None:
+    if len(request.full_path) > MAX_PATH:
+        abort(414, description=f"The request target is longer than {MAX_PATH} characters.")
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "Link, ETag, Last-Modified, Content-Location, Location, Vary"
+    )
+    return response
+
+
+# ---------------------------------------------------------------- negotiation helpers
+
+
+def requested_format(offered: Sequence[Format], extension: Format | None = None) -> Format | None:
+    """The format: extension, else `?format=`, else `Accept`. None: nothing acceptable."""
+    if extension is not None:
+        return extension
+    asked = request.args.get("format")
+    if asked:
+        fmt = format_by_name(asked)
+        if fmt is None or fmt not in offered:
+            names = ", ".join(f.name for f in offered)
+            abort(400, description=f"Unknown format {asked[:40]!r}; use one of: {names}.")
+        return fmt
+    return negotiate(request.headers.get("Accept"), offered)
+
+
+def not_acceptable(offered: Sequence[Format]) -> None:
+    types = ", ".join(f.media_type for f in offered)
+    abort(406, description=f"None of the requested types is available here; offered: {types}.")
+
+
+def last_modified() -> datetime | None:
+    path = Path(str(current_app.config["DATASET_DIR"])) / DATASET_FILE
+    try:
+        return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
+    except OSError:
+        return None
+
+
+def alternates(path: str, offered: Sequence[Format]) -> list[Alternate]:
+    """The format-specific URLs of the document at `path` (without extension)."""
+    root = request.script_root
+    if path.endswith("/"):
+        return [Alternate(f.name, f.media_type, f"{root}{path}?format={f.name}") for f in offered]
+    return [Alternate(f.name, f.media_type, f"{root}{path}.{f.name}") for f in offered]
+
+
+def link_header(alts: Sequence[Alternate]) -> str:
+    return ", ".join(f'<{a.url}>; rel="alternate"; type="{a.media_type}"' for a in alts)
+
+
+def document_response(
+    fmt: Format,
+    body: bytes,
+    *,
+    alts: Sequence[Alternate],
+    negotiated: bool,
+    status: int = 200,
+) -> Response:
+    """A document with its caching, negotiation and alternate headers; 304 when unchanged."""
+    response = Response(body, status=status, content_type=fmt.content_type)
+    vary = ["Accept"] if negotiated else []
+    if fmt is HTML and not pages.lang_from_query():
+        vary.append("Accept-Language")
+    if vary:
+        response.headers["Vary"] = ", ".join(vary)
+    if alts:
+        response.headers["Link"] = link_header(alts)
+        if negotiated:
+            chosen = next((a.url for a in alts if a.name == fmt.name), None)
+            if chosen:
+                response.headers["Content-Location"] = chosen
+    if status == 200:
+        tag = hashlib.sha256(body).hexdigest()[:32]
+        if fmt is HTML:
+            tag += "-" + pages.ui_lang()
+        response.set_etag(tag)
+        modified = last_modified()
+        if modified is not None:
+            response.last_modified = modified
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
+        response.make_conditional(request)
+    return response
+
+
+def not_found(fmt: Format | None, iri: str, negotiated: bool = True) -> Response:
+    """404 in the negotiated format: an HTML page, an empty RDF document, or the JSON error."""
+    detail = f"<{iri}> is not a resource of this dataset."
+    if fmt is None or fmt.name in {"jsonld"}:
+        abort(404, description=detail)
+    if fmt is HTML:
+        body = pages.render_not_found(iri).encode("utf-8")
+    elif fmt.name == "rdf":
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f"<!-- 404 Not Found: {_xml_comment(detail)} -->\n"
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+        ).encode()
+    else:
+        body = f"# 404 Not Found: {_line_comment(detail)}\n".encode()
+    return document_response(fmt, body, alts=[], negotiated=negotiated, status=404)
+
+
+def _xml_comment(text: str) -> str:
+    return text.replace("--", "- -").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _line_comment(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _passthrough_query() -> str:
+    """The query string to carry over a redirect (`lang`, never `format`)."""
+    kept = {k: v for k, v in request.args.items() if k == "lang"}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def serve_document(
+    path: str,
+    extension: Format | None,
+    quads: Callable[[], list[Quad]],
+    *,
+    iri: str,
+    topic: str | None,
+    html: Callable[[list[Quad], list[Alternate]], str] | None,
+    offered: Sequence[Format] = FORMATS,
+) -> Response:
+    """Negotiate and serve the document at `path` (no extension) about `topic`."""
+    if html is None:
+        offered = [f for f in offered if f is not HTML]
+    fmt = requested_format(offered, extension)
+    if fmt is None:
+        not_acceptable(offered)
+        raise AssertionError  # abort() does not return
+    data = quads()
+    if not data:
+        return not_found(fmt, iri, negotiated=extension is None)
+    alts = alternates(path, offered)
+    if fmt is HTML:
+        assert html is not None
+        body = html(data, alts).encode("utf-8")
+    else:
+        doc_url = f"{dataset_base()}{path.lstrip('/')}"
+        body = serialize([*document_triples(doc_url, topic), *data], fmt, dataset_base())
+    negotiated = extension is None and not request.args.get("format")
+    return document_response(fmt, body, alts=alts, negotiated=negotiated)
+
+
+# ---------------------------------------------------------------- entity IRIs
+
+
+def _entity_iri(kind: str, slug: str) -> str | None:
+    if kind not in KINDS or not SLUG.match(slug):
+        return None
+    return f"{dataset_base()}id/{kind}/{slug}"
+
+
+@bp.route("/id/<kind>/<slug>")
+def identify(kind: str, slug: str) -> BaseResponse:
+    """The entity IRI: 303 to its document in the negotiated format."""
+    fmt = requested_format(FORMATS)
+    iri = _entity_iri(kind, slug) or f"{dataset_base()}id/{kind}/{slug}"
+    if fmt is None:
+        not_acceptable(FORMATS)
+        raise AssertionError  # abort() does not return
+    if _entity_iri(kind, slug) is None:
+        return not_found(fmt, iri)
+    store = get_store()
+    if describe.exists(store, iri):
+        target = f"{request.script_root}/doc/{kind}/{slug}.{fmt.name}{_passthrough_query()}"
+        response = redirect(target, code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+    new = describe.successor(store, iri, str(ontology_namespace(dataset_base())))
+    if new is not None and str(new).startswith(dataset_base()):
+        rest = str(new)[len(dataset_base()) :]
+        return redirect(f"{request.script_root}/{rest}{_passthrough_query()}", code=301)
+    return not_found(fmt, iri)
+
+
+@bp.route("/doc/<kind>/<name>")
+def document(kind: str, name: str) -> BaseResponse:
+    """The document about one entity, negotiated or by extension."""
+    slug, extension = split_ext(name)
+    iri = _entity_iri(kind, slug)
+    if iri is None:
+        return not_found(requested_format(FORMATS, extension), f"{dataset_base()}id/{kind}/{slug}")
+    store = get_store()
+
+    def quads() -> list[Quad]:
+        description = describe.describe(store, iri)
+        return description.quads if description else []
+
+    if not describe.exists(store, iri):
+        new = describe.successor(store, iri, str(ontology_namespace(dataset_base())))
+        if new is not None and str(new).startswith(f"{dataset_base()}id/"):
+            rest = str(new)[len(dataset_base()) + 3 :]
+            suffix = f".{extension.name}" if extension else ""
+            return redirect(
+                f"{request.script_root}/doc/{rest}{suffix}{_passthrough_query()}", code=301
+            )
+    return serve_document(
+        f"/doc/{kind}/{slug}",
+        extension,
+        quads,
+        iri=iri,
+        topic=iri,
+        html=lambda data, alts: pages.render_resource(iri, data, alts),
+    )
+
+
+@bp.route("/id/<kind>/")
+def identify_kind(kind: str) -> BaseResponse:
+    if kind not in KINDS:
+        return not_found(requested_format(FORMATS), f"{dataset_base()}id/{kind}/")
+    return redirect(f"{request.script_root}/doc/{kind}/{_passthrough_query()}", code=303)
+
+
+@bp.route("/doc/<kind>/")
+def list_kind(kind: str) -> BaseResponse:
+    """All resources of one kind, with their labels."""
+    prefix = f"{dataset_base()}id/{kind}/"
+    if kind not in KINDS:
+        return not_found(requested_format(FORMATS), prefix)
+    items = describe.list_resources(get_store(), prefix)
+
+    def quads() -> list[Quad]:
+        from rdflib import Literal, URIRef
+        from rdflib.namespace import RDFS
+
+        out: list[Quad] = []
+        for item in items:
+            for lang, text in item.labels.items():
+                out.append(
+                    (URIRef(str(item.iri)), RDFS.label, Literal(text, lang=lang or None), None)
+                )
+        return out
+
+    return serve_document(
+        f"/doc/{kind}/",
+        None,
+        quads,
+        iri=prefix,
+        topic=None,
+        html=lambda _data, alts: pages.render_list(kind, items, alts),
+        offered=[f for f in FORMATS if not f.quads],
+    )
+
+
+@bp.route("/id/<path:rest>")
+@bp.route("/doc/<path:rest>")
+def unknown(rest: str) -> BaseResponse:
+    """Anything else under `/id/` or `/doc/` (nested, traversal, odd characters): 404."""
+    return not_found(requested_format(FORMATS), f"{dataset_base()}id/{rest[:200]}")
+
+
+# ---------------------------------------------------------------- graphs: ontology, shapes
+
+
+def _graph_document(name: str, path: str, extension: Format | None) -> BaseResponse:
+    """A named graph as a document; the ontology also has an HTML documentation page."""
+    graph = f"{dataset_base()}graph/{name}"
+    topic = f"{dataset_base()}{path.lstrip('/')}" if name in {"ontology", "shapes"} else graph
+    return serve_document(
+        path,
+        extension,
+        lambda: describe.graph_quads(get_store(), graph),
+        iri=topic,
+        topic=topic,
+        html=pages.render_ontology if name == "ontology" else None,
+    )
+
+
+@bp.route("/ontology")
+@bp.route("/ontology.<ext>")
+def ontology(ext: str | None = None) -> BaseResponse:
+    return _graph_document("ontology", "/ontology", _extension(ext))
+
+
+@bp.route("/shapes")
+@bp.route("/shapes.<ext>")
+def shapes(ext: str | None = None) -> BaseResponse:
+    return _graph_document("shapes", "/shapes", _extension(ext))
+
+
+@bp.route("/graph/<name>")
+def named_graph(name: str) -> BaseResponse:
+    stem, extension = split_ext(name)
+    if not SLUG.match(stem):
+        return not_found(requested_format(FORMATS, extension), f"{dataset_base()}graph/{stem}")
+    return _graph_document(stem, f"/graph/{stem}", extension)
+
+
+def _extension(ext: str | None) -> Format | None:
+    if ext is None:
+        return None
+    fmt = format_by_name(ext) if ext in {f.name for f in FORMATS} else None
+    if fmt is None:
+        abort(404, description=f"No document format with extension {ext[:20]!r}.")
+    return fmt
+
+
+# ---------------------------------------------------------------- dataset description, dumps
+
+
+@bp.route("/.well-known/void")
+@bp.route("/.well-known/void.<ext>")
+def void(ext: str | None = None) -> BaseResponse:
+    """VoID + DCAT description of the dataset and its dumps (RDF only)."""
+    extension = _extension(ext)
+    if extension is HTML:
+        abort(404, description="The dataset description is RDF only; see the home page.")
+    store = get_store()
+    base = dataset_base()
+
+    def quads() -> list[Quad]:
+        graphs = describe.named_graphs(store)
+        graph = void_graph(
+            base,
+            pages.dumps(),
+            triples=describe.count_triples(store),
+            class_counts=describe.count_by_class(store),
+            graphs=graphs,
+        )
+        return [(s, p, o, None) for s, p, o in graph]
+
+    return serve_document(
+        "/.well-known/void",
+        extension,
+        quads,
+        iri=f"{base}.well-known/void",
+        topic=None,
+        html=None,
+        offered=RDF_FORMATS,
+    )
+
+
+@bp.route("/dumps/<name>")
+def dump(name: str) -> BaseResponse:
+    """A dump file of the dataset (only the known names; nothing else is reachable)."""
+    media_type = SERVED_FILES.get(name)
+    directory = Path(str(current_app.config["DATASET_DIR"]))
+    if media_type is None or not (directory / name).is_file():
+        abort(404, description=f"No dump {name[:60]!r}; see /.well-known/void for the list.")
+    response = send_from_directory(
+        directory.resolve(), name, mimetype=media_type, conditional=True, max_age=300
+    )
+    if media_type.startswith("text/") or name.endswith((".nq", ".nt", ".trig")):
+        response.headers["Content-Type"] = f"{media_type}; charset=utf-8"
+    return response

@@ -1,0 +1,269 @@
+"""The concise bounded description of a resource, read from the store.
+
+Pure: every function takes a `Store` and returns rdflib terms; no Flask, no files. A
+description holds the quads (with their named graphs, i.e. provenance per source article):
+
+- outgoing triples of the IRI and of its hash IRIs (`IRI#date`, `IRI#source-…`), and of
+  blank nodes they point to;
+- incoming links (`?s ?p IRI`);
+- the labels of every resource linked either way.
+
+IRIs are never spliced into SPARQL unchecked: `sparql_iri` refuses anything that could
+break out of `<…>`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from citydip_ld.errors import CitydipError
+from citydip_ld.store import Store
+
+#: Characters that may not appear in an IRI reference inside SPARQL `<…>`.
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+#: Properties whose values name a resource for display.
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+
+Quad = tuple[Node, Node, Node, URIRef | None]
+
+
+class UnsafeIRIError(CitydipError):
+    """A string that is not a safe absolute IRI was passed where an IRI was expected."""
+
+
+def sparql_iri(iri: str) -> str:
+    """`<iri>` for a SPARQL query; raises `UnsafeIRIError` for anything that could escape."""
+    if not iri or len(iri) > 2048 or _BAD_IRI.search(iri) or ":" not in iri:
+        raise UnsafeIRIError(f"{iri[:80]!r} is not a safe absolute IRI; use an http(s) IRI")
+    return f"<{iri}>"
+
+
+def sparql_string(value: str) -> str:
+    """A SPARQL string literal for `value`."""
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
+    return f'"{escaped}"'
+
+
+def to_rdflib(term: Any) -> Node | None:
+    """Convert a pyoxigraph term (or an rdflib one, passed through) to rdflib."""
+    if term is None or isinstance(term, Node):
+        return term
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return URIRef(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if kind == "Literal":
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value if term.datatype is not None else None
+        if datatype in (None, str(XSD.string)):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    if kind == "DefaultGraph":
+        return None
+    raise TypeError(f"cannot convert {term!r} to an rdflib term")
+
+
+def _rows(store: Store, sparql: str, names: tuple[str, ...]) -> list[tuple[Node | None, ...]]:
+    return [tuple(to_rdflib(solution[name]) for name in names) for solution in store.query(sparql)]
+
+
+def _quads(store: Store, sparql: str) -> list[Quad]:
+    out: list[Quad] = []
+    for g, s, p, o in _rows(store, sparql, ("g", "s", "p", "o")):
+        if s is None or p is None or o is None:
+            continue
+        out.append((s, p, o, g if isinstance(g, URIRef) else None))
+    return out
+
+
+def to_dataset(quads: Iterable[Quad]) -> Dataset:
+    """An rdflib Dataset holding `quads` (None graph: the default graph)."""
+    ds = Dataset()
+    for s, p, o, g in quads:
+        graph = ds.graph(g) if g is not None else ds.default_graph
+        graph.add((s, p, o))
+    return ds
+
+
+@dataclass
+class Description:
+    """The quads describing `iri` (empty when the store knows nothing about it)."""
+
+    iri: URIRef
+    quads: list[Quad] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(s == self.iri for s, _p, _o, _g in self.quads)
+
+    def dataset(self) -> Dataset:
+        return to_dataset(self.quads)
+
+
+def _outgoing_query(iri: str) -> str:
+    ref = sparql_iri(iri)
+    hash_prefix = sparql_string(iri + "#")
+    near = f"(isBlank(?n) || (isIRI(?n) && STRSTARTS(STR(?n), {hash_prefix})))"
+    return f"""
+SELECT ?g ?s ?p ?o WHERE {{
+  {{ GRAPH ?g {{ {ref} ?p ?o }} BIND({ref} AS ?s) }}
+  UNION {{ GRAPH ?g {{ ?s ?p {ref} }} BIND({ref} AS ?o) }}
+  UNION {{ GRAPH ?g1 {{ {ref} ?p1 ?n }} FILTER {near} BIND(?n AS ?s) GRAPH ?g {{ ?s ?p ?o }} }}
+  UNION {{
+    GRAPH ?g1 {{ {ref} ?p1 ?n1 }}
+    FILTER(isIRI(?n1) && STRSTARTS(STR(?n1), {hash_prefix}))
+    GRAPH ?g2 {{ ?n1 ?p2 ?n }} FILTER {near} BIND(?n AS ?s) GRAPH ?g {{ ?s ?p ?o }}
+  }}
+}}"""
+
+
+def _values_query(iris: Iterable[URIRef], properties: Iterable[URIRef]) -> str:
+    values = " ".join(sparql_iri(str(i)) for i in iris)
+    props = " ".join(sparql_iri(str(p)) for p in properties)
+    return f"""
+SELECT ?g ?s ?p ?o WHERE {{
+  VALUES ?s {{ {values} }} VALUES ?p {{ {props} }}
+  GRAPH ?g {{ ?s ?p ?o }}
+}}"""
+
+
+def value_quads(store: Store, iris: Iterable[URIRef], properties: Iterable[URIRef]) -> list[Quad]:
+    """The quads giving `properties` of `iris` (e.g. labels, publication dates)."""
+    wanted = sorted(set(iris))
+    props = list(properties)
+    out: list[Quad] = []
+    for start in range(0, len(wanted), 200):
+        out.extend(_quads(store, _values_query(wanted[start : start + 200], props)))
+    return out
+
+
+def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
+    """The label quads (rdfs:label, skos:prefLabel, dcterms:title) of `iris`."""
+    return value_quads(store, iris, LABEL_PROPERTIES)
+
+
+def describe(store: Store, iri: str) -> Description:
+    """The concise bounded description of `iri` with the labels of its neighbours."""
+    ref = URIRef(iri)
+    quads = list(dict.fromkeys(_quads(store, _outgoing_query(iri))))
+    own = {q[0] for q in quads if q[0] == ref or str(q[0]).startswith(iri + "#")}
+    neighbours = {
+        term
+        for s, _p, o, _g in quads
+        for term in (s, o)
+        if isinstance(term, URIRef) and term not in own
+    }
+    labels = [q for q in label_quads(store, neighbours) if q not in quads]
+    return Description(ref, quads + list(dict.fromkeys(labels)))
+
+
+def describe_many(store: Store, iris: Iterable[str]) -> list[Quad]:
+    """The descriptions of several resources merged (e.g. the facts about a city)."""
+    seen: dict[Quad, None] = {}
+    for iri in iris:
+        seen.update(dict.fromkeys(describe(store, iri).quads))
+    return list(seen)
+
+
+def exists(store: Store, iri: str) -> bool:
+    """Whether the store has any triple with `iri` as subject."""
+    return bool(store.query(f"ASK {{ GRAPH ?g {{ {sparql_iri(iri)} ?p ?o }} }}"))
+
+
+def successor(store: Store, iri: str, ontology_ns: str) -> URIRef | None:
+    """The IRI that replaced a former `iri` (a renamed slug), if the data records one.
+
+    Recognised: `new dcterms:replaces old`, `old dcterms:isReplacedBy new`, and
+    `new cd:formerId old` (the old IRI, or its slug as a string, within the same kind).
+    """
+    ref = sparql_iri(iri)
+    prefix, _, slug = iri.rpartition("/")
+    former = sparql_iri(ontology_ns + "formerId")
+    query = f"""
+SELECT ?new WHERE {{
+  {{ GRAPH ?g {{ ?new {sparql_iri(str(DCTERMS.replaces))} {ref} }} }}
+  UNION {{ GRAPH ?g {{ {ref} {sparql_iri(str(DCTERMS.isReplacedBy))} ?new }} }}
+  UNION {{ GRAPH ?g {{ ?new {former} {ref} }} }}
+  UNION {{
+    GRAPH ?g {{ ?new {former} ?f }}
+    FILTER(isLiteral(?f) && STR(?f) = {sparql_string(slug)}
+           && STRSTARTS(STR(?new), {sparql_string(prefix + "/")}))
+  }}
+  FILTER(isIRI(?new) && ?new != {ref})
+}} ORDER BY ?new LIMIT 1"""
+    for (new,) in _rows(store, query, ("new",)):
+        if isinstance(new, URIRef):
+            return new
+    return None
+
+
+def graph_quads(store: Store, graph: str) -> list[Quad]:
+    """Every triple of one named graph (the ontology, the shapes, an article's graph)."""
+    ref = sparql_iri(graph)
+    query = f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH {ref} {{ ?s ?p ?o }} BIND({ref} AS ?g) }}"
+    return _quads(store, query)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A resource in a list: its IRI and its labels by language."""
+
+    iri: URIRef
+    labels: dict[str, str]
+
+    def label(self, lang: str) -> str:
+        return self.labels.get(lang) or next(iter(self.labels.values()), str(self.iri))
+
+
+def list_resources(store: Store, prefix: str) -> list[Item]:
+    """Every resource whose IRI starts with `prefix` (e.g. `{base}id/city/`), with labels."""
+    query = f"""
+SELECT ?s ?l WHERE {{
+  GRAPH ?g {{ ?s {sparql_iri(str(RDFS.label))} ?l }}
+  FILTER(STRSTARTS(STR(?s), {sparql_string(prefix)}) && !CONTAINS(STR(?s), "#"))
+}}"""
+    labels: dict[URIRef, dict[str, str]] = {}
+    for s, lit in _rows(store, query, ("s", "l")):
+        if isinstance(s, URIRef) and isinstance(lit, Literal):
+            labels.setdefault(s, {}).setdefault(lit.language or "", str(lit))
+    return sorted((Item(s, ls) for s, ls in labels.items()), key=lambda i: i.label("en").casefold())
+
+
+def count_triples(store: Store) -> int:
+    """The number of distinct triples in the union of the named graphs."""
+    query = (
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    )
+    for (n,) in _rows(store, query, ("n",)):
+        if isinstance(n, Literal):
+            return int(n)
+    return 0
+
+
+def count_by_class(store: Store) -> dict[URIRef, int]:
+    """How many resources have each `rdf:type`."""
+    query = f"""
+SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  GRAPH ?g {{ ?s {sparql_iri(str(RDF.type))} ?c }}
+}} GROUP BY ?c"""
+    return {
+        c: int(n)
+        for c, n in _rows(store, query, ("c", "n"))
+        if isinstance(c, URIRef) and isinstance(n, Literal)
+    }
+
+
+def named_graphs(store: Store) -> list[URIRef]:
+    """The named graphs of the store."""
+    rows = _rows(store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", ("g",))
+    return sorted(g for (g,) in rows if isinstance(g, URIRef))

@@ -1,0 +1,86 @@
+"""The dataset dumps: which files, their media types, sizes and SHA-256 checksums.
+
+`write_checksums(out_dir)` is called at build time and writes `SHA256SUMS` in the format of
+`sha256sum` (so `sha256sum -c SHA256SUMS` verifies a download). The web layer reads it back
+with `list_dumps` to describe the dumps in VoID/DCAT and to serve them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from citydip_ld.atomic import write_atomically
+from citydip_ld.errors import LoadError
+
+CHECKSUMS_FILE = "SHA256SUMS"
+
+#: Dump file name -> media type, in the order they are listed.
+DUMP_FILES: dict[str, str] = {
+    "dataset.nq": "application/n-quads",
+    "dataset.trig": "application/trig",
+    "dataset.ttl": "text/turtle",
+    "dataset.nt": "application/n-triples",
+    "dataset.jsonld": "application/ld+json",
+}
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One dump file of the dataset."""
+
+    name: str
+    media_type: str
+    byte_size: int
+    sha256: str
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_checksums(out_dir: str | Path) -> Path:
+    """Write `SHA256SUMS` for the dump files present in `out_dir`; return its path."""
+    directory = Path(out_dir)
+    names = [name for name in DUMP_FILES if (directory / name).is_file()]
+    if not names:
+        raise LoadError(f"{directory}: no dataset dumps here; run `citydip-ld build` first")
+    lines = [f"{sha256_file(directory / name)}  {name}\n" for name in names]
+    path = directory / CHECKSUMS_FILE
+    write_atomically(path, "".join(lines).encode("ascii"))
+    return path
+
+
+def read_checksums(out_dir: str | Path) -> dict[str, str]:
+    """File name -> SHA-256 from `SHA256SUMS` (empty when the file is missing)."""
+    path = Path(out_dir) / CHECKSUMS_FILE
+    if not path.is_file():
+        return {}
+    sums: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64:
+            raise LoadError(f"{path}:{number}: not a `sha256sum` line; rebuild the dataset")
+        sums[name.lstrip("*")] = digest
+    return sums
+
+
+def list_dumps(out_dir: str | Path) -> list[Dump]:
+    """The dumps present in `out_dir` with size and checksum (computed if not recorded)."""
+    directory = Path(out_dir)
+    sums = read_checksums(directory)
+    dumps = []
+    for name, media_type in DUMP_FILES.items():
+        path = directory / name
+        if path.is_file():
+            digest = sums.get(name) or sha256_file(path)
+            dumps.append(Dump(name, media_type, path.stat().st_size, digest))
+    return dumps

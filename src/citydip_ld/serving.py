@@ -1,0 +1,158 @@
+"""Serve the app with waitress (a production WSGI server) and a JSON-lines access log.
+
+`serve(app, host, port, threads, ...)` is what `citydip-ld serve` calls. Each request is
+logged as one JSON object per line: time, client, method, path, query, status, bytes,
+duration in milliseconds, user agent, referrer.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any
+
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+#: Defaults for `serve`, also the CLI's.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_THREADS = 8
+DEFAULT_CONNECTION_LIMIT = 100
+DEFAULT_CHANNEL_TIMEOUT = 120
+DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads
+DEFAULT_MAX_HEADER = 64 * 1024
+
+
+class AccessLog:
+    """WSGI middleware writing one JSON line per request to `stream`."""
+
+    def __init__(self, app: WSGIApplication, stream: IO[str]) -> None:
+        self.app = app
+        self.stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        state: dict[str, Any] = {"status": 0}
+
+        def recording_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            state["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, recording_start_response)
+        return self._wrap(body, environ, state, started)
+
+    def _wrap(
+        self,
+        body: Iterable[bytes],
+        environ: WSGIEnvironment,
+        state: dict[str, Any],
+        started: float,
+    ) -> Iterator[bytes]:
+        size = 0
+        try:
+            for chunk in body:
+                size += len(chunk)
+                yield chunk
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            self.write(environ, state["status"], size, started)
+
+    def write(self, environ: WSGIEnvironment, status: int, size: int, started: float) -> None:
+        record = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "client": environ.get("REMOTE_ADDR", ""),
+            "method": environ.get("REQUEST_METHOD", ""),
+            "path": environ.get("PATH_INFO", ""),
+            "query": environ.get("QUERY_STRING", ""),
+            "status": status,
+            "bytes": size,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "user_agent": environ.get("HTTP_USER_AGENT", ""),
+            "referer": environ.get("HTTP_REFERER", ""),
+            "accept": environ.get("HTTP_ACCEPT", ""),
+        }
+        line = json.dumps(record, ensure_ascii=False)
+        with self._lock:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+
+def make_server(
+    app: WSGIApplication,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    threads: int = DEFAULT_THREADS,
+    *,
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT,
+    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY,
+    max_request_header_size: int = DEFAULT_MAX_HEADER,
+    url_prefix: str = "",
+    access_log: IO[str] | None = None,
+) -> Any:
+    """A waitress server for `app` (not yet running); `.run()` serves, `.close()` stops."""
+    wrapped: WSGIApplication = AccessLog(app, access_log) if access_log is not None else app
+    return create_server(
+        wrapped,
+        host=host,
+        port=port,
+        threads=threads,
+        connection_limit=connection_limit,
+        channel_timeout=channel_timeout,
+        max_request_body_size=max_request_body_size,
+        max_request_header_size=max_request_header_size,
+        url_prefix=url_prefix,
+        ident="citydip-ld",
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def serve(
+    app: WSGIApplication,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    threads: int = DEFAULT_THREADS,
+    *,
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT,
+    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY,
+    max_request_header_size: int = DEFAULT_MAX_HEADER,
+    url_prefix: str = "",
+    access_log: bool = True,
+    log_stream: IO[str] | None = None,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve `app` until interrupted; the access log goes to `log_stream` (stderr)."""
+    server = make_server(
+        app,
+        host,
+        port,
+        threads,
+        connection_limit=connection_limit,
+        channel_timeout=channel_timeout,
+        max_request_body_size=max_request_body_size,
+        max_request_header_size=max_request_header_size,
+        url_prefix=url_prefix,
+        access_log=(log_stream or sys.stderr) if access_log else None,
+    )
+    address = f"http://{server.effective_host}:{server.effective_port}{url_prefix}/"
+    if ready is not None:
+        ready(address)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,119 @@
+"""The dataset description (VoID + DCAT), served at `/.well-known/void`. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
+
+from citydip_ld.dumps import Dump
+from citydip_ld.iris import normalise_base
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+
+TITLE = {
+    "en": "City diplomacy in Iranian news",
+    "fa": "دیپلماسی شهری در اخبار ایران",
+}
+DESCRIPTION = {
+    "en": (
+        "Curated facts on sister cities, city networks, meetings and people of Iranian city "
+        "diplomacy, each with the news article and the quoted sentence it comes from."
+    ),
+    "fa": (
+        "واقعیت‌های گزینش‌شده درباره خواهرخواندگی، شبکه‌های شهری، نشست‌ها و افراد دیپلماسی "
+        "شهری ایران، هر یک با خبر و جمله‌ای که از آن برگرفته شده است."
+    ),
+}
+VOCABULARIES = (
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2004/02/skos/core#",
+    "https://schema.org/",
+    "http://www.w3.org/ns/prov#",
+    "http://www.w3.org/2006/time#",
+    "http://purl.org/dc/terms/",
+    "http://www.w3.org/2002/07/owl#",
+)
+
+
+def dataset_iri(base: str) -> URIRef:
+    """The IRI of the dataset itself (a hash IRI of the VoID document)."""
+    return URIRef(f"{normalise_base(base)}.well-known/void#dataset")
+
+
+def void_graph(
+    base: str,
+    dumps: Sequence[Dump],
+    *,
+    triples: int,
+    class_counts: Mapping[URIRef, int],
+    graphs: Iterable[URIRef] = (),
+    example: URIRef | None = None,
+) -> Graph:
+    """VoID and DCAT for the dataset at `base` with its dumps, counts and named graphs."""
+    base = normalise_base(base)
+    g = Graph()
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("spdx", SPDX)):
+        g.bind(prefix, ns)
+    g.bind("foaf", FOAF)
+    ds = dataset_iri(base)
+    doc = URIRef(f"{base}.well-known/void")
+    g.add((doc, RDF.type, VOID.DatasetDescription))
+    g.add((doc, FOAF.primaryTopic, ds))
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    for lang, text in TITLE.items():
+        g.add((ds, DCTERMS.title, Literal(text, lang=lang)))
+        g.add((ds, RDFS.label, Literal(text, lang=lang)))
+    for lang, text in DESCRIPTION.items():
+        g.add((ds, DCTERMS.description, Literal(text, lang=lang)))
+    g.add((ds, DCTERMS.language, URIRef("http://id.loc.gov/vocabulary/iso639-1/fa")))
+    g.add((ds, DCTERMS.language, URIRef("http://id.loc.gov/vocabulary/iso639-1/en")))
+    g.add((ds, FOAF.homepage, URIRef(base)))
+    g.add((ds, DCAT.landingPage, URIRef(base)))
+    g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
+    g.add((ds, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    g.add((ds, VOID.entities, Literal(sum(class_counts.values()), datatype=XSD.integer)))
+    g.add((ds, VOID.classes, Literal(len(class_counts), datatype=XSD.integer)))
+    if example is not None:
+        g.add((ds, VOID.exampleResource, example))
+    for vocabulary in (f"{base}ontology#", *VOCABULARIES):
+        g.add((ds, VOID.vocabulary, URIRef(vocabulary)))
+    for cls, count in sorted(class_counts.items()):
+        part = BNode()
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
+    for graph in sorted(graphs):
+        g.add((ds, VOID.subset, graph))
+        g.add((graph, RDF.type, VOID.Dataset))
+    service = URIRef(f"{base}sparql")
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCAT.endpointURL, service))
+    g.add((service, DCAT.servesDataset, ds))
+    g.add((ds, DCAT.distribution, service))
+    for dump in dumps:
+        url = URIRef(f"{base}dumps/{dump.name}")
+        g.add((ds, VOID.dataDump, url))
+        dist = URIRef(f"{base}dumps/{dump.name}#distribution")
+        g.add((ds, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(dump.name)))
+        g.add((dist, DCAT.downloadURL, url))
+        g.add((dist, DCAT.accessURL, url))
+        g.add(
+            (
+                dist,
+                DCAT.mediaType,
+                URIRef(f"https://www.iana.org/assignments/media-types/{dump.media_type}"),
+            )
+        )
+        g.add((dist, DCAT.byteSize, Literal(dump.byte_size, datatype=XSD.nonNegativeInteger)))
+        checksum = URIRef(f"{base}dumps/{dump.name}#sha256")
+        g.add((dist, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+    return g

@@ -1,0 +1,94 @@
+"""Interface strings in English and Persian."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "fa")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "site": {"en": "City diplomacy linked data", "fa": "داده‌های پیوندی دیپلماسی شهری"},
+    "home": {"en": "Home", "fa": "خانه"},
+    "query": {"en": "Query", "fa": "پرس‌وجو"},
+    "ontology": {"en": "Ontology", "fa": "هستی‌شناسی"},
+    "shapes": {"en": "Shapes", "fa": "شکل‌ها"},
+    "other_language": {"en": "فارسی", "fa": "English"},
+    "types": {"en": "Types", "fa": "نوع"},
+    "description": {"en": "Description", "fa": "توضیح"},
+    "wikidata": {"en": "Wikidata", "fa": "ویکی‌داده"},
+    "facts": {"en": "Facts and their sources", "fa": "واقعیت‌ها و منابع آن‌ها"},
+    "fact": {"en": "Fact", "fa": "واقعیت"},
+    "date": {"en": "Date", "fa": "تاریخ"},
+    "jalali": {"en": "Jalali", "fa": "شمسی"},
+    "gregorian": {"en": "Gregorian", "fa": "میلادی"},
+    "printed": {"en": "as printed", "fa": "در متن خبر"},
+    "source": {"en": "Source article", "fa": "خبر منبع"},
+    "published": {"en": "published", "fa": "منتشرشده"},
+    "quotation": {"en": "Quoted sentence", "fa": "جمله نقل‌شده"},
+    "outgoing": {"en": "Statements", "fa": "گزاره‌ها"},
+    "incoming": {"en": "Linked from", "fa": "پیوندهای ورودی"},
+    "property": {"en": "Property", "fa": "ویژگی"},
+    "value": {"en": "Value", "fa": "مقدار"},
+    "resource": {"en": "Resource", "fa": "منبع"},
+    "formats": {"en": "This document in other formats", "fa": "این سند در قالب‌های دیگر"},
+    "iri": {"en": "IRI", "fa": "شناسه"},
+    "not_found": {"en": "Not found", "fa": "یافت نشد"},
+    "not_found_detail": {
+        "en": "This dataset has no resource with this IRI.",
+        "fa": "این مجموعه داده منبعی با این شناسه ندارد.",
+    },
+    "entry_points": {"en": "Browse", "fa": "مرور"},
+    "dumps": {"en": "Downloads", "fa": "دریافت"},
+    "file": {"en": "File", "fa": "پرونده"},
+    "size": {"en": "Bytes", "fa": "بایت"},
+    "checksum": {"en": "SHA-256", "fa": "SHA-256"},
+    "sparql": {"en": "SPARQL endpoint", "fa": "نقطه دسترسی SPARQL"},
+    "void": {"en": "Dataset description (VoID, DCAT)", "fa": "توصیف مجموعه داده (VoID، DCAT)"},
+    "triples": {"en": "triples", "fa": "سه‌تایی"},
+    "count": {"en": "Count", "fa": "تعداد"},
+    "examples": {"en": "Example questions", "fa": "پرسش‌های نمونه"},
+    "run": {"en": "Run query", "fa": "اجرای پرسش"},
+    "results": {"en": "Results", "fa": "نتایج"},
+    "choose": {"en": "Choose an example…", "fa": "یک نمونه برگزینید…"},
+    "classes": {"en": "Classes", "fa": "رده‌ها"},
+    "properties": {"en": "Properties", "fa": "ویژگی‌ها"},
+    "term": {"en": "Term", "fa": "اصطلاح"},
+    "label": {"en": "Label", "fa": "برچسب"},
+    "comment": {"en": "Comment", "fa": "توضیح"},
+    "list_of": {"en": "All resources of kind", "fa": "همه منابع از نوع"},
+    "none": {"en": "None.", "fa": "هیچ."},
+    # Kinds, plural.
+    "kind.city": {"en": "Cities", "fa": "شهرها"},
+    "kind.country": {"en": "Countries", "fa": "کشورها"},
+    "kind.organisation": {"en": "Organisations", "fa": "سازمان‌ها"},
+    "kind.person": {"en": "People", "fa": "افراد"},
+    "kind.article": {"en": "Articles", "fa": "خبرها"},
+    "kind.twinning": {"en": "Twinnings", "fa": "خواهرخواندگی‌ها"},
+    "kind.membership": {"en": "Network memberships", "fa": "عضویت‌ها"},
+    "kind.meeting": {"en": "Meetings", "fa": "نشست‌ها"},
+    "kind.speech": {"en": "Speeches", "fa": "سخنرانی‌ها"},
+    "kind.position": {"en": "Positions", "fa": "سمت‌ها"},
+    "kind.statistic": {"en": "Statistics", "fa": "آمارها"},
+    "kind.concept": {"en": "Concepts", "fa": "مفاهیم"},
+    "kind.scheme": {"en": "Concept schemes", "fa": "طرح‌های مفهومی"},
+    "kind.role": {"en": "Roles", "fa": "نقش‌ها"},
+    "about": {
+        "en": (
+            "Curated facts on Iranian city diplomacy (sister cities, city networks, meetings, "
+            "the people who speak at them), each linked to the news article and the sentence "
+            "it comes from. Every resource has a permanent IRI that serves this page to a "
+            "browser and RDF to a program."
+        ),
+        "fa": (
+            "واقعیت‌های گزینش‌شده درباره دیپلماسی شهری ایران (خواهرخواندگی، شبکه‌های شهری، "
+            "نشست‌ها و سخنرانان آن‌ها)، هر یک با پیوند به خبر و جمله‌ای که از آن آمده است. "
+            "هر منبع شناسه‌ای پایدار دارد که به مرورگر این صفحه و به برنامه‌ها RDF می‌دهد."
+        ),
+    },
+}
+
+
+def translate(key: str, lang: str) -> str:
+    """The interface string `key` in `lang` (English when missing; the key if unknown)."""
+    entry = STRINGS.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry["en"]

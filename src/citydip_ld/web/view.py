@@ -1,0 +1,311 @@
+"""View models for the HTML pages, built from description quads. Pure (no Flask).
+
+A `ResourceView` is what a resource page shows: labels and descriptions in en and fa,
+types, the Wikidata link, outgoing and incoming links with labels, and the facts (the
+resource itself, or the records that link to it) with date, source article and quotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import jdatetime
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME
+from rdflib.term import Node
+
+from citydip_ld.describe import LABEL_PROPERTIES, Quad
+from citydip_ld.documents import prefixes
+
+WIKIDATA = "http://www.wikidata.org/entity/"
+LANGS = ("en", "fa")
+
+#: Labels of common properties outside our ontology (ours carry their own).
+KNOWN_LABELS: dict[URIRef, dict[str, str]] = {
+    RDF.type: {"en": "type", "fa": "نوع"},
+    RDFS.label: {"en": "label", "fa": "برچسب"},
+    RDFS.comment: {"en": "description", "fa": "توضیح"},
+    RDFS.subClassOf: {"en": "subclass of", "fa": "زیرردهٔ"},
+    OWL.sameAs: {"en": "same as", "fa": "همان"},
+    SDO.containedInPlace: {"en": "located in", "fa": "واقع در"},
+    SDO.datePublished: {"en": "date published", "fa": "تاریخ انتشار"},
+    SDO.additionalType: {"en": "kind", "fa": "گونه"},
+    SDO.publisher: {"en": "publisher", "fa": "ناشر"},
+    SDO.author: {"en": "author", "fa": "نویسنده"},
+    SKOS.prefLabel: {"en": "preferred label", "fa": "برچسب ترجیحی"},
+    SKOS.definition: {"en": "definition", "fa": "تعریف"},
+    SKOS.broader: {"en": "broader", "fa": "گسترده‌تر"},
+    SKOS.inScheme: {"en": "in scheme", "fa": "در طرح"},
+    DCTERMS.title: {"en": "title", "fa": "عنوان"},
+    DCTERMS.replaces: {"en": "replaces", "fa": "جایگزین"},
+    PROV.wasDerivedFrom: {"en": "derived from", "fa": "برگرفته از"},
+    PROV.qualifiedDerivation: {"en": "source", "fa": "منبع"},
+    TIME.hasTime: {"en": "date", "fa": "تاریخ"},
+}
+#: Shown in their own sections, not in the table of outgoing links.
+SECTION_PROPERTIES = {RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.definition, DCTERMS.title}
+FACT_PROPERTIES = {TIME.hasTime, PROV.qualifiedDerivation, PROV.wasDerivedFrom}
+DESCRIPTION_PROPERTIES = (RDFS.comment, SKOS.definition, SDO.description, DCTERMS.description)
+
+Href = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A literal to display: its text, language (may be empty) and writing direction."""
+
+    value: str
+    lang: str = ""
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if self.lang == "fa" else ("ltr" if self.lang else "auto")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A resource to link to: where, and its labels by language."""
+
+    iri: str
+    href: str
+    labels: dict[str, str]
+    curie: str
+    external: bool = False
+
+    def label(self, lang: str) -> Text:
+        if lang in self.labels:
+            return Text(self.labels[lang], lang)
+        for other in LANGS:
+            if other in self.labels:
+                return Text(self.labels[other], other)
+        return Text(self.curie, "")
+
+    def other_label(self, lang: str) -> Text | None:
+        """The label in the other language, when there is one."""
+        for other in LANGS:
+            if other != lang and other in self.labels:
+                return Text(self.labels[other], other)
+        return None
+
+
+@dataclass(frozen=True)
+class DateView:
+    jalali: str | None
+    printed: Text | None
+    gregorian: str | None
+
+
+@dataclass(frozen=True)
+class SourceView:
+    article: Link
+    quotation: Text | None
+    published: str | None
+
+
+@dataclass
+class FactView:
+    fact: Link
+    types: list[Link]
+    date: DateView | None
+    sources: list[SourceView]
+
+
+@dataclass
+class ResourceView:
+    iri: str
+    labels: dict[str, str]
+    descriptions: list[Text]
+    types: list[Link]
+    wikidata: list[str]
+    outgoing: list[tuple[Link, list[Link | Text]]]
+    incoming: list[tuple[Link, Link]]
+    facts: list[FactView] = field(default_factory=list)
+
+    def label(self, lang: str) -> Text:
+        if lang in self.labels:
+            return Text(self.labels[lang], lang)
+        for other in LANGS:
+            if other in self.labels:
+                return Text(self.labels[other], other)
+        return Text(self.iri, "")
+
+
+class Builder:
+    """Builds views from the quads of one or more descriptions."""
+
+    def __init__(self, quads: Iterable[Quad], base: str, href: Href) -> None:
+        self.graph = Graph()
+        for s, p, o, _g in quads:
+            self.graph.add((s, p, o))
+        self.base = base
+        self.href = href
+        self._prefixes = sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
+
+    def curie(self, iri: str) -> str:
+        for prefix, ns in self._prefixes:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+    def labels(self, node: Node) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for prop in LABEL_PROPERTIES:
+            for lit in self.graph.objects(node, prop):
+                if isinstance(lit, Literal):
+                    found.setdefault(lit.language or "", str(lit))
+        if isinstance(node, URIRef) and node in KNOWN_LABELS:
+            for lang, text in KNOWN_LABELS[node].items():
+                found.setdefault(lang, text)
+        if len(found) > 1:
+            found.pop("", None)
+        return found
+
+    def link(self, node: URIRef) -> Link:
+        iri = str(node)
+        local = iri.startswith(self.base)
+        return Link(
+            iri=iri,
+            href=self.href(iri) if local else iri,
+            labels=self.labels(node),
+            curie=self.curie(iri),
+            external=not local,
+        )
+
+    def value(self, node: Node) -> Link | Text:
+        if isinstance(node, URIRef):
+            return self.link(node)
+        if isinstance(node, Literal):
+            return Text(str(node), node.language or "")
+        return Text("[…]", "")
+
+    def date(self, node: Node) -> DateView:
+        g = self.graph
+        jalali = next((str(o) for o in g.objects(node, self._cd("jalaliDate"))), None)
+        printed_lit = next(iter(g.objects(node, self._cd("printedDate"))), None)
+        printed = (
+            Text(str(printed_lit), printed_lit.language or "")
+            if isinstance(printed_lit, Literal)
+            else None
+        )
+        day = next((str(o) for o in g.objects(node, TIME.inXSDDate)), None)
+        begin = next(
+            (
+                str(o)
+                for b in g.objects(node, TIME.hasBeginning)
+                for o in g.objects(b, TIME.inXSDDate)
+            ),
+            None,
+        )
+        end = next(
+            (str(o) for e in g.objects(node, TIME.hasEnd) for o in g.objects(e, TIME.inXSDDate)),
+            None,
+        )
+        gregorian = day or (f"{begin} – {end}" if begin and end and begin != end else begin or end)
+        if jalali is None and gregorian:
+            jalali = to_jalali(day or begin, None if day else end)
+        return DateView(jalali, printed, gregorian)
+
+    def _cd(self, term: str) -> URIRef:
+        return URIRef(prefixes(self.base)["cd"] + term)
+
+    def fact(self, node: URIRef) -> FactView | None:
+        g = self.graph
+        sources = []
+        for deriv in g.objects(node, PROV.qualifiedDerivation):
+            article = next(
+                (a for a in g.objects(deriv, PROV.entity) if isinstance(a, URIRef)), None
+            )
+            if article is None:
+                continue
+            quote = next(iter(g.objects(deriv, self._cd("quotation"))), None)
+            published = next((str(d) for d in g.objects(article, SDO.datePublished)), None)
+            sources.append(
+                SourceView(
+                    self.link(article),
+                    Text(str(quote), quote.language or "") if isinstance(quote, Literal) else None,
+                    published,
+                )
+            )
+        if not sources:
+            for origin in g.objects(node, PROV.wasDerivedFrom):
+                if isinstance(origin, URIRef):
+                    sources.append(SourceView(self.link(origin), None, None))
+        if not sources:
+            return None
+        when = next(iter(g.objects(node, TIME.hasTime)), None)
+        types = [
+            self.link(t)
+            for t in sorted(g.objects(node, RDF.type), key=str)
+            if isinstance(t, URIRef)
+        ]
+        return FactView(
+            self.link(node), types, self.date(when) if when is not None else None, sources
+        )
+
+    def resource(self, iri: str) -> ResourceView:
+        g = self.graph
+        node = URIRef(iri)
+        descriptions = [
+            Text(str(o), o.language or "")
+            for prop in DESCRIPTION_PROPERTIES
+            for o in sorted(g.objects(node, prop), key=str)
+            if isinstance(o, Literal)
+        ]
+        wikidata = sorted(
+            str(o) for o in g.objects(node, OWL.sameAs) if str(o).startswith(WIKIDATA)
+        )
+        types = [
+            self.link(t)
+            for t in sorted(g.objects(node, RDF.type), key=str)
+            if isinstance(t, URIRef)
+        ]
+        outgoing: dict[URIRef, list[Link | Text]] = {}
+        for p, o in sorted(g.predicate_objects(node), key=str):
+            if not isinstance(p, URIRef) or p in SECTION_PROPERTIES or p in FACT_PROPERTIES:
+                continue
+            if p == RDF.type or (p == OWL.sameAs and str(o).startswith(WIKIDATA)):
+                continue
+            outgoing.setdefault(p, []).append(self.value(o))
+        incoming = [
+            (self.link(s), self.link(p))
+            for s, p in sorted(g.subject_predicates(node), key=str)
+            if isinstance(s, URIRef)
+            and isinstance(p, URIRef)
+            and s != node
+            and not str(s).startswith(iri + "#")
+        ]
+        facts: list[FactView] = []
+        own = self.fact(node)
+        if own is not None:
+            facts.append(own)
+        for s in dict.fromkeys(s for s, _p in g.subject_predicates(node)):
+            if isinstance(s, URIRef) and s != node and not str(s).startswith(iri + "#"):
+                view = self.fact(s)
+                if view is not None:
+                    facts.append(view)
+        return ResourceView(
+            iri=iri,
+            labels=self.labels(node),
+            descriptions=descriptions,
+            types=types,
+            wikidata=wikidata,
+            outgoing=[(self.link(p), values) for p, values in outgoing.items()],
+            incoming=incoming,
+            facts=facts,
+        )
+
+
+def to_jalali(day: str | None, end: str | None = None) -> str | None:
+    """A Gregorian `YYYY-MM-DD` (or a range) written in the Jalali calendar."""
+
+    def one(value: str) -> str:
+        y, m, d = (int(part) for part in value[:10].split("-"))
+        return str(jdatetime.date.fromgregorian(year=y, month=m, day=d).strftime("%Y-%m-%d"))
+
+    try:
+        if day is None:
+            return None
+        return f"{one(day)} – {one(end)}" if end and end != day else one(day)
+    except (ValueError, TypeError):
+        return None

@@ -1,0 +1,153 @@
+"""The bilingual HTML pages: resource, home, lists, ontology and query pages."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from citydip_ld.web.view import to_jalali
+
+
+def page(client: FlaskClient, path: str, **headers: str) -> str:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, path
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def test_city_page_shows_both_labels_with_direction(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/doc/city/tabriz.html")
+    assert '<span class="label label-fa" lang="fa" dir="rtl"><bdi>تبریز</bdi></span>' in html
+    assert '<span class="label label-en" lang="en" dir="ltr"><bdi>Tabriz</bdi></span>' in html
+    assert (
+        '<p class="description" lang="fa" dir="rtl"><bdi>شهری در شمال غرب ایران.</bdi></p>' in html
+    )
+    assert "http://localhost:5000/id/city/tabriz" in html
+
+
+def test_city_page_links_wikidata_and_neighbours(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/doc/city/tabriz.html")
+    assert 'href="http://www.wikidata.org/entity/Q80053"' in html
+    # Outgoing link with the linked resource's label; incoming link from the twinning.
+    assert 'href="/id/country/iran"' in html and ">Iran</bdi>" in html
+    assert 'href="/id/twinning/tabriz-wuhan"' in html
+    assert ">Tabriz – Wuhan</bdi>" in html
+
+
+def test_city_page_shows_each_fact_with_source_date_and_quote(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/doc/city/tabriz.html")
+    fact = html[html.index('data-iri="http://localhost:5000/id/twinning/tabriz-wuhan"') :]
+    fact = fact[: fact.index("</li>")]
+    assert 'href="/id/article/004_aa1ce6595c509616"' in fact
+    assert "Sister-cityhood: the transition to city diplomacy" in fact
+    assert '<blockquote class="quotation" lang="fa" dir="rtl"><bdi>ووهان چین،' in fact
+    # Jalali as recorded, as printed, and the Gregorian interval.
+    assert "1395-03" in fact
+    assert "خرداد ۱۳۹۵" in fact
+    assert "2016-05-21 – 2016-06-20" in fact
+    assert "2021-02-13" in fact  # the article's publication date
+
+
+def test_day_dates_show_jalali_and_gregorian(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/doc/twinning/tabriz-istanbul.html")
+    assert "1387-02-10" in html and "2008-04-29" in html
+
+
+def test_jalali_is_computed_when_only_gregorian_is_recorded() -> None:
+    assert to_jalali("2016-05-21") == "1395-03-01"
+    assert to_jalali("2016-05-21", "2016-06-20") == "1395-03-01 – 1395-03-31"
+    assert to_jalali("not a date") is None
+
+
+def test_interface_language_from_query_or_accept_language(mini_client: FlaskClient) -> None:
+    english = page(mini_client, "/doc/city/tabriz.html")
+    assert '<html lang="en" dir="ltr">' in english
+    assert "Facts and their sources" in english
+    persian = page(mini_client, "/doc/city/tabriz.html?lang=fa")
+    assert '<html lang="fa" dir="rtl">' in persian
+    assert "واقعیت‌ها و منابع آن‌ها" in persian
+    # Links keep the chosen language.
+    assert 'href="/id/country/iran?lang=fa"' in persian
+    negotiated = page(mini_client, "/doc/city/tabriz.html", **{"Accept-Language": "fa-IR,fa"})
+    assert '<html lang="fa" dir="rtl">' in negotiated
+    response = mini_client.get("/doc/city/tabriz.html", headers={"Accept-Language": "fa"})
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_language_specific_pages_have_different_etags(mini_client: FlaskClient) -> None:
+    en = mini_client.get("/doc/city/tabriz.html?lang=en").headers["ETag"]
+    fa = mini_client.get("/doc/city/tabriz.html?lang=fa").headers["ETag"]
+    assert en != fa
+
+
+def test_everything_is_escaped(mini_client: FlaskClient) -> None:
+    response = mini_client.get(
+        "/doc/city/tabriz.html?lang=<script>alert(1)</script>", headers={"Accept": "text/html"}
+    )
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    missing = mini_client.get('/id/city/"><img src=x>', headers={"Accept": "text/html"})
+    assert missing.status_code == 404
+    assert "<img src=x>" not in missing.get_data(as_text=True)
+
+
+def test_html_page_links_its_alternates(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/doc/city/tabriz.html")
+    assert '<link rel="alternate" type="text/turtle" href="/doc/city/tabriz.ttl">' in html
+    assert 'href="/doc/city/tabriz.jsonld"' in html
+
+
+def test_home_page_counts_entry_points_dumps_and_endpoint(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/")
+    assert '<span class="count" data-kind="city">3</span>' in html
+    assert '<span class="count" data-kind="twinning">2</span>' in html
+    assert "<strong>130</strong>" in html
+    assert 'href="/doc/city/"' in html
+    assert 'href="/dumps/dataset.nq"' in html
+    assert re.search(r'<code class="hash" dir="ltr">[0-9a-f]{64}</code>', html)
+    assert 'href="/sparql"' in html and 'href="/query"' in html
+    assert 'href="/.well-known/void"' in html
+
+
+def test_list_page(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/doc/city/")
+    for slug, label in [("tabriz", "Tabriz"), ("wuhan", "Wuhan"), ("istanbul", "Istanbul")]:
+        assert f'href="/id/city/{slug}"' in html
+        assert f">{label}</bdi>" in html
+    assert "(3)" in html
+
+
+def test_ontology_page_documents_classes_and_properties(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/ontology", Accept="text/html")
+    classes = html[html.index('id="classes"') : html.index('id="properties"')]
+    assert '<tr id="City">' in classes and '<tr id="Twinning">' in classes
+    assert '<div class="fa" lang="fa" dir="rtl"><bdi>شهر</bdi></div>' in classes
+    properties = html[html.index('id="properties"') :]
+    assert '<tr id="partner">' in properties
+    assert "One of the two cities of a twinning." in properties
+    assert '<tr id="City">' not in properties
+
+
+def test_query_page_has_the_competency_questions(mini_client: FlaskClient) -> None:
+    html = page(mini_client, "/query")
+    for key in (
+        "tabriz-sister-cities",
+        "creative-cities",
+        "mashhad-2018-speakers",
+        "tabriz-wuhan-source",
+    ):
+        assert f'<option value="{key}">' in html
+        assert f'id="example-{key}"' in html
+    assert 'src="/static/query.js"' in html
+    assert "PREFIX cd: &lt;http://localhost:5000/ontology#&gt;" in html
+    assert "cdn" not in html.lower()
+
+
+def test_static_assets_are_served(mini_client: FlaskClient) -> None:
+    js = mini_client.get("/static/query.js")
+    assert js.status_code == 200
+    assert b"application/sparql-results+json" in js.data
+    js.close()
+    css = mini_client.get("/static/style.css")
+    assert b"Noto Sans Arabic" in css.data
+    css.close()

@@ -1,0 +1,71 @@
+"""Support for the web tests: the mini dataset as a built directory, a live server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from rdflib import Dataset, Graph
+
+from citydip_ld.dumps import write_checksums
+from citydip_ld.serving import make_server
+
+DATA = Path(__file__).resolve().parent / "data"
+MINI_TRIG = DATA / "mini.trig"
+BASE = "http://localhost:5000/"
+
+
+def write_mini_dataset(out: Path) -> Path:
+    """`tests/data/mini.trig` written as `citydip-ld build` would: every dump and SHA256SUMS."""
+    ds = Dataset()
+    ds.parse(MINI_TRIG, format="trig")
+    union = Graph()
+    for s, p, o, _g in ds.quads((None, None, None, None)):
+        union.add((s, p, o))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dataset.nq").write_text(ds.serialize(format="nquads"), encoding="utf-8")
+    (out / "dataset.trig").write_text(ds.serialize(format="trig"), encoding="utf-8")
+    (out / "dataset.jsonld").write_text(ds.serialize(format="json-ld"), encoding="utf-8")
+    (out / "dataset.ttl").write_text(union.serialize(format="turtle"), encoding="utf-8")
+    (out / "dataset.nt").write_text(union.serialize(format="nt"), encoding="utf-8")
+    write_checksums(out)
+    return out
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A waitress server running the app in a thread."""
+
+    url: str
+    log: list[str]
+
+
+class _ListStream:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        self.lines.extend(line for line in text.splitlines() if line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@contextmanager
+def live_server(app: Flask, **options: Any) -> Iterator[LiveServer]:
+    """Serve `app` on 127.0.0.1 on a free port for the duration of the block."""
+    log: list[str] = []
+    server = make_server(app, "127.0.0.1", 0, 4, access_log=_ListStream(log), **options)  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.effective_port}", log)
+    finally:
+        server.close()
+        thread.join(timeout=5)
