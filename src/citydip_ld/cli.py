@@ -15,6 +15,15 @@ import click
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
 from citydip_ld.output import FORMAT_NAMES, Layout, build_all, build_directory
+from citydip_ld.serving import (
+    DEFAULT_CHANNEL_TIMEOUT,
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_HOST,
+    DEFAULT_MAX_HEADER,
+    DEFAULT_MAX_REQUEST_BODY,
+    DEFAULT_PORT,
+    DEFAULT_THREADS,
+)
 from citydip_ld.validate import Report, read_rdf, split_dataset, validate_graph
 
 
@@ -163,3 +172,137 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
         data, _, _ = split_dataset(given, obj.base)
         _, shapes, ontology = split_dataset(built.dataset, obj.base)
     return validate_graph(data, shapes, ontology=ontology, sources=built.sources, lang=lang)
+
+
+@main.command()
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="CITYDIP_DATASET_DIR",
+    help="Built dataset folder (output of `build`) [default: build]. Env CITYDIP_DATASET_DIR.",
+)
+@click.option("--host", default=DEFAULT_HOST, show_default=True, envvar="CITYDIP_HOST")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, envvar="CITYDIP_PORT")
+@click.option("--threads", type=int, default=DEFAULT_THREADS, show_default=True)
+@click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
+@click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
+@click.option("--query-workers", type=int, default=None, help="SPARQL worker processes.")
+@click.option("--connection-limit", type=int, default=DEFAULT_CONNECTION_LIMIT, show_default=True)
+@click.option("--channel-timeout", type=int, default=DEFAULT_CHANNEL_TIMEOUT, show_default=True)
+@click.option("--max-request-body", type=int, default=DEFAULT_MAX_REQUEST_BODY, show_default=True)
+@click.option("--max-request-header", type=int, default=DEFAULT_MAX_HEADER, show_default=True)
+@click.option("--url-prefix", default="", help="Path prefix when served behind a proxy.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option(
+    "--check/--no-check",
+    "gate",
+    default=True,
+    show_default=True,
+    help="Refuse to serve a dataset that does not conform to its shapes.",
+)
+@click.pass_obj
+def serve(
+    obj: Context,
+    dataset_dir: Path | None,
+    host: str,
+    port: int,
+    threads: int,
+    query_timeout: float | None,
+    result_limit: int | None,
+    query_workers: int | None,
+    connection_limit: int,
+    channel_timeout: int,
+    max_request_body: int,
+    max_request_header: int,
+    url_prefix: str,
+    access_log: bool,
+    gate: bool,
+) -> None:
+    """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint (waitress)."""
+    from citydip_ld.serving import serve as run_server
+    from citydip_ld.web import create_app
+
+    settings: dict[str, object] = {"BASE": obj.base}
+    for key, value in (
+        ("DATASET_DIR", str(dataset_dir) if dataset_dir else None),
+        ("QUERY_TIMEOUT", query_timeout),
+        ("RESULT_LIMIT", result_limit),
+        ("QUERY_WORKERS", query_workers),
+    ):
+        if value is not None:
+            settings[key] = value
+    app = create_app(settings)
+    if gate:
+        try:
+            report = check_built(Path(app.config["DATASET_DIR"]), obj.base)
+        except CitydipError as exc:
+            raise fail(exc) from None
+        if not report.conforms:
+            click.echo(report.to_text(), err=True)
+            raise UsageError(
+                "the dataset does not conform to its shapes; fix the facts and rebuild, "
+                "or pass --no-check to serve it anyway"
+            )
+    run_server(
+        app,
+        host,
+        port,
+        threads,
+        connection_limit=connection_limit,
+        channel_timeout=channel_timeout,
+        max_request_body_size=max_request_body,
+        max_request_header_size=max_request_header,
+        url_prefix=url_prefix,
+        access_log=access_log,
+        ready=lambda url: click.echo(f"serving {url} (Ctrl-C to stop)", err=True),
+    )
+
+
+def check_built(dataset_dir: Path, base: str) -> Report:
+    """Validate a built dataset folder against the shapes graph it carries."""
+    dataset = read_rdf(dataset_dir / "dataset.nq")
+    data, shapes, ontology = split_dataset(dataset, base)
+    return validate_graph(data, shapes, ontology=ontology)
+
+
+@main.command()
+@click.option(
+    "--endpoint",
+    default=None,
+    help="SPARQL endpoint shaped like Wikidata's [default: Wikidata's]. Env CITYDIP_ENDPOINT.",
+)
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--retries", type=int, default=4, show_default=True, help="Retries on HTTP 429 and 5xx."
+)
+@click.option(
+    "--backoff", type=float, default=2.0, show_default=True, help="First retry delay (doubles)."
+)
+@click.pass_obj
+def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backoff: float) -> None:
+    """Reconcile cities with Wikidata and GeoNames; write data/wikidata-cache.yaml."""
+    from citydip_ld.facts import load_facts
+    from citydip_ld.link import reconcile, write_cache
+    from citydip_ld.wikidata import WIKIDATA_ENDPOINT, WikidataClient
+
+    client = WikidataClient(
+        endpoint or WIKIDATA_ENDPOINT, timeout=timeout, retries=retries, backoff=backoff
+    )
+    try:
+        facts = load_facts(obj.layout.data_dir)
+        report = reconcile(facts, client)
+        path = write_cache(report, obj.layout.data_dir)
+    except CitydipError as exc:
+        raise fail(exc) from None
+    for problem in report.problems:
+        subject = problem.get("city") or problem.get("organisation")
+        candidates = problem.get("candidates")
+        extra = f" (candidates: {', '.join(map(str, candidates))})" if candidates else ""
+        click.echo(f"review {subject}: {problem['problem']}{extra}")
+    click.echo(f"{report.summary()}; wrote {path} ({client.requests} requests)")
+
+
+if __name__ == "__main__":
+    main()

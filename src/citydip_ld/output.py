@@ -8,8 +8,6 @@ leaves a half-written file and never loses the previous output.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +15,9 @@ from typing import Any
 
 from rdflib import Dataset, Graph
 
+from citydip_ld.atomic import write_atomically
 from citydip_ld.build import PREFIXES, BuildResult, add_turtle_graph, build_dataset
+from citydip_ld.dumps import write_checksums
 from citydip_ld.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
 
@@ -106,28 +106,6 @@ def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -
     return out
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write `content` to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        Path(tmp).chmod(0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_outputs(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     """Write every serialised file into `out_dir`, each atomically."""
     written = []
@@ -154,4 +132,5 @@ def build_directory(
     result = build_all(layout, base)
     files = serialise(result.dataset, base, names)
     write_outputs(files, Path(out_dir))
+    write_checksums(Path(out_dir))
     return result

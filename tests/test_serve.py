@@ -1,0 +1,170 @@
+"""`serve`: waitress with a JSON-lines access log; one live test starts the real process."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from citydip_ld.serving import AccessLog
+from web_support import live_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def fetch(url: str, accept: str = "*/*") -> tuple[int, dict[str, str], bytes]:
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "test-serve"})
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_live_server_dereferences_and_logs_json_lines(mini_app: Flask) -> None:
+    with live_server(mini_app) as server:
+        status, headers, _ = fetch(f"{server.url}/id/city/tabriz", "text/turtle")
+        assert status == 303
+        assert headers["Location"].endswith("/doc/city/tabriz.ttl")
+        status, headers, body = fetch(f"{server.url}/doc/city/tabriz.ttl")
+        assert status == 200
+        assert headers["Content-Type"] == "text/turtle; charset=utf-8"
+        assert "تبریز".encode() in body
+        deadline = time.monotonic() + 5
+        while len(server.log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    records = [json.loads(line) for line in server.log]
+    assert [r["status"] for r in records[:2]] == [303, 200]
+    first, second = records[:2]
+    assert first["method"] == "GET" and first["path"] == "/id/city/tabriz"
+    assert first["client"] == "127.0.0.1"
+    assert first["user_agent"] == "test-serve"
+    assert first["accept"] == "text/turtle"
+    assert second["bytes"] == len(body)
+    assert second["duration_ms"] >= 0
+    assert second["time"].endswith("+00:00")
+
+
+def test_access_log_records_status_and_size() -> None:
+    def app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        start_response("418 I'm a teapot", [("Content-Type", "text/plain")])  # type: ignore[operator]
+        return [b"short", b" and stout"]
+
+    stream = io.StringIO()
+    logged = AccessLog(app, stream)  # type: ignore[arg-type]
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/x", "QUERY_STRING": "a=1"}
+    body = b"".join(logged(environ, lambda *a: None))  # type: ignore[arg-type]
+    assert body == b"short and stout"
+    record = json.loads(stream.getvalue())
+    assert (record["method"], record["path"], record["query"]) == ("POST", "/x", "a=1")
+    assert (record["status"], record["bytes"]) == (418, 15)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}")
+        try:
+            fetch(url)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def test_the_real_command_serves_the_built_dataset_on_a_free_port(dataset_dir: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CITYDIP_DATASET_DIR": str(dataset_dir),
+        "CITYDIP_BASE": "http://localhost:5000/",
+        "CITYDIP_QUERY_WORKERS": "0",
+        "CITYDIP_PORT": str(port),
+        "CITYDIP_HOST": "127.0.0.1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "citydip_ld.cli", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(iter(process.stderr.readline, "")))  # type: ignore[union-attr]
+    reader.start()
+
+    def logged(path: str) -> bool:
+        """Wait (bounded) for the access-log line of `path`: it is written after the response."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            records = [json.loads(line) for line in list(log) if line.startswith("{")]
+            if any(r["path"] == path and r["status"] == 200 for r in records):
+                return True
+            time.sleep(0.05)
+        return False
+
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process)
+        status, headers, _ = fetch(
+            f"http://127.0.0.1:{port}/id/city/wuhan", "application/n-triples"
+        )
+        assert status == 303
+        assert headers["Location"].endswith("/doc/city/wuhan.nt")
+        status, _, body = fetch(f"http://127.0.0.1:{port}/doc/city/wuhan.nt")
+        assert status == 200
+        assert b'"Wuhan"@en' in body
+        assert logged("/doc/city/wuhan.nt")
+    finally:
+        process.terminate()
+        process.wait(10)
+        reader.join(5)
+    assert any(line.startswith("serving http://127.0.0.1:") for line in log)
+
+
+@pytest.mark.parametrize("path", ["/id/city/" + "a" * 9000, "/%2e%2e/%2e%2e/etc/passwd"])
+def test_hostile_requests_on_the_wire_are_4xx(mini_app: Flask, path: str) -> None:
+    with live_server(mini_app) as server:
+        status, _, _ = fetch(f"{server.url}{path}")
+    assert 400 <= status < 500
+
+
+def test_serve_refuses_a_dataset_that_does_not_conform(dataset_dir: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from citydip_ld.cli import main
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    nquads = (dataset_dir / "dataset.nq").read_text(encoding="utf-8")
+    wuhan_en = next(line for line in nquads.splitlines() if '"Wuhan"@en' in line)
+    (broken / "dataset.nq").write_text(nquads.replace(wuhan_en + "\n", ""), encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--dataset", str(broken), "--port", "1"])
+    assert result.exit_code == 2
+    assert "the dataset does not conform to its shapes" in result.output
+    assert "needs exactly one English and one Persian label" in result.output
+    assert "--no-check" in result.output
