@@ -29,6 +29,8 @@ from citydip_ld.iris import entity_iri, graph_iri, normalise_base, ontology_name
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GEONAMES = Namespace("https://sws.geonames.org/")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GEOSPARQL = Namespace("http://www.opengis.net/ont/geosparql#")
 
 PREFIXES: dict[str, str] = {
     "schema": str(SDO),
@@ -41,6 +43,8 @@ PREFIXES: dict[str, str] = {
     "foaf": str(FOAF),
     "wd": str(WD),
     "wdt": str(WDT),
+    "geo": str(GEO),
+    "geosparql": str(GEOSPARQL),
 }
 
 ORG_CLASSES = {
@@ -367,6 +371,60 @@ class Builder:
             e.labels(s, d.definition, RDF.value, where=d.where("definition"))
             self._mention(e, d, concept)
 
+    # ------------------------------------------------------------------ link cache
+
+    def build_links(self) -> None:
+        """Wikidata and GeoNames values from `data/wikidata-cache.yaml`, in graph `links`.
+
+        Curated values win: a city with a curated Wikidata id keeps it."""
+        links = self.facts.links
+        if links is None:
+            return
+        cd = self.cd
+        name = graph_iri(self.base, "links")
+        e = self.emitter("links")
+        e.add(name, RDF.type, PROV.Entity)
+        if links.get("endpoint"):
+            e.add(name, PROV.wasDerivedFrom, URIRef(str(links["endpoint"])))
+        if links.get("retrieved"):
+            e.add(
+                name, PROV.generatedAtTime, Literal(str(links["retrieved"]), datatype=XSD.dateTime)
+            )
+        if links.get("geonames"):
+            e.add(name, DCTERMS.source, Literal(str(links["geonames"])))
+        for city_id, entry in (links.get("cities") or {}).items():
+            city = self.facts.cities.get(str(city_id))
+            if city is None or not isinstance(entry, dict):
+                continue  # a stale entry for a city no longer curated
+            s = self.iri("city", city.id)
+            if not city.wikidata and entry.get("wikidata"):
+                e.add(s, OWL.sameAs, WD[str(entry["wikidata"])])
+            if entry.get("geonames") and city.geonames is None:
+                e.add(s, RDFS.seeAlso, GEONAMES[f"{int(entry['geonames'])}/"])
+            lat, long = entry.get("latitude"), entry.get("longitude")
+            if lat is not None and long is not None:
+                e.add(s, GEO.lat, Literal(str(lat), datatype=XSD.decimal))
+                e.add(s, GEO.long, Literal(str(long), datatype=XSD.decimal))
+                geometry = part(s, "geometry")
+                e.add(s, GEOSPARQL.hasGeometry, geometry)
+                e.add(geometry, RDF.type, GEOSPARQL.Geometry)
+                wkt = f"POINT({long} {lat})"
+                e.add(geometry, GEOSPARQL.asWKT, Literal(wkt, datatype=GEOSPARQL.wktLiteral))
+            if entry.get("population") is not None:
+                e.add(s, cd.population, Literal(int(entry["population"]), datatype=XSD.integer))
+        crosscheck = links.get("crosscheck") or {}
+        by_pair = {tuple(sorted(t.partners)): t for t in self.facts.twinnings}
+        for key, verdict in (("agreed", cd.AgreedWithWikidata), ("only_ours", cd.NotInWikidata)):
+            for pair in crosscheck.get(key) or []:
+                twinning = by_pair.get(tuple(sorted(str(p) for p in pair)))
+                if twinning is not None:
+                    e.add(self.iri("twinning", twinning.id), cd.wikidataCrossCheck, verdict)
+        for item in crosscheck.get("only_wikidata") or []:
+            city = self.facts.cities.get(str(item.get("city")))
+            twin = str(item.get("twin", ""))
+            if city is not None and twin.startswith("Q"):
+                e.add(self.iri("city", city.id), cd.twinnedInWikidataWith, WD[twin])
+
     def _any_iri(self, slug: str) -> URIRef:
         if slug in self.facts.organisations:
             return self.iri("organisation", slug)
@@ -437,6 +495,7 @@ def build_dataset(facts: Facts, base: str) -> BuildResult:
     builder = Builder(facts, base)
     builder.build_curated()
     builder.build_articles()
+    builder.build_links()
     return BuildResult(builder.dataset, builder.sources)
 
 

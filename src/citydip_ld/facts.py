@@ -215,6 +215,8 @@ class Facts:
     meetings: list[Meeting] = field(default_factory=list)
     positions: list[Position] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
+    #: `data/wikidata-cache.yaml` as written by `citydip-ld link`, when present.
+    links: Mapping[str, Any] | None = None
 
     def article_facts(self) -> Iterator[Fact]:
         yield from self.twinnings
@@ -523,8 +525,25 @@ def load_facts(data_dir: str | Path) -> Facts:
     for path in sorted(articles_dir.glob("*.yaml")) if articles_dir.is_dir() else []:
         _read_article(path, display(path), facts, claim)
 
+    cache = root / LINK_CACHE
+    if cache.exists():
+        facts.links = _read_link_cache(cache, display(cache))
+
     resolve_references(facts)
     return facts
+
+
+LINK_CACHE = "wikidata-cache.yaml"
+
+
+def _read_link_cache(path: Path, shown: str) -> Mapping[str, Any]:
+    """The link cache as plain data (it is generated, so only its shape is checked)."""
+    document = _load_yaml(path, shown)
+    if not isinstance(document, CommentedMap) or not isinstance(document.get("cities"), dict):
+        raise FactError(
+            "the link cache has no `cities:` mapping; run `citydip-ld link` again", file=shown
+        )
+    return document
 
 
 class _Display:

