@@ -19,6 +19,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SDO
 from rdflib.term import Node
 
 from citydip_ld import describe
+from citydip_ld.competency import competency_questions
 from citydip_ld.conneg import negotiate_language
 from citydip_ld.describe import Item, Quad
 from citydip_ld.dumps import Dump, list_dumps
@@ -246,98 +247,8 @@ def home() -> str:
     )
 
 
-@dataclass(frozen=True)
-class Example:
-    key: str
-    title: dict[str, str]
-    query: str
-
-
-def examples(base: str) -> list[Example]:
-    """The competency questions as SPARQL, for the query page."""
-    prologue = f"""PREFIX cd: <{base}ontology#>
-PREFIX city: <{base}id/city/>
-PREFIX country: <{base}id/country/>
-PREFIX twinning: <{base}id/twinning/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX schema: <https://schema.org/>
-PREFIX time: <http://www.w3.org/2006/time#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
-    date = """  OPTIONAL {{ {node} time:hasTime ?when .
-    OPTIONAL {{ ?when cd:jalaliDate ?jalali }}
-    OPTIONAL {{ ?when time:inXSDDate|time:hasBeginning/time:inXSDDate ?gregorian }} }}"""
-    return [
-        Example(
-            "tabriz-sister-cities",
-            {
-                "en": "Tabriz's sister cities, their Wikidata IDs and agreement dates",
-                "fa": "خواهرخوانده‌های تبریز، شناسه ویکی‌داده و تاریخ توافق",
-            },
-            prologue
-            + f"""SELECT ?partner ?partnerLabel ?wikidata ?jalali ?gregorian WHERE {{
-  ?twinning a cd:Twinning ; cd:partner city:tabriz, ?partner .
-  FILTER(?partner != city:tabriz)
-  ?partner rdfs:label ?partnerLabel . FILTER(LANG(?partnerLabel) = "en")
-  OPTIONAL {{ ?partner owl:sameAs ?wikidata .
-    FILTER(STRSTARTS(STR(?wikidata), "http://www.wikidata.org/entity/")) }}
-{date.format(node="?twinning")}
-}} ORDER BY ?partnerLabel""",
-        ),
-        Example(
-            "creative-cities",
-            {
-                "en": "Iranian cities in the UNESCO Creative Cities Network, and since when",
-                "fa": "شهرهای ایران در شبکه شهرهای خلاق یونسکو و از چه زمانی",
-            },
-            prologue
-            + f"""SELECT ?city ?cityLabel ?field ?jalali ?gregorian WHERE {{
-  ?membership org:member ?city ; org:organization ?network .
-  ?city schema:containedInPlace country:iran ; rdfs:label ?cityLabel .
-  FILTER(LANG(?cityLabel) = "en")
-  ?network rdfs:label ?networkLabel .
-  FILTER(LANG(?networkLabel) = "en" && CONTAINS(LCASE(STR(?networkLabel)), "creative cities"))
-  OPTIONAL {{ ?membership cd:field/rdfs:label ?field . FILTER(LANG(?field) = "en") }}
-{date.format(node="?membership")}
-}} ORDER BY ?gregorian ?cityLabel""",
-        ),
-        Example(
-            "mashhad-2018-speakers",
-            {
-                "en": "Who spoke at the 2018 Mashhad meeting, in what role",
-                "fa": "چه کسانی و با چه سمتی در نشست ۲۰۱۸ مشهد سخن گفتند",
-            },
-            prologue
-            + f"""SELECT ?meetingLabel ?person ?personLabel ?role WHERE {{
-  ?meeting a cd:Meeting ; schema:location city:mashhad ; cd:hasSpeech ?speech ;
-    rdfs:label ?meetingLabel . FILTER(LANG(?meetingLabel) = "en")
-{date.format(node="?meeting")}
-  FILTER(!BOUND(?gregorian) || YEAR(?gregorian) = 2018)
-  ?speech cd:speaker ?person .
-  ?person rdfs:label ?personLabel . FILTER(LANG(?personLabel) = "en")
-  OPTIONAL {{ ?speech cd:speakerRole ?role . FILTER(LANG(?role) = "en") }}
-}} ORDER BY ?personLabel""",
-        ),
-        Example(
-            "tabriz-wuhan-source",
-            {
-                "en": "Which article and sentence support the Tabriz–Wuhan agreement",
-                "fa": "کدام خبر و جمله پشتوانه توافق تبریز و ووهان است",
-            },
-            prologue
-            + """SELECT ?article ?title ?published ?quotation WHERE {
-  twinning:tabriz-wuhan prov:qualifiedDerivation ?derivation .
-  ?derivation prov:entity ?article ; cd:quotation ?quotation .
-  OPTIONAL { ?article dcterms:title ?title . FILTER(LANG(?title) = "en") }
-  OPTIONAL { ?article schema:datePublished ?published }
-}""",
-        ),
-    ]
-
-
 @bp.route("/query")
 def query_page() -> str:
-    return render_template("query.html", examples=examples(dataset_base()), lang=ui_lang())
+    return render_template(
+        "query.html", examples=competency_questions(dataset_base()), lang=ui_lang()
+    )

@@ -1,0 +1,91 @@
+"""The dataset answers its competency questions: the same SPARQL the query page offers, run
+over the build of the shipped data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from citydip_ld.competency import Example, competency_questions
+
+BASE = "http://localhost:5000/"
+QUESTIONS = {q.key: q for q in competency_questions(BASE)}
+
+
+@pytest.fixture(scope="module")
+def store(dataset_dir: Path) -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(dataset_dir / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    return store
+
+
+def ask(store: pyoxigraph.Store, question: Example) -> list[dict[str, str]]:
+    solutions = store.query(question.query, use_default_graph_as_union=True)
+    variables = [v.value for v in solutions.variables]
+    return [
+        {name: row[name].value for name in variables if row[name] is not None} for row in solutions
+    ]
+
+
+def test_tabriz_sister_cities_with_wikidata_ids_and_agreement_dates(
+    store: pyoxigraph.Store,
+) -> None:
+    rows = ask(store, QUESTIONS["tabriz-sister-cities"])
+    partners = {r["partnerLabel"]: r for r in rows}
+    assert sorted(partners) == [
+        "Baku",
+        "Erzurum",
+        "Ganja",
+        "Gaza City",
+        "Istanbul",
+        "Karbala",
+        "Kazan",
+        "Khujand",
+        "Konya",
+        "Mogilev",
+        "Trabzon",
+        "Wuhan",
+    ]
+    assert partners["Wuhan"]["wikidata"] == "http://www.wikidata.org/entity/Q11746"
+    assert partners["Wuhan"]["jalali"] == "1395-03"  # Khordad 1395, a month: an interval
+    assert partners["Wuhan"]["gregorian"] == "2016-05-21"
+    assert partners["Gaza City"]["jalali"] == "1387"
+    assert partners["Gaza City"]["gregorian"] == "2008-03-20"
+    assert "jalali" not in partners["Istanbul"]  # the article gives no date
+    assert partners["Istanbul"]["wikidata"] == "http://www.wikidata.org/entity/Q406"
+
+
+def test_iranian_cities_in_unesco_creative_cities_and_since_when(store: pyoxigraph.Store) -> None:
+    rows = ask(store, QUESTIONS["creative-cities"])
+    assert sorted((r["cityLabel"], r["gregorian"]) for r in rows) == [
+        ("Isfahan", "2015-01-01"),
+        ("Rasht", "2015-01-01"),
+    ]
+
+
+def test_who_spoke_at_the_2018_mashhad_meeting_in_what_role(store: pyoxigraph.Store) -> None:
+    rows = ask(store, QUESTIONS["mashhad-2018-speakers"])
+    roles = {r["personLabel"]: r.get("role") for r in rows}
+    assert roles["Dariush Solat"] == "Advisor to the Ministry of Foreign Affairs"
+    assert roles["Fatemeh Ghadimi"] == "Director of Communications and International Affairs"
+    assert len(roles) == 5
+
+
+def test_which_article_and_sentence_support_tabriz_wuhan(store: pyoxigraph.Store) -> None:
+    rows = ask(store, QUESTIONS["tabriz-wuhan-source"])
+    assert rows == [
+        {
+            "article": f"{BASE}id/article/004_aa1ce6595c509616",
+            "title": "Sister-cityhood: the transition to city diplomacy",
+            "published": "2021-02-13",
+            "quotation": "ووهان چین، آخرین شهری است که تفاهم نامه دوستی و همکاری با آن در خرداد"
+            " ۱۳۹۵ منعقد شده است.",
+        }
+    ]
+
+
+def test_every_question_is_offered_in_both_languages() -> None:
+    for question in QUESTIONS.values():
+        assert set(question.title) == {"en", "fa"}
