@@ -86,6 +86,23 @@ def test_link_reconciles_enriches_and_cross_checks(project: Path, wikidata: str)
     # a curated id Wikidata's endpoint does not know is kept, marked curated
     assert cities["karbala"]["wikidata"] == "Q199909"
     assert cities["karbala"]["matched_by"] == "curated"
+    # organisations: curated ids kept, others by label with an organisation type check
+    organisations = cache["organisations"]
+    assert organisations["unesco"] == {"wikidata": "Q7809", "matched_by": "curated"}
+    assert organisations["metropolis"] == {"wikidata": "Q99999999003", "matched_by": "label"}
+    assert {
+        "organisation": "world-bank",
+        "problem": "no match in Wikidata",
+        "candidates": [],
+    } not in cache["problems"]
+    assert {
+        "organisation": "mayors-for-peace",
+        "problem": "no match in Wikidata",
+        "candidates": [],
+    } not in cache["problems"]
+    assert {"organisation": "isna", "problem": "no match in Wikidata", "candidates": []} in cache[
+        "problems"
+    ]
     crosscheck = cache["crosscheck"]
     assert crosscheck["agreed"] == [["baku", "tabriz"], ["istanbul", "tabriz"]]
     assert ["tabriz", "wuhan"] in crosscheck["only_ours"]
@@ -118,6 +135,8 @@ def test_build_reads_the_cache_offline_and_the_result_conforms(
         CD.NotInWikidata,
     ) in links
     assert (tabriz, CD.twinnedInWikidataWith, WD.Q99999999002) in links
+    metropolis = URIRef(f"{BASE}id/organisation/metropolis")
+    assert (metropolis, OWL.sameAs, WD.Q99999999003) in links
     # the curated Ganja has no id any more and none was guessed
     ganja = URIRef(f"{BASE}id/city/ganja")
     assert list(dataset.objects(ganja, OWL.sameAs)) == []

@@ -412,6 +412,11 @@ class Builder:
                 e.add(geometry, GEOSPARQL.asWKT, Literal(wkt, datatype=GEOSPARQL.wktLiteral))
             if entry.get("population") is not None:
                 e.add(s, cd.population, Literal(int(entry["population"]), datatype=XSD.integer))
+        for org_id, entry in (links.get("organisations") or {}).items():
+            org = self.facts.organisations.get(str(org_id))
+            qid = str(entry.get("wikidata", "")) if isinstance(entry, dict) else ""
+            if org is not None and not org.wikidata and qid.startswith("Q"):
+                e.add(self.iri("organisation", org.id), OWL.sameAs, WD[qid])
         crosscheck = links.get("crosscheck") or {}
         by_pair = {tuple(sorted(t.partners)): t for t in self.facts.twinnings}
         for key, verdict in (("agreed", cd.AgreedWithWikidata), ("only_ours", cd.NotInWikidata)):

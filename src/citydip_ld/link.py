@@ -27,6 +27,7 @@ from citydip_ld.wikidata import (
     query_by_geonames,
     query_by_label,
     query_details,
+    query_organisation,
     query_twins,
 )
 
@@ -53,7 +54,7 @@ class LinkReport:
     retrieved: str
     geonames_source: str
     cities: dict[str, CityLink] = field(default_factory=dict)
-    organisations: dict[str, str] = field(default_factory=dict)
+    organisations: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
     agreed: list[list[str]] = field(default_factory=list)
     only_ours: list[list[str]] = field(default_factory=list)
@@ -61,8 +62,9 @@ class LinkReport:
 
     def summary(self) -> str:
         linked = sum(1 for c in self.cities.values() if c.wikidata)
+        organisations = len(self.organisations)
         return (
-            f"{linked}/{len(self.cities)} cities linked, {len(self.organisations)} organisations, "
+            f"{linked}/{len(self.cities)} cities linked, {organisations} organisations, "
             f"{len(self.problems)} to review; twinnings: {len(self.agreed)} agreed with Wikidata, "
             f"{len(self.only_ours)} only in our data, {len(self.only_wikidata)} only in Wikidata"
         )
@@ -151,7 +153,17 @@ def reconcile(
     _enrich(report, client)
     for org in facts.organisations.values():
         if org.wikidata:
-            report.organisations[org.id] = org.wikidata
+            report.organisations[org.id] = {"wikidata": org.wikidata, "matched_by": "curated"}
+            continue
+        rows = client.select(query_organisation(org.label.en, org.label.fa))
+        found = sorted({q for r in rows if (q := qid(r.get("item", "")))})
+        if len(found) == 1:
+            report.organisations[org.id] = {"wikidata": found[0], "matched_by": "label"}
+        else:
+            problem = "ambiguous in Wikidata" if found else "no match in Wikidata"
+            report.problems.append(
+                {"organisation": org.id, "problem": problem, "candidates": found[:10]}
+            )
     _cross_check(facts, report, client)
     return report
 

@@ -151,6 +151,15 @@ def query_by_label(labels: Iterable[tuple[str, str]], country: str | None) -> st
     )
 
 
+def query_organisation(label_en: str, label_fa: str) -> str:
+    """Organisations (P31/P279* Q43229) labelled so in English or Persian."""
+    values = f"{_literal(label_en)}@en {_literal(label_fa)}@fa"
+    return PREFIXES + (
+        f"SELECT DISTINCT ?item WHERE {{ VALUES ?label {{ {values} }} ?item rdfs:label ?label . "
+        "?item wdt:P31/wdt:P279* wd:Q43229 . }"
+    )
+
+
 def query_details(qids: Iterable[str]) -> str:
     values = " ".join(f"wd:{q}" for q in qids)
     return PREFIXES + (
