@@ -22,4 +22,3 @@ def write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-

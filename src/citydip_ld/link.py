@@ -156,13 +156,13 @@ def reconcile(
             report.organisations[org.id] = {"wikidata": org.wikidata, "matched_by": "curated"}
             continue
         rows = client.select(query_organisation(org.label.en, org.label.fa))
-        found = sorted({q for r in rows if (q := qid(r.get("item", "")))})
-        if len(found) == 1:
-            report.organisations[org.id] = {"wikidata": found[0], "matched_by": "label"}
+        items = sorted({q for r in rows if (q := qid(r.get("item", "")))})
+        if len(items) == 1:
+            report.organisations[org.id] = {"wikidata": items[0], "matched_by": "label"}
         else:
-            problem = "ambiguous in Wikidata" if found else "no match in Wikidata"
+            problem = "ambiguous in Wikidata" if items else "no match in Wikidata"
             report.problems.append(
-                {"organisation": org.id, "problem": problem, "candidates": found[:10]}
+                {"organisation": org.id, "problem": problem, "candidates": items[:10]}
             )
     _cross_check(facts, report, client)
     return report
