@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, TIME
 
 from citydip_ld.errors import LoadError
@@ -506,13 +507,19 @@ def build_dataset(facts: Facts, base: str) -> BuildResult:
 
 def add_turtle_graph(dataset: Dataset, directory: Path, name: str, base: str) -> Graph:
     """Load every `*.ttl` in `directory` (relative IRIs resolved against `base`) as graph `name`."""
-    graph = dataset.graph(graph_iri(base, name))
     files = sorted(directory.glob("*.ttl"))
     if not files:
         raise LoadError(f"{directory}: no Turtle (*.ttl) files found for the {name} graph")
+    parsed = Graph()
     for path in files:
         try:
-            graph.parse(path, format="turtle", publicID=normalise_base(base))
+            parsed.parse(path, format="turtle", publicID=normalise_base(base))
         except Exception as exc:  # noqa: BLE001  rdflib raises many parser error types
             raise LoadError(f"{path}: not valid Turtle: {exc}") from None
+    graph = dataset.graph(graph_iri(base, name))
+    # Canonical blank node labels, so the same files always build the same bytes.
+    for triple in to_canonical_graph(parsed):
+        graph.add(triple)
+    for prefix, namespace in parsed.namespaces():
+        dataset.bind(prefix, namespace, override=False)
     return graph

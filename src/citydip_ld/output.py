@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from citydip_ld.atomic import write_atomically
@@ -84,30 +85,74 @@ def union_graph(dataset: Dataset) -> Graph:
 
 
 def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -> dict[str, bytes]:
-    """Serialise `dataset` into each requested output file's bytes."""
+    """Serialise `dataset` into each requested output file's bytes, deterministically: the
+    same facts always give the same bytes (stable dumps, checksums and diffs).
+
+    TriG, N-Quads, Turtle and N-Triples are written by Oxigraph from the quads in sorted order;
+    JSON-LD by rdflib (compacted with our context), its node and value arrays then sorted
+    (JSON-LD arrays are unordered sets unless they are `@list`s, which we do not use)."""
     wanted = list(names) if names is not None else list(FORMATS)
     context = jsonld_context(base)
-    union: Graph | None = None
+    prefixes = {k: v for k, v in context.items() if isinstance(v, str)}
+    quads: list[ox.Quad] | None = None
     out: dict[str, bytes] = {}
     for name in wanted:
         fmt, with_graphs = FORMATS[name]
-        source: Graph
-        if with_graphs:
-            source = dataset
-        else:
-            union = union if union is not None else union_graph(dataset)
-            source = union
         if fmt == "json-ld":
-            text = source.serialize(format=fmt, context=context, auto_compact=True)
-        else:
-            text = source.serialize(format=fmt)
-        out[name] = text.encode("utf-8")
+            text = dataset.serialize(format=fmt, context=context, auto_compact=True)
+            document = _sorted_json(json.loads(text))
+            out[name] = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+            continue
+        quads = quads if quads is not None else sorted_quads(dataset)
+        statements: list[ox.Quad] | list[ox.Triple] = quads
+        if not with_graphs:
+            statements = sorted(dict.fromkeys(q.triple for q in quads), key=_triple_key)
+        out[name] = bytes(
+            ox.serialize(statements, format=OXIGRAPH_FORMATS[fmt], prefixes=prefixes) or b""
+        )
     out["context.jsonld"] = (json.dumps({"@context": context}, indent=2) + "\n").encode("utf-8")
     return out
 
 
+OXIGRAPH_FORMATS = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+}
+
+
+def _triple_key(triple: ox.Triple) -> tuple[str, str, str]:
+    return (str(triple.subject), str(triple.predicate), str(triple.object))
+
+
+def sorted_quads(dataset: Dataset) -> list[ox.Quad]:
+    """The dataset's quads as Oxigraph terms, sorted by graph, subject, predicate, object."""
+    nquads = dataset.serialize(format="nquads").encode("utf-8")
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    quads.sort(key=lambda q: (str(q.graph_name), *_triple_key(q.triple)))
+    return quads
+
+
+def _sorted_json(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _sorted_json(value) for key, value in node.items()}
+    if isinstance(node, list):
+        items = [_sorted_json(item) for item in node]
+        return sorted(items, key=lambda item: json.dumps(item, ensure_ascii=False, sort_keys=True))
+    return node
+
+
+def remove_stale_temporaries(out_dir: Path) -> None:
+    """Delete temporaries a killed earlier run left behind (`.dataset.ttl.<random>.tmp`)."""
+    if out_dir.is_dir():
+        for leftover in out_dir.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
 def write_outputs(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     """Write every serialised file into `out_dir`, each atomically."""
+    remove_stale_temporaries(out_dir)
     written = []
     for name, content in files.items():
         target = out_dir / name
