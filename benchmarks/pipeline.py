@@ -144,8 +144,8 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         if "check" in stages:
 
             def check(b: Any = built) -> Any:
-                data, shapes, ontology = split_dataset(b.dataset, BASE)
-                return validate_graph(data, shapes, ontology=ontology, sources=b.sources)
+                data, shapes, _ = split_dataset(b.dataset, BASE)
+                return validate_graph(data, shapes, sources=b.sources)
 
             report = rec.run("check", check)
             info["conforms"] = report.conforms

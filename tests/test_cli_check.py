@@ -152,3 +152,23 @@ def test_bad_fact_file_is_a_load_error_not_a_violation(project: Path) -> None:
     code, output = run("check")
     assert code == 2
     assert "month 13 does not exist" in output
+
+
+def test_a_date_whose_first_day_comes_after_its_last_is_a_violation(project: Path) -> None:
+    assert run("build", "--out", "out")[0] == 0
+    nquads = (project / "out/dataset.nq").read_text(encoding="utf-8")
+    last_day = (
+        "<http://localhost:5000/id/twinning/tabriz-wuhan#date> "
+        '<http://localhost:5000/ontology#lastDay> "2016-06-20"'
+    )
+    assert last_day in nquads
+    broken = project / "broken.nq"
+    broken.write_text(nquads.replace(last_day, last_day.replace("2016-06-20", "2016-01-01")))
+    code, output = run("check", "--input", str(broken), "--format", "json")
+    assert code == 1
+    [problem] = json.loads(output)["problems"]
+    assert problem["message"].startswith("a date covers days from its first to its last")
+    assert problem["focus"] == "http://localhost:5000/id/twinning/tabriz-wuhan#date"
+    article = (project / ARTICLE).read_text(encoding="utf-8").splitlines()
+    date_line = next(i for i, line in enumerate(article, 1) if 'jalali: "1395-03"' in line)
+    assert problem["location"] == f"{ARTICLE}:{date_line}"

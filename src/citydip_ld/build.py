@@ -471,6 +471,9 @@ class Builder:
             e.add(node, cd.printedDate, Literal(date.printed, lang="fa"), date.location)
         unit = {"year": TIME.unitYear, "month": TIME.unitMonth, "day": TIME.unitDay}
         e.add(node, cd.precision, unit[value.precision])
+        # Shortcuts for filtering: the first and last Gregorian day the date covers.
+        e.add(node, cd.firstDay, _xsd_date(value.first_day), date.location)
+        e.add(node, cd.lastDay, _xsd_date(value.last_day), date.location)
         if value.precision == "day":
             e.add(node, RDF.type, TIME.Instant)
             e.add(node, TIME.inXSDDate, _xsd_date(value.first_day), date.location)

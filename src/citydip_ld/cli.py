@@ -166,12 +166,12 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
     """Build (or read `input_file`) and validate; lines come from the fact files either way."""
     built = build_all(obj.layout, obj.base)
     if input_file is None:
-        data, shapes, ontology = split_dataset(built.dataset, obj.base)
+        data, shapes, _ = split_dataset(built.dataset, obj.base)
     else:
         given = read_rdf(input_file)
         data, _, _ = split_dataset(given, obj.base)
-        _, shapes, ontology = split_dataset(built.dataset, obj.base)
-    return validate_graph(data, shapes, ontology=ontology, sources=built.sources, lang=lang)
+        _, shapes, _ = split_dataset(built.dataset, obj.base)
+    return validate_graph(data, shapes, sources=built.sources, lang=lang)
 
 
 @main.command()
@@ -263,8 +263,8 @@ def serve(
 def check_built(dataset_dir: Path, base: str) -> Report:
     """Validate a built dataset folder against the shapes graph it carries."""
     dataset = read_rdf(dataset_dir / "dataset.nq")
-    data, shapes, ontology = split_dataset(dataset, base)
-    return validate_graph(data, shapes, ontology=ontology)
+    data, shapes, _ = split_dataset(dataset, base)
+    return validate_graph(data, shapes)
 
 
 @main.command()
@@ -302,6 +302,94 @@ def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backo
         extra = f" (candidates: {', '.join(map(str, candidates))})" if candidates else ""
         click.echo(f"review {subject}: {problem['problem']}{extra}")
     click.echo(f"{report.summary()}; wrote {path} ({client.requests} requests)")
+
+
+@main.command()
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    envvar="CITYDIP_DATASET_DIR",
+    help="Built dataset folder (output of `build`). Env CITYDIP_DATASET_DIR.",
+)
+@click.option(
+    "--to",
+    "url",
+    required=True,
+    envvar="CITYDIP_STORE",
+    help="The store's SPARQL query endpoint, or an Oxigraph server's root. Env CITYDIP_STORE.",
+)
+@click.option("--gsp", default=None, help="Graph Store Protocol URL [default: derived from --to].")
+@click.option("--update", default=None, help="SPARQL Update URL [default: derived from --to].")
+@click.option(
+    "--no-update",
+    "no_update",
+    is_flag=True,
+    help="Do not use SPARQL Update: PUT each graph in place (not atomic).",
+)
+@click.option("--user", default=None, envvar="CITYDIP_STORE_USER", help="Env CITYDIP_STORE_USER.")
+@click.option(
+    "--password", default=None, envvar="CITYDIP_STORE_PASSWORD", help="Env CITYDIP_STORE_PASSWORD."
+)
+@click.option(
+    "--timeout", type=float, default=120.0, show_default=True, help="Seconds per request."
+)
+@click.option(
+    "--keep-stale",
+    is_flag=True,
+    help="Keep graphs under the dataset's graph prefix that are no longer in the dataset.",
+)
+@click.option(
+    "--check/--no-check",
+    "gate",
+    default=True,
+    show_default=True,
+    help="Refuse to publish a dataset that does not conform to its shapes.",
+)
+@click.pass_obj
+def publish(
+    obj: Context,
+    dataset_dir: Path,
+    url: str,
+    gsp: str | None,
+    update: str | None,
+    no_update: bool,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+    keep_stale: bool,
+    gate: bool,
+) -> None:
+    """Load the built dataset into a remote SPARQL store, replacing its named graphs."""
+    from citydip_ld.publish import publish_dataset
+
+    try:
+        if gate:
+            report = check_built(dataset_dir, obj.base)
+            if not report.conforms:
+                click.echo(report.to_text(), err=True)
+                click.echo(
+                    "Error: the dataset does not conform to its shapes; nothing was published. "
+                    "Fix the facts and rebuild, or pass --no-check.",
+                    err=True,
+                )
+                sys.exit(1)
+        result = publish_dataset(
+            dataset_dir,
+            url,
+            gsp=gsp,
+            update=update,
+            use_update=not no_update,
+            user=user,
+            password=password,
+            timeout=timeout,
+            prune=not keep_stale,
+        )
+    except CitydipError as exc:
+        raise fail(exc) from None
+    click.echo(result.summary())
 
 
 if __name__ == "__main__":

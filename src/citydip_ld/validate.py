@@ -83,20 +83,23 @@ def validate_graph(
     data: Graph,
     shapes: Graph,
     *,
-    ontology: Graph | None = None,
     sources: SourceMap | None = None,
     lang: str = "en",
 ) -> Report:
-    """Validate `data` against `shapes`; map each focus node back to its fact file and line."""
+    """Validate `data` against `shapes`; map each focus node back to its fact file and line.
+
+    `data` is validated in place: it must not be shared with other readers meanwhile."""
     if not any(shapes.triples((None, RDF.type, SH.NodeShape))):
         raise LoadError("the shapes graph holds no sh:NodeShape; is the shapes/ folder right?")
+    # The build states every class explicitly, so no inference and no ontology mix-in are
+    # needed; validating in place spares pyshacl a copy of the data graph.
     conforms, results, _text = shacl_validate(
         data,
         shacl_graph=shapes,
-        ont_graph=ontology,
         inference="none",
         abort_on_first=False,
         allow_warnings=True,
+        inplace=True,
     )
     assert isinstance(results, Graph)
     prefixes = {prefix: str(ns) for prefix, ns in data.namespaces() if prefix}
