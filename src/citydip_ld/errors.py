@@ -28,3 +28,21 @@ class QueryError(CitydipError):
 
 class QueryLimitError(CitydipError):
     """A SPARQL query hit the configured time or result limit."""
+
+
+class RemoteStoreError(CitydipError):
+    """A remote SPARQL store failed: it answered 5xx, refused our credentials or sent something
+    unreadable. Not the client's mistake (the web layer answers 502)."""
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+class StoreUnavailableError(RemoteStoreError):
+    """A remote SPARQL store could not be reached or said it is unavailable (web layer: 503)."""
+
+
+class PublishError(RemoteStoreError):
+    """The remote store refused an upload or update while publishing (wrong endpoint, rights)."""

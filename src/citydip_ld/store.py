@@ -1,7 +1,7 @@
 """Where the triples live: the store protocol and its embedded Oxigraph implementation.
 
-The web layer only talks to `Store`; a remote SPARQL store can take its place (see the
-remote-store issue).
+The web layer only talks to `Store`; a remote SPARQL store (`citydip_ld.remote`) can take its
+place: `open_store` opens one for an http(s) URL.
 
 pyoxigraph has no query timeout and cannot cancel a running query: a thread stuck in one long
 evaluation step (a big ORDER BY, GROUP BY or COUNT) keeps a core busy until it finishes. So
@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import pyoxigraph
 
 from citydip_ld.errors import CitydipError, LoadError
+from citydip_ld.remote import RemoteSparqlStore, is_remote
 from citydip_ld.sparql import (
     QueryEvaluationError,
     QueryJob,
@@ -264,8 +265,12 @@ _OPEN_LOCK = threading.Lock()
 def open_store(dataset_dir: str | Path, workers: int | None = None) -> Store:
     """Open the store the app and CLI answer from (shared per dataset file and worker count).
 
-    Apps created for the same built dataset share one store and one worker pool.
+    Apps created for the same built dataset share one store and one worker pool. An http(s)
+    URL instead of a directory opens a remote SPARQL store (`citydip_ld.remote`; `workers`
+    does not apply): it keeps no state, so it is not shared.
     """
+    if is_remote(dataset_dir):
+        return RemoteSparqlStore.from_url(str(dataset_dir))
     path = Path(dataset_dir) / DATASET_FILE
     count = default_workers() if workers is None else workers
     try:

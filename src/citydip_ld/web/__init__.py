@@ -15,18 +15,23 @@ DEFAULTS: dict[str, Any] = {
     "BASE": DEFAULT_BASE,
     # The built dataset directory (output of `citydip-ld build`).
     "DATASET_DIR": str(Path("build")),
+    # Where queries go: None for the built dataset in DATASET_DIR (embedded store), or the URL
+    # of a SPARQL 1.1 query endpoint (a remote store; docs/remote-stores.md).
+    "STORE": None,
     # SPARQL limits.
     "QUERY_TIMEOUT": 10.0,
     "RESULT_LIMIT": 10000,
     # SPARQL worker processes (None: one per core, at least 2; 0: run queries in-thread).
     "QUERY_WORKERS": None,
+    # SPARQL endpoints a federated query may call with SERVICE (env: comma-separated).
+    "SERVICE_ALLOWLIST": [],
 }
 
 STORE_KEY = "citydip.store"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then `instance/config.py`, then `CITYDIP_*` env, then `test_config`."""
+    """Build the app: defaults, `instance/config.py`, `CITYDIP_*` env, then `test_config`."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
@@ -49,7 +54,8 @@ def get_store() -> Store:
     store: Store | None = current_app.extensions.get(STORE_KEY)
     if store is None:
         store = open_store(
-            current_app.config["DATASET_DIR"], workers=current_app.config.get("QUERY_WORKERS")
+            current_app.config.get("STORE") or current_app.config["DATASET_DIR"],
+            workers=current_app.config.get("QUERY_WORKERS"),
         )
         current_app.extensions[STORE_KEY] = store
     return store

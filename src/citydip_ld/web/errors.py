@@ -10,6 +10,7 @@ Statuses for the core's SPARQL errors (see `citydip_ld.sparql`):
 - no acceptable result format: 406
 - POST body in an unsupported media type or charset: 415
 - query time limit hit (or every worker busy for that long): 503
+- remote store unreachable or busy: 503; remote store failed (5xx, bad answer, wrong URL): 502
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from collections.abc import Iterable
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from citydip_ld.errors import QueryError, QueryLimitError
+from citydip_ld.errors import (
+    QueryError,
+    QueryLimitError,
+    RemoteStoreError,
+    StoreUnavailableError,
+)
+from citydip_ld.federation import ServiceRefusedError
 from citydip_ld.sparql import (
     NotAcceptableError,
     QueryEvaluationError,
@@ -31,11 +38,12 @@ from citydip_ld.sparql import (
 )
 
 #: HTTP statuses rendered by `register_error_handlers`.
-HANDLED_STATUSES = (400, 403, 404, 405, 406, 413, 415, 500, 503)
+HANDLED_STATUSES = (400, 403, 404, 405, 406, 413, 415, 500, 502, 503)
 
 #: The core's SPARQL errors as (status, title); the most specific class wins.
 QUERY_ERROR_STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
     (UpdateRefusedError, 403, "Read-only endpoint"),
+    (ServiceRefusedError, 403, "Federated query refused"),
     (NotAcceptableError, 406, "Not Acceptable"),
     (UnsupportedMediaTypeError, 415, "Unsupported Media Type"),
     (QueryEvaluationError, 500, "Query evaluation failed"),
@@ -43,6 +51,8 @@ QUERY_ERROR_STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
     (ResultLimitError, 400, "Result limit exceeded"),
     (QueryLimitError, 503, "Query limit reached"),
     (QueryError, 400, "Bad SPARQL request"),
+    (StoreUnavailableError, 503, "Store unavailable"),
+    (RemoteStoreError, 502, "Bad Gateway"),
 )
 
 
@@ -97,10 +107,12 @@ def _http_error(error: HTTPException) -> Response:
     return error_response(status, error.name, error.description or error.name, headers=kept)
 
 
-def _query_error(error: QueryError | QueryLimitError) -> Response:
+def _query_error(error: QueryError | QueryLimitError | RemoteStoreError) -> Response:
     status, title = query_error_status(error)
     if status == 500:
         current_app.logger.warning("SPARQL evaluation error: %s", error)
+    elif status in (502, 503) and isinstance(error, RemoteStoreError):
+        current_app.logger.error("remote store: %s", error)
     return error_response(status, title, str(error))
 
 
@@ -110,3 +122,4 @@ def register_error_handlers(app: Flask) -> None:
         app.register_error_handler(status, _http_error)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(QueryLimitError, _query_error)
+    app.register_error_handler(RemoteStoreError, _query_error)
