@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
 
+from citydip_ld.federation import check_services
 from citydip_ld.service_description import describe_service, statistics
 from citydip_ld.sparql import (
     GRAPH_FORMATS,
@@ -21,6 +22,15 @@ bp = Blueprint("sparql_routes", __name__)
 
 #: Service-description formats rdflib writes, keyed like `sparql.GRAPH_FORMATS`.
 _SD_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
+
+
+def allowed_services(setting: object) -> list[str]:
+    """SERVICE_ALLOWLIST as a list: a list in Python config, comma-separated in the env."""
+    if not setting:
+        return []
+    if isinstance(setting, str):
+        return [item.strip() for item in setting.split(",") if item.strip()]
+    return [str(item) for item in setting]  # type: ignore[attr-defined]
 
 
 @bp.after_request
@@ -41,6 +51,7 @@ def sparql() -> Response:
     if parsed is None:
         return _service_description(accept)
     config = current_app.config
+    check_services(parsed.query, allowed_services(config.get("SERVICE_ALLOWLIST")))
     job = plan_job(
         parsed,
         accept,
