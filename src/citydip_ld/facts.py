@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
+from citydip_ld import yamlread
 from citydip_ld.dates import CalendarDate, DateValueError, parse_calendar_date
 from citydip_ld.errors import FactError
 
@@ -378,7 +378,6 @@ def _line_of(node: Any, fallback: int) -> int:
 
 
 def _load_yaml(path: Path, shown: str) -> Any:
-    yaml = YAML(typ="rt")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -386,8 +385,8 @@ def _load_yaml(path: Path, shown: str) -> Any:
     except OSError as exc:
         raise FactError(f"cannot read: {exc.strerror}", file=shown) from None
     try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
+        return yamlread.load(text)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed YAML"
@@ -396,7 +395,9 @@ def _load_yaml(path: Path, shown: str) -> Any:
             file=shown,
             line=line,
         ) from None
-    except Exception as exc:  # noqa: BLE001  ruamel raises assorted non-YAML errors on junk
+    except yamlread.DuplicateKeyError as exc:
+        raise FactError(f"malformed YAML: {exc}", file=shown, line=exc.line) from None
+    except yaml.YAMLError as exc:
         raise FactError(f"malformed YAML: {exc}", file=shown) from None
 
 
