@@ -164,7 +164,7 @@ def test_serve_refuses_a_dataset_that_does_not_conform(dataset_dir: Path, tmp_pa
     wuhan_en = next(line for line in nquads.splitlines() if '"Wuhan"@en' in line)
     (broken / "dataset.nq").write_text(nquads.replace(wuhan_en + "\n", ""), encoding="utf-8")
     result = CliRunner().invoke(main, ["serve", "--dataset", str(broken), "--port", "1"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "the dataset does not conform to its shapes" in result.output
     assert "needs exactly one English and one Persian label" in result.output
     assert "--no-check" in result.output
