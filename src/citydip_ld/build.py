@@ -17,7 +17,8 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, TIME
 
 from citydip_ld.errors import LoadError
-from citydip_ld.facts import (
+from citydip_ld.iris import entity_iri, graph_iri, normalise_base, ontology_namespace
+from citydip_ld.records import (
     DateFact,
     Fact,
     Facts,
@@ -25,7 +26,6 @@ from citydip_ld.facts import (
     Location,
     Record,
 )
-from citydip_ld.iris import entity_iri, graph_iri, normalise_base, ontology_namespace
 
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
