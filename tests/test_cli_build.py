@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -137,7 +136,7 @@ def test_a_failed_build_leaves_the_previous_output_intact(project: Path) -> None
 
 def test_outputs_are_readable_by_others(project: Path) -> None:
     assert run("build", "--out", "out")[0] == 0
-    mode = os.stat(project / "out/dataset.ttl").st_mode & 0o777
+    mode = (project / "out/dataset.ttl").stat().st_mode & 0o777
     assert mode & 0o044 == 0o044
 
 

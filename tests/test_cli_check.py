@@ -49,7 +49,10 @@ def test_a_negative_statistic_is_reported_at_its_value_line(project: Path) -> No
 
 
 def test_a_quote_too_short_to_be_a_sentence_is_reported(project: Path) -> None:
-    old = "quote: ووهان چین، آخرین شهری است که تفاهم نامه دوستی و همکاری با آن در خرداد ۱۳۹۵ منعقد شده است."
+    old = (
+        "quote: ووهان چین، آخرین شهری است که تفاهم نامه دوستی و همکاری با آن در خرداد ۱۳۹۵"
+        " منعقد شده است."
+    )
     line = edit(project / ARTICLE, old, "quote: ووهان")
     code, output = run("check")
     assert code == 1
@@ -114,8 +117,9 @@ def test_a_twinning_with_three_partners_is_a_violation(project: Path) -> None:
     assert run("build", "--out", "out")[0] == 0
     nquads = (project / "out/dataset.nq").read_text(encoding="utf-8")
     extra = (
-        "<http://localhost:5000/id/twinning/tabriz-wuhan> <http://localhost:5000/ontology#partner> "
-        "<http://localhost:5000/id/city/baku> <http://localhost:5000/graph/004_aa1ce6595c509616> .\n"
+        "<http://localhost:5000/id/twinning/tabriz-wuhan> "
+        "<http://localhost:5000/ontology#partner> <http://localhost:5000/id/city/baku> "
+        "<http://localhost:5000/graph/004_aa1ce6595c509616> .\n"
     )
     broken = project / "broken.nq"
     broken.write_text(nquads + extra, encoding="utf-8")
