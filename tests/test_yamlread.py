@@ -25,10 +25,11 @@ cities:
 def test_lines_of_records_and_keys_are_kept() -> None:
     doc = load(TEXT)
     first, second = doc["cities"]
-    assert first.lc.line + 1 == 2
-    assert first.lc.key("geonames")[0] + 1 == 4
-    assert second.lc.key("flag")[0] + 1 == 6
-    assert first["label"].lc.line + 1 == 3
+    assert first.line + 1 == 2
+    assert first.key_line("geonames") + 1 == 4
+    assert second.key_line("flag") + 1 == 6
+    assert first["label"].line + 1 == 3
+    assert doc["cities"].line + 1 == 2
 
 
 def test_scalars_follow_yaml_1_2() -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from citydip_ld import yamlread
 from citydip_ld.dates import DateValueError, parse_calendar_date
@@ -40,6 +39,7 @@ from citydip_ld.records import (
     Statistic,
     Twinning,
 )
+from citydip_ld.yamlread import LineMap, LineSeq
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_STEM = re.compile(r"^[0-9]{3}_[0-9a-f]+$")
@@ -64,18 +64,18 @@ class _Reader:
     def __init__(self, node: Any, file: str, what: str, parent_line: int) -> None:
         self.file = file
         self.what = what
-        if not isinstance(node, CommentedMap):
+        if not isinstance(node, LineMap):
             raise FactError(
                 f"{what} must be a mapping of keys to values, got {_kind(node)}",
                 file=file,
                 line=_line_of(node, parent_line),
             )
         self.node = node
-        self.line = node.lc.line + 1
+        self.line = node.line + 1
 
     def loc(self, key: str | None = None) -> Location:
         if key is not None and key in self.node:
-            return Location(self.file, self.node.lc.key(key)[0] + 1)
+            return Location(self.file, self.node.key_line(key) + 1)
         return Location(self.file, self.line)
 
     def key_lines(self) -> dict[str, Location]:
@@ -144,7 +144,7 @@ class _Reader:
         value = self.node.get(key)
         if value is None:
             return ()
-        if not isinstance(value, CommentedSeq):
+        if not isinstance(value, LineSeq):
             raise self.error(f"`{key}:` must be a list of ids", key)
         for item in value:
             if not isinstance(item, str) or not SLUG.match(item):
@@ -185,7 +185,7 @@ class _Reader:
         value = self.node.get(key)
         if value is None:
             return []
-        if not isinstance(value, CommentedSeq):
+        if not isinstance(value, LineSeq):
             raise self.error(f"`{key}:` must be a list of records", key)
         return list(value)
 
@@ -193,16 +193,16 @@ class _Reader:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    if isinstance(value, CommentedMap):
+    if isinstance(value, LineMap):
         return "a mapping"
-    if isinstance(value, CommentedSeq):
+    if isinstance(value, LineSeq):
         return "a list"
     return f"{type(value).__name__} {value!r}"
 
 
 def _line_of(node: Any, fallback: int) -> int:
-    lc = getattr(node, "lc", None)
-    return int(lc.line) + 1 if lc is not None and lc.line is not None else fallback
+    line = getattr(node, "line", None)
+    return int(line) + 1 if isinstance(line, int) else fallback
 
 
 def _load_yaml(path: Path, shown: str) -> Any:
@@ -234,7 +234,7 @@ def _sections(
 ) -> _Reader:
     document = _load_yaml(path, shown)
     if document is None:
-        document = CommentedMap()
+        document = LineMap(0)
     top = _Reader(document, shown, "the file", 1)
     top.allow(required, allowed)
     return top
@@ -368,7 +368,7 @@ LINK_CACHE = "wikidata-cache.yaml"
 def _read_link_cache(path: Path, shown: str) -> Mapping[str, Any]:
     """The link cache as plain data (it is generated, so only its shape is checked)."""
     document = _load_yaml(path, shown)
-    if not isinstance(document, CommentedMap) or not isinstance(document.get("cities"), dict):
+    if not isinstance(document, LineMap) or not isinstance(document.get("cities"), dict):
         raise FactError(
             "the link cache has no `cities:` mapping; run `citydip-ld link` again", file=shown
         )
