@@ -17,8 +17,11 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
 from citydip_ld.errors import QueryError
+from citydip_ld.sparql import measure_query
 
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+#: Longest federated query the check parses (longer ones are refused as unreadable).
+MAX_CHECKED_LENGTH = 32 * 1024
 
 
 class ServiceRefusedError(QueryError):
@@ -27,8 +30,12 @@ class ServiceRefusedError(QueryError):
 
 def service_targets(query: str) -> list[str | None]:
     """The endpoints a query's `SERVICE` clauses call (None for a variable endpoint)."""
-    if not _SERVICE.search(query):
+    if not _SERVICE.search(query) or "SERVICE" not in measure_query(query).keywords:
+        # No SERVICE keyword outside strings, IRIs and comments: nothing for rdflib to parse.
         return []
+    if len(query) > MAX_CHECKED_LENGTH:
+        # rdflib's parser is pure Python and holds the GIL for seconds on long queries.
+        return [None]
     try:
         algebra = translateQuery(parseQuery(query)).algebra
     except Exception:  # noqa: BLE001  rdflib raises many parse error types

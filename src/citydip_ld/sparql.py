@@ -12,6 +12,7 @@ below to HTTP statuses (see `citydip_ld.web.errors`).
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,10 @@ class NotAcceptableError(QueryError):
 
 class QueryEvaluationError(QueryError):
     """The query parsed but failed while running (e.g. an unsupported SERVICE call)."""
+
+
+class QueryTooComplexError(QueryError):
+    """The query nests too deeply or chains too many operators to be parsed safely."""
 
 
 class QueryTimeoutError(QueryLimitError):
@@ -190,7 +195,8 @@ def parse_request(
 
     `args` are the URL parameters (each name to all its values). Raises `UpdateRefusedError` for
     any update, `UnsupportedMediaTypeError` for a POST body the protocol does not allow,
-    `ProtocolError` for duplicate or missing parameters.
+    `ProtocolError` for duplicate or missing parameters, `QueryTooComplexError` for a query
+    nested or chained beyond what the engine survives (`check_query_shape`).
     """
     mimetype, params = parse_options_header(content_type or "")
     mimetype = mimetype.lower()
@@ -203,7 +209,15 @@ def parse_request(
     if method == "POST" and (body or mimetype):
         if mimetype == FORM:
             _utf8_charset(mimetype, params)
-            form = parse_qs(_decode_utf8(body, "form body"), keep_blank_values=True)
+            try:
+                form = parse_qs(
+                    _decode_utf8(body, "form body"), keep_blank_values=True, errors="strict"
+                )
+            except UnicodeDecodeError as exc:
+                raise ProtocolError(
+                    f"form body: a percent-encoded value is not valid UTF-8 ({exc.reason}); "
+                    "encode the query as UTF-8 before percent-encoding it"
+                ) from None
             if "update" in form:
                 raise UpdateRefusedError(
                     "this endpoint is read-only: SPARQL Update is not accepted"
@@ -232,7 +246,90 @@ def parse_request(
         if method == "GET" and not defaults and not named:
             return None
         raise ProtocolError("no `query` parameter; send one SPARQL query")
+    check_query_shape(queries[0])
     return QueryRequest(queries[0], defaults, named)
+
+
+# --- query shape ----------------------------------------------------------------------------
+
+#: Deepest nesting of `{`, `(` and `[` a query may have. Oxigraph's parser and evaluator
+#: recurse once per level and overflow the native stack (the process dies with SIGSEGV) at a
+#: few thousand levels; real queries nest a handful.
+MAX_NESTING = 64
+#: Most operators and clause keywords (`UNION`, `OPTIONAL`, `MINUS`, `FILTER`, `BIND`, `&&`,
+#: `+`, `/`, ...) a query may chain: each adds a level to Oxigraph's algebra tree, and a
+#: thousand `MINUS` or `BIND` clauses overflow a 2 MiB thread stack as deep nesting does
+#: (500 leave room there; Linux threads get 8 MiB by default).
+MAX_OPERATORS = 500
+
+#: An unclosed string runs to the end of its line (or of the query): scanning it again from
+#: every later quote would take quadratic time.
+_STRINGS_IRIS_COMMENTS = (
+    r'"""(?:[^"\\]|\\.|"(?!""))*(?:""")?',  # long strings
+    r"'''(?:[^'\\]|\\.|'(?!''))*(?:''')?",
+    r'"(?:[^"\\\n\r]|\\.)*"?',  # short strings
+    r"'(?:[^'\\\n\r]|\\.)*'?",
+    r'<[^<>"{}|^`\\\x00-\x20]*>',  # IRIs
+    r"\#[^\n\r]*",  # comments
+)
+_TOKENS = re.compile(
+    f"(?P<skip>{'|'.join(_STRINGS_IRIS_COMMENTS)})"
+    # keywords, names, prefixed names, variables, numbers
+    r"|(?P<word>[?$]?[\w\u00b7-\U000effff][\w\-.:%\u00b7-\U000effff]*)"
+    r"|(?P<op>&&|\|\||!=|<=|>=|\^\^|[-+*/|^!=<>])"
+    r"|(?P<open>[{(\[])"
+    r"|(?P<close>[})\]])"
+)
+_CHAINING = frozenset({"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "EXISTS", "SERVICE"})
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What `check_query_shape` measured: deepest bracket nesting, operators and keywords."""
+
+    nesting: int
+    operators: int
+    keywords: frozenset[str]
+
+
+def measure_query(query: str) -> QueryShape:
+    """Nesting depth and chained operators, outside strings, IRIs and comments (a lexer only)."""
+    depth = deepest = operators = 0
+    keywords: set[str] = set()
+    for match in _TOKENS.finditer(query):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        elif kind == "op":
+            operators += 1
+        elif kind == "word":
+            word = match.group().upper()
+            if word in _CHAINING:
+                operators += 1
+                keywords.add(word)
+    return QueryShape(deepest, operators, frozenset(keywords))
+
+
+def check_query_shape(
+    query: str, max_nesting: int = MAX_NESTING, max_operators: int = MAX_OPERATORS
+) -> QueryShape:
+    """Raise `QueryTooComplexError` for a query that could crash the SPARQL engine."""
+    shape = measure_query(query)
+    if shape.nesting > max_nesting:
+        raise QueryTooComplexError(
+            f"the query nests groups, brackets or parentheses {shape.nesting} deep; "
+            f"at most {max_nesting} levels are accepted: flatten it"
+        )
+    if shape.operators > max_operators:
+        raise QueryTooComplexError(
+            f"the query chains {shape.operators} operators and clauses (UNION, OPTIONAL, MINUS, "
+            f"FILTER, BIND, &&, +, /, ...); at most {max_operators} are accepted: "
+            "split it into several queries or use VALUES"
+        )
+    return shape
 
 
 # --- jobs -----------------------------------------------------------------------------------
@@ -274,7 +371,7 @@ def plan_job(
     graph = negotiate(accept, GRAPH_FORMATS)
     if results is None and graph is None:
         raise NotAcceptableError(
-            f"no format fits Accept: {accept.to_header() or '(empty)'}; "
+            f"no format fits Accept: {_shown(accept.to_header())}; "
             f"offered: {', '.join(offered_media_types('results') + offered_media_types('graph'))}"
         )
     return QueryJob(
@@ -295,10 +392,17 @@ def _format(key: str | None, kind: Kind, accept: str) -> Format:
     if key is None:
         what = "SELECT/ASK results" if kind == "results" else "CONSTRUCT/DESCRIBE graphs"
         raise NotAcceptableError(
-            f"no format for {what} fits Accept: {accept or '(empty)'}; "
+            f"no format for {what} fits Accept: {_shown(accept)}; "
             f"offered: {', '.join(offered_media_types(kind))}"
         )
     return next(fmt for fmt in formats if fmt.key == key)
+
+
+def _shown(header: str, limit: int = 200) -> str:
+    """A client's header as quoted back in an error message: never empty, never huge."""
+    if not header:
+        return "(empty)"
+    return header if len(header) <= limit else f"{header[:limit]}… ({len(header)} characters)"
 
 
 class _GuardedWriter(io.RawIOBase):

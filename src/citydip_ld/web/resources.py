@@ -31,6 +31,7 @@ from citydip_ld.iris import KINDS, ontology_namespace
 from citydip_ld.store import DATASET_FILE
 from citydip_ld.void import void_graph
 from citydip_ld.web import get_store, pages
+from citydip_ld.web.errors import error_response
 from citydip_ld.web.pages import Alternate, dataset_base
 
 bp = Blueprint("resources", __name__)
@@ -43,9 +44,15 @@ SERVED_FILES = {**DUMP_FILES, CHECKSUMS_FILE: "text/plain", CONTEXT_FILE: "appli
 
 
 @bp.before_request
-def _limit_path() -> None:
+def _limit_path() -> Response | None:
     if len(request.full_path) > MAX_PATH:
-        abort(414, description=f"The request target is longer than {MAX_PATH} characters.")
+        # Rendered here: the app's error handlers do not cover 414.
+        return error_response(
+            414,
+            "URI Too Long",
+            f"The request target is longer than {MAX_PATH} characters.",
+        )
+    return None
 
 
 @bp.after_request

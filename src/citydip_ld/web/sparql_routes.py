@@ -7,6 +7,7 @@ from werkzeug.datastructures import MIMEAccept
 
 from citydip_ld.federation import check_services
 from citydip_ld.service_description import describe_service, statistics
+from citydip_ld.serving import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.sparql import (
     GRAPH_FORMATS,
     NotAcceptableError,
@@ -31,6 +32,16 @@ def allowed_services(setting: object) -> list[str]:
     if isinstance(setting, str):
         return [item.strip() for item in setting.split(",") if item.strip()]
     return [str(item) for item in setting]  # type: ignore[attr-defined]
+
+
+@bp.before_request
+def _limit_body() -> None:
+    """Read at most MAX_CONTENT_LENGTH bytes of a body (1 MiB unless configured): 413 beyond.
+
+    Waitress has the same limit on the wire; this one holds under any WSGI server.
+    """
+    if request.max_content_length is None:
+        request.max_content_length = DEFAULT_MAX_REQUEST_BODY
 
 
 @bp.after_request

@@ -49,6 +49,14 @@ FACT_PROPERTIES = {TIME.hasTime, PROV.qualifiedDerivation, PROV.wasDerivedFrom}
 DESCRIPTION_PROPERTIES = (RDFS.comment, SKOS.definition, SDO.description, DCTERMS.description)
 
 Href = Callable[[str], str]
+#: An external IRI becomes a clickable link only with one of these schemes: a `javascript:` or
+#: `data:` IRI in the data (e.g. a broken `homepage:`) must not run script when clicked.
+LINK_SCHEMES = ("http://", "https://")
+
+
+def safe_href(iri: str) -> str:
+    """`iri` when it is safe as an `href`, else "" (the page shows it as text)."""
+    return iri if iri.lower().startswith(LINK_SCHEMES) else ""
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,7 @@ class Builder:
         local = iri.startswith(self.base)
         return Link(
             iri=iri,
-            href=self.href(iri) if local else iri,
+            href=self.href(iri) if local else safe_href(iri),
             labels=self.labels(node),
             curie=self.curie(iri),
             external=not local,
