@@ -13,7 +13,7 @@ import pytest
 import yaml
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from citydip_ld import conneg, sparql
@@ -164,15 +164,6 @@ def _text_of(document: Any, mutation: tuple[int, str]) -> str:
     return text[:at] + insert + text[at:]
 
 
-def known_crash(text: str) -> bool:
-    """Inputs of the two parser crashes reported to the lead (strict xfails below): an empty
-    (or all-comment) file and YAML anchors/aliases. Remove once facts.py is fixed."""
-    try:
-        return yaml.safe_load(text) is None or "&" in text or "*" in text
-    except yaml.YAMLError:
-        return "&" in text or "*" in text
-
-
 def assert_loads_or_fact_error(files: dict[str, str]) -> None:
     """`load_facts` reads the folder or raises FactError; with a line, the message leads with
     `file:line`."""
@@ -210,31 +201,19 @@ def test_fact_parser_loads_or_says_where(
     name: str, document: Any, mutation: tuple[int, str]
 ) -> None:
     text = _text_of(document, mutation)
-    assume(not known_crash(text))
     assert_loads_or_fact_error({name: text})
 
 
 @FAST
 @given(text=st.text(st.characters(codec="utf-8"), max_size=200), name=st.sampled_from(FILES))
 def test_fact_parser_survives_any_text(text: str, name: str) -> None:
-    assume(not known_crash(text))
     assert_loads_or_fact_error({name: text})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="facts.py/yamlread.py: a recursive YAML alias raises RecursionError, not FactError "
-    "(input and proposed fix: fuzz/README.md)",
-)
 def test_a_recursive_alias_is_a_fact_error() -> None:
     assert_loads_or_fact_error({"places.yaml": "countries: &a [*a]\n"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="facts.py: an empty (or comment-only) fact file raises TypeError in _Reader "
-    "(`node.lc.line` is None); proposed fix in fuzz/README.md",
-)
 @pytest.mark.parametrize("text", ["", "# nothing yet\n", "---\n"])
 def test_an_empty_fact_file_loads(text: str) -> None:
     assert_loads_or_fact_error({"places.yaml": text})

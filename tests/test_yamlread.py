@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from citydip_ld.yamlread import DuplicateKeyError, load
+from citydip_ld.yamlread import CollectionAliasError, DuplicateKeyError, load
 
 TEXT = """\
 cities:
@@ -53,3 +53,20 @@ def test_bad_syntax_carries_its_line() -> None:
     with pytest.raises(yaml.MarkedYAMLError) as info:
         load("a: [1, 2\nb: 3\n")
     assert info.value.problem_mark is not None
+
+
+def test_aliases_of_plain_values_are_fine() -> None:
+    doc = load("a: &q some quoted sentence\nb: *q\n")
+    assert doc["b"] == "some quoted sentence"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "countries: &a [*a]\n",  # a cycle
+        "a: &x [1, 2]\nb: [*x, *x]\n",  # the first step of a "billion laughs"
+    ],
+)
+def test_aliases_of_lists_or_mappings_are_refused(text: str) -> None:
+    with pytest.raises(CollectionAliasError, match="may repeat a text or number"):
+        load(text)

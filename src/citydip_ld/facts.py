@@ -121,6 +121,13 @@ class _Reader:
             )
         return value
 
+    def web_address(self, key: str) -> str | None:
+        """An optional http(s) URL (nothing else may become a link on a page)."""
+        value = self.optional_text(key)
+        if value is not None and not re.match(r"^https?://[^\s<>\"]+$", value):
+            raise self.error(f"`{key}: {value}` is not an http(s) web address", key)
+        return value
+
     def optional_slug(self, key: str) -> str | None:
         return self.slug(key) if self.node.get(key) not in (None, "") else None
 
@@ -223,8 +230,18 @@ def _load_yaml(path: Path, shown: str) -> Any:
             file=shown,
             line=line,
         ) from None
-    except yamlread.DuplicateKeyError as exc:
+    except (yamlread.DuplicateKeyError, yamlread.CollectionAliasError) as exc:
         raise FactError(f"malformed YAML: {exc}", file=shown, line=exc.line) from None
+    except yaml.reader.ReaderError as exc:  # e.g. a NUL or other control character
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
+        raise FactError(
+            f"not allowed in YAML: character U+{code:04X} ({exc.reason}); remove it",
+            file=shown,
+            line=line,
+        ) from None
     except yaml.YAMLError as exc:
         raise FactError(f"malformed YAML: {exc}", file=shown) from None
 
@@ -310,7 +327,7 @@ def load_facts(data_dir: str | Path) -> Facts:
                 r.choice("type", ORGANISATION_TYPES),
                 r.optional_slug("city"),
                 r.optional_slug("parent"),
-                r.optional_text("homepage"),
+                r.web_address("homepage"),
                 r.wikidata(),
                 r.slug_list("former_ids"),
             )
@@ -425,7 +442,7 @@ def _read_article(path: Path, shown: str, facts: Facts, claim: Any) -> None:
         r.optional_slug("author"),
         published,
         r.optional_text("news_code"),
-        r.optional_text("url"),
+        r.web_address("url"),
         r.text("quote"),
     )
     facts.articles[stem] = article

@@ -49,26 +49,43 @@ class DuplicateKeyError(ValueError):
         self.line = line
 
 
+class CollectionAliasError(ValueError):
+    """An alias (`*name`) of a list or mapping: it could nest itself (a cycle) or expand
+    exponentially ("billion laughs"); aliases of plain values are fine."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(
+            "an alias (`*name`) may repeat a text or number but not a list or mapping; "
+            "write the list or mapping out again"
+        )
+        self.line = line
+
+
 def load(text: str) -> Any:
-    """Parse one YAML document; raises `yaml.MarkedYAMLError` (with a line) on bad syntax."""
+    """Parse one YAML document; raises `yaml.MarkedYAMLError` (with a line) on bad syntax,
+    `DuplicateKeyError` and `CollectionAliasError` on what YAML allows but facts must not."""
     node = yaml.compose(text, Loader=_LOADER)
-    return None if node is None else _convert(node)
+    return None if node is None else _convert(node, set())
 
 
-def _convert(node: yaml.Node) -> Any:
+def _convert(node: yaml.Node, seen: set[int]) -> Any:
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if id(node) in seen:  # the same composed node again: an alias of a collection
+            raise CollectionAliasError(node.start_mark.line + 1)
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         mapping = LineMap(node.start_mark.line)
         for key_node, value_node in node.value:
-            key = _convert(key_node)
+            key = _convert(key_node, seen)
             key = key if isinstance(key, str | int) else str(key)
             if key in mapping:
                 first = mapping.key_lines[key] + 1
                 raise DuplicateKeyError(str(key), key_node.start_mark.line + 1, first)
-            mapping[key] = _convert(value_node)
+            mapping[key] = _convert(value_node, seen)
             mapping.key_lines[key] = key_node.start_mark.line
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        return LineSeq([_convert(item) for item in node.value], node.start_mark.line)
+        return LineSeq([_convert(item, seen) for item in node.value], node.start_mark.line)
     return _scalar(node)
 
 
