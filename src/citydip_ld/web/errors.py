@@ -37,9 +37,6 @@ from citydip_ld.sparql import (
     UpdateRefusedError,
 )
 
-#: HTTP statuses rendered by `register_error_handlers`.
-HANDLED_STATUSES = (400, 403, 404, 405, 406, 413, 415, 500, 502, 503)
-
 #: The core's SPARQL errors as (status, title); the most specific class wins.
 QUERY_ERROR_STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
     (UpdateRefusedError, 403, "Read-only endpoint"),
@@ -118,8 +115,7 @@ def _query_error(error: QueryError | QueryLimitError | RemoteStoreError) -> Resp
 
 def register_error_handlers(app: Flask) -> None:
     """Render HTTP errors and the core's SPARQL errors in the one body shape."""
-    for status in HANDLED_STATUSES:
-        app.register_error_handler(status, _http_error)
+    app.register_error_handler(HTTPException, _http_error)  # 4xx and 5xx alike
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(QueryLimitError, _query_error)
     app.register_error_handler(RemoteStoreError, _query_error)

@@ -21,7 +21,8 @@
     if (!term) {
       return td;
     }
-    if (term.type === "uri") {
+    if (term.type === "uri" && /^https?:\/\//i.test(term.value)) {
+      // Only web addresses become links: a query can return javascript: IRIs.
       var a = document.createElement("a");
       a.href = term.value;
       a.textContent = term.value;
