@@ -1,0 +1,230 @@
+"""Load test: citydip-ld under mixed traffic on 127.0.0.1, memory, and a runaway query.
+
+For each dataset (default: the shipped data/, built into a temp folder) and each worker
+setting (`--workers default,0`), on a fresh `citydip-ld serve --no-check`:
+
+1. mixed: at most `--requests` requests AND at most `--duration` seconds over
+   `--concurrency` keep-alive connections, a seeded mix over random cities: dereference
+   (/id/ -> 303 -> Turtle document) 20%, HTML page 20%, Turtle document 15%, SPARQL partners
+   of a city 40%, aggregates (twinnings per country, twinnings, cities per country) 5%. Any
+   wrong status (5xx included), malformed answer or connection error is an error. The
+   server's RSS (its own, and with its query worker processes) is sampled every second:
+   first, last, max and the least-squares slope in MiB per minute.
+2. runaway (`--runaway-timeout`, default 2 s, as QUERY_TIMEOUT): light traffic (no
+   aggregates) for `--runaway-window` seconds alone, then again while one pathological query
+   (`COUNT(*)` over a three-way cross product) runs. Reports the runaway's status and wall
+   time (the client gives up after timeout + `--runaway-wait` s) and the light traffic's
+   latency before and during.
+
+Prints JSON-ish tables; `--json FILE` writes everything. Exit 1 if any error. Record results
+in benchmarks/README.md; never assert timings in tests.
+
+    python benchmarks/load.py                                  # shipped data
+    python benchmarks/load.py --dataset build --world S --json out.json
+    python benchmarks/load.py --requests 20 --duration 5       # smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import harness as h
+
+AGGREGATES = {
+    "twinnings per country": h.PER_COUNTRY,
+    "twinnings": f"{h.PREFIXES}SELECT (COUNT(?t) AS ?n) WHERE {{ ?t a cd:Twinning }}",
+    "cities per country": f"{h.PREFIXES}SELECT ?country (COUNT(?c) AS ?n) WHERE "
+    "{ ?c a cd:City ; schema:containedInPlace ?country } GROUP BY ?country",
+}
+#: kind -> share of the mixed traffic
+MIX = {
+    "dereference": 0.20,
+    "html": 0.20,
+    "turtle document": 0.15,
+    "sparql partners": 0.40,
+    "sparql aggregate": 0.05,
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", action="append", default=[], help="a built dataset folder")
+    parser.add_argument("--world", action="append", default=[], choices=["S", "M"], help="size")
+    parser.add_argument("--requests", type=int, default=20000, help="mixed requests at most")
+    parser.add_argument("--duration", type=float, default=60.0, help="mixed seconds at most")
+    parser.add_argument("--concurrency", type=int, default=8, help="connections")
+    parser.add_argument("--workers", default="default,0", help="citydip QUERY_WORKERS settings")
+    parser.add_argument("--runaway-timeout", type=float, default=2.0, help="QUERY_TIMEOUT, s")
+    parser.add_argument("--runaway-window", type=float, default=6.0, help="light traffic, s")
+    parser.add_argument("--runaway-wait", type=float, default=10.0, help="extra s to wait")
+    parser.add_argument("--no-runaway", action="store_true", help="skip the runaway phase")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="write all figures here as JSON")
+    return parser.parse_args()
+
+
+def make_step(kind: str, city: str, sparql: str, rng: random.Random) -> h.Step:
+    doc = h.local_path(city).replace("/id/", "/doc/")
+    if kind == "dereference":
+        return h.dereference(city)
+    if kind == "html":
+        return h.document(doc, "text/html", b"</html>")
+    if kind == "turtle document":
+        return h.document(doc, "text/turtle", city.rsplit("/", 1)[1].encode())
+    if kind == "sparql partners":
+        return h.select(sparql, h.sister_cities(city), lambda n: None)
+    query = AGGREGATES[rng.choice(sorted(AGGREGATES))]
+    return h.select(sparql, query, lambda n: None if n > 0 else "no rows")
+
+
+def plan(dataset: h.Dataset, count: int, seed: int, kinds: dict[str, float]) -> list[Any]:
+    """`count` seeded (kind, step) pairs over random cities of the dataset."""
+    rng = random.Random(seed)
+    names, weights = list(kinds), list(kinds.values())
+    out = []
+    for _ in range(count):
+        kind = rng.choices(names, weights)[0]
+        out.append((kind, make_step(kind, rng.choice(dataset.cities), "/sparql", rng)))
+    return out
+
+
+def summarise(run: h.Run) -> dict[str, Any]:
+    out = {"all": run.figures()}
+    for kind in sorted(set(run.kinds)):
+        part = run.only(kind).figures()
+        out[kind] = {k: part[k] for k in ("requests", "median_ms", "p99_ms")}
+    return out
+
+
+def mixed(args: argparse.Namespace, dataset: h.Dataset, workers: str, scratch: Path) -> Any:
+    steps = plan(dataset, args.requests, args.seed, MIX)
+    with h.citydip(dataset, scratch, workers=workers) as server:
+        # warm every kind once (the worker pool is up already), then sample memory
+        for kind in MIX:
+            step = next(s for k, s in steps if k == kind)
+            h.drive(
+                server.port,
+                lambda _i, k=kind, s=step: (k, s),
+                concurrency=1,
+                requests=1,
+                duration=60,
+            )
+        with h.MemorySampler(server) as memory:
+            run = h.drive(
+                server.port,
+                lambda i: steps[i],
+                concurrency=args.concurrency,
+                requests=args.requests,
+                duration=args.duration,
+            )
+    return {
+        "dataset_quads": dataset.quads,
+        "workers": workers,
+        "concurrency": args.concurrency,
+        "traffic": summarise(run),
+        "rss_server": memory.summary(1),
+        "rss_with_workers": memory.summary(2),
+    }
+
+
+def runaway(args: argparse.Namespace, dataset: h.Dataset, workers: str, scratch: Path) -> Any:
+    light = {k: v for k, v in MIX.items() if k != "sparql aggregate"}
+    steps = plan(dataset, 100_000, args.seed + 1, light)
+    limit = int(args.runaway_window * 2000)
+    outcome: dict[str, Any] = {}
+    with h.citydip(dataset, scratch, workers=workers, query_timeout=args.runaway_timeout) as srv:
+        for kind in light:  # warm-up
+            step = next(s for k, s in steps if k == kind)
+            h.drive(
+                srv.port, lambda _i, k=kind, s=step: (k, s), concurrency=1, requests=1, duration=60
+            )
+        before = h.drive(
+            srv.port,
+            lambda i: steps[i],
+            concurrency=args.concurrency,
+            requests=limit,
+            duration=args.runaway_window,
+        )
+
+        def send_runaway() -> None:
+            client = h.Client(srv.port, timeout=args.runaway_timeout + args.runaway_wait)
+            target = f"/sparql?{urllib.parse.urlencode({'query': h.RUNAWAY})}"
+            started = time.perf_counter()
+            try:
+                status, _, body = client.get(target, {"Accept": h.JSON_RESULTS})
+                outcome.update(status=status, body=body[:200].decode("utf-8", "replace"))
+            except OSError as exc:
+                outcome.update(status=None, body=f"no answer: {exc}")
+            outcome["wall_s"] = round(time.perf_counter() - started, 3)
+            client.close()
+
+        thread = threading.Thread(target=send_runaway, daemon=True)
+        thread.start()
+        time.sleep(0.2)  # the runaway is running
+        during = h.drive(
+            srv.port,
+            lambda i: steps[limit + i],
+            concurrency=args.concurrency,
+            requests=limit,
+            duration=args.runaway_window,
+        )
+        thread.join(args.runaway_timeout + args.runaway_wait + 5)
+        after = h.drive(
+            srv.port, lambda i: steps[2 * limit + i], concurrency=1, requests=20, duration=10
+        )
+    cut = outcome.get("status") == 503 and outcome["wall_s"] < args.runaway_timeout + 1.5
+    return {
+        "dataset_quads": dataset.quads,
+        "workers": workers,
+        "query_timeout_s": args.runaway_timeout,
+        "runaway": {**outcome, "cut_at_limit": cut},
+        "before": summarise(before),
+        "during": summarise(during),
+        "after": after.figures(),
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    report: dict[str, Any] = {"date": date.today().isoformat(), "machine": h.machine()}
+    report["settings"] = {k: v for k, v in vars(args).items() if k not in ("dataset", "json")}
+    report["mixed"], report["runaway"] = [], []
+    with tempfile.TemporaryDirectory(prefix="citydip-load-") as tmp:
+        scratch = Path(tmp)
+        directories = [Path(d) for d in args.dataset]
+        directories += [h.build_world(scratch, size) for size in args.world]
+        if not directories:
+            directories = [h.build_shipped(scratch)]
+        for directory in directories:
+            dataset = h.read_dataset(directory)
+            for workers in args.workers.split(","):
+                result = mixed(args, dataset, workers, scratch)
+                print(json.dumps(result), flush=True)
+                report["mixed"].append(result)
+                if not args.no_runaway:
+                    result = runaway(args, dataset, workers, scratch)
+                    print(json.dumps(result), flush=True)
+                    report["runaway"].append(result)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    errors = sum(m["traffic"]["all"]["errors"] for m in report["mixed"])
+    errors += sum(
+        r[phase]["all"]["errors"] for r in report["runaway"] for phase in ("before", "during")
+    )
+    if errors:
+        print(f"{errors} errors", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""benchmarks/http_bench.py and benchmarks/load.py keep working: each runs in a tiny bounded mode on
+the shipped data (no peers) and reports 0 errors and well-formed figures. No timing is
+asserted (see benchmarks/README.md for the measured results)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+
+ROOT = Path(__file__).resolve().parent.parent
+CD = "http://localhost:5000/ontology#"
+TABRIZ = "http://localhost:5000/id/city/tabriz"
+TINY = ("--requests", "20", "--duration", "5", "--workers", "default")
+
+
+def run_benchmark(script: str, dataset_dir: Path, out: Path, *args: str) -> dict[str, Any]:
+    command = [sys.executable, str(ROOT / "benchmarks" / script), "--dataset", str(dataset_dir)]
+    done = subprocess.run(
+        [*command, "--json", str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def well_formed(figures: dict[str, Any], at_most: int) -> None:
+    assert figures["errors"] == figures["server_errors"] == figures["connection_errors"] == 0
+    assert figures["first_errors"] == []
+    assert 0 < figures["requests"] <= at_most
+    assert 0 < figures["median_ms"] <= figures["p99_ms"]
+    assert figures["rps"] > 0
+
+
+def partners_of_tabriz(dataset_dir: Path) -> int:
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(dataset_dir / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    query = f"SELECT ?p WHERE {{ <{TABRIZ}> <{CD}twinnedWith> ?p }}"
+    return len(list(store.query(query, use_default_graph_as_union=True)))  # type: ignore[arg-type]
+
+
+def test_http_benchmark_measures_every_kind_with_no_errors(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    report = run_benchmark(
+        "http_bench.py", dataset_dir, tmp_path / "http.json", *TINY,
+        "--warmup", "2", "--concurrency", "1,2", "--peers", "none",
+    )  # fmt: skip
+    figures = report["figures"]
+    kinds = ("dereference", "html", "sister cities", "twinnings per country", "two-hop partners")
+    assert {(row["kind"], row["concurrency"]) for row in figures} == {
+        (kind, n) for kind in kinds for n in (1, 2)
+    }
+    assert {row["server"] for row in figures} == {"citydip workers=default"}
+    for row in figures:
+        well_formed(row, at_most=20)
+        assert row["dataset_quads"] > 2000
+    sister = next(row for row in figures if row["kind"] == "sister cities")
+    assert sister["rows"] == partners_of_tabriz(dataset_dir) > 0
+    assert any("p99" in verdict for verdict in report["targets"])
+
+
+def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    report = run_benchmark(
+        "load.py", dataset_dir, tmp_path / "load.json", *TINY,
+        "--concurrency", "2", "--runaway-window", "1", "--runaway-wait", "5",
+    )  # fmt: skip
+    (mixed,) = report["mixed"]
+    well_formed(mixed["traffic"]["all"], at_most=20)
+    assert set(mixed["traffic"]) - {"all"} <= {
+        "dereference", "html", "turtle document", "sparql partners", "sparql aggregate"
+    }  # fmt: skip
+    for which in ("rss_server", "rss_with_workers"):
+        memory = mixed[which]
+        assert memory["samples"] >= 1
+        assert 0 < memory["first_mib"] <= memory["max_mib"]
+    assert mixed["rss_with_workers"]["max_mib"] > mixed["rss_server"]["max_mib"]  # the pool
+    (runaway,) = report["runaway"]
+    assert runaway["query_timeout_s"] == 2.0
+    assert runaway["runaway"]["status"] == 503  # stopped by the time limit, not answered
+    assert runaway["runaway"]["wall_s"] > 0
+    for phase in ("before", "during"):
+        well_formed(runaway[phase]["all"], at_most=4000)
+    assert runaway["after"]["errors"] == 0
