@@ -123,3 +123,31 @@ def test_run_job_reports_boolean_and_graph(store_dir: Path) -> None:
     )
     assert graph.kind == "graph"
     assert graph.count == 3
+
+
+def test_a_worker_killed_mid_query_is_logged_replaced_and_reported(
+    store_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import os
+    import signal
+    import threading
+
+    from citydip_ld.sparql import QueryEvaluationError
+
+    store = OxigraphStore.from_dataset_dir(store_dir, workers=1)
+    count = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+    store.run(job(SISTER_CITIES))  # starts the pool
+    pids = [w.process.pid for w in store._pool._workers]  # type: ignore[union-attr]
+    killer = threading.Timer(0.5, lambda: os.kill(pids[0], signal.SIGKILL))
+    try:
+        killer.start()
+        with (
+            caplog.at_level("ERROR", logger="citydip_ld.store"),
+            pytest.raises(QueryEvaluationError, match="the query worker died"),
+        ):
+            store.run(job(count, timeout=30))
+        assert any("exit code -9" in r.getMessage() for r in caplog.records)
+        assert store.run(job(SISTER_CITIES, timeout=30)).count == 2  # replaced
+    finally:
+        killer.cancel()
+        store.close()

@@ -183,6 +183,14 @@ class QueryPool:
                 )
             status, payload = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            worker.process.join(0.5)
+            # A negative exit code is the signal that ended it (e.g. -11: a native crash).
+            log.error(
+                "query worker %s died (exit code %s) on a %d-character query",
+                worker.process.pid,
+                worker.process.exitcode,
+                len(job.query),
+            )
             self._replace(worker)
             raise QueryEvaluationError(f"the query worker died while answering: {exc}") from None
         self._idle.put(worker)
