@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 from dataclasses import dataclass
@@ -54,10 +55,9 @@ def raw_request(base_url: str, request: bytes, timeout: float = 30) -> RawRespon
     """Send `request` (the bytes of a whole HTTP/1.1 request) and read the whole response."""
     parts = urlsplit(base_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
-        try:
+        # The server may answer (e.g. 413) and close before it has read the whole body.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(request)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered (e.g. 413) and closed before reading the whole body
         chunks = []
         while True:
             try:
