@@ -17,6 +17,16 @@ SHARED = ROOT.parent / "shared"
 BASE = "http://localhost:5000/"
 
 
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A disposable copy of data/, ontology/ and shapes/, made the working directory."""
+    from helpers import copy_project
+
+    copy_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped data built into a temporary directory (all formats), once per session."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from citydip_ld.cli import main
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -21,3 +25,10 @@ def edit(path: Path, old: str, new: str) -> int:
     index = text.index(old)
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return text.count("\n", 0, index) + 1
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    """Run `citydip-ld ARGS` in-process; its exit code and output. Fails on a traceback."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output

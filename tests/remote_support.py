@@ -15,45 +15,18 @@ from pathlib import Path
 
 import pyoxigraph
 
-from servers import oxigraph_binary, wait_until_up
+from servers import oxigraph_server, stop, wait_until_up
 from sparql_support import free_port
 
 VIRTUOSO = shutil.which("virtuoso-t")
-
-
-def stop(process: subprocess.Popen[bytes], grace: float = 15) -> None:
-    process.terminate()
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 @contextmanager
 def oxigraph_store(location: Path) -> Iterator[str]:
     """An empty `oxigraph serve` whose default graph is the union of the named graphs, as the
     embedded store's; yields its root URL (`/query`, `/update`, `/store` below it)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            oxigraph_binary(),
-            "serve",
-            "--location",
-            str(location),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--union-default-graph",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/query?query=ASK%7B%7D", process)
+    with oxigraph_server(location, union_default_graph=True) as url:
         yield url
-    finally:
-        stop(process)
 
 
 VIRTUOSO_INI = """\

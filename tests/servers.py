@@ -56,10 +56,23 @@ def wait_for_port(port: int, timeout: float = 10) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
+def stop(process: subprocess.Popen[bytes], grace: float = 15) -> None:
+    """Terminate a server process, killing it if it does not stop within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
 @contextmanager
-def oxigraph_server(location: Path, *files: Path) -> Iterator[str]:
+def oxigraph_server(
+    location: Path, *files: Path, union_default_graph: bool = False
+) -> Iterator[str]:
     """`oxigraph serve` on a store at `location` pre-loaded with `files`; yields its base URL
-    (`/query`, `/update`, `/store` below it)."""
+    (`/query`, `/update`, `/store` below it). With `union_default_graph`, its default graph
+    is the union of the named graphs, as the embedded store's."""
     binary = oxigraph_binary()
     for path in files:
         subprocess.run(
@@ -69,21 +82,16 @@ def oxigraph_server(location: Path, *files: Path) -> Iterator[str]:
             timeout=120,
         )
     port = free_port()
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    if union_default_graph:
+        command.append("--union-default-graph")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{url}/query?query=ASK%7B%7D", process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @dataclass

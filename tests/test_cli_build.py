@@ -6,28 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from citydip_ld.cli import main
-from helpers import copy_project, edit
+from helpers import edit, run_cli
 
 BASE = "http://localhost:5000/"
 ARTICLE = "data/articles/004_aa1ce6595c509616.yaml"
 
 
-@pytest.fixture()
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_project(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.output
+run = run_cli
 
 
 def test_build_writes_every_format_and_they_hold_the_same_graph(project: Path) -> None:

@@ -8,26 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
-from citydip_ld.cli import main
-from helpers import copy_project, edit
+from helpers import edit, run_cli
 
 ARTICLE = "data/articles/004_aa1ce6595c509616.yaml"
 
 
-@pytest.fixture()
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_project(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.output
+run = run_cli
 
 
 def test_the_shipped_data_conforms(project: Path) -> None:

@@ -8,14 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from rdflib import OWL, Dataset, Literal, Namespace, URIRef
 from ruamel.yaml import YAML
 
-from citydip_ld.cli import main
 from citydip_ld.errors import CitydipError
 from citydip_ld.wikidata import EndpointError, WikidataClient, query_by_geonames
-from helpers import copy_project, edit
+from helpers import edit, run_cli
 from servers import Throttle, oxigraph_server, throttling_proxy
 
 FIXTURE = Path(__file__).parent / "data" / "wikidata-fixture.ttl"
@@ -32,19 +30,15 @@ def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture()
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_project(tmp_path)
-    places = tmp_path / "data/places.yaml"
+def project(project: Path) -> Path:
+    """The project copy with two curated Wikidata ids removed, for `link` to find."""
+    places = project / "data/places.yaml"
     edit(places, "    wikidata: Q47492\n", "")  # Gaza: to be found by label
     edit(places, "    wikidata: Q131290\n", "")  # Ganja: two candidates, to be reported
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return project
 
 
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.output
+run = run_cli
 
 
 def load_cache(project: Path) -> dict:  # type: ignore[type-arg]
