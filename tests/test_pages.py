@@ -151,3 +151,12 @@ def test_static_assets_are_served(mini_client: FlaskClient) -> None:
     css = mini_client.get("/static/style.css")
     assert b"Noto Sans Arabic" in css.data
     css.close()
+
+
+def test_facts_on_a_page_come_dated_and_newest_first(client: FlaskClient) -> None:
+    page = client.get("/doc/city/tabriz", headers={"Accept": "text/html"}).get_data(as_text=True)
+    wuhan = page.index("Tabriz – Wuhan")  # agreed Khordad 1395 (2016)
+    gaza = page.index("Tabriz – Gaza City")  # 1387 (2008)
+    baku = page.index("Tabriz – Baku")  # undated
+    istanbul = page.index("Tabriz – Istanbul")  # undated
+    assert wuhan < gaza < baku < istanbul

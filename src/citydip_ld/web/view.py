@@ -119,6 +119,16 @@ class FactView:
     sources: list[SourceView]
 
 
+def _fact_order(view: FactView) -> tuple[int, str, str]:
+    """Dated facts first, the most recent first; then the rest by English label."""
+    gregorian = view.date.gregorian if view.date is not None else None
+    if gregorian:
+        # ISO dates: inverting each digit turns the newest into the smallest key.
+        inverted = gregorian[:10].translate(str.maketrans("0123456789", "9876543210"))
+        return (0, inverted, view.fact.labels.get("en", view.fact.iri))
+    return (1, "", view.fact.labels.get("en", view.fact.iri))
+
+
 @dataclass
 class ResourceView:
     iri: str
@@ -287,11 +297,13 @@ class Builder:
         own = self.fact(node)
         if own is not None:
             facts.append(own)
+        linked: list[FactView] = []
         for s in dict.fromkeys(s for s, _p in g.subject_predicates(node)):
             if isinstance(s, URIRef) and s != node and not str(s).startswith(iri + "#"):
                 view = self.fact(s)
                 if view is not None:
-                    facts.append(view)
+                    linked.append(view)
+        facts.extend(sorted(linked, key=_fact_order))
         return ResourceView(
             iri=iri,
             labels=self.labels(node),
