@@ -22,6 +22,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from citydip_ld.errors import (
+    LoadError,
     QueryError,
     QueryLimitError,
     RemoteStoreError,
@@ -113,9 +114,21 @@ def _query_error(error: QueryError | QueryLimitError | RemoteStoreError) -> Resp
     return error_response(status, title, str(error))
 
 
+def _load_error(error: LoadError) -> Response:
+    # An operator's mistake (no build, unreadable dump): say so without the server's paths.
+    current_app.logger.error("dataset not available: %s", error)
+    return error_response(
+        503,
+        "Dataset unavailable",
+        "the dataset is not loaded on this server; its operator must run `citydip-ld build` "
+        "(see the server log)",
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Render HTTP errors and the core's SPARQL errors in the one body shape."""
     app.register_error_handler(HTTPException, _http_error)  # 4xx and 5xx alike
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(QueryLimitError, _query_error)
     app.register_error_handler(RemoteStoreError, _query_error)
+    app.register_error_handler(LoadError, _load_error)
