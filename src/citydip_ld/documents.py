@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import (
     DCAT,
     DCTERMS,
@@ -83,22 +84,62 @@ def document_triples(doc_url: str, topic: str | None, title: str | None = None) 
 
 
 def serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
-    """`quads` in `fmt` (an RDF format of `citydip_ld.conneg`)."""
+    """`quads` in `fmt` (an RDF format of `citydip_ld.conneg`), in a stable order.
+
+    Oxigraph's writers serialise every format but JSON-LD (about 10x faster than rdflib's);
+    JSON-LD is compacted with our prefixes by rdflib."""
     if fmt.rdflib_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
-    target: Graph
-    if fmt.quads:
-        ds = Dataset()
-        for s, p, o, g in quads:
-            (ds.graph(g) if g is not None else ds.default_graph).add((s, p, o))
-        target = ds
-    else:
-        target = Graph()
-        for s, p, o, _g in quads:
-            target.add((s, p, o))
+    if fmt.rdflib_format in OXIGRAPH_FORMATS:
+        return _oxigraph_serialize(quads, fmt, base)
+    target = Graph()
+    for s, p, o, _g in quads:
+        target.add((s, p, o))
     _bind(target, base)
-    options: dict[str, Any] = {}
-    if fmt.rdflib_format == "json-ld":
-        options = {"context": prefixes(base), "auto_compact": True}
-    text: str = target.serialize(format=fmt.rdflib_format, **options)
+    text: str = target.serialize(
+        format=fmt.rdflib_format, context=prefixes(base), auto_compact=True
+    )
     return text.encode("utf-8")
+
+
+OXIGRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "xml": ox.RdfFormat.RDF_XML,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+}
+
+
+def _oxigraph_serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
+    statements: list[Any]
+    if fmt.quads:
+        statements = sorted(
+            {
+                ox.Quad(_ox(s), _ox(p), _ox(o), _ox(g) if g is not None else ox.DefaultGraph())
+                for s, p, o, g in quads
+            },
+            key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+        )
+    else:
+        statements = sorted(
+            {ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o, _g in quads},
+            key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+        )
+    out = ox.serialize(
+        statements, format=OXIGRAPH_FORMATS[str(fmt.rdflib_format)], prefixes=prefixes(base)
+    )
+    return bytes(out or b"")
+
+
+def _ox(term: Any) -> Any:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    return ox.BlankNode(str(term))
