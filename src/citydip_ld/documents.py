@@ -29,7 +29,7 @@ from rdflib.namespace import (
 
 from citydip_ld.conneg import Format
 from citydip_ld.describe import Quad
-from citydip_ld.iris import normalise_base, ontology_namespace
+from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -62,7 +62,9 @@ def prefixes(base: str) -> dict[str, str]:
     out = dict(COMMON_PREFIXES)
     out["cd"] = str(ontology_namespace(base))
     out["shape"] = f"{base}shapes#"
-    out["id"] = f"{base}id/"
+    # One prefix per kind (`city:tabriz`), not `id:` (whose local names would need `\/`).
+    for kind in KINDS:
+        out[kind] = f"{base}id/{kind}/"
     out["graph"] = f"{base}graph/"
     return out
 
