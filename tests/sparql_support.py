@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +10,6 @@ from typing import Any
 
 import pyoxigraph
 from flask import Flask
-from waitress.server import create_server
 
 from citydip_ld.web import create_app
 
@@ -60,18 +57,7 @@ def free_port() -> int:
 @contextmanager
 def live_server(app: Flask, threads: int = 4) -> Iterator[str]:
     """Serve `app` with waitress on 127.0.0.1 in a thread; yield the `/sparql` URL."""
-    port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/sparql"
-    finally:
-        server.close()
-        thread.join(5)
+    from web_support import live_server as serve_app
+
+    with serve_app(app, threads=threads) as server:
+        yield f"{server.url}/sparql"

@@ -13,7 +13,7 @@ from flask import Flask
 from rdflib import Dataset, Graph
 
 from citydip_ld.dumps import write_checksums
-from citydip_ld.serving import make_server
+from citydip_ld.serving import ServerSettings, make_server
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI_TRIG = DATA / "mini.trig"
@@ -61,7 +61,8 @@ class _ListStream:
 def live_server(app: Flask, **options: Any) -> Iterator[LiveServer]:
     """Serve `app` on 127.0.0.1 on a free port for the duration of the block."""
     log: list[str] = []
-    server = make_server(app, "127.0.0.1", 0, 4, access_log=_ListStream(log), **options)  # type: ignore[arg-type]
+    settings = ServerSettings(**{"host": "127.0.0.1", "port": 0, "threads": 4, **options})
+    server = make_server(app, settings, access_log=_ListStream(log))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

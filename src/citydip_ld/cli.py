@@ -230,10 +230,11 @@ def serve(
     gate: bool,
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint (waitress)."""
+    from citydip_ld.serving import ServerSettings
     from citydip_ld.serving import serve as run_server
     from citydip_ld.web import create_app
 
-    settings: dict[str, object] = {"BASE": obj.base}
+    config: dict[str, object] = {"BASE": obj.base}
     for key, value in (
         ("DATASET_DIR", str(dataset_dir) if dataset_dir else None),
         ("STORE", store_url),
@@ -242,8 +243,8 @@ def serve(
         ("QUERY_WORKERS", query_workers),
     ):
         if value is not None:
-            settings[key] = value
-    app = create_app(settings)
+            config[key] = value
+    app = create_app(config)
     if gate and not app.config.get("STORE"):  # a remote store is checked when published
         try:
             report = check_built(Path(app.config["DATASET_DIR"]), obj.base)
@@ -257,8 +258,7 @@ def serve(
                 err=True,
             )
             sys.exit(1)
-    run_server(
-        app,
+    settings = ServerSettings(
         host,
         port,
         threads,
@@ -267,6 +267,10 @@ def serve(
         max_request_body_size=max_request_body,
         max_request_header_size=max_request_header,
         url_prefix=url_prefix,
+    )
+    run_server(
+        app,
+        settings,
         access_log=access_log,
         ready=lambda url: click.echo(f"serving {url} (Ctrl-C to stop)", err=True),
     )

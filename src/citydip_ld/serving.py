@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -89,31 +90,30 @@ class AccessLog:
             self.stream.flush()
 
 
+@dataclass(frozen=True)
+class ServerSettings:
+    """What waitress is told: where to listen and the limits it enforces itself."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    threads: int = DEFAULT_THREADS
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT
+    channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT
+    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY
+    max_request_header_size: int = DEFAULT_MAX_HEADER
+    url_prefix: str = ""
+
+
 def make_server(
     app: WSGIApplication,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    threads: int = DEFAULT_THREADS,
-    *,
-    connection_limit: int = DEFAULT_CONNECTION_LIMIT,
-    channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT,
-    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY,
-    max_request_header_size: int = DEFAULT_MAX_HEADER,
-    url_prefix: str = "",
+    settings: ServerSettings = ServerSettings(),
     access_log: IO[str] | None = None,
 ) -> Any:
     """A waitress server for `app` (not yet running); `.run()` serves, `.close()` stops."""
     wrapped: WSGIApplication = AccessLog(app, access_log) if access_log is not None else app
     return create_server(
         wrapped,
-        host=host,
-        port=port,
-        threads=threads,
-        connection_limit=connection_limit,
-        channel_timeout=channel_timeout,
-        max_request_body_size=max_request_body_size,
-        max_request_header_size=max_request_header_size,
-        url_prefix=url_prefix,
+        **asdict(settings),
         ident="citydip-ld",
         clear_untrusted_proxy_headers=True,
     )
@@ -121,33 +121,15 @@ def make_server(
 
 def serve(
     app: WSGIApplication,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    threads: int = DEFAULT_THREADS,
+    settings: ServerSettings,
     *,
-    connection_limit: int = DEFAULT_CONNECTION_LIMIT,
-    channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT,
-    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY,
-    max_request_header_size: int = DEFAULT_MAX_HEADER,
-    url_prefix: str = "",
     access_log: bool = True,
     log_stream: IO[str] | None = None,
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve `app` until interrupted; the access log goes to `log_stream` (stderr)."""
-    server = make_server(
-        app,
-        host,
-        port,
-        threads,
-        connection_limit=connection_limit,
-        channel_timeout=channel_timeout,
-        max_request_body_size=max_request_body_size,
-        max_request_header_size=max_request_header_size,
-        url_prefix=url_prefix,
-        access_log=(log_stream or sys.stderr) if access_log else None,
-    )
-    address = f"http://{server.effective_host}:{server.effective_port}{url_prefix}/"
+    server = make_server(app, settings, (log_stream or sys.stderr) if access_log else None)
+    address = f"http://{server.effective_host}:{server.effective_port}{settings.url_prefix}/"
     if ready is not None:
         ready(address)
     try:
