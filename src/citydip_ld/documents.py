@@ -12,44 +12,22 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import (
-    DCAT,
-    DCTERMS,
-    FOAF,
-    OWL,
-    PROV,
-    RDF,
-    RDFS,
-    SDO,
-    SKOS,
-    TIME,
-    VOID,
-    XSD,
-)
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, VOID, XSD
 
+from citydip_ld.build import PREFIXES
 from citydip_ld.conneg import Format
 from citydip_ld.describe import Quad
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
-ORG = Namespace("http://www.w3.org/ns/org#")
-WD = Namespace("http://www.wikidata.org/entity/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
+#: The dataset's own prefixes plus those of the documents' descriptions and shapes.
 COMMON_PREFIXES: dict[str, str] = {
+    **PREFIXES,
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
-    "owl": str(OWL),
-    "skos": str(SKOS),
-    "schema": str(SDO),
-    "dcterms": str(DCTERMS),
-    "prov": str(PROV),
-    "time": str(TIME),
-    "foaf": str(FOAF),
-    "org": str(ORG),
     "sh": str(SH),
-    "wd": str(WD),
     "void": str(VOID),
     "dcat": str(DCAT),
     "spdx": str(SPDX),

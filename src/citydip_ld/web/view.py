@@ -71,6 +71,16 @@ class Text:
         return "rtl" if self.lang == "fa" else ("ltr" if self.lang else "auto")
 
 
+def pick_label(labels: dict[str, str], lang: str, fallback: str) -> Text:
+    """The label in `lang`, else in the other interface language, else `fallback`."""
+    if lang in labels:
+        return Text(labels[lang], lang)
+    for other in LANGS:
+        if other in labels:
+            return Text(labels[other], other)
+    return Text(fallback, "")
+
+
 @dataclass(frozen=True)
 class Link:
     """A resource to link to: where, and its labels by language."""
@@ -82,12 +92,7 @@ class Link:
     external: bool = False
 
     def label(self, lang: str) -> Text:
-        if lang in self.labels:
-            return Text(self.labels[lang], lang)
-        for other in LANGS:
-            if other in self.labels:
-                return Text(self.labels[other], other)
-        return Text(self.curie, "")
+        return pick_label(self.labels, lang, self.curie)
 
     def other_label(self, lang: str) -> Text | None:
         """The label in the other language, when there is one."""
@@ -141,12 +146,7 @@ class ResourceView:
     facts: list[FactView] = field(default_factory=list)
 
     def label(self, lang: str) -> Text:
-        if lang in self.labels:
-            return Text(self.labels[lang], lang)
-        for other in LANGS:
-            if other in self.labels:
-                return Text(self.labels[other], other)
-        return Text(self.iri, "")
+        return pick_label(self.labels, lang, self.iri)
 
 
 class Builder:
