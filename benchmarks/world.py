@@ -478,30 +478,64 @@ def write_article(
         out.write(f"    quote: {q(quote)}\n")
 
 
-def generate(out_dir: Path, n_cities: int, n_twinnings: int, seed: int) -> dict[str, Any]:
-    """Write the fact files of one world into `out_dir`; return the summary."""
-    started = time.perf_counter()
-    rng = random.Random(seed)
-    countries, cities, threshold = choose_places(n_cities, COUNTRIES)
-    twinnings = choose_twinnings(cities, n_twinnings, rng)
+def _write_fixed(out_dir: Path) -> Path:
+    """Create `out_dir` with the organisation and concept files; return its articles folder."""
     out_dir.mkdir(parents=True, exist_ok=True)
     articles_dir = out_dir / "articles"
     articles_dir.mkdir(exist_ok=True)
     for stale in articles_dir.glob("*.yaml"):
         stale.unlink()
-    with (out_dir / "places.yaml").open("w", encoding="utf-8") as handle:
-        write_places(handle, countries, cities)
     (out_dir / "organisations.yaml").write_text(ORGANISATIONS, encoding="utf-8")
     (out_dir / "concepts.yaml").write_text(CONCEPTS, encoding="utf-8")
+    return articles_dir
+
+
+def shard_of(index: int, n_articles: int, shards: int) -> int:
+    """The shard that holds article `index`: contiguous runs of articles, sizes within one."""
+    return index * shards // n_articles
+
+
+def generate(
+    out_dir: Path, n_cities: int, n_twinnings: int, seed: int, shards: int = 1
+) -> dict[str, Any]:
+    """Write the fact files of one world into `out_dir`; return the summary.
+
+    With `shards` > 1 the world is split into `out_dir/shard-NNN/` data folders that the real
+    `citydip-ld build` turns into datasets whose union is the world's dataset: each shard has a
+    run of the articles, every country, the cities its twinnings name (shard 0 also the cities
+    no twinning names), and the organisation and concept files. A city named in several shards
+    is written identically in each, so its triples are the same and a quad store keeps them
+    once. This is how sizes too big for one in-memory build (M, L) are built.
+    """
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    countries, cities, threshold = choose_places(n_cities, COUNTRIES)
+    twinnings = choose_twinnings(cities, n_twinnings, rng)
     n_articles = max(1, min(MAX_ARTICLES, -(-len(twinnings) // TWINNINGS_PER_ARTICLE)))
+    parts = list(chunks(twinnings, n_articles))
+    shards = max(1, min(shards, len(parts)))
+    if shards == 1:
+        folders = [out_dir]
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        folders = [out_dir / f"shard-{k:03d}" for k in range(shards)]
+    articles_dirs = [_write_fixed(folder) for folder in folders]
+    named: list[set[int]] = [set() for _ in folders]
+    for index, part in enumerate(parts):
+        for t in part:
+            named[shard_of(index, len(parts), shards)].update((t.a, t.b))
+    if shards > 1:
+        named[0].update(set(range(len(cities))).difference(*named))
+    for folder, indices in zip(folders, named, strict=True):
+        chosen = cities if shards == 1 else [cities[i] for i in sorted(indices)]
+        with (folder / "places.yaml").open("w", encoding="utf-8") as handle:
+            write_places(handle, countries, chosen)
     used_countries = len({c.country for c in cities})
-    written = 0
-    for index, part in enumerate(chunks(twinnings, n_articles)):
+    for index, part in enumerate(parts):
         stats = (len(twinnings), len(cities), used_countries) if index == 0 else None
-        path = articles_dir / f"{article_stem(index, seed)}.yaml"
-        with path.open("w", encoding="utf-8") as handle:
+        folder = articles_dirs[shard_of(index, len(parts), shards)]
+        with (folder / f"{article_stem(index, seed)}.yaml").open("w", encoding="utf-8") as handle:
             write_article(handle, index, part, cities, rng, stats)
-        written += 1
     summary = {
         "seed": seed,
         "cities": len(cities),
@@ -510,7 +544,8 @@ def generate(out_dir: Path, n_cities: int, n_twinnings: int, seed: int) -> dict[
         "countries": used_countries,
         "twinnings": len(twinnings),
         "dated_twinnings": sum(1 for t in twinnings if t.date),
-        "articles": written,
+        "articles": len(parts),
+        "shards": shards,
         "fa_city_labels_from_geonames": sum(1 for c in cities if not c.fa_placeholder),
         "fa_city_labels_placeholder": sum(1 for c in cities if c.fa_placeholder),
         "fa_country_labels_placeholder": len(countries),
@@ -527,11 +562,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--twinnings", type=int, help="override the size's twinning count")
     parser.add_argument("--seed", type=int, default=16484)
     parser.add_argument("--out", type=Path, required=True, help="output data folder")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        help="split into N data folders out/shard-NNN whose builds together make the world",
+    )
     args = parser.parse_args(argv)
     n_cities, n_twinnings = SIZES[args.size]
     n_cities = args.cities or n_cities
     n_twinnings = args.twinnings or n_twinnings
-    summary = generate(args.out, n_cities, n_twinnings, args.seed)
+    summary = generate(args.out, n_cities, n_twinnings, args.seed, args.shards)
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

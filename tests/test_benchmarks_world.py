@@ -115,3 +115,23 @@ def test_more_twinnings_than_pairs_is_refused(tmp_path: Path) -> None:
     done = generate(tmp_path / "w", "--cities", "6", "--twinnings", "10")
     assert done.returncode != 0
     assert "pairs exist" in done.stderr
+
+
+def test_a_sharded_world_builds_to_the_same_dataset_shard_by_shard(tmp_path: Path) -> None:
+    whole, sharded = tmp_path / "whole", tmp_path / "sharded"
+    for out, extra in ((whole, ()), (sharded, ("--shards", "3"))):
+        done = generate(out, "--cities", "40", "--twinnings", "250", *extra)
+        assert done.returncode == 0, done.stderr
+    shards = sorted(sharded.glob("shard-*"))
+    assert [s.name for s in shards] == ["shard-000", "shard-001", "shard-002"]
+    # each shard names only the cities its own twinnings need (shard 0 also unnamed ones)
+    assert all(len(load_facts(s).twinnings) < 250 for s in shards)
+
+    def quads(folder: Path) -> set[tuple[object, ...]]:
+        built = build_all(Layout(folder, ROOT / "ontology", ROOT / "shapes"), BASE)
+        return set(built.dataset.quads((None, None, None, None)))
+
+    union: set[tuple[object, ...]] = set()
+    for shard in shards:
+        union |= quads(shard)
+    assert union == quads(whole)
