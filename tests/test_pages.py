@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from citydip_ld import web
+from citydip_ld.statistics import DatasetStatistics
+from citydip_ld.store import Store
+from citydip_ld.web import resources
 from citydip_ld.web.view import to_jalali
 
 
@@ -115,6 +121,48 @@ def test_list_page(mini_client: FlaskClient) -> None:
         assert f'href="/id/city/{slug}"' in html
         assert f">{label}</bdi>" in html
     assert "(3)" in html
+
+
+def test_list_pages_through_a_long_list_in_label_order(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resources, "LIST_PAGE_SIZE", 5)  # 18 cities: pages of 5, 5, 5, 3
+    seen: list[str] = []
+    for number, size in ((1, 5), (2, 5), (3, 5), (4, 3)):
+        response = client.get(f"/doc/city/?page={number}")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert f"Page {number} of 4" in html and "(18)" in html
+        hrefs = re.findall(r'<li><a href="/id/city/([^"#]+)"', html)
+        assert len(hrefs) == size
+        seen += hrefs
+        links = response.headers.getlist("Link")
+        assert (f'</doc/city/?page={number + 1}>; rel="next"' in links) == (number < 4)
+        assert (f'</doc/city/?page={number - 1}>; rel="prev"' in links) == (number > 1)
+    assert len(set(seen)) == 18
+    assert seen.index("baku") < seen.index("tabriz") < seen.index("wuhan")  # English labels
+    assert client.get("/doc/city/?page=5").status_code == 404
+    for bad in ("0", "-1", "two", "9" * 40):
+        answer = client.get(f"/doc/city/?page={bad}")
+        assert answer.status_code == 400
+        assert "page must be a positive whole number" in answer.get_data(as_text=True)
+
+
+def test_home_page_counts_once_and_reuses_the_figures(
+    mini_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = web.compute_statistics
+
+    def counting(store: Store, base: str) -> DatasetStatistics:
+        calls.append(base)
+        return real(store, base)
+
+    monkeypatch.setattr(web, "compute_statistics", counting)
+    client = mini_app.test_client()
+    for path in ("/", "/?lang=fa", "/.well-known/void", "/doc/city/", "/"):
+        assert client.get(path).status_code == 200
+    assert len(calls) == 1
 
 
 def test_ontology_page_documents_classes_and_properties(mini_client: FlaskClient) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from citydip_ld.errors import LoadError
-from citydip_ld.service_description import compute_statistics
 from citydip_ld.sparql import QueryJob, QuerySyntaxError, QueryTimeoutError, run_job
+from citydip_ld.statistics import compute_statistics
 from citydip_ld.store import OxigraphStore, open_store
 from sparql_support import SISTER_CITIES, write_dataset_dir
+
+BASE = "http://localhost:5000/"
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def test_open_store_shares_one_store_per_dataset(store_dir: Path) -> None:
 
 
 def test_statistics_count_the_dataset(store_dir: Path) -> None:
-    stats = compute_statistics(OxigraphStore.from_dataset_dir(store_dir))
+    stats = compute_statistics(OxigraphStore.from_dataset_dir(store_dir), BASE)
     assert set(stats.graphs) == {
         "http://localhost:5000/graph/004_aa1ce6595c509616",
         "http://localhost:5000/graph/curated",
@@ -64,7 +66,9 @@ def test_statistics_count_the_dataset(store_dir: Path) -> None:
         "http://localhost:5000/graph/shapes",
     }
     assert stats.triples == sum(stats.graphs.values())
-    assert stats.classes >= 8
+    assert len(stats.classes) >= 8
+    assert stats.kinds["city"] == 3 and stats.kinds["twinning"] == 2
+    assert stats.entities >= stats.kinds["city"] + stats.kinds["twinning"]
 
 
 def test_run_job_in_thread_and_in_pool_give_the_same_bytes(store_dir: Path) -> None:

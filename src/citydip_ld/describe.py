@@ -17,14 +17,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from citydip_ld.errors import CitydipError
-from citydip_ld.store import Store
+
+if TYPE_CHECKING:
+    from citydip_ld.store import Store
 
 #: Characters that may not appear in an IRI reference inside SPARQL `<…>`.
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -228,29 +230,31 @@ class Item:
         return self.labels.get(lang) or next(iter(self.labels.values()), str(self.iri))
 
 
-def list_resources(store: Store, prefix: str) -> list[Item]:
-    """Every resource whose IRI starts with `prefix` (e.g. `{base}id/city/`), with labels."""
+def list_resources(
+    store: Store, prefix: str, *, limit: int | None = None, offset: int = 0
+) -> list[Item]:
+    """The resources whose IRI starts with `prefix` (e.g. `{base}id/city/`), with labels,
+    ordered by English label (then any label, then IRI); `limit`/`offset` page through them."""
+    label = sparql_iri(str(RDFS.label))
+    page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     query = f"""
-SELECT ?s ?l WHERE {{
-  GRAPH ?g {{ ?s {sparql_iri(str(RDFS.label))} ?l }}
-  FILTER(STRSTARTS(STR(?s), {sparql_string(prefix)}) && !CONTAINS(STR(?s), "#"))
+SELECT ?s ?key ?l WHERE {{
+  {{
+    SELECT ?s (MIN(?k) AS ?key) WHERE {{
+      GRAPH ?g {{ ?s {label} ?x }}
+      FILTER(STRSTARTS(STR(?s), {sparql_string(prefix)}) && !CONTAINS(STR(?s), "#"))
+      BIND(CONCAT(IF(LANGMATCHES(LANG(?x), "en"), "0", "1"), LCASE(STR(?x))) AS ?k)
+    }} GROUP BY ?s ORDER BY ?key ?s {page}
+  }}
+  GRAPH ?g2 {{ ?s {label} ?l }}
 }}"""
     labels: dict[URIRef, dict[str, str]] = {}
-    for s, lit in _rows(store, query, ("s", "l")):
+    keys: dict[URIRef, str] = {}
+    for s, key, lit in _rows(store, query, ("s", "key", "l")):
         if isinstance(s, URIRef) and isinstance(lit, Literal):
             labels.setdefault(s, {}).setdefault(lit.language or "", str(lit))
-    return sorted((Item(s, ls) for s, ls in labels.items()), key=lambda i: i.label("en").casefold())
-
-
-def count_triples(store: Store) -> int:
-    """The number of distinct triples in the union of the named graphs."""
-    query = (
-        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
-    )
-    for (n,) in _rows(store, query, ("n",)):
-        if isinstance(n, Literal):
-            return int(n)
-    return 0
+            keys[s] = str(key)
+    return [Item(s, labels[s]) for s in sorted(labels, key=lambda s: (keys[s], str(s)))]
 
 
 def count_by_class(store: Store) -> dict[URIRef, int]:
@@ -264,9 +268,3 @@ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
         for c, n in _rows(store, query, ("c", "n"))
         if isinstance(c, URIRef) and isinstance(n, Literal)
     }
-
-
-def named_graphs(store: Store) -> list[URIRef]:
-    """The named graphs of the store."""
-    rows = _rows(store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", ("g",))
-    return sorted(g for (g,) in rows if isinstance(g, URIRef))

@@ -1,20 +1,15 @@
 """The SPARQL 1.1 Service Description of the endpoint, with VoID statistics of the dataset.
 
-Pure apart from the statistics queries it sends through the `Store` protocol; the numbers
-are computed once per store (the dataset is read-only) and cached.
+Pure: the figures come from `citydip_ld.statistics` (counted once, not per request).
 """
 
 from __future__ import annotations
-
-import threading
-import weakref
-from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, VOID, XSD
 
 from citydip_ld.sparql import GRAPH_FORMATS, RESULT_FORMATS
-from citydip_ld.store import Store
+from citydip_ld.statistics import DatasetStatistics
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -34,60 +29,6 @@ FORMAT_IRIS: dict[str, URIRef] = {
     "trig": FORMATS.TriG,
     "n3": FORMATS.N3,
 }
-
-
-@dataclass(frozen=True)
-class DatasetStatistics:
-    """VoID figures of the default graph (the union of all graphs) and of each named graph."""
-
-    triples: int
-    entities: int
-    classes: int
-    properties: int
-    distinct_subjects: int
-    distinct_objects: int
-    graphs: dict[str, int] = field(default_factory=dict)
-
-
-def _count(store: Store, sparql: str) -> int:
-    rows = list(store.query(sparql))
-    return int(rows[0]["n"].value) if rows else 0
-
-
-def compute_statistics(store: Store) -> DatasetStatistics:
-    """Count with SPARQL, so any `Store` (embedded or remote) can be described."""
-    graphs = {
-        str(row["g"].value): int(row["n"].value)
-        for row in store.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-        )
-    }
-    return DatasetStatistics(
-        triples=_count(
-            store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
-        ),
-        entities=_count(
-            store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER isIRI(?s) }"
-        ),
-        classes=_count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"),
-        properties=_count(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }"),
-        distinct_subjects=_count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
-        distinct_objects=_count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
-        graphs=graphs,
-    )
-
-
-_CACHE: weakref.WeakKeyDictionary[Store, DatasetStatistics] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
-
-
-def statistics(store: Store) -> DatasetStatistics:
-    """`compute_statistics`, once per store."""
-    with _CACHE_LOCK:
-        cached = _CACHE.get(store)
-        if cached is None:
-            cached = _CACHE[store] = compute_statistics(store)
-        return cached
 
 
 def _int(value: int) -> Literal:
@@ -122,11 +63,11 @@ def describe_service(endpoint: str, stats: DatasetStatistics, dataset_iri: str) 
         graph.add((node, VOID.triples, _int(stats.triples)))
     graph.add((default_graph, RDF.type, SD.Graph))
     graph.add((dataset, VOID.entities, _int(stats.entities)))
-    graph.add((dataset, VOID.classes, _int(stats.classes)))
+    graph.add((dataset, VOID.classes, _int(len(stats.classes))))
     graph.add((dataset, VOID.properties, _int(stats.properties)))
     graph.add((dataset, VOID.distinctSubjects, _int(stats.distinct_subjects)))
     graph.add((dataset, VOID.distinctObjects, _int(stats.distinct_objects)))
-    for name, triples in stats.graphs.items():
+    for name, triples in sorted(stats.graphs.items()):
         named = BNode()
         described = BNode()
         graph.add((dataset, SD.namedGraph, named))

@@ -47,6 +47,7 @@ def void_graph(
     dumps: Sequence[Dump],
     *,
     triples: int,
+    entities: int,
     class_counts: Mapping[URIRef, int],
     graphs: Iterable[URIRef] = (),
     example: URIRef | None = None,
@@ -75,7 +76,7 @@ def void_graph(
     g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
     g.add((ds, VOID.triples, Literal(triples, datatype=XSD.integer)))
-    g.add((ds, VOID.entities, Literal(sum(class_counts.values()), datatype=XSD.integer)))
+    g.add((ds, VOID.entities, Literal(entities, datatype=XSD.integer)))
     g.add((ds, VOID.classes, Literal(len(class_counts), datatype=XSD.integer)))
     if example is not None:
         g.add((ds, VOID.exampleResource, example))

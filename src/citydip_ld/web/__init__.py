@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from citydip_ld.iris import DEFAULT_BASE
+from citydip_ld.remote import is_remote
+from citydip_ld.statistics import DatasetStatistics, StatisticsCache, compute_statistics
 from citydip_ld.store import Store, open_store
 
 DEFAULTS: dict[str, Any] = {
@@ -30,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 STORE_KEY = "citydip.store"
+STATISTICS_KEY = "citydip.statistics"
+#: How long statistics of a remote store are reused (it may be republished meanwhile).
+REMOTE_STATISTICS_TTL = 300.0
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -61,3 +66,18 @@ def get_store() -> Store:
         )
         current_app.extensions[STORE_KEY] = store
     return store
+
+
+def get_statistics(base: str) -> DatasetStatistics:
+    """The dataset's counts (`citydip_ld.statistics`): counted on first use and reused
+    (remote stores: for a while)."""
+    cache: StatisticsCache | None = current_app.extensions.get(STATISTICS_KEY)
+    if cache is None:
+        store, target = get_store(), current_app.config.get("STORE")
+
+        def compute(base: str) -> DatasetStatistics:
+            return compute_statistics(store, base)
+
+        ttl = REMOTE_STATISTICS_TTL if target and is_remote(target) else None
+        cache = current_app.extensions.setdefault(STATISTICS_KEY, StatisticsCache(compute, ttl))
+    return cache.get(base)

@@ -55,6 +55,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "comment": {"en": "Comment", "fa": "توضیح"},
     "list_of": {"en": "All resources of kind", "fa": "همه منابع از نوع"},
     "none": {"en": "None.", "fa": "هیچ."},
+    "page": {"en": "Page", "fa": "صفحه"},
+    "of": {"en": "of", "fa": "از"},
+    "prev": {"en": "Previous page", "fa": "صفحه قبل"},
+    "next": {"en": "Next page", "fa": "صفحه بعد"},
     # Kinds, plural.
     "kind.city": {"en": "Cities", "fa": "شهرها"},
     "kind.country": {"en": "Countries", "fa": "کشورها"},

@@ -24,7 +24,7 @@ from citydip_ld.conneg import negotiate_language
 from citydip_ld.describe import Item, Quad
 from citydip_ld.dumps import Dump, list_dumps
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
-from citydip_ld.web import get_store
+from citydip_ld.web import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.view import Builder, Link
 
@@ -135,13 +135,30 @@ def render_not_found(iri: str) -> str:
     return render_template("not_found.html", iri=iri, lang=ui_lang())
 
 
-def render_list(kind: str, items: Sequence[Item], alternates: Sequence[Alternate]) -> str:
+def render_list(
+    kind: str,
+    items: Sequence[Item],
+    alternates: Sequence[Alternate],
+    *,
+    page: int = 1,
+    pages: int = 1,
+    total: int | None = None,
+    neighbours: dict[str, str] | None = None,
+) -> str:
     builder = _builder([])
     links = [
         Link(str(i.iri), local_href(str(i.iri)), i.labels, builder.curie(str(i.iri))) for i in items
     ]
     return render_template(
-        "list.html", kind=kind, links=links, alternates=alternates, lang=ui_lang()
+        "list.html",
+        kind=kind,
+        links=links,
+        alternates=alternates,
+        page=page,
+        pages=pages,
+        total=len(links) if total is None else total,
+        neighbours=neighbours or {},
+        lang=ui_lang(),
     )
 
 
@@ -230,18 +247,12 @@ def dumps() -> list[Dump]:
 
 @bp.route("/")
 def home() -> str:
-    store = get_store()
     base = dataset_base()
-    items = describe.list_resources(store, f"{base}id/")
-    counts = {kind: 0 for kind in KINDS}
-    for item in items:
-        kind = str(item.iri)[len(base) + 3 :].split("/", 1)[0]
-        if kind in counts:
-            counts[kind] += 1
+    statistics = get_statistics(base)
     return render_template(
         "home.html",
-        counts=counts,
-        triples=describe.count_triples(store),
+        counts=statistics.kinds,
+        triples=statistics.triples,
         dumps=dumps(),
         lang=ui_lang(),
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
+from rdflib import URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
 from citydip_ld import describe
@@ -30,7 +31,7 @@ from citydip_ld.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.iris import KINDS, ontology_namespace
 from citydip_ld.store import DATASET_FILE
 from citydip_ld.void import void_graph
-from citydip_ld.web import get_store, pages
+from citydip_ld.web import get_statistics, get_store, pages
 from citydip_ld.web.errors import error_response
 from citydip_ld.web.pages import Alternate, dataset_base
 
@@ -274,16 +275,32 @@ def identify_kind(kind: str) -> BaseResponse:
     return redirect(f"{request.script_root}/doc/{kind}/{_passthrough_query()}", code=303)
 
 
+#: Resources per page of a kind's list (`/doc/city/?page=2`).
+LIST_PAGE_SIZE = 1000
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 10**9:
+        abort(400, description=f"page must be a positive whole number, not {raw[:20]!r}.")
+    return int(raw)
+
+
 @bp.route("/doc/<kind>/")
 def list_kind(kind: str) -> BaseResponse:
-    """All resources of one kind, with their labels."""
+    """The resources of one kind, with their labels, a page of LIST_PAGE_SIZE at a time."""
     prefix = f"{dataset_base()}id/{kind}/"
     if kind not in KINDS:
         return not_found(requested_format(FORMATS), prefix)
-    items = describe.list_resources(get_store(), prefix)
+    page = _page_number()
+    total = get_statistics(dataset_base()).kinds.get(kind, 0)
+    pages_total = max(1, -(-total // LIST_PAGE_SIZE))
+    items = describe.list_resources(
+        get_store(), prefix, limit=LIST_PAGE_SIZE, offset=(page - 1) * LIST_PAGE_SIZE
+    )
 
     def quads() -> list[Quad]:
-        from rdflib import Literal, URIRef
+        from rdflib import Literal
         from rdflib.namespace import RDFS
 
         out: list[Quad] = []
@@ -294,15 +311,25 @@ def list_kind(kind: str) -> BaseResponse:
                 )
         return out
 
-    return serve_document(
+    neighbours = {
+        rel: f"{request.script_root}/doc/{kind}/?{urlencode({**request.args, 'page': n})}"
+        for rel, n in (("prev", page - 1), ("next", page + 1))
+        if 1 <= n <= pages_total
+    }
+    response = serve_document(
         f"/doc/{kind}/",
         None,
         quads,
         iri=prefix,
         topic=None,
-        html=lambda _data, alts: pages.render_list(kind, items, alts),
+        html=lambda _data, alts: pages.render_list(
+            kind, items, alts, page=page, pages=pages_total, total=total, neighbours=neighbours
+        ),
         offered=[f for f in FORMATS if not f.quads],
     )
+    for rel, url in neighbours.items():
+        response.headers.add("Link", f'<{url}>; rel="{rel}"')
+    return response
 
 
 @bp.route("/id/<path:rest>")
@@ -368,17 +395,17 @@ def void(ext: str | None = None) -> BaseResponse:
     extension = _extension(ext)
     if extension is HTML:
         abort(404, description="The dataset description is RDF only; see the home page.")
-    store = get_store()
     base = dataset_base()
 
     def quads() -> list[Quad]:
-        graphs = describe.named_graphs(store)
+        statistics = get_statistics(base)
         graph = void_graph(
             base,
             pages.dumps(),
-            triples=describe.count_triples(store),
-            class_counts=describe.count_by_class(store),
-            graphs=graphs,
+            triples=statistics.triples,
+            entities=statistics.entities,
+            class_counts={URIRef(c): n for c, n in statistics.classes.items()},
+            graphs=[URIRef(g) for g in statistics.graphs],
         )
         return [(s, p, o, None) for s, p, o in graph]
 

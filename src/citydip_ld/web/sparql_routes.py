@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
 
 from citydip_ld.federation import check_services
-from citydip_ld.service_description import describe_service, statistics
+from citydip_ld.service_description import describe_service
 from citydip_ld.serving import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.sparql import (
     GRAPH_FORMATS,
@@ -17,7 +17,7 @@ from citydip_ld.sparql import (
     plan_job,
 )
 from citydip_ld.void import dataset_iri
-from citydip_ld.web import get_store
+from citydip_ld.web import get_statistics, get_store
 
 bp = Blueprint("sparql_routes", __name__)
 
@@ -82,8 +82,7 @@ def _service_description(accept: MIMEAccept) -> Response:
     if fmt is None:
         offered = ", ".join(f.media_type for f in formats)
         raise NotAcceptableError(f"the service description is RDF; offered: {offered}")
-    store = get_store()
-    dataset = dataset_iri(current_app.config["BASE"])
-    graph = describe_service(request.base_url, statistics(store), str(dataset))
+    base = current_app.config["BASE"]
+    graph = describe_service(request.base_url, get_statistics(base), str(dataset_iri(base)))
     body = graph.serialize(format=_SD_FORMATS[fmt.key], encoding="utf-8")
     return Response(body, content_type=fmt.content_type)
