@@ -188,7 +188,8 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
     "store_url",
     default=None,
     envvar="CITYDIP_STORE",
-    help="Answer from this SPARQL 1.1 query endpoint instead of the embedded store "
+    help="Answer from this SPARQL 1.1 query endpoint, or from a store folder written by "
+    "`publish --to DIR`, instead of loading the built dataset into memory "
     "(docs/remote-stores.md). Env CITYDIP_STORE.",
 )
 @click.option("--host", default=DEFAULT_HOST, show_default=True, envvar="CITYDIP_HOST")
@@ -335,7 +336,8 @@ def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backo
     "url",
     required=True,
     envvar="CITYDIP_STORE",
-    help="The store's SPARQL query endpoint, or an Oxigraph server's root. Env CITYDIP_STORE.",
+    help="The store's SPARQL query endpoint, or an Oxigraph server's root; or a local folder "
+    "to write an on-disk store that `serve --store DIR` opens read-only. Env CITYDIP_STORE.",
 )
 @click.option("--gsp", default=None, help="Graph Store Protocol URL [default: derived from --to].")
 @click.option("--update", default=None, help="SPARQL Update URL [default: derived from --to].")
@@ -378,8 +380,11 @@ def publish(
     keep_stale: bool,
     gate: bool,
 ) -> None:
-    """Load the built dataset into a remote SPARQL store, replacing its named graphs."""
+    """Load the built dataset into a SPARQL store (remote, or an on-disk store folder)."""
+    from citydip_ld.disk_store import write_store_dir
     from citydip_ld.publish import publish_dataset
+    from citydip_ld.remote import is_remote
+    from citydip_ld.store import DATASET_FILE
 
     try:
         if gate:
@@ -392,6 +397,10 @@ def publish(
                     err=True,
                 )
                 sys.exit(1)
+        if not is_remote(url):
+            info = write_store_dir([dataset_dir / DATASET_FILE], url, obj.base)
+            click.echo(info.summary(url))
+            return
         result = publish_dataset(
             dataset_dir,
             url,

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 import pyoxigraph
 
+from citydip_ld.disk_store import is_store_dir, live_generation, open_generation
 from citydip_ld.errors import CitydipError, LoadError
 from citydip_ld.remote import RemoteSparqlStore, is_remote
 from citydip_ld.sparql import (
@@ -60,12 +61,16 @@ class Store(Protocol):
 
 @dataclass(frozen=True)
 class DatasetSource:
-    """How a worker process loads its copy: a file, or N-Quads bytes (tests, small stores)."""
+    """How a worker process gets its store: an N-Quads file or bytes (tests, small stores)
+    loaded into memory, or a generation of a store folder opened read-only (shared on disk)."""
 
     path: str | None = None
     nquads: bytes | None = None
+    generation: str | None = None
 
     def load(self) -> pyoxigraph.Store:
+        if self.generation is not None:
+            return open_generation(self.generation)
         store = pyoxigraph.Store()
         try:
             if self.path is not None:
@@ -232,6 +237,12 @@ class OxigraphStore:
         return cls(source.load(), source, workers)
 
     @classmethod
+    def from_store_dir(cls, directory: str | Path, workers: int = 0) -> OxigraphStore:
+        """The live generation of a store folder (`citydip_ld.disk_store`), read-only."""
+        source = DatasetSource(generation=str(live_generation(directory)))
+        return cls(source.load(), source, workers)
+
+    @classmethod
     def from_nquads(cls, nquads: bytes, workers: int = 0) -> OxigraphStore:
         source = DatasetSource(nquads=nquads)
         return cls(source.load(), source, workers)
@@ -275,10 +286,20 @@ def open_store(dataset_dir: str | Path, workers: int | None = None) -> Store:
 
     Apps created for the same built dataset share one store and one worker pool. An http(s)
     URL instead of a directory opens a remote SPARQL store (`citydip_ld.remote`; `workers`
-    does not apply): it keeps no state, so it is not shared.
+    does not apply): it keeps no state, so it is not shared. A store folder written by
+    `publish --to DIR` (`citydip_ld.disk_store`) is opened read-only, shared per generation.
     """
     if is_remote(dataset_dir):
         return RemoteSparqlStore.from_url(str(dataset_dir))
+    if is_store_dir(dataset_dir):
+        generation = live_generation(dataset_dir)
+        count = default_workers() if workers is None else workers
+        with _OPEN_LOCK:
+            store = _OPEN.get((str(generation), 0.0, count))
+            if store is None:
+                store = OxigraphStore.from_store_dir(dataset_dir, count)
+                _OPEN[(str(generation), 0.0, count)] = store
+            return store
     path = Path(dataset_dir) / DATASET_FILE
     count = default_workers() if workers is None else workers
     try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from citydip_ld.disk_store import is_store_dir, read_info
 from citydip_ld.iris import DEFAULT_BASE
 from citydip_ld.remote import is_remote
 from citydip_ld.statistics import DatasetStatistics, StatisticsCache, compute_statistics
@@ -69,14 +70,16 @@ def get_store() -> Store:
 
 
 def get_statistics(base: str) -> DatasetStatistics:
-    """The dataset's counts (`citydip_ld.statistics`): counted on first use and reused
-    (remote stores: for a while)."""
+    """The dataset's counts (`citydip_ld.statistics`): kept from `publish --to DIR` for a
+    store folder, else counted on first use and reused (remote stores: for a while)."""
     cache: StatisticsCache | None = current_app.extensions.get(STATISTICS_KEY)
     if cache is None:
         store, target = get_store(), current_app.config.get("STORE")
+        info = read_info(target) if target and is_store_dir(target) else None
 
         def compute(base: str) -> DatasetStatistics:
-            return compute_statistics(store, base)
+            known = info.statistics_for(base) if info is not None else None
+            return known if known is not None else compute_statistics(store, base)
 
         ttl = REMOTE_STATISTICS_TTL if target and is_remote(target) else None
         cache = current_app.extensions.setdefault(STATISTICS_KEY, StatisticsCache(compute, ttl))

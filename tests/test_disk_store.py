@@ -1,0 +1,163 @@
+"""An on-disk store folder: `publish --to DIR` loads the built dataset into a new generation
+and switches to it atomically; `serve --store DIR` answers from it read-only, in the web
+process and in every SPARQL worker, without loading a copy into memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from citydip_ld import web
+from citydip_ld.competency import competency_questions
+from citydip_ld.disk_store import (
+    CURRENT,
+    is_store_dir,
+    live_generation,
+    open_generation,
+    read_info,
+    write_store_dir,
+)
+from citydip_ld.errors import LoadError
+from citydip_ld.store import OxigraphStore, open_store
+from citydip_ld.web import create_app
+from helpers import run_cli
+from remote_support import dataset_counts, write_dataset
+
+BASE = "http://localhost:5000/"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def quad_count(store: OxigraphStore) -> int:
+    return int(next(iter(store.query(COUNT)))["n"].value)
+
+
+def generations(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("data-"))
+
+
+def test_publish_to_a_folder_writes_a_store_that_serve_answers_from(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "store"
+    code, output = run_cli(
+        "--base", BASE, "publish", "--dataset", str(dataset_dir), "--to", str(folder)
+    )
+
+    assert code == 0, output
+    total = sum(dataset_counts(dataset_dir).values())
+    assert f"loaded {total} quads in 8 named graph(s)" in output
+    assert is_store_dir(folder)
+    info = read_info(folder)
+    assert (info.quads, info.graphs, info.sources) == (total, 8, ["dataset.nq"])
+
+    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 1})
+    client = app.test_client()
+    tabriz = next(q for q in competency_questions(BASE) if q.key == "tabriz-sister-cities")
+    answer = client.get(
+        "/sparql", query_string={"query": tabriz.query}, headers={"Accept": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text
+    partners = {row["partnerLabel"]["value"] for row in answer.json["results"]["bindings"]}
+    assert len(partners) == 12 and {"Wuhan", "Kazan", "Baku"} <= partners
+    document = client.get("/doc/city/tabriz.ttl")
+    assert document.status_code == 200
+    assert f"<{BASE}id/city/wuhan>" in document.text or "city:wuhan" in document.text
+
+
+def test_the_store_is_opened_read_only_and_shared_per_generation(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder)
+
+    store = open_store(folder, workers=0)
+    assert open_store(folder, workers=0) is store
+    assert isinstance(store, OxigraphStore)
+    assert quad_count(store) == read_info(folder).quads
+    with pytest.raises(RuntimeError, match="read-write"):  # pyoxigraph's read-only mode
+        open_generation(live_generation(folder)).update("INSERT DATA { <s:a> <s:b> <s:c> }")
+
+
+def test_republishing_switches_generations_and_keeps_the_previous_one(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder)
+    first = live_generation(folder)
+    old = OxigraphStore.from_store_dir(folder)
+    before = quad_count(old)
+
+    quads = list(
+        pyoxigraph.parse(path=str(dataset_dir / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    )
+    smaller = write_dataset(tmp_path / "smaller", quads[: len(quads) // 2])
+    write_store_dir([smaller / "dataset.nq"], folder)
+    second = live_generation(folder)
+
+    assert second != first
+    assert quad_count(OxigraphStore.from_store_dir(folder)) == len(quads) // 2
+    assert quad_count(old) == before  # an open store keeps reading its own generation
+    assert (folder / CURRENT).readlink() == Path(second.name)  # relative: the folder can move
+
+    write_store_dir([dataset_dir / "dataset.nq"], folder)
+    assert generations(folder) == sorted([second.name, live_generation(folder).name])
+
+
+def test_a_failed_load_leaves_the_live_generation_and_no_staging(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder)
+    live = live_generation(folder)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "dataset.nq").write_text("<http://example.org/s> <p> .\n", encoding="utf-8")
+
+    code, output = run_cli("publish", "--no-check", "--dataset", str(broken), "--to", str(folder))
+
+    assert code == 2
+    assert "not valid N-Quads" in output and "Traceback" not in output
+    assert live_generation(folder) == live
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CURRENT, live.name])
+    assert quad_count(OxigraphStore.from_store_dir(folder)) == read_info(folder).quads
+
+
+def test_a_folder_that_is_not_a_store_is_refused(dataset_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+
+    with pytest.raises(LoadError, match="not empty and not a citydip-ld store folder"):
+        write_store_dir([dataset_dir / "dataset.nq"], folder)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    with pytest.raises(LoadError, match="not a citydip-ld store folder"):
+        live_generation(folder)
+
+
+def test_serving_a_store_folder_needs_no_build_and_reuses_its_statistics(
+    dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "store"
+    info = write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+    assert info.statistics is not None
+    counted = info.statistics_for(BASE)
+    assert counted is not None and counted.kinds["city"] == 18
+    assert info.statistics_for("http://example.org/other/") is None
+    monkeypatch.chdir(tmp_path)  # no build/ here
+
+    def no_counting(*_args: object) -> None:
+        raise AssertionError("the statistics kept with the store should have been used")
+
+    monkeypatch.setattr(web, "compute_statistics", no_counting)
+    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
+    client = app.test_client()
+    home = client.get("/")
+    void = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+
+    assert home.status_code == 200
+    assert '<span class="count" data-kind="city">18</span>' in home.text
+    assert f"<strong>{counted.triples}</strong>" in home.text
+    assert void.status_code == 200
+    assert f'"{counted.triples}"^^<http://www.w3.org/2001/XMLSchema#integer>' in void.text
