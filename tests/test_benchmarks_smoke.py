@@ -93,3 +93,33 @@ def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
     for phase in ("before", "during"):
         well_formed(runaway[phase]["all"], at_most=4000)
     assert runaway["after"]["errors"] == 0
+
+
+def test_scale_benchmark_builds_shards_loads_a_store_folder_and_serves_it(
+    tmp_path: Path,
+) -> None:
+    work, out = tmp_path / "work", tmp_path / "scale.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--work", str(work)]
+    command += ["--size", "S", "--cities", "40", "--twinnings", "250", "--shards", "3"]
+    command += ["--list-page", "1", "--requests", "5", "--duration", "3", "--warmup", "1"]
+    done = subprocess.run(
+        [*command, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+
+    assert report["world"]["shards"] == 3 and report["build"]["shards_built"] == 3
+    store = report["store"]
+    assert store["graphs"] == 3 + 3  # three articles, curated, ontology, shapes
+    assert 1000 < store["quads"] < store["quads_written_by_shards"]  # shared cities once
+    kinds = {(row["kind"], row["server"]) for row in report["figures"]}
+    assert ("sister cities", "oxigraph") in kinds and ("home", "citydip (store folder)") in kinds
+    for row in report["figures"]:
+        well_formed(row, at_most=5)
+    memory = report["memory"]
+    assert memory["citydip_after_start_mib"]["with_workers"] > 0
