@@ -165,6 +165,26 @@ def test_home_page_counts_once_and_reuses_the_figures(
     assert len(calls) == 1
 
 
+def test_shapes_page_documents_each_shape_its_constraints_and_messages(
+    client: FlaskClient,
+) -> None:
+    html = page(client, "/shapes", Accept="text/html")
+    city = html[html.index('<section class="shape" id="CityShape">') :]
+    city = city[: city.index("</section>")]
+    assert '<code dir="ltr">sh:targetClass cd:City</code>' in city
+    assert '<a href="#WikidataLink"><code dir="ltr">shape:WikidataLink</code></a>' in city
+    assert '<code dir="ltr">sh:class cd:Country</code>' in city
+    assert "a city lies in exactly one known country (`country:`)" in city
+    assert '<div class="fa" lang="fa" dir="rtl"><bdi>هر شهر دقیقاً در یک کشور' in city
+    date = html[html.index('id="DateShape"') :]
+    assert "sh:or ( [ sh:minCount 1 ; sh:path time:inXSDDate ] [ sh:and (" in date
+    assert "sh:lessThanOrEquals cd:lastDay" in date
+    assert 'id="property-shapes"' in html and 'id="BilingualLabel"' in html
+    assert 'href="/shapes.ttl"' in html  # the RDF stays one click away
+    persian = page(client, "/shapes?lang=fa", Accept="text/html")
+    assert '<html lang="fa" dir="rtl">' in persian and "پیام در صورت نقض" in persian
+
+
 def test_ontology_page_documents_classes_and_properties(mini_client: FlaskClient) -> None:
     html = page(mini_client, "/ontology", Accept="text/html")
     classes = html[html.index('id="classes"') : html.index('id="properties"')]

@@ -56,6 +56,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "list_of": {"en": "All resources of kind", "fa": "همه منابع از نوع"},
     "none": {"en": "None.", "fa": "هیچ."},
     "page": {"en": "Page", "fa": "صفحه"},
+    "path": {"en": "Path", "fa": "مسیر"},
+    "constraints": {"en": "Constraints", "fa": "قیدها"},
+    "message": {"en": "Message when violated", "fa": "پیام در صورت نقض"},
+    "targets": {"en": "Applies to", "fa": "اعمال می‌شود بر"},
+    "focus_node": {"en": "the node itself", "fa": "خود گره"},
+    "node_shapes": {"en": "Node shapes", "fa": "شکل‌های گره"},
+    "property_shapes": {"en": "Reusable property shapes", "fa": "شکل‌های ویژگی بازکاربردپذیر"},
+    "shapes_about": {
+        "en": "The SHACL shapes the data must conform to; `citydip-ld check` reports each "
+        "violation with the message below, at the fact file and line to fix.",
+        "fa": "شکل‌های SHACL که داده باید با آن‌ها سازگار باشد؛ فرمان citydip-ld check هر نقض را "
+        "با پیام زیر و با نشانی پرونده و سطری که باید اصلاح شود گزارش می‌کند.",
+    },
     "of": {"en": "of", "fa": "از"},
     "prev": {"en": "Previous page", "fa": "صفحه قبل"},
     "next": {"en": "Next page", "fa": "صفحه بعد"},

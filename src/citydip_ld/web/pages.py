@@ -26,6 +26,7 @@ from citydip_ld.dumps import Dump, list_dumps
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 from citydip_ld.web import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
+from citydip_ld.web.shapes_view import ShapesView
 from citydip_ld.web.view import Builder, Link
 
 bp = Blueprint("pages", __name__)
@@ -199,6 +200,24 @@ def _terms(graph: Graph, namespace: str, kinds: dict[URIRef, str]) -> list[TermV
                 extra,
             )
     return sorted(terms.values(), key=lambda t: (t.kind, t.anchor))
+
+
+def render_shapes(quads: Sequence[Quad], alternates: Sequence[Alternate]) -> str:
+    """The documentation page of the SHACL shapes: each node shape and its constraints."""
+    graph = Graph()
+    for s, p, o, _g in quads:
+        graph.add((s, p, o))
+    base = dataset_base()
+    builder = _builder(quads)
+    shapes = ShapesView(graph, f"{base}shapes#", builder.curie)
+    return render_template(
+        "shapes.html",
+        view=builder.resource(f"{base}shapes"),
+        node_shapes=shapes.node_shapes(),
+        property_shapes=shapes.property_shapes(),
+        alternates=alternates,
+        lang=ui_lang(),
+    )
 
 
 def render_ontology(quads: Sequence[Quad], alternates: Sequence[Alternate]) -> str:

@@ -343,7 +343,7 @@ def unknown(rest: str) -> BaseResponse:
 
 
 def _graph_document(name: str, path: str, extension: Format | None) -> BaseResponse:
-    """A named graph as a document; the ontology also has an HTML documentation page."""
+    """A named graph as a document; the ontology and the shapes also have an HTML page."""
     graph = f"{dataset_base()}graph/{name}"
     topic = f"{dataset_base()}{path.lstrip('/')}" if name in {"ontology", "shapes"} else graph
     return serve_document(
@@ -352,7 +352,7 @@ def _graph_document(name: str, path: str, extension: Format | None) -> BaseRespo
         lambda: describe.graph_quads(get_store(), graph),
         iri=topic,
         topic=topic,
-        html=pages.render_ontology if name == "ontology" else None,
+        html={"ontology": pages.render_ontology, "shapes": pages.render_shapes}.get(name),
     )
 
 
