@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from citydip_ld import web
+from citydip_ld import describe, web
+from citydip_ld.describe import Quad
 from citydip_ld.statistics import DatasetStatistics
 from citydip_ld.store import Store
 from citydip_ld.web import resources
@@ -228,3 +229,22 @@ def test_facts_on_a_page_come_dated_and_newest_first(client: FlaskClient) -> Non
     baku = page.index("Tabriz – Baku")  # undated
     istanbul = page.index("Tabriz – Istanbul")  # undated
     assert wuhan < gaza < baku < istanbul
+
+
+def test_a_page_describes_the_records_linking_to_it_not_the_articles_mentioning_it(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    described: list[str] = []
+    real = describe.describe_many
+
+    def spy(store: Store, iris: list[str]) -> list[Quad]:
+        described.extend(iris)
+        return real(store, iris)
+
+    monkeypatch.setattr(describe, "describe_many", spy)
+    html = client.get("/doc/city/tabriz", headers={"Accept": "text/html"}).get_data(as_text=True)
+
+    assert described and all("/id/twinning/" in iri for iri in described)
+    assert len(described) == 12  # Tabriz's twelve sister cities, each a fact
+    assert 'href="/id/article/' in html  # the articles are still linked, as sources
+    assert "Tabriz – Wuhan" in html

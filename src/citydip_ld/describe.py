@@ -151,13 +151,20 @@ def value_quads(store: Store, iris: Iterable[URIRef], properties: Iterable[URIRe
     return out
 
 
+def with_values(store: Store, iris: Iterable[str], properties: Iterable[URIRef]) -> set[URIRef]:
+    """Those of `iris` that have a value for at least one of `properties`."""
+    return {
+        q[0] for q in value_quads(store, map(URIRef, iris), properties) if isinstance(q[0], URIRef)
+    }
+
+
 def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
     """The label quads (rdfs:label, skos:prefLabel, dcterms:title) of `iris`."""
     return value_quads(store, iris, LABEL_PROPERTIES)
 
 
-def describe(store: Store, iri: str) -> Description:
-    """The concise bounded description of `iri` with the labels of its neighbours."""
+def _own_quads(store: Store, iri: str) -> tuple[list[Quad], set[URIRef]]:
+    """The description's quads of `iri` without neighbour labels, and its neighbours."""
     ref = URIRef(iri)
     quads = list(dict.fromkeys(_quads(store, _outgoing_query(iri))))
     own = {q[0] for q in quads if q[0] == ref or str(q[0]).startswith(iri + "#")}
@@ -167,16 +174,27 @@ def describe(store: Store, iri: str) -> Description:
         for term in (s, o)
         if isinstance(term, URIRef) and term not in own
     }
+    return quads, neighbours
+
+
+def describe(store: Store, iri: str) -> Description:
+    """The concise bounded description of `iri` with the labels of its neighbours."""
+    quads, neighbours = _own_quads(store, iri)
     known = set(quads)
     labels = [q for q in label_quads(store, neighbours) if q not in known]
-    return Description(ref, quads + list(dict.fromkeys(labels)))
+    return Description(URIRef(iri), quads + list(dict.fromkeys(labels)))
 
 
 def describe_many(store: Store, iris: Iterable[str]) -> list[Quad]:
-    """The descriptions of several resources merged (e.g. the facts about a city)."""
+    """The descriptions of several resources merged (e.g. the facts about a city): the same
+    quads as merging `describe` of each, with the neighbours' labels asked for once."""
     seen: dict[Quad, None] = {}
+    neighbours: set[URIRef] = set()
     for iri in iris:
-        seen.update(dict.fromkeys(describe(store, iri).quads))
+        quads, near = _own_quads(store, iri)
+        seen.update(dict.fromkeys(quads))
+        neighbours |= near
+    seen.update(dict.fromkeys(label_quads(store, neighbours)))
     return list(seen)
 
 

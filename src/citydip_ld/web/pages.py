@@ -112,7 +112,12 @@ def render_resource(iri: str, quads: Sequence[Quad], alternates: Sequence[Altern
             for s, _p, o, _g in quads
             if o == node and isinstance(s, URIRef) and s != node and "#" not in str(s)
         )
-    )[:MAX_FACTS]
+    )
+    # Only records with provenance become facts on the page (see view.Builder.fact); an
+    # article that merely mentions the resource is listed under "Linked from" and not
+    # described (at world scale one article mentions hundreds of cities).
+    records = describe.with_values(store, linking, (PROV.qualifiedDerivation, PROV.wasDerivedFrom))
+    linking = [iri for iri in linking if URIRef(iri) in records][:MAX_FACTS]
     extra = describe.describe_many(store, linking) if linking else []
     articles = {
         o for _s, p, o, _g in [*quads, *extra] if p == PROV.entity and isinstance(o, URIRef)
