@@ -15,7 +15,7 @@ break out of `<…>`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -248,31 +248,25 @@ class Item:
         return self.labels.get(lang) or next(iter(self.labels.values()), str(self.iri))
 
 
-def list_resources(
-    store: Store, prefix: str, *, limit: int | None = None, offset: int = 0
-) -> list[Item]:
-    """The resources whose IRI starts with `prefix` (e.g. `{base}id/city/`), with labels,
-    ordered by English label (then any label, then IRI); `limit`/`offset` page through them."""
-    label = sparql_iri(str(RDFS.label))
-    page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+def ordered_resources(store: Store, prefix: str) -> list[str]:
+    """The IRIs of the labelled resources under `prefix` (e.g. `{base}id/city/`, hash IRIs
+    excluded) in list order: English label (then any label) lower-cased, then IRI."""
     query = f"""
-SELECT ?s ?key ?l WHERE {{
-  {{
-    SELECT ?s (MIN(?k) AS ?key) WHERE {{
-      GRAPH ?g {{ ?s {label} ?x }}
-      FILTER(STRSTARTS(STR(?s), {sparql_string(prefix)}) && !CONTAINS(STR(?s), "#"))
-      BIND(CONCAT(IF(LANGMATCHES(LANG(?x), "en"), "0", "1"), LCASE(STR(?x))) AS ?k)
-    }} GROUP BY ?s ORDER BY ?key ?s {page}
-  }}
-  GRAPH ?g2 {{ ?s {label} ?l }}
-}}"""
-    labels: dict[URIRef, dict[str, str]] = {}
-    keys: dict[URIRef, str] = {}
-    for s, key, lit in _rows(store, query, ("s", "key", "l")):
-        if isinstance(s, URIRef) and isinstance(lit, Literal):
-            labels.setdefault(s, {}).setdefault(lit.language or "", str(lit))
-            keys[s] = str(key)
-    return [Item(s, labels[s]) for s in sorted(labels, key=lambda s: (keys[s], str(s)))]
+SELECT ?s (MIN(?k) AS ?key) WHERE {{
+  GRAPH ?g {{ ?s {sparql_iri(str(RDFS.label))} ?x }}
+  FILTER(STRSTARTS(STR(?s), {sparql_string(prefix)}) && !CONTAINS(STR(?s), "#"))
+  BIND(CONCAT(IF(LANGMATCHES(LANG(?x), "en"), "0", "1"), LCASE(STR(?x))) AS ?k)
+}} GROUP BY ?s ORDER BY ?key ?s"""
+    return [str(s) for (s,) in _rows(store, query, ("s",)) if isinstance(s, URIRef)]
+
+
+def items(store: Store, iris: Sequence[str]) -> list[Item]:
+    """`iris` in the given order, each with its rdfs:labels by language."""
+    labels: dict[str, dict[str, str]] = {iri: {} for iri in iris}
+    for s, _p, o, _g in value_quads(store, (URIRef(i) for i in iris), (RDFS.label,)):
+        if isinstance(o, Literal):
+            labels[str(s)].setdefault(o.language or "", str(o))
+    return [Item(URIRef(iri), found) for iri, found in labels.items() if found]
 
 
 def count_by_class(store: Store) -> dict[URIRef, int]:

@@ -2,10 +2,10 @@
 
 Counting distinct triples, typed resources and labelled resources per kind scans the whole
 store: about 3 s at world scale S (440k quads), minutes at L. The figures only change when the
-dataset does, so `StatisticsCache` computes them once per store (for a remote store, which can
-be republished under us, at most once per `ttl` seconds) and one thread does the work while
-the others wait for it. `publish --to DIR` computes them while loading a store folder and keeps
-them in its `citydip-store.json`, so a server on a big store never counts at all.
+dataset does, so the web layer keeps them in a `Memo`: computed once per store by one thread
+while the others wait (for a remote store, which can be republished under us, at most once per
+`ttl` seconds). `publish --to DIR` computes them while loading a store folder and keeps them in
+its `citydip-store.json`, so a server on a big store never counts at all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from citydip_ld.describe import count_by_class, sparql_string
 from citydip_ld.iris import KINDS, normalise_base
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from citydip_ld.store import Store
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,21 +107,20 @@ def compute_statistics(store: Store, base: str) -> DatasetStatistics:
     )
 
 
-class StatisticsCache:
-    """One `DatasetStatistics` per base, computed by the first caller; `ttl` None: forever."""
+class Memo(Generic[T]):
+    """Values computed once per key by the first caller, then reused (`ttl` None: forever;
+    else for `ttl` seconds). One computation at a time: the others wait and reuse it."""
 
-    def __init__(self, compute: Callable[[str], DatasetStatistics], ttl: float | None) -> None:
-        self._compute = compute
+    def __init__(self, ttl: float | None = None) -> None:
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, DatasetStatistics]] = {}
+        self._entries: dict[str, tuple[float, T]] = {}
 
-    def get(self, base: str) -> DatasetStatistics:
-        with self._lock:  # one computation at a time; the others wait and reuse it
-            entry = self._entries.get(base)
-            now = time.monotonic()
-            if entry is not None and (self._ttl is None or now - entry[0] < self._ttl):
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and (self._ttl is None or time.monotonic() - entry[0] < self._ttl):
                 return entry[1]
-            value = self._compute(base)
-            self._entries[base] = (time.monotonic(), value)
+            value = compute()
+            self._entries[key] = (time.monotonic(), value)
             return value

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from citydip_ld.disk_store import is_store_dir, read_info
 from citydip_ld.iris import DEFAULT_BASE
 from citydip_ld.remote import is_remote
-from citydip_ld.statistics import DatasetStatistics, StatisticsCache, compute_statistics
+from citydip_ld.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.store import Store, open_store
 
 DEFAULTS: dict[str, Any] = {
@@ -34,7 +34,8 @@ DEFAULTS: dict[str, Any] = {
 
 STORE_KEY = "citydip.store"
 STATISTICS_KEY = "citydip.statistics"
-#: How long statistics of a remote store are reused (it may be republished meanwhile).
+LISTING_KEY = "citydip.listing"
+#: How long counts and list orders of a remote store are reused (it may be republished).
 REMOTE_STATISTICS_TTL = 300.0
 
 
@@ -69,18 +70,38 @@ def get_store() -> Store:
     return store
 
 
+def _memo(key: str) -> Memo[Any]:
+    """A per-app `Memo` for values derived from the store; remote stores' expire."""
+    memo: Memo[Any] | None = current_app.extensions.get(key)
+    if memo is None:
+        target = current_app.config.get("STORE")
+        ttl = REMOTE_STATISTICS_TTL if target and is_remote(target) else None
+        memo = current_app.extensions.setdefault(key, Memo(ttl))
+    return memo
+
+
 def get_statistics(base: str) -> DatasetStatistics:
     """The dataset's counts (`citydip_ld.statistics`): kept from `publish --to DIR` for a
     store folder, else counted on first use and reused (remote stores: for a while)."""
-    cache: StatisticsCache | None = current_app.extensions.get(STATISTICS_KEY)
-    if cache is None:
-        store, target = get_store(), current_app.config.get("STORE")
-        info = read_info(target) if target and is_store_dir(target) else None
 
-        def compute(base: str) -> DatasetStatistics:
-            known = info.statistics_for(base) if info is not None else None
-            return known if known is not None else compute_statistics(store, base)
+    def compute() -> DatasetStatistics:
+        target = current_app.config.get("STORE")
+        if target and is_store_dir(target):
+            known = read_info(target).statistics_for(base)
+            if known is not None:
+                return known
+        return compute_statistics(get_store(), base)
 
-        ttl = REMOTE_STATISTICS_TTL if target and is_remote(target) else None
-        cache = current_app.extensions.setdefault(STATISTICS_KEY, StatisticsCache(compute, ttl))
-    return cache.get(base)
+    statistics: DatasetStatistics = _memo(STATISTICS_KEY).get(base, compute)
+    return statistics
+
+
+def get_listing(prefix: str) -> list[str]:
+    """The IRIs under `prefix` in list order (`describe.ordered_resources`), computed once:
+    a page of a long list is then a slice and one label lookup."""
+    from citydip_ld.describe import ordered_resources
+
+    listing: list[str] = _memo(LISTING_KEY).get(
+        prefix, lambda: ordered_resources(get_store(), prefix)
+    )
+    return listing

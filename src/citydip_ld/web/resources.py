@@ -31,7 +31,7 @@ from citydip_ld.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.iris import KINDS, ontology_namespace
 from citydip_ld.store import DATASET_FILE
 from citydip_ld.void import void_graph
-from citydip_ld.web import get_statistics, get_store, pages
+from citydip_ld.web import get_listing, get_statistics, get_store, pages
 from citydip_ld.web.errors import error_response
 from citydip_ld.web.pages import Alternate, dataset_base
 
@@ -293,11 +293,11 @@ def list_kind(kind: str) -> BaseResponse:
     if kind not in KINDS:
         return not_found(requested_format(FORMATS), prefix)
     page = _page_number()
-    total = get_statistics(dataset_base()).kinds.get(kind, 0)
+    total = len(get_listing(prefix))
     pages_total = max(1, -(-total // LIST_PAGE_SIZE))
-    items = describe.list_resources(
-        get_store(), prefix, limit=LIST_PAGE_SIZE, offset=(page - 1) * LIST_PAGE_SIZE
-    )
+    listing = get_listing(prefix)
+    start = (page - 1) * LIST_PAGE_SIZE
+    items = describe.items(get_store(), listing[start : start + LIST_PAGE_SIZE])
 
     def quads() -> list[Quad]:
         from rdflib import Literal
