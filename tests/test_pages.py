@@ -124,6 +124,18 @@ def test_list_page(mini_client: FlaskClient) -> None:
     assert "(3)" in html
 
 
+def test_persian_pages_write_numbers_with_persian_digits(client: FlaskClient) -> None:
+    english = page(client, "/")
+    persian = page(client, "/?lang=fa")
+    assert '<span class="count" data-kind="city">18</span>' in english
+    assert '<span class="count" data-kind="city">۱۸</span>' in persian
+    assert "(۱۸)" in page(client, "/doc/city/?lang=fa")
+    tabriz = page(client, "/doc/city/tabriz?lang=fa", Accept="text/html")
+    assert '<dd class="jalali"><bdi dir="ltr">۱۳۹۵-۰۳</bdi>' in tabriz  # Tabriz-Wuhan
+    assert '<bdi dir="ltr">1395-03</bdi>' in page(client, "/doc/city/tabriz", Accept="text/html")
+    assert 'href="/id/city/wuhan?lang=fa"' in tabriz  # IRIs and links keep their digits
+
+
 def test_list_pages_through_a_long_list_in_label_order(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

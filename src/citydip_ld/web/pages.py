@@ -84,6 +84,16 @@ def switch_lang_url() -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@bp.app_template_filter("num")
+def localised_number(value: object) -> str:
+    """A number (or a date like 1395-03) written with Persian digits on Persian pages."""
+    text = str(value)
+    return text.translate(_PERSIAN_DIGITS) if ui_lang() == "fa" else text
+
+
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
     def t(key: str) -> str:
