@@ -7,6 +7,7 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
 
 from citydip_ld import describe, web
 from citydip_ld.describe import Quad
@@ -260,3 +261,33 @@ def test_a_page_describes_the_records_linking_to_it_not_the_articles_mentioning_
     assert len(described) == 12  # Tabriz's twelve sister cities, each a fact
     assert 'href="/id/article/' in html  # the articles are still linked, as sources
     assert "Tabriz – Wuhan" in html
+
+
+def test_a_hub_keeps_its_first_incoming_links_and_links_to_a_query_for_all(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    iran = URIRef("http://localhost:5000/id/country/iran")
+    full = Graph().parse(data=client.get("/doc/country/iran.ttl").text, format="turtle")
+
+    def linking_to_iran(graph: Graph) -> list[str]:  # the document's own foaf:primaryTopic aside
+        return sorted({str(s) for s, _p in graph.subject_predicates(iran) if "/id/" in str(s)})
+
+    linking = linking_to_iran(full)
+    assert len(linking) > 3
+    assert (
+        "more"
+        not in page(client, "/doc/country/iran", Accept="text/html").split('class="incoming"')[1][
+            :40
+        ]
+    )
+
+    monkeypatch.setattr(describe, "MAX_INCOMING", 3)
+    capped = Graph().parse(data=client.get("/doc/country/iran.ttl").text, format="turtle")
+    assert linking_to_iran(capped) == linking[:3]  # the first ones by IRI
+    assert set(capped.predicate_objects(iran)) == set(full.predicate_objects(iran))
+    html = page(client, "/doc/country/iran", Accept="text/html")
+    assert "The first 3 links are shown." in html
+    query = re.search(r'<a rel="nofollow" href="(/query\?query=[^"]+)"', html)
+    assert query is not None
+    form = page(client, query.group(1).replace("&amp;", "&"))
+    assert f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p &lt;{iran}&gt; }} }}" in form

@@ -104,6 +104,8 @@ class Description:
 
     iri: URIRef
     quads: list[Quad] = field(default_factory=list)
+    #: More resources link to `iri` than the MAX_INCOMING the description keeps.
+    more_incoming: bool = False
 
     def __bool__(self) -> bool:
         return any(s == self.iri for s, _p, _o, _g in self.quads)
@@ -112,14 +114,25 @@ class Description:
         return to_dataset(self.quads)
 
 
+#: Incoming links a description keeps (a country at world scale L has 100,000 cities); the
+#: first ones by subject IRI. The HTML page links to a SPARQL query for all of them.
+MAX_INCOMING = 1000
+
+
 def _outgoing_query(iri: str) -> str:
     ref = sparql_iri(iri)
     hash_prefix = sparql_string(iri + "#")
     near = f"(isBlank(?n) || (isIRI(?n) && STRSTARTS(STR(?n), {hash_prefix})))"
+    mine = f"(?s = {ref} || STRSTARTS(STR(?s), {hash_prefix}))"
     return f"""
 SELECT ?g ?s ?p ?o WHERE {{
   {{ GRAPH ?g {{ {ref} ?p ?o }} BIND({ref} AS ?s) }}
-  UNION {{ GRAPH ?g {{ ?s ?p {ref} }} BIND({ref} AS ?o) }}
+  UNION {{ GRAPH ?g {{ ?s ?p {ref} }} FILTER {mine} BIND({ref} AS ?o) }}
+  UNION {{
+    SELECT ?g ?s ?p ?o WHERE {{
+      GRAPH ?g {{ ?s ?p {ref} }} FILTER(!{mine}) BIND({ref} AS ?o)
+    }} ORDER BY ?s ?p ?g LIMIT {MAX_INCOMING + 1}
+  }}
   UNION {{ GRAPH ?g1 {{ {ref} ?p1 ?n }} FILTER {near} BIND(?n AS ?s) GRAPH ?g {{ ?s ?p ?o }} }}
   UNION {{
     GRAPH ?g1 {{ {ref} ?p1 ?n1 }}
@@ -163,26 +176,33 @@ def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
     return value_quads(store, iris, LABEL_PROPERTIES)
 
 
-def _own_quads(store: Store, iri: str) -> tuple[list[Quad], set[URIRef]]:
-    """The description's quads of `iri` without neighbour labels, and its neighbours."""
+def _own_quads(store: Store, iri: str) -> tuple[list[Quad], set[URIRef], bool]:
+    """The description's quads of `iri` without neighbour labels, its neighbours, and whether
+    incoming links were left out (more than MAX_INCOMING)."""
     ref = URIRef(iri)
     quads = list(dict.fromkeys(_quads(store, _outgoing_query(iri))))
     own = {q[0] for q in quads if q[0] == ref or str(q[0]).startswith(iri + "#")}
+    incoming = [q for q in quads if q[2] == ref and q[0] not in own]
+    more = len(incoming) > MAX_INCOMING
+    if more:
+        dropped = set(sorted(incoming, key=lambda q: (str(q[0]), str(q[1]), str(q[3])))[-1:])
+        quads = [q for q in quads if q not in dropped]
     neighbours = {
         term
         for s, _p, o, _g in quads
         for term in (s, o)
         if isinstance(term, URIRef) and term not in own
     }
-    return quads, neighbours
+    return quads, neighbours, more
 
 
 def describe(store: Store, iri: str) -> Description:
-    """The concise bounded description of `iri` with the labels of its neighbours."""
-    quads, neighbours = _own_quads(store, iri)
+    """The concise bounded description of `iri` with the labels of its neighbours (at most
+    MAX_INCOMING incoming links)."""
+    quads, neighbours, more = _own_quads(store, iri)
     known = set(quads)
     labels = [q for q in label_quads(store, neighbours) if q not in known]
-    return Description(URIRef(iri), quads + list(dict.fromkeys(labels)))
+    return Description(URIRef(iri), quads + list(dict.fromkeys(labels)), more)
 
 
 def describe_many(store: Store, iris: Iterable[str]) -> list[Quad]:
@@ -191,7 +211,7 @@ def describe_many(store: Store, iris: Iterable[str]) -> list[Quad]:
     seen: dict[Quad, None] = {}
     neighbours: set[URIRef] = set()
     for iri in iris:
-        quads, near = _own_quads(store, iri)
+        quads, near, _more = _own_quads(store, iri)
         seen.update(dict.fromkeys(quads))
         neighbours |= near
     seen.update(dict.fromkeys(label_quads(store, neighbours)))

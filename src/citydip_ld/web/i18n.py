@@ -56,6 +56,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "list_of": {"en": "All resources of kind", "fa": "همه منابع از نوع"},
     "none": {"en": "None.", "fa": "هیچ."},
     "page": {"en": "Page", "fa": "صفحه"},
+    "first_incoming": {
+        "en": "The first {n} links are shown.",
+        "fa": "{n} پیوند نخست نشان داده شده است.",
+    },
+    "all_incoming": {"en": "All of them (SPARQL)", "fa": "همه آن‌ها (SPARQL)"},
     "path": {"en": "Path", "fa": "مسیر"},
     "constraints": {"en": "Constraints", "fa": "قیدها"},
     "message": {"en": "Message when violated", "fa": "پیام در صورت نقض"},

@@ -112,8 +112,11 @@ def _builder(quads: Sequence[Quad]) -> Builder:
     return Builder(quads, dataset_base(), local_href)
 
 
-def render_resource(iri: str, quads: Sequence[Quad], alternates: Sequence[Alternate]) -> str:
-    """The HTML page of a resource, with the facts of the records linking to it."""
+def render_resource(
+    iri: str, quads: Sequence[Quad], alternates: Sequence[Alternate], *, more_incoming: bool = False
+) -> str:
+    """The HTML page of a resource, with the facts of the records linking to it; with
+    `more_incoming`, a link to the SPARQL query listing every incoming link."""
     store = get_store()
     node = URIRef(iri)
     linking = list(
@@ -136,8 +139,19 @@ def render_resource(iri: str, quads: Sequence[Quad], alternates: Sequence[Altern
     predicates = {p for _s, p, _o, _g in [*quads, *extra] if isinstance(p, URIRef)}
     labels = describe.label_quads(store, predicates)
     view = _builder([*quads, *extra, *dates, *labels]).resource(iri)
+    all_incoming = (
+        f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} ORDER BY ?s ?p"
+        if more_incoming
+        else None
+    )
     return render_template(
-        "resource.html", view=view, alternates=alternates, lang=ui_lang(), kind=_kind(iri)
+        "resource.html",
+        view=view,
+        alternates=alternates,
+        lang=ui_lang(),
+        kind=_kind(iri),
+        all_incoming=all_incoming,
+        max_incoming=describe.MAX_INCOMING,
     )
 
 

@@ -245,9 +245,11 @@ def document(kind: str, name: str) -> BaseResponse:
     if iri is None:
         return not_found(requested_format(FORMATS, extension), f"{dataset_base()}id/{kind}/{slug}")
     store = get_store()
+    described: list[describe.Description] = []
 
     def quads() -> list[Quad]:
         description = describe.describe(store, iri)
+        described.append(description)
         return description.quads if description else []
 
     if not describe.exists(store, iri):
@@ -264,7 +266,9 @@ def document(kind: str, name: str) -> BaseResponse:
         quads,
         iri=iri,
         topic=iri,
-        html=lambda data, alts: pages.render_resource(iri, data, alts),
+        html=lambda data, alts: pages.render_resource(
+            iri, data, alts, more_incoming=bool(described) and described[0].more_incoming
+        ),
     )
 
 
