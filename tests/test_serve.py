@@ -62,6 +62,41 @@ def test_live_server_dereferences_and_logs_json_lines(mini_app: Flask) -> None:
     assert second["time"].endswith("+00:00")
 
 
+def service_endpoint(url: str, headers: dict[str, str]) -> str:
+    request = urllib.request.Request(f"{url}/sparql", headers={"Accept": "text/turtle", **headers})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read().decode()
+    endpoints = [line for line in body.splitlines() if "sd:endpoint" in line]
+    assert endpoints, body[:500]
+    return endpoints[0].split("<", 1)[1].split(">", 1)[0]
+
+
+FORWARDED = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "citydip.example.org",
+    "X-Forwarded-For": "203.0.113.7",
+}
+
+
+def test_forwarded_headers_are_dropped_unless_the_proxy_is_trusted(mini_app: Flask) -> None:
+    def logged_client(log: list[str]) -> str:
+        deadline = time.monotonic() + 5
+        while not log and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client: str = json.loads(log[-1])["client"]
+        return client
+
+    with live_server(mini_app) as server:
+        endpoint = service_endpoint(server.url, FORWARDED)
+        assert logged_client(server.log) == "127.0.0.1"
+    assert endpoint == f"{server.url}/sparql"  # a client cannot pose as the proxy
+
+    with live_server(mini_app, trusted_proxy="127.0.0.1") as proxied:
+        endpoint = service_endpoint(proxied.url, FORWARDED)
+        assert logged_client(proxied.log) == "203.0.113.7"
+    assert endpoint == "https://citydip.example.org/sparql"
+
+
 def test_access_log_records_status_and_size() -> None:
     def app(environ: dict[str, object], start_response: object) -> list[bytes]:
         start_response("418 I'm a teapot", [("Content-Type", "text/plain")])  # type: ignore[operator]

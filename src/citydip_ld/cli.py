@@ -203,6 +203,13 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
 @click.option("--max-request-body", type=int, default=DEFAULT_MAX_REQUEST_BODY, show_default=True)
 @click.option("--max-request-header", type=int, default=DEFAULT_MAX_HEADER, show_default=True)
 @click.option("--url-prefix", default="", help="Path prefix when served behind a proxy.")
+@click.option(
+    "--trusted-proxy",
+    default=None,
+    envvar="CITYDIP_TRUSTED_PROXY",
+    help="Address of the reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port headers are "
+    "believed (e.g. 127.0.0.1); without it they are dropped. Env CITYDIP_TRUSTED_PROXY.",
+)
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
 @click.option(
     "--check/--no-check",
@@ -227,6 +234,7 @@ def serve(
     max_request_body: int,
     max_request_header: int,
     url_prefix: str,
+    trusted_proxy: str | None,
     access_log: bool,
     gate: bool,
 ) -> None:
@@ -268,6 +276,7 @@ def serve(
         max_request_body_size=max_request_body,
         max_request_header_size=max_request_header,
         url_prefix=url_prefix,
+        trusted_proxy=trusted_proxy,
     )
     run_server(
         app,

@@ -29,6 +29,13 @@ DEFAULT_CONNECTION_LIMIT = 100
 DEFAULT_CHANNEL_TIMEOUT = 120
 DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads
 DEFAULT_MAX_HEADER = 64 * 1024
+#: What a trusted proxy may tell us: the client, and the scheme, host and port it was asked on.
+TRUSTED_PROXY_HEADERS = {
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-forwarded-port",
+}
 
 
 class AccessLog:
@@ -102,6 +109,9 @@ class ServerSettings:
     max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY
     max_request_header_size: int = DEFAULT_MAX_HEADER
     url_prefix: str = ""
+    #: The address of a reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port headers are
+    #: believed (None: such headers are dropped from every request).
+    trusted_proxy: str | None = None
 
 
 def make_server(
@@ -111,9 +121,15 @@ def make_server(
 ) -> Any:
     """A waitress server for `app` (not yet running); `.run()` serves, `.close()` stops."""
     wrapped: WSGIApplication = AccessLog(app, access_log) if access_log is not None else app
+    options = asdict(settings)
+    if settings.trusted_proxy is not None:
+        options["trusted_proxy_count"] = 1
+        options["trusted_proxy_headers"] = TRUSTED_PROXY_HEADERS
+    else:
+        del options["trusted_proxy"]
     return create_server(
         wrapped,
-        **asdict(settings),
+        **options,
         ident="citydip-ld",
         clear_untrusted_proxy_headers=True,
     )
