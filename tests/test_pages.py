@@ -291,3 +291,18 @@ def test_a_hub_keeps_its_first_incoming_links_and_links_to_a_query_for_all(
     assert query is not None
     form = page(client, query.group(1).replace("&amp;", "&"))
     assert f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p &lt;{iran}&gt; }} }}" in form
+
+
+def test_warm_up_computes_the_counts_and_list_orders_before_the_first_visit(
+    mini_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web.warm_up(mini_app)
+
+    def never(*_args: object) -> None:
+        raise AssertionError("computed again after the warm-up")
+
+    monkeypatch.setattr(web, "compute_statistics", never)
+    monkeypatch.setattr(describe, "ordered_resources", never)
+    client = mini_app.test_client()
+    for path in ("/", "/doc/city/", "/doc/twinning/?lang=fa", "/.well-known/void", "/sparql"):
+        assert client.get(path).status_code == 200, path

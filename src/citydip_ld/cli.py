@@ -6,6 +6,7 @@ Exit codes: 0 success (the data conforms), 1 the data does not conform, 2 load o
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,7 +242,7 @@ def serve(
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint (waitress)."""
     from citydip_ld.serving import ServerSettings
     from citydip_ld.serving import serve as run_server
-    from citydip_ld.web import create_app
+    from citydip_ld.web import create_app, warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
     for key, value in (
@@ -267,6 +268,7 @@ def serve(
                 err=True,
             )
             sys.exit(1)
+    threading.Thread(target=warm_up, args=(app,), name="citydip-warm-up", daemon=True).start()
     settings = ServerSettings(
         host,
         port,

@@ -105,3 +105,15 @@ def get_listing(prefix: str) -> list[str]:
         prefix, lambda: ordered_resources(get_store(), prefix)
     )
     return listing
+
+
+def warm_up(app: Flask) -> None:
+    """Compute what the first visitors would otherwise wait for: the dataset statistics and
+    the order of every kind's list (`serve` runs this in a background thread at start)."""
+    from citydip_ld.iris import KINDS, normalise_base
+
+    with app.app_context():
+        base = normalise_base(str(app.config["BASE"]))
+        get_statistics(base)
+        for kind in KINDS:
+            get_listing(f"{base}id/{kind}/")
