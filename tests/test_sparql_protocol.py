@@ -250,6 +250,35 @@ def test_unacceptable_format_is_406_in_the_error_shape(sc: FlaskClient) -> None:
     assert_error(response, 406, "Not Acceptable", "SELECT/ASK")
 
 
+@pytest.mark.parametrize(
+    ("accept", "format_param"),
+    [
+        ("application/sparql-results+json", None),
+        ("text/turtle", None),
+        ("text/*;q=0.5, application/sparql-results+xml", None),
+        (None, None),
+        ("text/html", "csv"),
+        ("application/json", "turtle,xml"),
+        ("text/turtle;q=0.9, " * 100 + "*/*;q=0.1", None),  # too long to be remembered
+    ],
+)
+def test_remembered_negotiation_equals_a_fresh_one(
+    accept: str | None, format_param: str | None
+) -> None:
+    from citydip_ld.sparql import _choose_formats, choose_formats
+
+    for _ in range(2):  # the second time from memory
+        assert choose_formats(accept, format_param) == _choose_formats(accept, format_param)
+
+
+def test_refused_negotiation_is_refused_every_time() -> None:
+    from citydip_ld.sparql import NotAcceptableError, choose_formats
+
+    for _ in range(2):
+        with pytest.raises(NotAcceptableError, match="image/png"):
+            choose_formats("image/png", None)
+
+
 # --- protocol dataset -----------------------------------------------------------------------
 
 

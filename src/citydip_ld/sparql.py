@@ -11,6 +11,7 @@ below to HTTP statuses (see `citydip_ld.web.errors`).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import time
@@ -358,15 +359,33 @@ class QueryOutcome:
     count: int  # rows, triples, or 1 for ASK
 
 
-def plan_job(
-    request: QueryRequest,
-    accept: MIMEAccept,
-    *,
-    base_iri: str | None,
-    timeout: float,
-    result_limit: int,
-) -> QueryJob:
-    """Negotiate both possible answer kinds now; which one applies is known after parsing."""
+@dataclass(frozen=True)
+class FormatChoice:
+    """What an Accept header (or `format=`) picks for each answer kind; None: nothing fits."""
+
+    results: Format | None
+    graph: Format | None
+    accept: str  # the preferences as a header, for a 406 message
+
+
+#: Accept headers longer than this are negotiated every time instead of being remembered.
+_CACHED_ACCEPT_LENGTH = 512
+
+
+def choose_formats(accept_header: str | None, format_param: str | None) -> FormatChoice:
+    """Negotiate both answer kinds; which one applies is known only after parsing the query.
+
+    Raises `NotAcceptableError` when no format of either kind fits. The choice depends on the
+    two strings alone, and clients send the same few Accept headers over and over, so short
+    ones are remembered (`MIMEAccept.best_match` over the offers costs tens of microseconds).
+    """
+    if len(accept_header or "") + len(format_param or "") <= _CACHED_ACCEPT_LENGTH:
+        return _choose_formats_cached(accept_header, format_param)
+    return _choose_formats(accept_header, format_param)
+
+
+def _choose_formats(accept_header: str | None, format_param: str | None) -> FormatChoice:
+    accept = accept_for(accept_header, format_param)
     results = negotiate(accept, RESULT_FORMATS)
     graph = negotiate(accept, GRAPH_FORMATS)
     if results is None and graph is None:
@@ -374,16 +393,31 @@ def plan_job(
             f"no format fits Accept: {_shown(accept.to_header())}; "
             f"offered: {', '.join(offered_media_types('results') + offered_media_types('graph'))}"
         )
+    return FormatChoice(results, graph, accept.to_header())
+
+
+_choose_formats_cached = functools.lru_cache(maxsize=256)(_choose_formats)
+
+
+def plan_job(
+    request: QueryRequest,
+    formats: FormatChoice,
+    *,
+    base_iri: str | None,
+    timeout: float,
+    result_limit: int,
+) -> QueryJob:
+    """A job for `request`, answered in one of the `formats` (see `choose_formats`)."""
     return QueryJob(
         query=request.query,
         base_iri=base_iri,
         default_graphs=request.default_graphs,
         named_graphs=request.named_graphs,
-        results_format=results.key if results else None,
-        graph_format=graph.key if graph else None,
+        results_format=formats.results.key if formats.results else None,
+        graph_format=formats.graph.key if formats.graph else None,
         timeout=timeout,
         result_limit=result_limit,
-        accept=accept.to_header(),
+        accept=formats.accept,
     )
 
 

@@ -12,6 +12,7 @@ from citydip_ld.sparql import (
     GRAPH_FORMATS,
     NotAcceptableError,
     accept_for,
+    choose_formats,
     negotiate,
     parse_request,
     plan_job,
@@ -58,14 +59,14 @@ def sparql() -> Response:
         request.args.to_dict(flat=False),
         request.get_data(cache=False) if request.method == "POST" else b"",
     )
-    accept = accept_for(request.headers.get("Accept"), request.args.get("format"))
+    accept_header, format_param = request.headers.get("Accept"), request.args.get("format")
     if parsed is None:
-        return _service_description(accept)
+        return _service_description(accept_for(accept_header, format_param))
     config = current_app.config
     check_services(parsed.query, allowed_services(config.get("SERVICE_ALLOWLIST")))
     job = plan_job(
         parsed,
-        accept,
+        choose_formats(accept_header, format_param),
         base_iri=request.base_url,
         timeout=float(config["QUERY_TIMEOUT"]),
         result_limit=int(config["RESULT_LIMIT"]),
