@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
@@ -11,7 +12,9 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -28,24 +31,29 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in items}
+
+
 def fetch(url: str, accept: str = "*/*") -> tuple[int, dict[str, str], bytes]:
+    """GET `url` without following redirects: status, headers (names in lower case), body."""
     opener = urllib.request.build_opener(NoRedirect)
     request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "test-serve"})
     try:
         with opener.open(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, _lower(response.headers.items()), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, _lower(error.headers.items()), error.read()
 
 
 def test_live_server_dereferences_and_logs_json_lines(mini_app: Flask) -> None:
     with live_server(mini_app) as server:
         status, headers, _ = fetch(f"{server.url}/id/city/tabriz", "text/turtle")
         assert status == 303
-        assert headers["Location"].endswith("/doc/city/tabriz.ttl")
+        assert headers["location"].endswith("/doc/city/tabriz.ttl")
         status, headers, body = fetch(f"{server.url}/doc/city/tabriz.ttl")
         assert status == 200
-        assert headers["Content-Type"] == "text/turtle; charset=utf-8"
+        assert headers["content-type"] == "text/turtle; charset=utf-8"
         assert "تبریز".encode() in body
         deadline = time.monotonic() + 5
         while len(server.log) < 2 and time.monotonic() < deadline:
@@ -131,18 +139,50 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) ->
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
-def test_the_real_command_serves_the_built_dataset_on_a_free_port(dataset_dir: Path) -> None:
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (Linux /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found |= {child, *descendants(child)}
+    return found
+
+
+def status_of_oversized_post(port: int, size: int) -> int:
+    """POST a form announcing `size` bytes, send none of them, and read the status."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest("POST", "/sparql")
+        conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+        conn.putheader("Content-Length", str(size))
+        conn.endheaders()
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("server", ["waitress", "granian"])
+def test_the_real_command_serves_the_built_dataset_on_a_free_port(
+    dataset_dir: Path, server: str
+) -> None:
+    if server == "granian":
+        pytest.importorskip("granian")
     port = free_port()
     env = {
         **os.environ,
         "CITYDIP_DATASET_DIR": str(dataset_dir),
         "CITYDIP_BASE": "http://localhost:5000/",
-        "CITYDIP_QUERY_WORKERS": "0",
+        "CITYDIP_QUERY_WORKERS": "1",
         "CITYDIP_PORT": str(port),
         "CITYDIP_HOST": "127.0.0.1",
+        "CITYDIP_SERVER": server,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "citydip_ld.cli", "serve"],
+        [sys.executable, "-m", "citydip_ld.cli", "serve", "--threads", "2"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -153,32 +193,50 @@ def test_the_real_command_serves_the_built_dataset_on_a_free_port(dataset_dir: P
     reader = threading.Thread(target=lambda: log.extend(iter(process.stderr.readline, "")))  # type: ignore[union-attr]
     reader.start()
 
-    def logged(path: str) -> bool:
+    def logged(path: str, status: int = 200) -> bool:
         """Wait (bounded) for the access-log line of `path`: it is written after the response."""
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             records = [json.loads(line) for line in list(log) if line.startswith("{")]
-            if any(r["path"] == path and r["status"] == 200 for r in records):
+            if any(r["path"] == path and r["status"] == status for r in records):
                 return True
             time.sleep(0.05)
         return False
 
+    base = f"http://127.0.0.1:{port}"
+    children: set[int] = set()
     try:
-        wait_for(f"http://127.0.0.1:{port}/", process)
-        status, headers, _ = fetch(
-            f"http://127.0.0.1:{port}/id/city/wuhan", "application/n-triples"
-        )
+        wait_for(f"{base}/", process)
+        status, headers, _ = fetch(f"{base}/id/city/wuhan", "application/n-triples")
         assert status == 303
-        assert headers["Location"].endswith("/doc/city/wuhan.nt")
-        status, _, body = fetch(f"http://127.0.0.1:{port}/doc/city/wuhan.nt")
+        assert headers["location"].endswith("/doc/city/wuhan.nt")
+        status, _, body = fetch(f"{base}/doc/city/wuhan.nt")
         assert status == 200
         assert b'"Wuhan"@en' in body
         assert logged("/doc/city/wuhan.nt")
+        # SPARQL through the query worker process, negotiated, with its result count.
+        query = urllib.parse.urlencode({"query": "SELECT ?s WHERE { ?s a ?t } LIMIT 3"})
+        status, headers, body = fetch(f"{base}/sparql?{query}", "text/csv")
+        assert status == 200
+        assert headers["content-type"] == "text/csv; charset=utf-8"
+        assert headers["x-result-count"] == "3"
+        assert len(body.decode().splitlines()) == 4
+        status, headers, body = fetch(f"{base}/sparql?query=SELEC", "application/json")
+        assert status == 400
+        assert json.loads(body)["error"]["title"] == "Bad SPARQL request"
+        # The body limit holds under either server (the app's MAX_CONTENT_LENGTH, 1 MiB).
+        assert status_of_oversized_post(port, 2 << 20) == 413
+        children = descendants(process.pid)
+        assert children, "the query worker pool runs in child processes"
     finally:
         process.terminate()
         process.wait(10)
         reader.join(5)
-    assert any(line.startswith("serving http://127.0.0.1:") for line in log)
+    assert any(line.startswith(f"serving http://127.0.0.1:{port}/ with {server}") for line in log)
+    deadline = time.monotonic() + 10
+    while {pid for pid in children if Path(f"/proc/{pid}").exists()}:
+        assert time.monotonic() < deadline, "server processes outlived the server"
+        time.sleep(0.1)
 
 
 @pytest.mark.parametrize("path", ["/id/city/" + "a" * 9000, "/%2e%2e/%2e%2e/etc/passwd"])

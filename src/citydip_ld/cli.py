@@ -5,6 +5,7 @@ Exit codes: 0 success (the data conforms), 1 the data does not conform, 2 load o
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
@@ -24,6 +25,7 @@ from citydip_ld.serving import (
     DEFAULT_MAX_REQUEST_BODY,
     DEFAULT_PORT,
     DEFAULT_THREADS,
+    SERVERS,
 )
 from citydip_ld.validate import Report, read_rdf, split_dataset, validate_graph
 
@@ -195,7 +197,22 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
 )
 @click.option("--host", default=DEFAULT_HOST, show_default=True, envvar="CITYDIP_HOST")
 @click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, envvar="CITYDIP_PORT")
-@click.option("--threads", type=int, default=DEFAULT_THREADS, show_default=True)
+@click.option(
+    "--server",
+    type=click.Choice(SERVERS),
+    default="waitress",
+    show_default=True,
+    envvar="CITYDIP_SERVER",
+    help="WSGI server: waitress (Python) or granian (HTTP in Rust; `pip install granian`). "
+    "Env CITYDIP_SERVER.",
+)
+@click.option(
+    "--threads",
+    type=int,
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Threads running requests (with granian 2 did best on 2 cores).",
+)
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
 @click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
 @click.option("--query-workers", type=int, default=None, help="SPARQL worker processes.")
@@ -226,6 +243,7 @@ def serve(
     store_url: str | None,
     host: str,
     port: int,
+    server: str,
     threads: int,
     query_timeout: float | None,
     result_limit: int | None,
@@ -239,10 +257,10 @@ def serve(
     access_log: bool,
     gate: bool,
 ) -> None:
-    """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint (waitress)."""
-    from citydip_ld.serving import ServerSettings
+    """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
+    from citydip_ld.serving import ServerSettings, serve_granian
     from citydip_ld.serving import serve as run_server
-    from citydip_ld.web import create_app, warm_up
+    from citydip_ld.web import create_app, create_warm_app, warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
     for key, value in (
@@ -268,7 +286,6 @@ def serve(
                 err=True,
             )
             sys.exit(1)
-    threading.Thread(target=warm_up, args=(app,), name="citydip-warm-up", daemon=True).start()
     settings = ServerSettings(
         host,
         port,
@@ -280,12 +297,30 @@ def serve(
         url_prefix=url_prefix,
         trusted_proxy=trusted_proxy,
     )
-    run_server(
-        app,
-        settings,
-        access_log=access_log,
-        ready=lambda url: click.echo(f"serving {url} (Ctrl-C to stop)", err=True),
-    )
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {url} with {server} (Ctrl-C to stop)", err=True)
+
+    if server == "granian":
+        try:
+            import granian  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "--server granian: granian is not installed (pip install granian)"
+            ) from None
+        if port == 0:
+            raise UsageError("--server granian needs an explicit --port (not 0)")
+        if trusted_proxy is not None:
+            raise UsageError("--trusted-proxy works with --server waitress only")
+        serve_granian(
+            functools.partial(create_warm_app, config),
+            settings,
+            access_log=access_log,
+            ready=ready,
+        )
+    else:
+        threading.Thread(target=warm_up, args=(app,), name="citydip-warm-up", daemon=True).start()
+        run_server(app, settings, access_log=access_log, ready=ready)
 
 
 def check_built(dataset_dir: Path, base: str) -> Report:

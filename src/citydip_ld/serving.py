@@ -1,12 +1,15 @@
-"""Serve the app with waitress (a production WSGI server) and a JSON-lines access log.
+"""Serve the app with a production WSGI server and a JSON-lines access log.
 
-`serve(app, host, port, threads, ...)` is what `citydip-ld serve` calls. Each request is
+`serve(app, settings)` runs waitress (pure Python, threads; the default) and
+`serve_granian(app_factory, settings)` runs granian (HTTP in Rust, one worker process whose
+`threads` Python threads run the app); `citydip-ld serve --server` picks one. Each request is
 logged as one JSON object per line: time, client, method, path, query, status, bytes,
 duration in milliseconds, user agent, referrer.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import threading
@@ -20,6 +23,9 @@ from waitress.server import create_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+#: The WSGI servers `citydip-ld serve --server` can run.
+SERVERS = ("waitress", "granian")
 
 #: Defaults for `serve`, also the CLI's.
 DEFAULT_HOST = "127.0.0.1"
@@ -154,3 +160,58 @@ def serve(
         pass
     finally:
         server.close()
+
+
+def serve_granian(
+    app_factory: Callable[[], WSGIApplication],
+    settings: ServerSettings,
+    *,
+    access_log: bool = True,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the app `app_factory` makes with granian until interrupted (SIGINT or SIGTERM).
+
+    Granian parses HTTP in Rust and runs the app in one worker process (so one copy of the
+    dataset, as with waitress) on `settings.threads` Python threads. The factory must pickle
+    (e.g. `functools.partial(create_app, config)`): the worker process builds its own app.
+    Waitress's limits map to granian's nearest: the connection limit bounds requests in
+    progress, the channel timeout bounds reading a request's headers (at most 60 s), the
+    header limit bounds the read buffer (at least 8 KiB); the body limit is the app's own
+    (MAX_CONTENT_LENGTH). Port 0 is not supported: granian does not say which port it chose.
+    """
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    if settings.port == 0:
+        raise ValueError("granian needs an explicit port")
+    server = Server(
+        "citydip_ld.web:create_app",  # not imported: the app comes from `app_factory`
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=settings.threads,
+        backpressure=settings.connection_limit,
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=min(settings.channel_timeout, 60) * 1000,
+            max_buffer_size=max(settings.max_request_header_size, 8192),
+        ),
+        websockets=False,
+        url_path_prefix=settings.url_prefix or None,
+        log_level=LogLevels.warning,
+        respawn_failed_workers=True,
+    )
+    if ready is not None:
+        ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
+    server.serve(
+        target_loader=functools.partial(_granian_app, app_factory, access_log), wrap_loader=False
+    )
+
+
+def _granian_app(app_factory: Callable[[], WSGIApplication], access_log: bool) -> WSGIApplication:
+    """Run in granian's worker process: the app, with the access log on its stderr."""
+    app = app_factory()
+    return AccessLog(app, sys.stderr) if access_log else app

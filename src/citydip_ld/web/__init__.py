@@ -117,3 +117,13 @@ def warm_up(app: Flask) -> None:
         get_statistics(base)
         for kind in KINDS:
             get_listing(f"{base}id/{kind}/")
+
+
+def create_warm_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """`create_app`, with `warm_up` started in a background thread (what a server runs;
+    picklable as `functools.partial(create_warm_app, config)` for granian's worker)."""
+    import threading
+
+    app = create_app(test_config)
+    threading.Thread(target=warm_up, args=(app,), name="citydip-warm-up", daemon=True).start()
+    return app
