@@ -1,7 +1,7 @@
 """Shared by benchmarks/http_bench.py and benchmarks/load.py: servers, an HTTP client, statistics.
 
 - servers on 127.0.0.1 and free ports, each a child process stopped on exit: `citydip-ld
-  serve` (waitress), `oxigraph serve --union-default-graph` (PyPI `oxigraph`) and
+  serve` (waitress or granian), `oxigraph serve --union-default-graph` (PyPI `oxigraph`) and
   rdflib-endpoint (PyPI `rdflib-endpoint` + `uvicorn`), all loaded with one `dataset.nq`;
 - a small keep-alive HTTP/1.1 client on raw sockets (Content-Length and chunked bodies), so
   the client, which shares the cores with the servers, spends as little time as possible;
@@ -222,11 +222,20 @@ def citydip(
     workers: str = "default",
     query_timeout: float | None = None,
     threads: int = 8,
+    server: str = "waitress",
 ) -> Any:
-    """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread)."""
-    name = f"citydip workers={workers}"
+    """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread).
+
+    `server` is `--server` (waitress or granian); a granian server's name says so.
+    """
+    name = (
+        f"citydip workers={workers}"
+        if server == "waitress"
+        else f"citydip {server} workers={workers}"
+    )
     command = [*CITYDIP, "serve", "--dataset", str(dataset.directory.resolve())]
     command += ["--host", "127.0.0.1", "--port", "{port}", "--threads", str(threads), "--no-check"]
+    command += ["--server", server]
     if workers != "default":
         command += ["--query-workers", workers]
     if query_timeout is not None:

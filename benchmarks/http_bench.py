@@ -2,7 +2,8 @@
 
 For each dataset (default: the shipped data/, built into a temp folder) it starts, on
 127.0.0.1, `citydip-ld serve` once per worker setting (`--workers default,0`: the default
-query worker pool and QUERY_WORKERS=0, queries in the request thread), `oxigraph serve
+query worker pool and QUERY_WORKERS=0, queries in the request thread) and per `--servers`
+entry (waitress by default; `granian:2` is granian with 2 threads), `oxigraph serve
 --union-default-graph` and rdflib-endpoint, all on the same dataset.nq, and measures, at each
 `--concurrency` (keep-alive connections), interleaving the servers cell by cell:
 
@@ -49,12 +50,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=20, help="uncounted requests per cell")
     parser.add_argument("--concurrency", default="1,8", help="connections, comma-separated")
     parser.add_argument("--workers", default="default,0", help="citydip QUERY_WORKERS settings")
-    parser.add_argument("--threads", type=int, default=8, help="citydip waitress threads")
+    parser.add_argument("--threads", type=int, default=8, help="citydip threads per server")
+    parser.add_argument(
+        "--servers",
+        default="waitress",
+        help="citydip `serve --server` values, each optionally :THREADS (e.g. waitress,granian:2)",
+    )
     parser.add_argument("--peers", default="oxigraph,rdflib-endpoint", help="or 'none'")
     parser.add_argument("--kinds", default=",".join(KINDS), help="request kinds to measure")
     parser.add_argument("--city", default="tabriz", help="the city slug (world: slug-geonameid)")
     parser.add_argument("--json", type=Path, help="write all figures here as JSON")
     return parser.parse_args()
+
+
+def citydip_servers(args: argparse.Namespace) -> list[tuple[str, int]]:
+    """`--servers` as (server, threads) pairs; threads default to `--threads`."""
+    pairs = []
+    for item in args.servers.split(","):
+        server, _, threads = item.partition(":")
+        pairs.append((server, int(threads) if threads else args.threads))
+    return pairs
 
 
 def steps_for(server: h.Server, kind: str, city: str, label: bytes, rows: dict[str, int]) -> Any:
@@ -91,7 +106,10 @@ def measure_dataset(
     figures: list[dict[str, Any]] = []
     with ExitStack() as stack:
         servers = [
-            stack.enter_context(h.citydip(dataset, scratch, workers=w, threads=args.threads))
+            stack.enter_context(
+                h.citydip(dataset, scratch, workers=w, threads=threads, server=server)
+            )
+            for server, threads in citydip_servers(args)
             for w in args.workers.split(",")
         ]
         queries = {
