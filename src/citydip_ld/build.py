@@ -116,10 +116,15 @@ class _Emitter:
 
 
 class Builder:
-    """Turns `Facts` into a dataset under one base IRI."""
+    """Turns `Facts` into a dataset under one base IRI.
 
-    def __init__(self, facts: Facts, base: str) -> None:
+    With `into`, every triple goes into that one graph instead of a named graph per article
+    (what `check` validates: the union, without copying the dataset first); the prefixes are
+    still bound on `self.dataset`, which then holds no triples."""
+
+    def __init__(self, facts: Facts, base: str, into: Graph | None = None) -> None:
         self.facts = facts
+        self.into = into
         self.base = normalise_base(base)
         self.cd = ontology_namespace(self.base)
         self.dataset = Dataset()
@@ -133,7 +138,10 @@ class Builder:
         return entity_iri(self.base, kind, slug)
 
     def emitter(self, name: str) -> _Emitter:
-        return _Emitter(self.dataset.graph(graph_iri(self.base, name)), self.sources)
+        graph = self.into
+        if graph is None:
+            graph = self.dataset.graph(graph_iri(self.base, name))
+        return _Emitter(graph, self.sources)
 
     # ------------------------------------------------------------------ shared records
 
@@ -499,9 +507,11 @@ def _xsd_date(day: dt.date) -> Literal:
     return Literal(day.isoformat(), datatype=XSD.date)
 
 
-def build_dataset(facts: Facts, base: str) -> BuildResult:
-    """Facts -> dataset with named graphs (`{base}graph/<article>`, `{base}graph/curated`)."""
-    builder = Builder(facts, base)
+def build_dataset(facts: Facts, base: str, into: Graph | None = None) -> BuildResult:
+    """Facts -> dataset with named graphs (`{base}graph/<article>`, `{base}graph/curated`).
+
+    With `into`, all the facts' triples go into that graph instead (see `Builder`)."""
+    builder = Builder(facts, base, into)
     builder.build_curated()
     builder.build_articles()
     builder.build_links()

@@ -16,7 +16,7 @@ import click
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
-from citydip_ld.output import FORMAT_NAMES, Layout, build_all, build_directory
+from citydip_ld.output import FORMAT_NAMES, Layout, build_directory, build_for_check
 from citydip_ld.serving import (
     DEFAULT_CHANNEL_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
@@ -167,14 +167,11 @@ def check(obj: Context, input_file: Path | None, output_format: str, lang: str) 
 
 def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
     """Build (or read `input_file`) and validate; lines come from the fact files either way."""
-    built = build_all(obj.layout, obj.base)
-    if input_file is None:
-        data, shapes, _ = split_dataset(built.dataset, obj.base)
-    else:
-        given = read_rdf(input_file)
-        data, _, _ = split_dataset(given, obj.base)
-        _, shapes, _ = split_dataset(built.dataset, obj.base)
-    return validate_graph(data, shapes, sources=built.sources, lang=lang)
+    built = build_for_check(obj.layout, obj.base)
+    data = built.data
+    if input_file is not None:
+        data, _, _ = split_dataset(read_rdf(input_file), obj.base)
+    return validate_graph(data, built.shapes, sources=built.sources, lang=lang)
 
 
 @main.command()

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from citydip_ld.atomic import write_atomically
-from citydip_ld.build import PREFIXES, BuildResult, add_turtle_graph, build_dataset
+from citydip_ld.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
 from citydip_ld.dumps import write_checksums
 from citydip_ld.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
@@ -72,6 +72,36 @@ def build_all(layout: Layout, base: str) -> BuildResult:
     add_turtle_graph(result.dataset, layout.ontology_dir, "ontology", base)
     add_turtle_graph(result.dataset, layout.shapes_dir, "shapes", base)
     return result
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """What `check` validates: the facts' triples as one graph, the shapes, and the sources."""
+
+    data: Graph
+    shapes: Graph
+    sources: SourceMap
+
+
+def build_for_check(layout: Layout, base: str) -> CheckInput:
+    """The same data, shapes and prefixes as `split_dataset(build_all(layout, base).dataset)`,
+    built straight into one graph instead of named graphs copied afterwards."""
+    facts = load_facts(layout.data_dir)
+    data = Graph()
+    result = build_dataset(facts, base, into=data)
+    add_turtle_graph(result.dataset, layout.ontology_dir, "ontology", base)
+    shapes = copy_graph(add_turtle_graph(result.dataset, layout.shapes_dir, "shapes", base))
+    for prefix, namespace in result.dataset.namespaces():
+        data.bind(prefix, namespace, override=True)
+    return CheckInput(data, shapes, result.sources)
+
+
+def copy_graph(graph: Graph) -> Graph:
+    """A plain graph with the same triples (no prefixes)."""
+    copy = Graph()
+    for triple in graph:
+        copy.add(triple)
+    return copy
 
 
 def union_graph(dataset: Dataset) -> Graph:
