@@ -131,7 +131,7 @@ def validate_graph(
     try:
         conforms, results, _text = shacl_validate(
             data,
-            shacl_graph=shapes,
+            shacl_graph=_lean_copy(shapes),
             inference="none",
             abort_on_first=False,
             allow_warnings=True,
@@ -147,6 +147,18 @@ def validate_graph(
     ]
     problems.sort(key=lambda p: (p.location or "~", p.focus, p.path or "", p.message))
     return Report(bool(conforms), problems)
+
+
+def _lean_copy(shapes: Graph) -> Graph:
+    """`shapes` in rdflib's store without named-graph bookkeeping: pySHACL reads the shapes
+    graph for every focus node and property shape (2 million reads at world S), and this store
+    answers them faster (S validation 11.1 -> 8.7-9.7 s CPU). Same triples and prefixes."""
+    lean = Graph(store="SimpleMemory")
+    for prefix, namespace in shapes.namespaces():
+        lean.bind(prefix, namespace, override=True)
+    for triple in shapes:
+        lean.add(triple)
+    return lean
 
 
 class _ReportNamespaces(NamespaceManager):
