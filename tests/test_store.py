@@ -155,3 +155,45 @@ def test_a_worker_killed_mid_query_is_logged_replaced_and_reported(
     finally:
         killer.cancel()
         store.close()
+
+
+def test_memo_computes_each_key_once_and_a_slow_key_blocks_no_other() -> None:
+    import threading
+
+    from citydip_ld.statistics import Memo
+
+    memo: Memo[str] = Memo()
+    calls: list[str] = []
+    assert memo.get("cached", lambda: calls.append("cached") or "c") == "c"
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        assert release.wait(10)
+        return "s"
+
+    results: list[str] = []
+    first = threading.Thread(target=lambda: results.append(memo.get("slow", slow)))
+    second = threading.Thread(target=lambda: results.append(memo.get("slow", slow)))
+    first.start()
+    assert started.wait(10)
+    second.start()
+    # While "slow" is being computed, other keys answer at once.
+    assert memo.get("cached", lambda: "never") == "c"
+    assert memo.get("other", lambda: "o") == "o"
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert results == ["s", "s"] and calls == ["cached", "slow"]  # computed once
+
+
+def test_memo_with_a_ttl_computes_again_after_it() -> None:
+    from citydip_ld.statistics import Memo
+
+    memo: Memo[int] = Memo(ttl=0.05)
+    values = iter(range(10))
+    assert memo.get("k", lambda: next(values)) == 0
+    assert memo.get("k", lambda: next(values)) == 0
+    time.sleep(0.06)
+    assert memo.get("k", lambda: next(values)) == 1

@@ -109,17 +109,30 @@ def compute_statistics(store: Store, base: str) -> DatasetStatistics:
 
 class Memo(Generic[T]):
     """Values computed once per key by the first caller, then reused (`ttl` None: forever;
-    else for `ttl` seconds). One computation at a time: the others wait and reuse it."""
+    else for `ttl` seconds). One computation per key at a time: callers of that key wait and
+    reuse it; callers of other keys, or of a key already computed, do not wait."""
 
     def __init__(self, ttl: float | None = None) -> None:
         self._ttl = ttl
-        self._lock = threading.Lock()
+        self._locks_lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
         self._entries: dict[str, tuple[float, T]] = {}
 
+    def _fresh(self, key: str) -> tuple[float, T] | None:
+        entry = self._entries.get(key)
+        if entry is not None and (self._ttl is None or time.monotonic() - entry[0] < self._ttl):
+            return entry
+        return None
+
     def get(self, key: str, compute: Callable[[], T]) -> T:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and (self._ttl is None or time.monotonic() - entry[0] < self._ttl):
+        entry = self._fresh(key)
+        if entry is not None:
+            return entry[1]
+        with self._locks_lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            entry = self._fresh(key)
+            if entry is not None:
                 return entry[1]
             value = compute()
             self._entries[key] = (time.monotonic(), value)
