@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from citydip_ld import web
+from citydip_ld import describe, web
 from citydip_ld.competency import competency_questions
 from citydip_ld.disk_store import (
     CURRENT,
@@ -20,8 +20,9 @@ from citydip_ld.disk_store import (
     write_store_dir,
 )
 from citydip_ld.errors import LoadError
+from citydip_ld.listing import FileListing, MemoryListing, write_listing
 from citydip_ld.store import OxigraphStore, open_store
-from citydip_ld.web import create_app
+from citydip_ld.web import create_app, resources
 from helpers import run_cli
 from remote_support import dataset_counts, write_dataset
 
@@ -161,3 +162,46 @@ def test_serving_a_store_folder_needs_no_build_and_reuses_its_statistics(
     assert f"<strong>{counted.triples}</strong>" in home.text
     assert void.status_code == 200
     assert f'"{counted.triples}"^^<http://www.w3.org/2001/XMLSchema#integer>' in void.text
+
+
+def test_list_orders_are_written_at_publish_and_paged_from_the_files(
+    dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "store"
+    info = write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+    assert info.lists is not None and info.lists["city"] == 18
+    monkeypatch.setattr(resources, "LIST_PAGE_SIZE", 5)
+    in_memory = create_app(
+        {"TESTING": True, "BASE": BASE, "DATASET_DIR": str(dataset_dir), "QUERY_WORKERS": 0}
+    ).test_client()
+    expected = {n: in_memory.get(f"/doc/city/?page={n}").data for n in range(1, 6)}
+
+    def never(*_args: object) -> None:
+        raise AssertionError("the list order kept with the store should have been used")
+
+    monkeypatch.setattr(describe, "ordered_resources", never)
+    from_folder = create_app(
+        {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+    ).test_client()
+    for n, body in expected.items():
+        assert from_folder.get(f"/doc/city/?page={n}").data == body, n
+    assert b"Page 4 of 4" in expected[4] and b"tabriz" in b"".join(expected.values())
+
+
+def test_a_file_listing_reads_any_page_like_a_list(tmp_path: Path) -> None:
+    iris = [f"http://example.org/id/city/{i:05d}-تبریز" for i in range(2500)]
+    path = tmp_path / "lists" / "city.txt"
+    assert write_listing(path, iris) == 2500
+    listing, memory = FileListing(path), MemoryListing(iris)
+    assert len(listing) == len(memory) == 2500
+    for start, stop in ((0, 1000), (1000, 2000), (2000, 3000), (2499, 2600), (3000, 4000)):
+        assert listing.page(start, stop) == memory.page(start, stop) == iris[start:stop]
+    with pytest.raises(ValueError, match="line break"):
+        write_listing(tmp_path / "bad.txt", ["http://example.org/a\nb"])
+    assert len(FileListing(_empty(tmp_path))) == 0
+
+
+def _empty(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.txt"
+    write_listing(path, [])
+    return path

@@ -32,17 +32,23 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph
 
+from citydip_ld.describe import ordered_resources
 from citydip_ld.errors import LoadError
-from citydip_ld.iris import normalise_base
+from citydip_ld.iris import KINDS, normalise_base
+from citydip_ld.listing import FileListing, write_listing
 from citydip_ld.statistics import DatasetStatistics, compute_statistics
+
+if TYPE_CHECKING:
+    from citydip_ld.store import Store
 
 CURRENT = "current"
 MARKER = "citydip-store.json"
 GENERATION_PREFIX = "data-"
+LISTS = "lists"
 
 
 @dataclass(frozen=True)
@@ -57,12 +63,21 @@ class StoreInfo:
     seconds: float
     pyoxigraph: str
     statistics: dict[str, Any] | None = None
+    #: Resources per kind whose list order is in `lists/{kind}.txt` (for the statistics' base).
+    lists: dict[str, int] | None = None
 
     def summary(self, directory: str | Path) -> str:
         return (
             f"loaded {self.quads} quads in {self.graphs} named graph(s) into the store folder "
             f"{directory} in {self.seconds:.2f} s"
         )
+
+    def listing_for(self, generation: str | Path, base: str, kind: str) -> FileListing | None:
+        """The list order of `kind` written at load time, if written for `base`."""
+        known = self.statistics_for(base)
+        if known is None or self.lists is None or kind not in self.lists:
+            return None
+        return FileListing(Path(generation) / LISTS / f"{kind}.txt")
 
     def statistics_for(self, base: str) -> DatasetStatistics | None:
         """The statistics counted at load time, if they were counted for `base`."""
@@ -81,7 +96,12 @@ def is_store_dir(target: object) -> bool:
 
 def read_info(directory: str | Path) -> StoreInfo:
     """The `citydip-store.json` of the live generation of `directory`."""
-    path = Path(directory) / CURRENT / MARKER
+    return read_generation_info(Path(directory) / CURRENT)
+
+
+def read_generation_info(generation: str | Path) -> StoreInfo:
+    """The `citydip-store.json` of one generation (see `live_generation`)."""
+    path = Path(generation) / MARKER
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return StoreInfo(**data)
@@ -122,7 +142,7 @@ def write_store_dir(
     """Load the N-Quads files `sources` into a new generation of the store folder
     `directory` and switch `current` to it (see the module docstring). With `base`, the
     dataset statistics (`citydip_ld.statistics`) are counted now and kept with the store."""
-    from citydip_ld.store import OxigraphStore
+    from citydip_ld.store import OxigraphStore  # store.py imports this module
 
     started = time.monotonic()
     target = Path(directory)
@@ -151,7 +171,10 @@ def write_store_dir(
         store.optimize()
         quads = len(store)
         graphs = sum(1 for _ in store.named_graphs())
-        counted = compute_statistics(OxigraphStore(store), base) if base is not None else None
+        counted = lists = None
+        if base is not None:
+            counted = compute_statistics(OxigraphStore(store), base)
+            lists = _write_lists(OxigraphStore(store), base, staging / LISTS)
         store.flush()
         del store  # closes RocksDB before the folder is renamed
         if quads == 0:
@@ -165,6 +188,7 @@ def write_store_dir(
             seconds=round(time.monotonic() - started, 2),
             pyoxigraph=pyoxigraph.__version__,
             statistics=counted.to_json() if counted is not None else None,
+            lists=lists,
         )
         (staging / MARKER).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
         staging.rename(final)
@@ -173,6 +197,16 @@ def write_store_dir(
         raise
     _switch(target, final)
     return info
+
+
+def _write_lists(store: Store, base: str, folder: Path) -> dict[str, int]:
+    """Every kind's list order (`describe.ordered_resources`) into `folder/{kind}.txt`."""
+    return {
+        kind: write_listing(
+            folder / f"{kind}.txt", ordered_resources(store, f"{normalise_base(base)}id/{kind}/")
+        )
+        for kind in KINDS
+    }
 
 
 def _switch(target: Path, generation: Path) -> None:

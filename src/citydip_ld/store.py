@@ -260,6 +260,11 @@ class OxigraphStore:
     def workers(self) -> int:
         return self._workers
 
+    @property
+    def generation(self) -> str | None:
+        """The store-folder generation this store reads (None: loaded into memory)."""
+        return self._source.generation if self._source is not None else None
+
     def query(self, sparql: str, **options: Any) -> Any:
         if "default_graph" not in options:
             options.setdefault("use_default_graph_as_union", True)

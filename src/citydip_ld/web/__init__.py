@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from citydip_ld.disk_store import is_store_dir, read_info
+from citydip_ld.disk_store import StoreInfo, read_generation_info
 from citydip_ld.iris import DEFAULT_BASE
+from citydip_ld.listing import Listing, MemoryListing
 from citydip_ld.remote import is_remote
 from citydip_ld.statistics import DatasetStatistics, Memo, compute_statistics
-from citydip_ld.store import Store, open_store
+from citydip_ld.store import OxigraphStore, Store, open_store
 
 DEFAULTS: dict[str, Any] = {
     # The dataset base IRI; documents are served under it.
@@ -80,30 +81,39 @@ def _memo(key: str) -> Memo[Any]:
     return memo
 
 
+def _generation_info() -> tuple[str, StoreInfo] | None:
+    """The generation and `citydip-store.json` of the store folder the app reads, if any."""
+    store = get_store()
+    generation = store.generation if isinstance(store, OxigraphStore) else None
+    return (generation, read_generation_info(generation)) if generation else None
+
+
 def get_statistics(base: str) -> DatasetStatistics:
     """The dataset's counts (`citydip_ld.statistics`): kept from `publish --to DIR` for a
     store folder, else counted on first use and reused (remote stores: for a while)."""
 
     def compute() -> DatasetStatistics:
-        target = current_app.config.get("STORE")
-        if target and is_store_dir(target):
-            known = read_info(target).statistics_for(base)
-            if known is not None:
-                return known
-        return compute_statistics(get_store(), base)
+        folder = _generation_info()
+        known = folder[1].statistics_for(base) if folder else None
+        return known if known is not None else compute_statistics(get_store(), base)
 
     statistics: DatasetStatistics = _memo(STATISTICS_KEY).get(base, compute)
     return statistics
 
 
-def get_listing(prefix: str) -> list[str]:
-    """The IRIs under `prefix` in list order (`describe.ordered_resources`), computed once:
-    a page of a long list is then a slice and one label lookup."""
+def get_listing(base: str, kind: str) -> Listing:
+    """The resources of `kind` in list order: written by `publish --to DIR` for a store
+    folder, else computed once (`describe.ordered_resources`) and kept in memory."""
     from citydip_ld.describe import ordered_resources
 
-    listing: list[str] = _memo(LISTING_KEY).get(
-        prefix, lambda: ordered_resources(get_store(), prefix)
-    )
+    def compute() -> Listing:
+        folder = _generation_info()
+        written = folder[1].listing_for(folder[0], base, kind) if folder else None
+        if written is not None:
+            return written
+        return MemoryListing(ordered_resources(get_store(), f"{base}id/{kind}/"))
+
+    listing: Listing = _memo(LISTING_KEY).get(f"{base} {kind}", compute)
     return listing
 
 
@@ -116,7 +126,7 @@ def warm_up(app: Flask) -> None:
         base = normalise_base(str(app.config["BASE"]))
         get_statistics(base)
         for kind in KINDS:
-            get_listing(f"{base}id/{kind}/")
+            get_listing(base, kind)
 
 
 def create_warm_app(test_config: dict[str, Any] | None = None) -> Flask:

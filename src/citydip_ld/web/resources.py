@@ -297,11 +297,11 @@ def list_kind(kind: str) -> BaseResponse:
     if kind not in KINDS:
         return not_found(requested_format(FORMATS), prefix)
     page = _page_number()
-    total = len(get_listing(prefix))
+    listing = get_listing(dataset_base(), kind)
+    total = len(listing)
     pages_total = max(1, -(-total // LIST_PAGE_SIZE))
-    listing = get_listing(prefix)
     start = (page - 1) * LIST_PAGE_SIZE
-    items = describe.items(get_store(), listing[start : start + LIST_PAGE_SIZE])
+    items = describe.items(get_store(), listing.page(start, start + LIST_PAGE_SIZE))
 
     def quads() -> list[Quad]:
         from rdflib import Literal
