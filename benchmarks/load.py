@@ -1,7 +1,8 @@
 """Load test: citydip-ld under mixed traffic on 127.0.0.1, memory, and a runaway query.
 
 For each dataset (default: the shipped data/, built into a temp folder) and each worker
-setting (`--workers default,0`), on a fresh `citydip-ld serve --no-check`:
+setting (`--workers default,0`), on a fresh `citydip-ld serve --no-check` (for the mixed phase
+once per `--servers` entry, e.g. `waitress,granian:2`: the server and its thread count):
 
 1. mixed: at most `--requests` requests AND at most `--duration` seconds over
    `--concurrency` keep-alive connections, a seeded mix over random cities: dereference
@@ -64,6 +65,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="mixed seconds at most")
     parser.add_argument("--concurrency", type=int, default=8, help="connections")
     parser.add_argument("--workers", default="default,0", help="citydip QUERY_WORKERS settings")
+    parser.add_argument(
+        "--servers",
+        default="waitress",
+        help="citydip serve --server values, comma-separated, each optionally :THREADS "
+        "(e.g. waitress,granian:2)",
+    )
     parser.add_argument("--runaway-timeout", type=float, default=2.0, help="QUERY_TIMEOUT, s")
     parser.add_argument("--runaway-window", type=float, default=6.0, help="light traffic, s")
     parser.add_argument("--runaway-wait", type=float, default=10.0, help="extra s to wait")
@@ -106,9 +113,18 @@ def summarise(run: h.Run) -> dict[str, Any]:
     return out
 
 
-def mixed(args: argparse.Namespace, dataset: h.Dataset, workers: str, scratch: Path) -> Any:
+def mixed(
+    args: argparse.Namespace,
+    dataset: h.Dataset,
+    workers: str,
+    scratch: Path,
+    server_spec: str = "waitress",
+) -> Any:
     steps = plan(dataset, args.requests, args.seed, MIX)
-    with h.citydip(dataset, scratch, workers=workers) as server:
+    name, _, threads = server_spec.partition(":")
+    with h.citydip(
+        dataset, scratch, workers=workers, server=name, threads=int(threads or 8)
+    ) as server:
         # warm every kind once (the worker pool is up already), then sample memory
         for kind in MIX:
             step = next(s for k, s in steps if k == kind)
@@ -129,6 +145,7 @@ def mixed(args: argparse.Namespace, dataset: h.Dataset, workers: str, scratch: P
             )
     return {
         "dataset_quads": dataset.quads,
+        "server": server_spec,
         "workers": workers,
         "concurrency": args.concurrency,
         "traffic": summarise(run),
@@ -208,9 +225,10 @@ def main() -> None:
         for directory in directories:
             dataset = h.read_dataset(directory)
             for workers in args.workers.split(","):
-                result = mixed(args, dataset, workers, scratch)
-                print(json.dumps(result), flush=True)
-                report["mixed"].append(result)
+                for spec in args.servers.split(","):
+                    result = mixed(args, dataset, workers, scratch, spec)
+                    print(json.dumps(result), flush=True)
+                    report["mixed"].append(result)
                 if not args.no_runaway:
                     result = runaway(args, dataset, workers, scratch)
                     print(json.dumps(result), flush=True)
