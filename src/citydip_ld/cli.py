@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,7 +256,7 @@ def serve(
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
     from citydip_ld.serving import ServerSettings, serve_granian
     from citydip_ld.serving import serve as run_server
-    from citydip_ld.web import create_app, create_warm_app, warm_up
+    from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
     for key, value in (
@@ -316,7 +315,7 @@ def serve(
             ready=ready,
         )
     else:
-        threading.Thread(target=warm_up, args=(app,), name="citydip-warm-up", daemon=True).start()
+        start_warm_up(app)
         run_server(app, settings, access_log=access_log, ready=ready)
 
 

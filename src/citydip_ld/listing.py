@@ -10,6 +10,7 @@ folder instead (`write_listing`): one IRI a line, and beside it the byte offset 
 from __future__ import annotations
 
 import struct
+import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -57,23 +58,10 @@ def write_listing(path: Path, iris: Iterable[str]) -> int:
             lines.write(data)
             position += len(data)
     offsets.append(position)  # the end of the last line
-    if offsets.itemsize != _OFFSET.size:
-        raise AssertionError("array('Q') is not 8 bytes here")
-    with _offsets_path(path).open("wb") as out:
-        out.write(offsets.tobytes() if _little_endian() else _swapped(offsets))
+    if sys.byteorder != "little":
+        offsets.byteswap()  # the file is little-endian, as `_OFFSET` reads it
+    _offsets_path(path).write_bytes(offsets.tobytes())
     return len(offsets) - 1
-
-
-def _little_endian() -> bool:
-    import sys
-
-    return sys.byteorder == "little"
-
-
-def _swapped(offsets: array[int]) -> bytes:
-    copy = array("Q", offsets)
-    copy.byteswap()
-    return copy.tobytes()
 
 
 class FileListing:

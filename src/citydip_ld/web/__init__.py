@@ -129,11 +129,16 @@ def warm_up(app: Flask) -> None:
             get_listing(base, kind)
 
 
-def create_warm_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """`create_app`, with `warm_up` started in a background thread (what a server runs;
-    picklable as `functools.partial(create_warm_app, config)` for granian's worker)."""
+def start_warm_up(app: Flask) -> None:
+    """Run `warm_up` for `app` in a background (daemon) thread."""
     import threading
 
-    app = create_app(test_config)
     threading.Thread(target=warm_up, args=(app,), name="citydip-warm-up", daemon=True).start()
+
+
+def create_warm_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """`create_app`, with `warm_up` started in the background (what a server runs; picklable
+    as `functools.partial(create_warm_app, config)` for granian's worker)."""
+    app = create_app(test_config)
+    start_warm_up(app)
     return app
