@@ -398,7 +398,9 @@ HUGE_COUNT = (
 
 
 def test_streaming_query_stops_at_the_time_limit_in_thread(sparql_dataset: Path) -> None:
-    client = make_app(sparql_dataset, QUERY_TIMEOUT=0.5, RESULT_LIMIT=10**12).test_client()
+    client = make_app(
+        sparql_dataset, QUERY_TIMEOUT=0.5, RESULT_LIMIT=10**12, RESULT_MAX_BYTES=10**12
+    ).test_client()
     started = time.monotonic()
     response = client.get("/sparql", query_string={"query": CROSS_PRODUCT})
     assert_error(response, 503, "Query timeout", "0.5 s limit")

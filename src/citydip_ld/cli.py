@@ -212,6 +212,13 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
 @click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
 @click.option("--query-workers", type=int, default=None, help="SPARQL worker processes.")
+@click.option(
+    "--query-concurrency",
+    type=int,
+    default=None,
+    help="SPARQL requests in progress at once (more get 503 with Retry-After); at most the "
+    "threads less a quarter (at least 2), kept for pages.",
+)
 @click.option("--connection-limit", type=int, default=DEFAULT_CONNECTION_LIMIT, show_default=True)
 @click.option("--channel-timeout", type=int, default=DEFAULT_CHANNEL_TIMEOUT, show_default=True)
 @click.option("--max-request-body", type=int, default=DEFAULT_MAX_REQUEST_BODY, show_default=True)
@@ -244,6 +251,7 @@ def serve(
     query_timeout: float | None,
     result_limit: int | None,
     query_workers: int | None,
+    query_concurrency: int | None,
     connection_limit: int,
     channel_timeout: int,
     max_request_body: int,
@@ -255,6 +263,7 @@ def serve(
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
     from citydip_ld.serving import ServerSettings, serve_granian
+    from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
@@ -265,10 +274,14 @@ def serve(
         ("QUERY_TIMEOUT", query_timeout),
         ("RESULT_LIMIT", result_limit),
         ("QUERY_WORKERS", query_workers),
+        ("QUERY_CONCURRENCY", query_concurrency),
     ):
         if value is not None:
             config[key] = value
     app = create_app(config)
+    config["QUERY_CONCURRENCY"] = app.config["QUERY_CONCURRENCY"] = query_concurrency_for(
+        threads, int(app.config["QUERY_CONCURRENCY"])
+    )
     if gate and not app.config.get("STORE"):  # a remote store is checked when published
         try:
             report = check_built(Path(app.config["DATASET_DIR"]), obj.base)

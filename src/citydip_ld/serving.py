@@ -30,7 +30,7 @@ SERVERS = ("waitress", "granian")
 #: Defaults for `serve`, also the CLI's.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 16
 DEFAULT_CONNECTION_LIMIT = 100
 DEFAULT_CHANNEL_TIMEOUT = 120
 DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads
@@ -42,6 +42,12 @@ TRUSTED_PROXY_HEADERS = {
     "x-forwarded-host",
     "x-forwarded-port",
 }
+
+
+def query_concurrency(threads: int, wanted: int) -> int:
+    """SPARQL requests in progress at once under `threads` server threads: at most `wanted`,
+    leaving a quarter of the threads (at least 2) to pages, documents and dumps."""
+    return max(1, min(wanted, threads - max(2, threads // 4)))
 
 
 class AccessLog:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from citydip_ld.disk_store import StoreInfo, read_generation_info
+from citydip_ld.federation import allowed_services
 from citydip_ld.iris import DEFAULT_BASE
 from citydip_ld.listing import Listing, MemoryListing
 from citydip_ld.remote import is_remote
+from citydip_ld.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT, SandboxSettings
+from citydip_ld.sparql import DEFAULT_RESULT_MAX_BYTES, QueryGate
 from citydip_ld.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.store import OxigraphStore, Store, open_store
 
@@ -31,9 +35,20 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1 << 20,
     # SPARQL endpoints a federated query may call with SERVICE (env: comma-separated).
     "SERVICE_ALLOWLIST": [],
+    # Longest SPARQL query in characters (400 beyond); sizes the query thread's stack.
+    "MAX_QUERY_LENGTH": DEFAULT_MAX_QUERY_LENGTH,
+    # Memory in MiB a query worker may take beyond its loaded dataset (503 beyond).
+    "QUERY_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT >> 20,
+    # Largest SPARQL answer body in bytes, any format (400 beyond).
+    "RESULT_MAX_BYTES": DEFAULT_RESULT_MAX_BYTES,
+    # SPARQL requests in progress at once, running or waiting for a worker; more get 503
+    # with Retry-After at once, so queries never hold every web thread (`serve` keeps it a
+    # quarter of its threads, at least 2, below the thread count).
+    "QUERY_CONCURRENCY": 8,
 }
 
 STORE_KEY = "citydip.store"
+GATE_KEY = "citydip.query_gate"
 STATISTICS_KEY = "citydip.statistics"
 LISTING_KEY = "citydip.listing"
 #: How long counts and list orders of a remote store are reused (it may be republished).
@@ -66,9 +81,29 @@ def get_store() -> Store:
         store = open_store(
             current_app.config.get("STORE") or current_app.config["DATASET_DIR"],
             workers=current_app.config.get("QUERY_WORKERS"),
+            settings=sandbox_settings(current_app.config),
         )
         current_app.extensions[STORE_KEY] = store
     return store
+
+
+def sandbox_settings(config: Mapping[str, Any]) -> SandboxSettings:
+    """What the app's query thread allows (`citydip_ld.sandbox`), from its settings."""
+    memory = config.get("QUERY_MEMORY_LIMIT")
+    return SandboxSettings(
+        allowed_endpoints=tuple(allowed_services(config.get("SERVICE_ALLOWLIST"))),
+        max_query_length=int(config["MAX_QUERY_LENGTH"]),
+        memory_limit=int(memory) << 20 if memory else None,
+    )
+
+
+def get_query_gate() -> QueryGate:
+    """The app's admission gate for SPARQL requests (QUERY_CONCURRENCY at once)."""
+    gate: QueryGate | None = current_app.extensions.get(GATE_KEY)
+    if gate is None:
+        capacity = max(int(current_app.config["QUERY_CONCURRENCY"]), 1)
+        gate = current_app.extensions.setdefault(GATE_KEY, QueryGate(capacity))
+    return gate
 
 
 def _memo(key: str) -> Memo[Any]:
