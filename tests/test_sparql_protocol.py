@@ -443,7 +443,7 @@ def test_service_description_is_turtle_with_endpoint_features_and_void(sc: Flask
     assert response.headers["Content-Type"] == "text/turtle; charset=utf-8"
     assert "Accept" in response.headers["Vary"]
     graph = Graph().parse(data=response.data, format="turtle")
-    service = URIRef("http://localhost/sparql")
+    service = URIRef(BASE + "sparql")  # the configured BASE, not the Host
     assert (service, RDF.type, SD.Service) in graph
     assert (service, SD.endpoint, service) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
@@ -489,7 +489,7 @@ def test_service_description_is_negotiated(
     response = sc.get("/sparql", headers={"Accept": accept})
     assert response.headers["Content-Type"] == content_type
     graph = Graph().parse(data=response.data, format=rdflib_format)
-    endpoint = URIRef("http://localhost/sparql")
+    endpoint = URIRef(BASE + "sparql")  # the configured BASE, not the Host
     assert (endpoint, SD.endpoint, endpoint) in graph
 
 

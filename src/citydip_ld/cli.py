@@ -17,9 +17,12 @@ from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
 from citydip_ld.output import FORMAT_NAMES, Layout, build_directory, build_for_check
 from citydip_ld.serving import (
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_CHANNEL_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_HEADER_TIMEOUT,
     DEFAULT_HOST,
+    DEFAULT_KEEPALIVE_TIMEOUT,
     DEFAULT_MAX_HEADER,
     DEFAULT_MAX_REQUEST_BODY,
     DEFAULT_PORT,
@@ -223,6 +226,30 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
 @click.option("--channel-timeout", type=int, default=DEFAULT_CHANNEL_TIMEOUT, show_default=True)
 @click.option("--max-request-body", type=int, default=DEFAULT_MAX_REQUEST_BODY, show_default=True)
 @click.option("--max-request-header", type=int, default=DEFAULT_MAX_HEADER, show_default=True)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_HEADER_TIMEOUT,
+    show_default=True,
+    envvar="CITYDIP_HEADER_TIMEOUT",
+    help="Seconds to receive a request's line and headers (slow clients are closed).",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_BODY_TIMEOUT,
+    show_default=True,
+    envvar="CITYDIP_BODY_TIMEOUT",
+    help="Seconds to receive a request's body once its headers are in.",
+)
+@click.option(
+    "--keepalive-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_KEEPALIVE_TIMEOUT,
+    show_default=True,
+    envvar="CITYDIP_KEEPALIVE_TIMEOUT",
+    help="Seconds a kept-alive connection may wait idle for its next request.",
+)
 @click.option("--url-prefix", default="", help="Path prefix when served behind a proxy.")
 @click.option(
     "--trusted-proxy",
@@ -256,6 +283,9 @@ def serve(
     channel_timeout: int,
     max_request_body: int,
     max_request_header: int,
+    header_timeout: float,
+    body_timeout: float,
+    keepalive_timeout: float,
     url_prefix: str,
     trusted_proxy: str | None,
     access_log: bool,
@@ -303,6 +333,9 @@ def serve(
         channel_timeout=channel_timeout,
         max_request_body_size=max_request_body,
         max_request_header_size=max_request_header,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        keepalive_timeout=keepalive_timeout,
         url_prefix=url_prefix,
         trusted_proxy=trusted_proxy,
     )

@@ -66,12 +66,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from citydip_ld.web import pages, resources, sparql_routes
     from citydip_ld.web.errors import register_error_handlers
+    from citydip_ld.web.response_guards import register_response_guards
 
     app.register_blueprint(sparql_routes.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
     register_error_handlers(app)
+    register_response_guards(app)
     return app
+
+
+def sparql_endpoint() -> str:
+    """The SPARQL endpoint's public URL: under the configured BASE, never the request's Host
+    (the service description names it; relative IRIs in queries resolve against it)."""
+    from citydip_ld.iris import normalise_base
+
+    return f"{normalise_base(str(current_app.config['BASE']))}sparql"
 
 
 def get_store() -> Store:

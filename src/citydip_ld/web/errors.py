@@ -1,7 +1,9 @@
 """One error body shape for the whole web layer.
 
 JSON `{"error": {"status": N, "title": "...", "detail": "..."}}`, or the same three fields as
-text/plain when the client prefers text. Never a traceback.
+text/plain when the client prefers text, with `Cache-Control: no-store`. Never a traceback.
+Waitress's own refusals (413, 431, 400 before the app runs) have the same shape
+(`citydip_ld.slow_clients.RefusalTask`).
 
 Statuses for the core's SPARQL errors (see `citydip_ld.sparql`):
 
@@ -94,6 +96,7 @@ def error_response(
         )
     for name, value in headers:
         response.headers[name] = value
+    response.headers["Cache-Control"] = "no-store"
     response.vary.add("Accept")
     return response
 

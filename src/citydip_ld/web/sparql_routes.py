@@ -17,7 +17,7 @@ from citydip_ld.sparql import (
     plan_job,
 )
 from citydip_ld.void import dataset_iri
-from citydip_ld.web import get_query_gate, get_statistics, get_store
+from citydip_ld.web import get_query_gate, get_statistics, get_store, sparql_endpoint
 
 bp = Blueprint("sparql_routes", __name__)
 
@@ -57,7 +57,7 @@ def sparql() -> Response:
     job = plan_job(
         parsed,
         choose_formats(accept_header, format_param),
-        base_iri=request.base_url,
+        base_iri=sparql_endpoint(),
         timeout=float(config["QUERY_TIMEOUT"]),
         result_limit=int(config["RESULT_LIMIT"]),
         result_max_bytes=int(config["RESULT_MAX_BYTES"]),
@@ -76,6 +76,6 @@ def _service_description(accept: MIMEAccept) -> Response:
         offered = ", ".join(f.media_type for f in formats)
         raise NotAcceptableError(f"the service description is RDF; offered: {offered}")
     base = current_app.config["BASE"]
-    graph = describe_service(request.base_url, get_statistics(base), str(dataset_iri(base)))
+    graph = describe_service(sparql_endpoint(), get_statistics(base), str(dataset_iri(base)))
     body = graph.serialize(format=_SD_FORMATS[fmt.key], encoding="utf-8")
     return Response(body, content_type=fmt.content_type)
