@@ -67,12 +67,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from citydip_ld.web import pages, resources, sparql_routes
     from citydip_ld.web.errors import register_error_handlers
     from citydip_ld.web.response_guards import register_response_guards
+    from citydip_ld.web.security_headers import register_security_headers
 
     app.register_blueprint(sparql_routes.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
     register_error_handlers(app)
     register_response_guards(app)
+    register_security_headers(app)
     return app
 
 
