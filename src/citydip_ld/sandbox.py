@@ -208,9 +208,10 @@ class QueryThread:
         started: Future[None] = Future()
         previous = threading.stack_size(stack_size)
         try:
-            threading.Thread(
+            self._thread = threading.Thread(
                 target=self._main, args=(started,), name="citydip-sparql-query", daemon=True
-            ).start()
+            )
+            self._thread.start()
         finally:
             threading.stack_size(previous)
         started.result()  # SandboxError if the guard cannot be installed
@@ -232,13 +233,19 @@ class QueryThread:
                 gc.collect(0)  # frames caught in a cycle with the error: free them here
 
     def call(self, function: Callable[[], T], policy: OutboundPolicy) -> T:
-        """Run `function` in the thread under `policy`; return or raise what it does."""
+        """Run `function` in the thread under `policy`; return or raise what it does.
+
+        Called from the thread itself it runs at once: a worker process runs its whole job
+        loop in the guarded thread, so its queries pay no hand-over.
+        """
 
         def guarded() -> T:
             self.guard.policy = policy
             self.guard.take_attempts()
             return function()
 
+        if threading.current_thread() is self._thread:
+            return guarded()  # already here (a worker's job loop runs in this thread)
         future: Future[T] = Future()
         self._calls.put((guarded, future))
         return future.result()

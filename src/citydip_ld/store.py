@@ -16,6 +16,7 @@ the cooperative deadline applies.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import multiprocessing
 import os
@@ -101,18 +102,24 @@ def _fields(value: QueryJob | QueryOutcome) -> tuple[Any, ...]:
 
 def _worker_main(conn: Connection, source: DatasetSource, settings: SandboxSettings) -> None:
     """A pool worker: load the dataset, start the guarded query thread (`citydip_ld.sandbox`),
-    cap the memory, say "ready", then answer jobs until the pipe closes. After a query that ran
-    out of memory the worker exits, so the next query gets a fresh process."""
+    cap the memory, say "ready", then answer jobs in that thread until the pipe closes. After
+    a query that ran out of memory the worker exits, so the next query gets a fresh process."""
     try:
         store = source.load()
         policy = OutboundPolicy.for_endpoints(settings.allowed_endpoints)
-        query_thread(settings)  # its stack is reserved before the memory cap is measured
+        thread = query_thread(settings)  # its stack is reserved before the cap is measured
         if settings.memory_limit is not None:
             limit_memory(settings.memory_limit)
     except (CitydipError, ValueError) as exc:
         conn.send(("failed", str(exc)))
         return
     conn.send(("ready", None))
+    thread.call(functools.partial(_answer_jobs, conn, store, policy, settings), policy)
+
+
+def _answer_jobs(
+    conn: Connection, store: pyoxigraph.Store, policy: OutboundPolicy, settings: SandboxSettings
+) -> None:
     while True:
         try:
             job = QueryJob(*conn.recv())
