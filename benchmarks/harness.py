@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from citydip_ld.serving import DEFAULT_THREADS
+
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://localhost:5000/"
 CD = f"{BASE}ontology#"
@@ -221,7 +223,7 @@ def citydip(
     *,
     workers: str = "default",
     query_timeout: float | None = None,
-    threads: int = 8,
+    threads: int = DEFAULT_THREADS,
     server: str = "waitress",
 ) -> Any:
     """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread).

@@ -37,6 +37,8 @@ from typing import Any
 
 import harness as h
 
+from citydip_ld.serving import DEFAULT_THREADS
+
 SPARQL_KINDS = ("sister cities", "twinnings per country", "two-hop partners")
 KINDS = ("dereference", "html", *SPARQL_KINDS)
 
@@ -50,7 +52,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=20, help="uncounted requests per cell")
     parser.add_argument("--concurrency", default="1,8", help="connections, comma-separated")
     parser.add_argument("--workers", default="default,0", help="citydip QUERY_WORKERS settings")
-    parser.add_argument("--threads", type=int, default=8, help="citydip threads per server")
+    parser.add_argument(
+        "--threads", type=int, default=DEFAULT_THREADS, help="citydip threads per server"
+    )
     parser.add_argument(
         "--servers",
         default="waitress",

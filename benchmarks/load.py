@@ -41,6 +41,8 @@ from typing import Any
 
 import harness as h
 
+from citydip_ld.serving import DEFAULT_THREADS
+
 AGGREGATES = {
     "twinnings per country": h.PER_COUNTRY,
     "twinnings": f"{h.PREFIXES}SELECT (COUNT(?t) AS ?n) WHERE {{ ?t a cd:Twinning }}",
@@ -123,7 +125,7 @@ def mixed(
     steps = plan(dataset, args.requests, args.seed, MIX)
     name, _, threads = server_spec.partition(":")
     with h.citydip(
-        dataset, scratch, workers=workers, server=name, threads=int(threads or 8)
+        dataset, scratch, workers=workers, server=name, threads=int(threads or DEFAULT_THREADS)
     ) as server:
         # warm every kind once (the worker pool is up already), then sample memory
         for kind in MIX:
