@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from citydip_ld.facts import load_facts
+from citydip_ld.curation.facts import load_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

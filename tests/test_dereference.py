@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, FOAF, OWL, RDF, RDFS, VOID, XSD
 
 from citydip_ld import describe
-from citydip_ld.dumps import list_dumps, read_checksums, sha256_file
+from citydip_ld.rdf.dumps import list_dumps, read_checksums, sha256_file
 from citydip_ld.store import OxigraphStore
 
 BASE = "http://localhost:5000/"

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from citydip_ld import conneg, sparql
+from citydip_ld.curation.facts import load_facts
 from citydip_ld.errors import FactError
-from citydip_ld.facts import load_facts
 from citydip_ld.iris import KINDS
 from citydip_ld.web import create_app
 from hostile_support import assert_sane

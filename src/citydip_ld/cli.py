@@ -15,7 +15,7 @@ import click
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
-from citydip_ld.output import FORMAT_NAMES, Layout, build_directory, build_for_check
+from citydip_ld.rdf.output import FORMAT_NAMES, Layout, build_directory, build_for_check
 from citydip_ld.serving import (
     DEFAULT_CHANNEL_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
@@ -342,7 +342,7 @@ def check_built(dataset_dir: Path, base: str) -> Report:
 @click.pass_obj
 def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backoff: float) -> None:
     """Reconcile cities with Wikidata and GeoNames; write data/wikidata-cache.yaml."""
-    from citydip_ld.facts import load_facts
+    from citydip_ld.curation.facts import load_facts
     from citydip_ld.link import reconcile, write_cache
     from citydip_ld.wikidata import WIKIDATA_ENDPOINT, WikidataClient
 

@@ -14,10 +14,10 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, VOID, XSD
 
-from citydip_ld.build import PREFIXES
 from citydip_ld.conneg import Format
 from citydip_ld.describe import Quad
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
+from citydip_ld.rdf.build import PREFIXES
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 

@@ -19,9 +19,9 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from citydip_ld.atomic import write_atomically
-from citydip_ld.facts import LINK_CACHE
+from citydip_ld.curation.facts import LINK_CACHE
+from citydip_ld.curation.records import Facts
 from citydip_ld.geonames import GeoNamesIndex
-from citydip_ld.records import Facts
 from citydip_ld.wikidata import (
     SparqlClient,
     qid,

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
-from citydip_ld.dumps import Dump
 from citydip_ld.iris import normalise_base
+from citydip_ld.rdf.dumps import Dump
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 

@@ -27,8 +27,8 @@ from citydip_ld.conneg import FORMATS, HTML, RDF_FORMATS, Format, format_by_name
 from citydip_ld.conneg import split_extension as split_ext
 from citydip_ld.describe import Quad
 from citydip_ld.documents import document_triples, serialize
-from citydip_ld.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.iris import KINDS, ontology_namespace
+from citydip_ld.rdf.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.store import DATASET_FILE
 from citydip_ld.void import void_graph
 from citydip_ld.web import get_listing, get_statistics, get_store, pages

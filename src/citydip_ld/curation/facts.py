@@ -15,10 +15,9 @@ from typing import Any
 
 import yaml
 
-from citydip_ld import yamlread
-from citydip_ld.dates import DateValueError, parse_calendar_date
-from citydip_ld.errors import FactError
-from citydip_ld.records import (
+from citydip_ld.curation import yamlread
+from citydip_ld.curation.dates import DateValueError, parse_calendar_date
+from citydip_ld.curation.records import (
     Article,
     City,
     Concept,
@@ -39,7 +38,8 @@ from citydip_ld.records import (
     Statistic,
     Twinning,
 )
-from citydip_ld.yamlread import LineMap, LineSeq
+from citydip_ld.curation.yamlread import LineMap, LineSeq
+from citydip_ld.errors import FactError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_STEM = re.compile(r"^[0-9]{3}_[0-9a-f]+$")

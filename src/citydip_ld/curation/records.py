@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from citydip_ld.dates import CalendarDate
+from citydip_ld.curation.dates import CalendarDate
 
 
 @dataclass(frozen=True)

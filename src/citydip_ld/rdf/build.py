@@ -16,9 +16,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, Namespace
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, TIME
 
-from citydip_ld.errors import LoadError
-from citydip_ld.iris import entity_iri, graph_iri, normalise_base, ontology_namespace
-from citydip_ld.records import (
+from citydip_ld.curation.records import (
     DateFact,
     Fact,
     Facts,
@@ -26,6 +24,8 @@ from citydip_ld.records import (
     Location,
     Record,
 )
+from citydip_ld.errors import LoadError
+from citydip_ld.iris import entity_iri, graph_iri, normalise_base, ontology_namespace
 
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
