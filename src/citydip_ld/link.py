@@ -19,8 +19,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from citydip_ld.atomic import write_atomically
-from citydip_ld.curation.facts import LINK_CACHE
-from citydip_ld.curation.records import Facts
+from citydip_ld.curation.facts import LINK_CACHE, Facts
 from citydip_ld.geonames import GeoNamesIndex
 from citydip_ld.wikidata import (
     SparqlClient,

@@ -1,11 +1,14 @@
-"""The typed records curated facts become: each remembers the file and line it was written
-at (and the line of each of its keys), so every later stage can point a maintainer there."""
+"""What every record has in common: each remembers the file and line it was written at (and
+the line of each of its keys), so every later stage can point a maintainer there.
+
+The record of each kind of fact lives in its kind's module (`citydip_ld.curation.kinds`);
+`Tables` holds the records of every kind as they are read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from citydip_ld.curation.dates import CalendarDate
 
@@ -50,51 +53,6 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Country(Record):
-    label: Labels
-    wikidata: str | None
-    former_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class City(Record):
-    label: Labels
-    country: str
-    wikidata: str | None
-    geonames: int | None = None
-    former_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Organisation(Record):
-    label: Labels
-    type: str
-    city: str | None
-    parent: str | None
-    homepage: str | None
-    wikidata: str | None
-    former_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Person(Record):
-    label: Labels
-    wikidata: str | None
-    former_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Concept(Record):
-    label: Labels
-    broader: str | None
-
-
-@dataclass(frozen=True)
-class Scheme(Record):
-    label: Labels
-
-
-@dataclass(frozen=True)
 class Fact(Record):
     """A record drawn from one article, with the verbatim quote that supports it."""
 
@@ -102,101 +60,23 @@ class Fact(Record):
     quote: str
 
 
-@dataclass(frozen=True)
-class Article(Record):
-    title: Labels
-    outlet: str
-    publisher: str | None
-    author: str | None
-    published: DateFact | None  # None when the capture prints no date
-    news_code: str | None
-    url: str | None
-    quote: str
+R = TypeVar("R", bound=Record)
 
 
-@dataclass(frozen=True)
-class Twinning(Fact):
-    partners: tuple[str, str]
-    kind: str
-    document: str | None
-    date: DateFact | None
-    approved_by: str | None
+class Tables:
+    """The records read so far, by record type: `by_id` for kinds whose ids are unique (the
+    shared records and articles), `listed` for the facts drawn from articles, in file order."""
 
+    def __init__(self) -> None:
+        self._by_id: dict[type[Record], dict[str, Record]] = {}
+        self._listed: dict[type[Record], list[Record]] = {}
+        #: `data/wikidata-cache.yaml` as written by `citydip-ld link`, when present.
+        self.links: Mapping[str, Any] | None = None
 
-@dataclass(frozen=True)
-class Membership(Fact):
-    member: str
-    network: str
-    field: str | None
-    date: DateFact | None
+    def by_id(self, record_type: type[R]) -> dict[str, R]:
+        """The records of `record_type` by id, in reading order."""
+        return cast("dict[str, R]", self._by_id.setdefault(record_type, {}))
 
-
-@dataclass(frozen=True)
-class Statistic(Fact):
-    label: Labels
-    value: int
-    qualifier: str
-    attributed_to: str | None
-    context: str | None
-    date: DateFact | None
-
-
-@dataclass(frozen=True)
-class Speaker(Fact):
-    person: str
-    role: Labels | None
-    organisation: str | None
-
-
-@dataclass(frozen=True)
-class Meeting(Fact):
-    label: Labels
-    date: DateFact | None
-    location_city: str | None
-    organiser: str | None
-    speakers: tuple[Speaker, ...]
-
-
-@dataclass(frozen=True)
-class Position(Fact):
-    person: str
-    organisation: str | None
-    role: Labels
-
-
-@dataclass(frozen=True)
-class Definition(Fact):
-    concept: str
-    definition: Labels
-
-
-@dataclass
-class Facts:
-    """Everything curated in one data folder."""
-
-    countries: dict[str, Country] = field(default_factory=dict)
-    cities: dict[str, City] = field(default_factory=dict)
-    organisations: dict[str, Organisation] = field(default_factory=dict)
-    people: dict[str, Person] = field(default_factory=dict)
-    concepts: dict[str, Concept] = field(default_factory=dict)
-    scheme: Scheme | None = None
-    articles: dict[str, Article] = field(default_factory=dict)
-    twinnings: list[Twinning] = field(default_factory=list)
-    memberships: list[Membership] = field(default_factory=list)
-    statistics: list[Statistic] = field(default_factory=list)
-    meetings: list[Meeting] = field(default_factory=list)
-    positions: list[Position] = field(default_factory=list)
-    definitions: list[Definition] = field(default_factory=list)
-    #: `data/wikidata-cache.yaml` as written by `citydip-ld link`, when present.
-    links: Mapping[str, Any] | None = None
-
-    def article_facts(self) -> Iterator[Fact]:
-        yield from self.twinnings
-        yield from self.memberships
-        yield from self.statistics
-        yield from self.meetings
-        yield from self.positions
-        yield from self.definitions
-
-
-# --------------------------------------------------------------------------- reading
+    def listed(self, record_type: type[R]) -> list[R]:
+        """The records of `record_type` in reading order (ids may repeat across articles)."""
+        return cast("list[R]", self._listed.setdefault(record_type, []))
