@@ -115,7 +115,7 @@ def load_store(shards: Path, store: Path, work: Path) -> dict[str, Any]:
     if not is_store_dir(store):
         sources = sorted(str(p) for p in shards.glob("shard-*/dataset.nq"))
         script = (
-            "import sys; from citydip_ld.disk_store import write_store_dir; "
+            "import sys; from citydip_ld.disk_publish import write_store_dir; "
             f"write_store_dir(sys.argv[1:], {str(store)!r}, {h.BASE!r})"
         )
         print(f"store: loading {len(sources)} dump(s) into {store}", flush=True)

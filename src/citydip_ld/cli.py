@@ -423,7 +423,7 @@ def publish(
     gate: bool,
 ) -> None:
     """Load the built dataset into a SPARQL store (remote, or an on-disk store folder)."""
-    from citydip_ld.disk_store import write_store_dir
+    from citydip_ld.disk_publish import write_store_dir
     from citydip_ld.publish import publish_dataset
     from citydip_ld.remote import is_remote
     from citydip_ld.store import DATASET_FILE

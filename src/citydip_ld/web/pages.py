@@ -24,7 +24,7 @@ from citydip_ld.conneg import negotiate_language
 from citydip_ld.describe import Item, Quad
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 from citydip_ld.rdf.dumps import Dump, list_dumps
-from citydip_ld.web import get_statistics, get_store
+from citydip_ld.web.context import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.shapes_view import ShapesView
 from citydip_ld.web.view import Builder, Link

@@ -31,7 +31,8 @@ from citydip_ld.iris import KINDS, ontology_namespace
 from citydip_ld.rdf.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.store import DATASET_FILE
 from citydip_ld.void import void_graph
-from citydip_ld.web import get_listing, get_statistics, get_store, pages
+from citydip_ld.web import pages
+from citydip_ld.web.context import get_listing, get_statistics, get_store
 from citydip_ld.web.errors import error_response
 from citydip_ld.web.pages import Alternate, dataset_base
 

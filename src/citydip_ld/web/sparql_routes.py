@@ -18,7 +18,7 @@ from citydip_ld.sparql import (
     plan_job,
 )
 from citydip_ld.void import dataset_iri
-from citydip_ld.web import get_statistics, get_store
+from citydip_ld.web.context import get_statistics, get_store
 
 bp = Blueprint("sparql_routes", __name__)
 
