@@ -111,7 +111,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
     from citydip_ld.curation.facts import load_facts
     from citydip_ld.rdf.build import add_turtle_graph, build_dataset
-    from citydip_ld.validate import split_dataset, validate_graph
+    from citydip_ld.validation.validate import split_dataset, validate_graph
 
     data_dir = Path(args.data)
     work = Path(args.work)

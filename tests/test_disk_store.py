@@ -9,19 +9,19 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from citydip_ld import describe
-from citydip_ld.competency import competency_questions
-from citydip_ld.disk_publish import write_store_dir
-from citydip_ld.disk_store import (
+from citydip_ld.errors import LoadError
+from citydip_ld.stores import describe
+from citydip_ld.stores.disk_publish import write_store_dir
+from citydip_ld.stores.disk_store import (
     CURRENT,
     is_store_dir,
     live_generation,
     open_generation,
     read_info,
 )
-from citydip_ld.errors import LoadError
-from citydip_ld.listing import FileListing, MemoryListing, write_listing
-from citydip_ld.store import OxigraphStore, open_store
+from citydip_ld.stores.listing import FileListing, MemoryListing, write_listing
+from citydip_ld.stores.store import OxigraphStore, open_store
+from citydip_ld.validation.competency import competency_questions
 from citydip_ld.web import context, create_app, resources
 from helpers import run_cli
 from remote_support import dataset_counts, write_dataset

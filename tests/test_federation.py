@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from citydip_ld.federation import ServiceRefusedError, check_services, service_targets
+from citydip_ld.sparql.federation import ServiceRefusedError, check_services, service_targets
 from citydip_ld.web import create_app
 from servers import oxigraph_server
 

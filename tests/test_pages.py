@@ -9,10 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
-from citydip_ld import describe, web
-from citydip_ld.describe import Quad
-from citydip_ld.statistics import DatasetStatistics
-from citydip_ld.store import Store
+from citydip_ld import web
+from citydip_ld.stores import describe
+from citydip_ld.stores.describe import Quad
+from citydip_ld.stores.statistics import DatasetStatistics
+from citydip_ld.stores.store import Store
 from citydip_ld.web import context, resources
 from citydip_ld.web.view import to_jalali
 

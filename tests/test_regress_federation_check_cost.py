@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from citydip_ld import federation
-from citydip_ld.federation import ServiceRefusedError, check_services, service_targets
+from citydip_ld.sparql import federation
+from citydip_ld.sparql.federation import ServiceRefusedError, check_services, service_targets
 
 
 def _no_parse(*_args: Any) -> Any:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from citydip_ld.sparql import (
+from citydip_ld.sparql.protocol import (
     MAX_NESTING,
     MAX_OPERATORS,
     QueryTooComplexError,

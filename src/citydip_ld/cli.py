@@ -26,7 +26,7 @@ from citydip_ld.serving import (
     DEFAULT_THREADS,
     SERVERS,
 )
-from citydip_ld.validate import Report, read_rdf, split_dataset, validate_graph
+from citydip_ld.validation.validate import Report, read_rdf, split_dataset, validate_graph
 
 
 @dataclass
@@ -343,8 +343,8 @@ def check_built(dataset_dir: Path, base: str) -> Report:
 def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backoff: float) -> None:
     """Reconcile cities with Wikidata and GeoNames; write data/wikidata-cache.yaml."""
     from citydip_ld.curation.facts import load_facts
-    from citydip_ld.link import reconcile, write_cache
-    from citydip_ld.wikidata import WIKIDATA_ENDPOINT, WikidataClient
+    from citydip_ld.linking.link import reconcile, write_cache
+    from citydip_ld.linking.wikidata import WIKIDATA_ENDPOINT, WikidataClient
 
     client = WikidataClient(
         endpoint or WIKIDATA_ENDPOINT, timeout=timeout, retries=retries, backoff=backoff
@@ -423,10 +423,10 @@ def publish(
     gate: bool,
 ) -> None:
     """Load the built dataset into a SPARQL store (remote, or an on-disk store folder)."""
-    from citydip_ld.disk_publish import write_store_dir
-    from citydip_ld.publish import publish_dataset
-    from citydip_ld.remote import is_remote
-    from citydip_ld.store import DATASET_FILE
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from citydip_ld.stores.publish import publish_dataset
+    from citydip_ld.stores.remote import is_remote
+    from citydip_ld.stores.store import DATASET_FILE
 
     try:
         if gate:

@@ -1,7 +1,12 @@
-"""The Flask application factory: a thin web layer over the core and the store.
+"""Stage 6, web: the Flask application factory, a thin layer over the stores.
 
-The blueprints (`resources`, `pages`, `sparql_routes`) get the store and what is derived
-from it from `context`, never from this module, so the factory can import them.
+Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
+`pages`, `sparql_routes`) and what they share (`context`: the store, statistics and list
+orders per app), so the factory imports the blueprints and never the reverse; one error body
+shape (`errors`); the page views (`view`, `shapes_view`, `i18n`); and the pure pieces they
+serve (`conneg`: Accept -> format, `documents`, `void`, `service_description`).
+May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
+commands (`cli`, `serving`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the blueprints share, kept per app in `app.extensions` (as `flaskr/db.py` keeps the
 database connection): the store, opened on first use, and the figures and list orders derived
-from it, computed once (`citydip_ld.statistics.Memo`)."""
+from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import current_app
 
-from citydip_ld.disk_store import StoreInfo, read_generation_info
-from citydip_ld.listing import Listing, MemoryListing
-from citydip_ld.remote import is_remote
-from citydip_ld.statistics import DatasetStatistics, Memo, compute_statistics
-from citydip_ld.store import OxigraphStore, Store, open_store
+from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
+from citydip_ld.stores.listing import Listing, MemoryListing
+from citydip_ld.stores.remote import is_remote
+from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
+from citydip_ld.stores.store import OxigraphStore, Store, open_store
 
 STORE_KEY = "citydip.store"
 STATISTICS_KEY = "citydip.statistics"
@@ -51,7 +51,7 @@ def _generation_info() -> tuple[str, StoreInfo] | None:
 
 
 def get_statistics(base: str) -> DatasetStatistics:
-    """The dataset's counts (`citydip_ld.statistics`): kept from `publish --to DIR` for a
+    """The dataset's counts (`citydip_ld.stores.statistics`): kept from `publish --to DIR` for a
     store folder, else counted on first use and reused (remote stores: for a while)."""
 
     def compute() -> DatasetStatistics:
@@ -66,7 +66,7 @@ def get_statistics(base: str) -> DatasetStatistics:
 def get_listing(base: str, kind: str) -> Listing:
     """The resources of `kind` in list order: written by `publish --to DIR` for a store
     folder, else computed once (`describe.ordered_resources`) and kept in memory."""
-    from citydip_ld.describe import ordered_resources
+    from citydip_ld.stores.describe import ordered_resources
 
     def compute() -> Listing:
         folder = _generation_info()

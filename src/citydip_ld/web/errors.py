@@ -28,8 +28,8 @@ from citydip_ld.errors import (
     RemoteStoreError,
     StoreUnavailableError,
 )
-from citydip_ld.federation import ServiceRefusedError
-from citydip_ld.sparql import (
+from citydip_ld.sparql.federation import ServiceRefusedError
+from citydip_ld.sparql.protocol import (
     NotAcceptableError,
     QueryEvaluationError,
     QueryTimeoutError,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
 
-from citydip_ld.federation import check_services
-from citydip_ld.service_description import describe_service
 from citydip_ld.serving import DEFAULT_MAX_REQUEST_BODY
-from citydip_ld.sparql import (
+from citydip_ld.sparql.federation import check_services
+from citydip_ld.sparql.protocol import (
     GRAPH_FORMATS,
     NotAcceptableError,
     accept_for,
@@ -17,8 +16,9 @@ from citydip_ld.sparql import (
     parse_request,
     plan_job,
 )
-from citydip_ld.void import dataset_iri
 from citydip_ld.web.context import get_statistics, get_store
+from citydip_ld.web.service_description import describe_service
+from citydip_ld.web.void import dataset_iri
 
 bp = Blueprint("sparql_routes", __name__)
 

@@ -30,16 +30,16 @@ from typing import Any, Protocol
 
 import pyoxigraph
 
-from citydip_ld.disk_store import is_store_dir, live_generation, open_generation
 from citydip_ld.errors import CitydipError, LoadError
-from citydip_ld.remote import RemoteSparqlStore, is_remote
-from citydip_ld.sparql import (
+from citydip_ld.sparql.protocol import (
     QueryEvaluationError,
     QueryJob,
     QueryOutcome,
     QueryTimeoutError,
     run_job,
 )
+from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
+from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
 
 DATASET_FILE = "dataset.nq"
 log = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ Quad = tuple[Node, Node, Node, URIRef | None]
 
 class Queryable(Protocol):
     """What these functions need of a store: SPARQL answered in-process, the default graph
-    being the union of the named graphs (`citydip_ld.store.Store` is one)."""
+    being the union of the named graphs (`citydip_ld.stores.store.Store` is one)."""
 
     def query(self, sparql: str, **options: Any) -> Any: ...
 

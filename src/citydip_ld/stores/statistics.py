@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar
 
-from citydip_ld.describe import Queryable, count_by_class, sparql_string
 from citydip_ld.iris import KINDS, normalise_base
+from citydip_ld.stores.describe import Queryable, count_by_class, sparql_string
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 T = TypeVar("T")

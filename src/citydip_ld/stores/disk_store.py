@@ -19,7 +19,7 @@ kept (a running server may still read it; restart it to follow the switch) and o
 are removed. A load killed midway leaves a hidden `.data-<token>.tmp` folder, which can be
 deleted.
 
-This module knows the folder's format and opens it; `citydip_ld.disk_publish` writes it.
+This module knows the folder's format and opens it; `citydip_ld.stores.disk_publish` writes it.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import pyoxigraph
 
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import normalise_base
-from citydip_ld.listing import FileListing
-from citydip_ld.statistics import DatasetStatistics
+from citydip_ld.stores.listing import FileListing
+from citydip_ld.stores.statistics import DatasetStatistics
 
 CURRENT = "current"
 MARKER = "citydip-store.json"

@@ -20,8 +20,8 @@ from ruamel.yaml import YAML
 
 from citydip_ld.atomic import write_atomically
 from citydip_ld.curation.facts import LINK_CACHE, Facts
-from citydip_ld.geonames import GeoNamesIndex
-from citydip_ld.wikidata import (
+from citydip_ld.linking.geonames import GeoNamesIndex
+from citydip_ld.linking.wikidata import (
     SparqlClient,
     qid,
     query_by_geonames,

@@ -17,7 +17,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
 from citydip_ld.errors import QueryError
-from citydip_ld.sparql import measure_query
+from citydip_ld.sparql.protocol import measure_query
 
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 #: Longest federated query the check parses (longer ones are refused as unreadable).

@@ -1,5 +1,5 @@
 """`publish --to DIR`: load a built dataset into a new generation of a store folder and switch
-to it atomically (the folder's layout is described in `citydip_ld.disk_store`).
+to it atomically (the folder's layout is described in `citydip_ld.stores.disk_store`).
 
 The dataset statistics and every kind's list order are computed while loading and kept in the
 generation, so a server on a big store never computes them.
@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pyoxigraph
 
-from citydip_ld.describe import Queryable, ordered_resources
-from citydip_ld.disk_store import (
+from citydip_ld.errors import LoadError
+from citydip_ld.iris import KINDS, normalise_base
+from citydip_ld.stores.describe import Queryable, ordered_resources
+from citydip_ld.stores.disk_store import (
     CURRENT,
     GENERATION_PREFIX,
     LISTS,
@@ -28,11 +30,9 @@ from citydip_ld.disk_store import (
     StoreInfo,
     is_store_dir,
 )
-from citydip_ld.errors import LoadError
-from citydip_ld.iris import KINDS, normalise_base
-from citydip_ld.listing import write_listing
-from citydip_ld.statistics import compute_statistics
-from citydip_ld.store import OxigraphStore
+from citydip_ld.stores.listing import write_listing
+from citydip_ld.stores.statistics import compute_statistics
+from citydip_ld.stores.store import OxigraphStore
 
 
 def _sha256(path: Path) -> str:
@@ -48,7 +48,7 @@ def write_store_dir(
 ) -> StoreInfo:
     """Load the N-Quads files `sources` into a new generation of the store folder
     `directory` and switch `current` to it (see the module docstring). With `base`, the
-    dataset statistics (`citydip_ld.statistics`) are counted now and kept with the store."""
+    dataset statistics (`citydip_ld.stores.statistics`) are counted now and kept with the store."""
     started = time.monotonic()
     target = Path(directory)
     paths = [Path(source) for source in sources]
