@@ -25,6 +25,7 @@ from citydip_ld.serving import (
     DEFAULT_PORT,
     DEFAULT_THREADS,
     SERVERS,
+    ServerSettings,
 )
 from citydip_ld.validation.validate import Report, read_rdf, split_dataset, validate_graph
 
@@ -254,8 +255,8 @@ def serve(
     gate: bool,
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
-    from citydip_ld.serving import ServerSettings, serve_granian
     from citydip_ld.serving import serve as run_server
+    from citydip_ld.serving import serve_granian
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
@@ -270,18 +271,7 @@ def serve(
             config[key] = value
     app = create_app(config)
     if gate and not app.config.get("STORE"):  # a remote store is checked when published
-        try:
-            report = check_built(Path(app.config["DATASET_DIR"]), obj.base)
-        except CitydipError as exc:
-            raise fail(exc) from None
-        if not report.conforms:
-            click.echo(report.to_text(), err=True)
-            click.echo(
-                "Error: the dataset does not conform to its shapes; fix the facts and rebuild, "
-                "or pass --no-check to serve it anyway",
-                err=True,
-            )
-            sys.exit(1)
+        _refuse_nonconforming(Path(app.config["DATASET_DIR"]), obj.base)
     settings = ServerSettings(
         host,
         port,
@@ -298,16 +288,7 @@ def serve(
         click.echo(f"serving {url} with {server} (Ctrl-C to stop)", err=True)
 
     if server == "granian":
-        try:
-            import granian  # noqa: F401
-        except ImportError:
-            raise UsageError(
-                "--server granian: granian is not installed (pip install granian)"
-            ) from None
-        if port == 0:
-            raise UsageError("--server granian needs an explicit --port (not 0)")
-        if trusted_proxy is not None:
-            raise UsageError("--trusted-proxy works with --server waitress only")
+        _granian_usable(settings)
         serve_granian(
             functools.partial(create_warm_app, config),
             settings,
@@ -317,6 +298,36 @@ def serve(
     else:
         start_warm_up(app)
         run_server(app, settings, access_log=access_log, ready=ready)
+
+
+def _refuse_nonconforming(dataset_dir: Path, base: str) -> None:
+    """Exit 1 with the report when the built dataset does not conform to its shapes."""
+    try:
+        report = check_built(dataset_dir, base)
+    except CitydipError as exc:
+        raise fail(exc) from None
+    if not report.conforms:
+        click.echo(report.to_text(), err=True)
+        click.echo(
+            "Error: the dataset does not conform to its shapes; fix the facts and rebuild, "
+            "or pass --no-check to serve it anyway",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _granian_usable(settings: ServerSettings) -> None:
+    """Raise a `UsageError` unless granian is installed and the settings suit it."""
+    try:
+        import granian  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "--server granian: granian is not installed (pip install granian)"
+        ) from None
+    if settings.port == 0:
+        raise UsageError("--server granian needs an explicit --port (not 0)")
+    if settings.trusted_proxy is not None:
+        raise UsageError("--trusted-proxy works with --server waitress only")
 
 
 def check_built(dataset_dir: Path, base: str) -> Report:

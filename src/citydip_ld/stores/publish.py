@@ -261,19 +261,7 @@ def publish_dataset(
         _publish_in_place(publisher, graphs, stale, say)
 
     if verify and named:
-        found = publisher.counts(named)
-        wrong = [
-            f"{g}: {found.get(g, 0)} triples, expected {len(graphs[g])}"
-            for g in named
-            if found.get(g, 0) != len(graphs[g])
-        ]
-        if wrong:
-            raise PublishError(
-                "the store does not hold what was published: "
-                + "; ".join(wrong[:5])
-                + " (is the query endpoint the same store as the GSP endpoint?)",
-                url=endpoints.query,
-            )
+        _verify(publisher, graphs, named)
     return PublishReport(
         endpoints,
         {("" if g is None else g): len(t) for g, t in graphs.items()},
@@ -281,6 +269,25 @@ def publish_dataset(
         endpoints.update is not None,
         time.monotonic() - started,
     )
+
+
+def _verify(
+    publisher: _Publisher, graphs: dict[GraphName, list[ox.Triple]], named: list[str]
+) -> None:
+    """Raise `PublishError` unless the store now holds each named graph's triple count."""
+    found = publisher.counts(named)
+    wrong = [
+        f"{g}: {found.get(g, 0)} triples, expected {len(graphs[g])}"
+        for g in named
+        if found.get(g, 0) != len(graphs[g])
+    ]
+    if wrong:
+        raise PublishError(
+            "the store does not hold what was published: "
+            + "; ".join(wrong[:5])
+            + " (is the query endpoint the same store as the GSP endpoint?)",
+            url=publisher.endpoints.query,
+        )
 
 
 def _publish_staged(
