@@ -2,19 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+import shared_material
 from citydip_ld.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
-SHARED = ROOT.parent / "shared"
 BASE = "http://localhost:5000/"
+
+
+# ---------------------------------------------------------------- the shared material
+
+
+def _fail_if_shared_required(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """A skip for missing `../shared/` material (`shared_material`) where it is required (the
+    folder exists, or CITYDIP_REQUIRE_SHARED=1) is a failure: on the team's CI every test that
+    reads it must run."""
+    if not (shared_material.is_shared_skip(report) and shared_material.required()):
+        return
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    why = (
+        f"{shared_material.SHARED} exists"
+        if shared_material.SHARED.is_dir()
+        else "CITYDIP_REQUIRE_SHARED=1"
+    )
+    report.outcome = "failed"
+    report.longrepr = (
+        f"{reason.removeprefix('Skipped: ')}, but the shared material is required here ({why})"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    _fail_if_shared_required(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    _fail_if_shared_required(report)
+    return report
 
 
 @pytest.fixture()

@@ -123,3 +123,17 @@ def test_scale_benchmark_builds_shards_loads_a_store_folder_and_serves_it(
         well_formed(row, at_most=5)
     memory = report["memory"]
     assert memory["citydip_after_start_mib"]["with_workers"] > 0
+
+
+def test_sandbox_benchmark_compares_the_guarded_thread_with_a_direct_run(
+    dataset_dir: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "sandbox.py"), "--dataset", str(dataset_dir),
+         "--rounds", "1", "--queries", "50"],
+        capture_output=True, text=True, timeout=120, check=True, cwd=ROOT,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert report["direct_us_median"] > 0 and report["sandboxed_us_median"] > 0
+    ratio = report["sandboxed_us_median"] / report["direct_us_median"]
+    assert abs(report["ratio"] - ratio) < 0.02

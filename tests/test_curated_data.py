@@ -7,29 +7,26 @@ import csv
 import re
 from pathlib import Path
 
-import pytest
-
 from citydip_ld.curation.facts import load_facts
+from shared_material import needs_shared, shared
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
-REFERENCE = ROOT.parent / "shared" / "reference" / "wikidata-ids.tsv"
+SEEDS = shared("seeds")
+REFERENCE = shared("reference/wikidata-ids.tsv")
 FACTS = load_facts(ROOT / "data")
-
-needs_shared = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/ is not beside the repository")
 
 
 def _collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@needs_shared
+@needs_shared("seeds")
 def test_every_article_file_names_a_seed() -> None:
     seeds = {p.stem for p in SEEDS.glob("*.txt")}
     assert set(FACTS.articles) == seeds
 
 
-@needs_shared
+@needs_shared("seeds")
 def test_every_quote_is_verbatim_from_its_article() -> None:
     texts = {p.stem: _collapse(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
     quotes = [(a.id, a.quote, a.location) for a in FACTS.articles.values()]
@@ -42,7 +39,7 @@ def test_every_quote_is_verbatim_from_its_article() -> None:
     assert missing == []
 
 
-@needs_shared
+@needs_shared("reference/wikidata-ids.tsv")
 def test_wikidata_ids_are_only_those_confirmed_in_the_reference() -> None:
     with REFERENCE.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-from citydip_ld.sparql.federation import ServiceRefusedError, check_services, service_targets
+from citydip_ld.sparql.federation import OutboundPolicy, allowed_services, system_nameservers
 from citydip_ld.web import create_app
 from servers import oxigraph_server
 
@@ -65,26 +66,43 @@ def test_a_service_not_on_the_allow_list_is_refused(dataset_dir: Path, wikidata:
     assert response.status_code == 403
     error = response.get_json()["error"]
     assert error["title"] == "Federated query refused"
-    assert f"SERVICE <{wikidata}> is not allowed on this server" in error["detail"]
+    assert "does not allow" in error["detail"]
+    assert "federated queries are off on this server" in error["detail"]
 
 
-@pytest.mark.parametrize(
-    ("query", "targets"),
-    [
-        ("SELECT * { ?s ?p ?o }", []),
-        ("SELECT * { SERVICE <http://a/q> { ?s ?p ?o } }", ["http://a/q"]),
-        ("PREFIX x: <http://b/> SELECT * { SERVICE SILENT x:q { ?s ?p ?o } }", ["http://b/q"]),
-        ("SELECT * { SERVICE ?endpoint { ?s ?p ?o } }", [None]),
-        ("SELECT * { { SELECT * { SERVICE <http://c/> { ?s ?p ?o } } } }", ["http://c/"]),
-        ("SELECT * { service <http://d/> { ?s ?p ?o } }", ["http://d/"]),
-    ],
-)
-def test_service_targets_are_found_wherever_they_hide(
-    query: str, targets: list[str | None]
-) -> None:
-    assert service_targets(query) == targets
+def test_the_allow_list_comes_from_a_list_or_a_comma_separated_string() -> None:
+    assert allowed_services(" http://a/q ,https://b/sparql,, ") == [
+        "http://a/q",
+        "https://b/sparql",
+    ]
+    assert allowed_services(["http://a/q"]) == ["http://a/q"]
+    assert allowed_services(None) == []
 
 
-def test_a_variable_service_is_always_refused() -> None:
-    with pytest.raises(ServiceRefusedError, match="variable endpoint"):
-        check_services("SELECT * { SERVICE ?x { ?s ?p ?o } }", ["http://a/q"])
+def test_the_policy_reaches_only_the_listed_addresses_and_ports() -> None:
+    policy = OutboundPolicy.for_endpoints(["http://127.0.0.1:8890/sparql", "https://[::1]/q"])
+    assert policy.permits(ipaddress.ip_address("127.0.0.1"), 8890)
+    assert policy.permits(ipaddress.ip_address("::ffff:127.0.0.1"), 8890)  # v4-mapped
+    assert policy.permits(ipaddress.ip_address("::1"), 443)
+    assert not policy.permits(ipaddress.ip_address("127.0.0.1"), 80)
+    assert not policy.permits(ipaddress.ip_address("10.0.0.1"), 8890)
+    # Only literal addresses are listed: no DNS server is reachable.
+    assert all(port != 53 for _address, port in policy.reachable)
+
+
+def test_an_empty_allow_list_reaches_nothing() -> None:
+    assert OutboundPolicy.for_endpoints([]).reachable == frozenset()
+
+
+def test_a_listed_host_name_also_reaches_the_system_dns_servers(tmp_path: Path) -> None:
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("# comment\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\n")
+    assert system_nameservers(resolv) == {
+        ipaddress.ip_address("192.0.2.53"),
+        ipaddress.ip_address("fe80::1"),
+    }
+
+
+def test_an_allow_list_entry_that_is_no_http_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an http"):
+        OutboundPolicy.for_endpoints(["ftp://example.org/"])

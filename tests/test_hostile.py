@@ -54,19 +54,29 @@ SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 CASES = [
-    # --- pathological SPARQL: refused before it reaches the engine (it would crash it)
-    Case("nested-groups-500", "GET", q(NEST_GROUPS), (400,)),
-    Case("nested-parens-500", "GET", q(NEST_PARENS), (400,)),
+    # --- pathological SPARQL: deep nesting used to crash the engine; now it is answered
+    Case("nested-groups-500", "GET", q(NEST_GROUPS), (200,)),
+    Case("nested-parens-500", "GET", q(NEST_PARENS), (200,)),
     Case(
         "nested-groups-20000",
         "POST",
         "/sparql",
-        (400,),
+        (200,),
         SPARQL_QUERY,
         ("SELECT * WHERE " + "{" * 20000 + "?s ?p ?o" + "}" * 20000).encode(),
     ),
-    Case("minus-chain-3000", "POST", "/sparql", (400,), SPARQL_QUERY, MINUS_CHAIN.encode()),
-    Case("union-3000", "POST", "/sparql", (400,), SPARQL_QUERY, UNION_3000.encode()),
+    Case(
+        "nested-groups-over-the-length-limit",
+        "POST",
+        "/sparql",
+        (400,),
+        SPARQL_QUERY,
+        ("SELECT * WHERE " + "{" * 70000 + "?s ?p ?o" + "}" * 70000).encode(),
+    ),
+    Case("minus-chain-3000", "POST", "/sparql", (200,), SPARQL_QUERY, MINUS_CHAIN.encode()),
+    # 3,000 unions take a second or two to plan: on a loaded machine the 2 s limit may come
+    # before the row limit. Either way a clean 4xx/503, never a crash.
+    Case("union-3000", "POST", "/sparql", (400, 503), SPARQL_QUERY, UNION_3000.encode()),
     Case("union-400-over-row-limit", "POST", "/sparql", (400,), SPARQL_QUERY, UNION_400.encode()),
     Case("cartesian-rows", "GET", q("SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"), (400,)),
     Case("syntax-garbage", "GET", q("}}}{{{ SELECT WHERE ((("), (400,)),
@@ -90,11 +100,11 @@ CASES = [
         q("SELECT * { SERVICE <http://evil.example/sparql> { ?s ?p ?o } }"),
         (403,),
     ),
-    Case("service-variable", "GET", q("SELECT * { SERVICE ?x { ?s ?p ?o } }"), (403,)),
+    Case("service-variable", "GET", q("SELECT * { SERVICE ?x { ?s ?p ?o } }"), (400,)),
     Case(
         "service-silent-localhost",
         "GET",
-        q("select * { service silent <http://127.0.0.1:22/> { ?s ?p ?o } }"),
+        q("select * { service silent <http://127.0.0.1:8080/> { ?s ?p ?o } }"),
         (403,),
     ),
     # --- bodies: size, encodings
@@ -233,11 +243,12 @@ def test_hostile_request_over_the_wire(hostile_server: str, case: Case) -> None:
 # ---------------------------------------------------------------- what the errors say
 
 
-def test_nesting_and_chains_are_refused_with_a_hint(hostile_client: FlaskClient) -> None:
-    deep = error_of(hostile_client.get(q(NEST_GROUPS)), 400)
-    assert "500 deep" in deep["detail"] and "at most 64" in deep["detail"]
-    chained = error_of(hostile_client.post("/sparql", data={"query": MINUS_CHAIN}), 400)
-    assert "3001 operators" in chained["detail"] and "VALUES" in chained["detail"]
+def test_a_query_over_the_length_limit_is_refused_with_a_hint(
+    hostile_client: FlaskClient,
+) -> None:
+    long = "SELECT * WHERE " + "{" * 70000 + "?s ?p ?o" + "}" * 70000
+    error = error_of(hostile_client.post("/sparql", data={"query": long}), 400)
+    assert "140023 characters" in error["detail"] and "at most 131072" in error["detail"]
 
 
 def test_update_and_service_are_refused_with_reasons(hostile_client: FlaskClient) -> None:
@@ -247,7 +258,7 @@ def test_update_and_service_are_refused_with_reasons(hostile_client: FlaskClient
         hostile_client.get(q("SELECT * { SERVICE <http://evil.example/> { ?s ?p ?o } }")), 403
     )
     assert service["title"] == "Federated query refused"
-    assert "<http://evil.example/> is not allowed" in service["detail"]
+    assert "does not allow" in service["detail"]
 
 
 def test_a_service_mentioned_in_a_comment_or_string_is_not_a_call(
@@ -426,7 +437,8 @@ def test_pathological_query_times_out_on_the_pool(pool_client: FlaskClient, quer
     started = time.monotonic()
     response = pool_client.post("/sparql", data={"query": query})
     elapsed = time.monotonic() - started
-    assert error_of(response, 503)["title"] == "Query timeout"
+    # A query that materialises its rows (ORDER BY) may reach the worker's memory cap first.
+    assert error_of(response, 503)["title"] in ("Query timeout", "Query memory limit")
     # 1 s limit, 0.5 s kill grace; generous for a loaded machine, and far below "forever".
     assert elapsed < 15
 
@@ -451,11 +463,22 @@ def test_the_pool_answers_after_its_workers_were_killed(pool_client: FlaskClient
     assert response.get_json()["results"]["bindings"][0]["n"]["value"] == "130"
 
 
-def test_crashing_queries_never_reach_a_worker(pool_client: FlaskClient) -> None:
+def test_deep_queries_are_answered_without_killing_a_worker(tmp_path: Path) -> None:
     """Deep nesting used to kill the worker with SIGSEGV (a 500 "the query worker died")."""
-    for query in (NEST_GROUPS, MINUS_CHAIN, UNION_3000):
-        response = pool_client.post("/sparql", data=query.encode(), headers=SPARQL_QUERY)
-        error_of(response, 400)
+    directory = write_mini_dataset(tmp_path)
+    app = create_app(
+        {"DATASET_DIR": str(directory), "BASE": BASE, "QUERY_WORKERS": 1, "QUERY_TIMEOUT": 30}
+    )
+    client = app.test_client()
+    try:
+        for query in (NEST_GROUPS, NEST_PARENS, MINUS_CHAIN):
+            response = client.post("/sparql", data=query.encode(), headers=SPARQL_QUERY)
+            assert response.status_code == 200, response.get_data(as_text=True)
+        response = client.post("/sparql", data=UNION_3000.encode(), headers=SPARQL_QUERY)
+        assert error_of(response, 400)["title"] == "Result limit exceeded"
+    finally:
+        with app.app_context():
+            app.extensions[STORE_KEY].close()
 
 
 # ---------------------------------------------------------------- waitress's own limits

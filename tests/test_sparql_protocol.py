@@ -398,7 +398,9 @@ HUGE_COUNT = (
 
 
 def test_streaming_query_stops_at_the_time_limit_in_thread(sparql_dataset: Path) -> None:
-    client = make_app(sparql_dataset, QUERY_TIMEOUT=0.5, RESULT_LIMIT=10**12).test_client()
+    client = make_app(
+        sparql_dataset, QUERY_TIMEOUT=0.5, RESULT_LIMIT=10**12, RESULT_MAX_BYTES=10**12
+    ).test_client()
     started = time.monotonic()
     response = client.get("/sparql", query_string={"query": CROSS_PRODUCT})
     assert_error(response, 503, "Query timeout", "0.5 s limit")
@@ -441,7 +443,7 @@ def test_service_description_is_turtle_with_endpoint_features_and_void(sc: Flask
     assert response.headers["Content-Type"] == "text/turtle; charset=utf-8"
     assert "Accept" in response.headers["Vary"]
     graph = Graph().parse(data=response.data, format="turtle")
-    service = URIRef("http://localhost/sparql")
+    service = URIRef(BASE + "sparql")  # the configured BASE, not the Host
     assert (service, RDF.type, SD.Service) in graph
     assert (service, SD.endpoint, service) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
@@ -487,7 +489,7 @@ def test_service_description_is_negotiated(
     response = sc.get("/sparql", headers={"Accept": accept})
     assert response.headers["Content-Type"] == content_type
     graph = Graph().parse(data=response.data, format=rdflib_format)
-    endpoint = URIRef("http://localhost/sparql")
+    endpoint = URIRef(BASE + "sparql")  # the configured BASE, not the Host
     assert (endpoint, SD.endpoint, endpoint) in graph
 
 

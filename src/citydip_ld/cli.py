@@ -17,9 +17,12 @@ from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
 from citydip_ld.rdf.output import FORMAT_NAMES, Layout, build_directory, build_for_check
 from citydip_ld.serving import (
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_CHANNEL_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_HEADER_TIMEOUT,
     DEFAULT_HOST,
+    DEFAULT_KEEPALIVE_TIMEOUT,
     DEFAULT_MAX_HEADER,
     DEFAULT_MAX_REQUEST_BODY,
     DEFAULT_PORT,
@@ -213,10 +216,41 @@ def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
 @click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
 @click.option("--query-workers", type=int, default=None, help="SPARQL worker processes.")
+@click.option(
+    "--query-concurrency",
+    type=int,
+    default=None,
+    help="SPARQL requests in progress at once (more get 503 with Retry-After); at most the "
+    "threads less a quarter (at least 2), kept for pages.",
+)
 @click.option("--connection-limit", type=int, default=DEFAULT_CONNECTION_LIMIT, show_default=True)
 @click.option("--channel-timeout", type=int, default=DEFAULT_CHANNEL_TIMEOUT, show_default=True)
 @click.option("--max-request-body", type=int, default=DEFAULT_MAX_REQUEST_BODY, show_default=True)
 @click.option("--max-request-header", type=int, default=DEFAULT_MAX_HEADER, show_default=True)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_HEADER_TIMEOUT,
+    show_default=True,
+    envvar="CITYDIP_HEADER_TIMEOUT",
+    help="Seconds to receive a request's line and headers (slow clients are closed).",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_BODY_TIMEOUT,
+    show_default=True,
+    envvar="CITYDIP_BODY_TIMEOUT",
+    help="Seconds to receive a request's body once its headers are in.",
+)
+@click.option(
+    "--keepalive-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_KEEPALIVE_TIMEOUT,
+    show_default=True,
+    envvar="CITYDIP_KEEPALIVE_TIMEOUT",
+    help="Seconds a kept-alive connection may wait idle for its next request.",
+)
 @click.option("--url-prefix", default="", help="Path prefix when served behind a proxy.")
 @click.option(
     "--trusted-proxy",
@@ -245,16 +279,21 @@ def serve(
     query_timeout: float | None,
     result_limit: int | None,
     query_workers: int | None,
+    query_concurrency: int | None,
     connection_limit: int,
     channel_timeout: int,
     max_request_body: int,
     max_request_header: int,
+    header_timeout: float,
+    body_timeout: float,
+    keepalive_timeout: float,
     url_prefix: str,
     trusted_proxy: str | None,
     access_log: bool,
     gate: bool,
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
+    from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
     from citydip_ld.serving import serve_granian
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
@@ -266,10 +305,14 @@ def serve(
         ("QUERY_TIMEOUT", query_timeout),
         ("RESULT_LIMIT", result_limit),
         ("QUERY_WORKERS", query_workers),
+        ("QUERY_CONCURRENCY", query_concurrency),
     ):
         if value is not None:
             config[key] = value
     app = create_app(config)
+    config["QUERY_CONCURRENCY"] = app.config["QUERY_CONCURRENCY"] = query_concurrency_for(
+        threads, int(app.config["QUERY_CONCURRENCY"])
+    )
     if gate and not app.config.get("STORE"):  # a remote store is checked when published
         _refuse_nonconforming(Path(app.config["DATASET_DIR"]), obj.base)
     settings = ServerSettings(
@@ -280,6 +323,9 @@ def serve(
         channel_timeout=channel_timeout,
         max_request_body_size=max_request_body,
         max_request_header_size=max_request_header,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        keepalive_timeout=keepalive_timeout,
         url_prefix=url_prefix,
         trusted_proxy=trusted_proxy,
     )

@@ -21,6 +21,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from waitress.server import create_server
 
+from citydip_ld.slow_clients import ReadDeadlines, install_deadlines
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -30,11 +32,18 @@ SERVERS = ("waitress", "granian")
 #: Defaults for `serve`, also the CLI's.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 16
 DEFAULT_CONNECTION_LIMIT = 100
 DEFAULT_CHANNEL_TIMEOUT = 120
 DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads
 DEFAULT_MAX_HEADER = 64 * 1024
+#: Deadlines for reading a request (`citydip_ld.slow_clients`): request line and headers,
+#: body, and the wait for the next request on a kept-alive connection; seconds.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_KEEPALIVE_TIMEOUT = 15.0
+#: Bytes of a refused body read and dropped so the client can read the 413 (then closed).
+DEFAULT_DISCARD_LIMIT = 16 << 20
 #: What a trusted proxy may tell us: the client, and the scheme, host and port it was asked on.
 TRUSTED_PROXY_HEADERS = {
     "x-forwarded-for",
@@ -42,6 +51,12 @@ TRUSTED_PROXY_HEADERS = {
     "x-forwarded-host",
     "x-forwarded-port",
 }
+
+
+def query_concurrency(threads: int, wanted: int) -> int:
+    """SPARQL requests in progress at once under `threads` server threads: at most `wanted`,
+    leaving a quarter of the threads (at least 2) to pages, documents and dumps."""
+    return max(1, min(wanted, threads - max(2, threads // 4)))
 
 
 class AccessLog:
@@ -105,7 +120,8 @@ class AccessLog:
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """What waitress is told: where to listen and the limits it enforces itself."""
+    """What waitress is told: where to listen and the limits it enforces itself (the read
+    deadlines and the discard limit by `citydip_ld.slow_clients`)."""
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
@@ -114,6 +130,10 @@ class ServerSettings:
     channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT
     max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY
     max_request_header_size: int = DEFAULT_MAX_HEADER
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT
+    discard_limit: int = DEFAULT_DISCARD_LIMIT
     url_prefix: str = ""
     #: The address of a reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port headers are
     #: believed (None: such headers are dropped from every request).
@@ -128,17 +148,25 @@ def make_server(
     """A waitress server for `app` (not yet running); `.run()` serves, `.close()` stops."""
     wrapped: WSGIApplication = AccessLog(app, access_log) if access_log is not None else app
     options = asdict(settings)
+    deadlines = ReadDeadlines(
+        header_timeout=options.pop("header_timeout"),
+        body_timeout=options.pop("body_timeout"),
+        keepalive_timeout=options.pop("keepalive_timeout"),
+        discard_limit=options.pop("discard_limit"),
+    )
     if settings.trusted_proxy is not None:
         options["trusted_proxy_count"] = 1
         options["trusted_proxy_headers"] = TRUSTED_PROXY_HEADERS
     else:
         del options["trusted_proxy"]
-    return create_server(
+    server = create_server(
         wrapped,
         **options,
         ident="citydip-ld",
         clear_untrusted_proxy_headers=True,
     )
+    install_deadlines(server, deadlines)
+    return server
 
 
 def serve(
@@ -175,7 +203,7 @@ def serve_granian(
     dataset, as with waitress) on `settings.threads` Python threads. The factory must pickle
     (e.g. `functools.partial(create_app, config)`): the worker process builds its own app.
     Waitress's limits map to granian's nearest: the connection limit bounds requests in
-    progress, the channel timeout bounds reading a request's headers (at most 60 s), the
+    progress, the header timeout bounds reading a request's headers (at most 60 s), the
     header limit bounds the read buffer (at least 8 KiB); the body limit is the app's own
     (MAX_CONTENT_LENGTH). Port 0 is not supported: granian does not say which port it chose.
     """
@@ -196,7 +224,7 @@ def serve_granian(
         backpressure=settings.connection_limit,
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(
-            header_read_timeout=min(settings.channel_timeout, 60) * 1000,
+            header_read_timeout=int(min(settings.header_timeout, 60) * 1000),
             max_buffer_size=max(settings.max_request_header_size, 8192),
         ),
         websockets=False,

@@ -1,76 +1,123 @@
-"""Federated queries (SPARQL 1.1 `SERVICE`): allowed only towards endpoints the operator lists.
+"""Federated queries (SPARQL 1.1 `SERVICE`): which outbound connections a query may make.
 
-The query is parsed (rdflib's SPARQL parser and algebra, which resolve prefixed names) and
-every `SERVICE` target is compared with the allow-list; a variable target (`SERVICE ?x`) is
-always refused, since it could reach any host.
+We do not look for `SERVICE` in the query text: Oxigraph parses the query, and any parser of
+ours would read some spelling differently. Instead the thread that runs protocol queries has
+its `connect()` calls checked (`citydip_ld.sandbox`) against an `OutboundPolicy` made from the
+operator's allow-list: only the addresses and ports of the allow-listed endpoints (and, when
+an endpoint is named by host name, the system's DNS servers on port 53, to resolve it) are
+reachable. Loopback and private addresses are reachable only when an allow-listed endpoint
+resolves to them. Everything else fails before a packet leaves, whatever the query says.
 """
 
 from __future__ import annotations
 
-import re
+import ipaddress
+import socket
 from collections.abc import Iterable
-from typing import Any
-
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import URIRef
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from citydip_ld.errors import QueryError
-from citydip_ld.sparql.protocol import measure_query
 
-_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
-#: Longest federated query the check parses (longer ones are refused as unreadable).
-MAX_CHECKED_LENGTH = 32 * 1024
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+RESOLV_CONF = Path("/etc/resolv.conf")
+DNS_PORT = 53
 
 
 class ServiceRefusedError(QueryError):
-    """A `SERVICE` clause names an endpoint that is not on the allow-list."""
+    """A query tried to call an endpoint that is not on the allow-list (web layer: 403)."""
 
 
-def service_targets(query: str) -> list[str | None]:
-    """The endpoints a query's `SERVICE` clauses call (None for a variable endpoint)."""
-    if not _SERVICE.search(query) or "SERVICE" not in measure_query(query).keywords:
-        # No SERVICE keyword outside strings, IRIs and comments: nothing for rdflib to parse.
+def allowed_services(setting: object) -> list[str]:
+    """SERVICE_ALLOWLIST as a list: a list in Python config, comma-separated in the env."""
+    if not setting:
         return []
-    if len(query) > MAX_CHECKED_LENGTH:
-        # rdflib's parser is pure Python and holds the GIL for seconds on long queries.
-        return [None]
+    if isinstance(setting, str):
+        return [item.strip() for item in setting.split(",") if item.strip()]
+    return [str(item) for item in setting]  # type: ignore[attr-defined]
+
+
+def refusal_message(allowed: Iterable[str]) -> str:
+    """What a client is told when its query tried to reach an endpoint not allowed."""
+    listed = sorted(allowed)
+    return "the query tried to call an endpoint (SERVICE) that this server does not allow; " + (
+        "allowed endpoints: " + ", ".join(listed)
+        if listed
+        else "federated queries are off on this server (its operator can list endpoints "
+        "in SERVICE_ALLOWLIST)"
+    )
+
+
+def normalise_address(address: IPAddress) -> IPAddress:
+    """An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it is."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _endpoint_host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"SERVICE_ALLOWLIST: {url!r} is not an http(s) URL")
+    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _literal_address(host: str) -> IPAddress | None:
     try:
-        algebra = translateQuery(parseQuery(query)).algebra
-    except Exception:  # noqa: BLE001  rdflib raises many parse error types
-        # Oxigraph reports the syntax error with its own message if the query is broken;
-        # a query we cannot read but Oxigraph can must not slip past the allow-list.
-        return [None]
-    found: list[str | None] = []
-    _walk(algebra, found)
+        return normalise_address(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def _resolve(host: str, port: int) -> set[IPAddress]:
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return set()  # unresolvable now: nothing of it is reachable
+    return {normalise_address(ipaddress.ip_address(info[4][0])) for info in infos}
+
+
+def system_nameservers(path: Path = RESOLV_CONF) -> set[IPAddress]:
+    """The DNS servers `/etc/resolv.conf` names (what getaddrinfo will connect to)."""
+    found: set[IPAddress] = set()
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == "nameserver":
+            address = _literal_address(fields[1].split("%", 1)[0])
+            if address is not None:
+                found.add(address)
     return found
 
 
-def _walk(node: Any, found: list[str | None]) -> None:
-    if isinstance(node, CompValue):
-        if node.name == "ServiceGraphPattern":
-            term = node.get("term")
-            found.append(str(term) if isinstance(term, URIRef) else None)
-        for value in node.values():
-            _walk(value, found)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            _walk(value, found)
+@dataclass(frozen=True)
+class OutboundPolicy:
+    """The (address, port) pairs the query thread may connect to; nothing else."""
 
+    endpoints: tuple[str, ...] = ()
+    reachable: frozenset[tuple[IPAddress, int]] = frozenset()
 
-def check_services(query: str, allowed: Iterable[str]) -> None:
-    """Raise `ServiceRefusedError` unless every `SERVICE` target is in `allowed`."""
-    allow = set(allowed)
-    for target in service_targets(query):
-        if target is None:
-            raise ServiceRefusedError(
-                "SERVICE with a variable endpoint (or a query the federation check cannot read) "
-                "is not allowed; name one of the allowed endpoints: "
-                + (", ".join(sorted(allow)) or "none are allowed on this server")
-            )
-        if target not in allow:
-            raise ServiceRefusedError(
-                f"SERVICE <{target}> is not allowed on this server; allowed endpoints: "
-                + (", ".join(sorted(allow)) or "none (set CITYDIP_SERVICE_ALLOWLIST)")
-            )
+    @classmethod
+    def for_endpoints(cls, endpoints: Iterable[str]) -> OutboundPolicy:
+        """Resolve the allow-listed endpoints now (names resolve again in a new worker)."""
+        listed = tuple(endpoints)
+        reachable: set[tuple[IPAddress, int]] = set()
+        needs_dns = False
+        for url in listed:
+            host, port = _endpoint_host_port(url)
+            literal = _literal_address(host)
+            if literal is not None:
+                reachable.add((literal, port))
+            else:
+                needs_dns = True
+                reachable.update((address, port) for address in _resolve(host, port))
+        if needs_dns:
+            reachable.update((server, DNS_PORT) for server in system_nameservers())
+        return cls(listed, frozenset(reachable))
+
+    def permits(self, address: IPAddress, port: int) -> bool:
+        return (normalise_address(address), port) in self.reachable

@@ -11,11 +11,13 @@ below to HTTP statuses (see `citydip_ld.web.errors`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs
@@ -55,11 +57,21 @@ class NotAcceptableError(QueryError):
 
 
 class QueryEvaluationError(QueryError):
-    """The query parsed but failed while running (e.g. an unsupported SERVICE call)."""
+    """The query parsed but failed while running; `detail` is for the server log only."""
+
+    detail: str = ""
 
 
-class QueryTooComplexError(QueryError):
-    """The query nests too deeply or chains too many operators to be parsed safely."""
+class QueryTooLongError(QueryError):
+    """The query is longer than the endpoint accepts (MAX_QUERY_LENGTH)."""
+
+
+class QueryWorkerDiedError(QueryEvaluationError):
+    """The process answering the query died (a crash: our fault, web layer: 500)."""
+
+
+class FederatedEndpointError(QueryEvaluationError):
+    """An allowed SERVICE endpoint failed; what it said is not passed on (web layer: 502)."""
 
 
 class QueryTimeoutError(QueryLimitError):
@@ -68,6 +80,45 @@ class QueryTimeoutError(QueryLimitError):
 
 class ResultLimitError(QueryLimitError):
     """The query returned more rows or triples than the configured result limit."""
+
+
+class ResultSizeError(ResultLimitError):
+    """The answer grew past the configured size in bytes (RESULT_MAX_BYTES)."""
+
+
+class QueryMemoryError(QueryLimitError):
+    """The query needed more memory than a query worker may take (QUERY_MEMORY_LIMIT)."""
+
+
+class QueryOverloadError(QueryLimitError):
+    """Every query worker is busy and the queue is full: try again shortly (503)."""
+
+    retry_after = 2
+
+
+# --- admission ----------------------------------------------------------------------------
+
+
+class QueryGate:
+    """At most `capacity` protocol queries in progress at once (running or waiting for a
+    worker); one more is refused at once with `QueryOverloadError` (503, Retry-After), so
+    SPARQL traffic never holds every web thread and pages stay up under query load."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._slots = threading.BoundedSemaphore(capacity)
+
+    @contextlib.contextmanager
+    def admit(self) -> Iterator[None]:
+        if not self._slots.acquire(blocking=False):
+            raise QueryOverloadError(
+                f"all {self.capacity} SPARQL query slots are busy; "
+                f"try again in {QueryOverloadError.retry_after} seconds"
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 # --- formats --------------------------------------------------------------------------------
@@ -191,13 +242,14 @@ def parse_request(
     content_type: str | None,
     args: Mapping[str, Sequence[str]],
     body: bytes,
+    max_query_length: int | None = None,
 ) -> QueryRequest | None:
     """Read a protocol request; `None` means "no query": answer with the service description.
 
     `args` are the URL parameters (each name to all its values). Raises `UpdateRefusedError` for
     any update, `UnsupportedMediaTypeError` for a POST body the protocol does not allow,
-    `ProtocolError` for duplicate or missing parameters, `QueryTooComplexError` for a query
-    nested or chained beyond what the engine survives (`check_query_shape`).
+    `ProtocolError` for duplicate or missing parameters, `QueryTooLongError` for a query over
+    `max_query_length` characters (the longest the query thread's stack is sized for).
     """
     mimetype, params = parse_options_header(content_type or "")
     mimetype = mimetype.lower()
@@ -247,21 +299,15 @@ def parse_request(
         if method == "GET" and not defaults and not named:
             return None
         raise ProtocolError("no `query` parameter; send one SPARQL query")
-    check_query_shape(queries[0])
+    if max_query_length is not None and len(queries[0]) > max_query_length:
+        raise QueryTooLongError(
+            f"the query has {len(queries[0])} characters; this endpoint accepts at most "
+            f"{max_query_length} (MAX_QUERY_LENGTH): split it or use a shorter VALUES block"
+        )
     return QueryRequest(queries[0], defaults, named)
 
 
-# --- query shape ----------------------------------------------------------------------------
-
-#: Deepest nesting of `{`, `(` and `[` a query may have. Oxigraph's parser and evaluator
-#: recurse once per level and overflow the native stack (the process dies with SIGSEGV) at a
-#: few thousand levels; real queries nest a handful.
-MAX_NESTING = 64
-#: Most operators and clause keywords (`UNION`, `OPTIONAL`, `MINUS`, `FILTER`, `BIND`, `&&`,
-#: `+`, `/`, ...) a query may chain: each adds a level to Oxigraph's algebra tree, and a
-#: thousand `MINUS` or `BIND` clauses overflow a 2 MiB thread stack as deep nesting does
-#: (500 leave room there; Linux threads get 8 MiB by default).
-MAX_OPERATORS = 500
+# --- the query's own dataset ----------------------------------------------------------------
 
 #: An unclosed string runs to the end of its line (or of the query): scanning it again from
 #: every later quote would take quadratic time.
@@ -273,65 +319,30 @@ _STRINGS_IRIS_COMMENTS = (
     r'<[^<>"{}|^`\\\x00-\x20]*>',  # IRIs
     r"\#[^\n\r]*",  # comments
 )
-_TOKENS = re.compile(
-    f"(?P<skip>{'|'.join(_STRINGS_IRIS_COMMENTS)})"
+_WORDS = re.compile(
+    f"(?:{'|'.join(_STRINGS_IRIS_COMMENTS)})"
     # keywords, names, prefixed names, variables, numbers
     r"|(?P<word>[?$]?[\w\u00b7-\U000effff][\w\-.:%\u00b7-\U000effff]*)"
-    r"|(?P<op>&&|\|\||!=|<=|>=|\^\^|[-+*/|^!=<>])"
-    r"|(?P<open>[{(\[])"
-    r"|(?P<close>[})\]])"
 )
-_CHAINING = frozenset({"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "EXISTS", "SERVICE"})
 
 
-@dataclass(frozen=True)
-class QueryShape:
-    """What `check_query_shape` measured: deepest bracket nesting, operators and keywords."""
+def declares_dataset(query: str) -> bool:
+    """True when the query names its own dataset (`FROM` / `FROM NAMED`).
 
-    nesting: int
-    operators: int
-    keywords: frozenset[str]
-
-
-def measure_query(query: str) -> QueryShape:
-    """Nesting depth and chained operators, outside strings, IRIs and comments (a lexer only)."""
-    depth = deepest = operators = 0
-    keywords: set[str] = set()
-    for match in _TOKENS.finditer(query):
-        kind = match.lastgroup
-        if kind == "open":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif kind == "close":
-            depth = max(depth - 1, 0)
-        elif kind == "op":
-            operators += 1
-        elif kind == "word":
-            word = match.group().upper()
-            if word in _CHAINING:
-                operators += 1
-                keywords.add(word)
-    return QueryShape(deepest, operators, frozenset(keywords))
+    This decides only which dataset a query without protocol graph parameters runs on (its
+    own, or the union default graph): it guards nothing. Outside strings, IRIs and comments
+    the word FROM can only be that clause in a query the engine accepts.
+    """
+    if "from" not in query.lower():
+        return False
+    return any(
+        match.group("word") and match.group("word").upper() == "FROM"
+        for match in _WORDS.finditer(query)
+    )
 
 
-def check_query_shape(
-    query: str, max_nesting: int = MAX_NESTING, max_operators: int = MAX_OPERATORS
-) -> QueryShape:
-    """Raise `QueryTooComplexError` for a query that could crash the SPARQL engine."""
-    shape = measure_query(query)
-    if shape.nesting > max_nesting:
-        raise QueryTooComplexError(
-            f"the query nests groups, brackets or parentheses {shape.nesting} deep; "
-            f"at most {max_nesting} levels are accepted: flatten it"
-        )
-    if shape.operators > max_operators:
-        raise QueryTooComplexError(
-            f"the query chains {shape.operators} operators and clauses (UNION, OPTIONAL, MINUS, "
-            f"FILTER, BIND, &&, +, /, ...); at most {max_operators} are accepted: "
-            "split it into several queries or use VALUES"
-        )
-    return shape
-
+#: Largest answer body in bytes (RESULT_MAX_BYTES), whatever the format.
+DEFAULT_RESULT_MAX_BYTES = 32 << 20
 
 # --- jobs -----------------------------------------------------------------------------------
 
@@ -349,6 +360,7 @@ class QueryJob:
     timeout: float
     result_limit: int
     accept: str = "*/*"  # what the client sent, for the 406 message
+    result_max_bytes: int = DEFAULT_RESULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -406,6 +418,7 @@ def plan_job(
     base_iri: str | None,
     timeout: float,
     result_limit: int,
+    result_max_bytes: int = DEFAULT_RESULT_MAX_BYTES,
 ) -> QueryJob:
     """A job for `request`, answered in one of the `formats` (see `choose_formats`)."""
     return QueryJob(
@@ -418,6 +431,7 @@ def plan_job(
         timeout=timeout,
         result_limit=result_limit,
         accept=formats.accept,
+        result_max_bytes=result_max_bytes,
     )
 
 
@@ -440,27 +454,46 @@ def _shown(header: str, limit: int = 200) -> str:
 
 
 class _GuardedWriter(io.RawIOBase):
-    """Collects serialized TSV, counting rows and checking the clock on every chunk."""
+    """Collects a serialized answer, checking its size, its rows and the clock on every chunk.
 
-    def __init__(self, deadline: float, limit: int, timeout: float) -> None:
+    `rows` counts lines (TSV: one per row after the header); None leaves rows to the caller.
+    """
+
+    def __init__(self, job: QueryJob, deadline: float, *, rows: bool = False) -> None:
         self.chunks: list[bytes] = []
+        self.size = 0
         self.newlines = 0
+        self._job = job
         self._deadline = deadline
-        self._limit = limit
-        self._timeout = timeout
+        self._rows = rows
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
         chunk = bytes(data)
+        self.size += len(chunk)
+        if self.size > self._job.result_max_bytes:
+            self.chunks.clear()
+            raise ResultSizeError(_size_message(self._job.result_max_bytes))
         self.chunks.append(chunk)
-        self.newlines += chunk.count(b"\n")
-        if self.newlines - 1 > self._limit:  # the first line is the header
-            raise ResultLimitError(_row_limit_message(self._limit, "rows"))
+        if self._rows:
+            self.newlines += chunk.count(b"\n")
+            if self.newlines - 1 > self._job.result_limit:  # the first line is the header
+                raise ResultLimitError(_row_limit_message(self._job.result_limit, "rows"))
         if time.monotonic() > self._deadline:
-            raise QueryTimeoutError(_timeout_message(self._timeout))
+            raise QueryTimeoutError(_timeout_message(self._job.timeout))
         return len(chunk)
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _size_message(limit: int) -> str:
+    return (
+        f"the answer grew past {limit:,} bytes (RESULT_MAX_BYTES) and was stopped; "
+        "page through it with LIMIT and OFFSET or select fewer or shorter values"
+    )
 
 
 def _timeout_message(timeout: float) -> str:
@@ -478,8 +511,10 @@ def _row_limit_message(limit: int, what: str) -> str:
 
 
 def _dataset_options(job: QueryJob) -> dict[str, Any]:
+    """The protocol's graphs override the query's own FROM / FROM NAMED (SPARQL 1.1 Protocol
+    2.1.4); without either, the default graph is the union of the named graphs."""
     if not job.default_graphs and not job.named_graphs:
-        return {"use_default_graph_as_union": True}
+        return {} if declares_dataset(job.query) else {"use_default_graph_as_union": True}
     return {
         "default_graph": [ox.NamedNode(iri) for iri in job.default_graphs],
         "named_graphs": [ox.NamedNode(iri) for iri in job.named_graphs],
@@ -487,12 +522,14 @@ def _dataset_options(job: QueryJob) -> dict[str, Any]:
 
 
 def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
-    """Run `job` on `store`, stopping at the deadline or the row limit between solutions.
+    """Run `job` on `store`, stopping at the deadline, the row limit or the size limit.
 
-    SELECT answers are written once as TSV through a guard that counts rows and watches the
-    clock, then transcoded by pyoxigraph (TSV keeps every term exactly) into the chosen format.
-    A single step that never yields (a huge ORDER BY or COUNT) cannot be interrupted here; the
-    worker pool in `citydip_ld.store` kills such a worker at the deadline.
+    SELECT answers are written once as TSV through a guard that counts rows and bytes and
+    watches the clock, then transcoded by pyoxigraph (TSV keeps every term exactly) into the
+    chosen format through the same guard. A single step that never yields (a huge ORDER BY or
+    COUNT) cannot be interrupted here; the worker pool in `citydip_ld.store` kills such a
+    worker at the deadline. Evaluation errors are not quoted to the client: they may carry
+    what a SERVICE endpoint answered (`citydip_ld.sandbox` says which endpoint failed).
     """
     deadline = time.monotonic() + job.timeout
     try:
@@ -508,29 +545,75 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
             body = result.serialize(format=_OX_RESULTS[fmt.key])
             return QueryOutcome(body or b"", fmt.content_type, "boolean", 1)
         if isinstance(result, ox.QuerySolutions):
-            fmt = _format(job.results_format, "results", job.accept)
-            writer = _GuardedWriter(deadline, job.result_limit, job.timeout)
-            result.serialize(writer, ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
-            tsv = b"".join(writer.chunks)
-            rows = max(tsv.count(b"\n") - 1, 0)
-            if fmt.key != "tsv":
-                parsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
-                tsv = parsed.serialize(format=_OX_RESULTS[fmt.key]) or b""
-            return QueryOutcome(tsv, fmt.content_type, "solutions", rows)
-        fmt = _format(job.graph_format, "graph", job.accept)
-        triples: list[ox.Triple] = []
-        for triple in result:
-            triples.append(triple)
-            if len(triples) > job.result_limit:
-                raise ResultLimitError(_row_limit_message(job.result_limit, "triples"))
-            if len(triples) % 256 == 0 and time.monotonic() > deadline:
-                raise QueryTimeoutError(_timeout_message(job.timeout))
-        body = ox.serialize(triples, format=_OX_RDF[fmt.key], prefixes=COMMON_PREFIXES)
-        return QueryOutcome(body or b"", fmt.content_type, "graph", len(triples))
+            again = functools.partial(store.query, job.query, base_iri=job.base_iri, **dataset)
+            return _solutions(result, job, deadline, again)
+        return _graph(result, job, deadline)
     except SyntaxError as exc:
         raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from None
-    except OSError as exc:
-        raise QueryEvaluationError(f"the query failed while running: {exc}") from None
+    except (OSError, RuntimeError) as exc:  # pyoxigraph's evaluation errors
+        # Made in a helper: a local holding the error would tie this frame (and the
+        # pyoxigraph results in it) into a reference cycle freed later, in another thread.
+        raise _evaluation_error(exc) from None
+
+
+def _evaluation_error(cause: BaseException) -> QueryEvaluationError:
+    error = QueryEvaluationError(
+        "the query failed while running (a store or SERVICE error); "
+        "its details are in the server log"
+    )
+    error.detail = str(cause)
+    return error
+
+
+def _solutions(
+    result: ox.QuerySolutions, job: QueryJob, deadline: float, again: Callable[[], Any]
+) -> QueryOutcome:
+    """SELECT answers: counted as TSV, then transcoded; `again` runs the query once more when
+    a row is too long for pyoxigraph's TSV reader (16 MiB) to write the format directly."""
+    fmt = _format(job.results_format, "results", job.accept)
+    writer = _GuardedWriter(job, deadline, rows=True)
+    result.serialize(writer, ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
+    tsv = writer.body()
+    rows = max(tsv.count(b"\n") - 1, 0)
+    if fmt.key == "tsv":
+        return QueryOutcome(tsv, fmt.content_type, "solutions", rows)
+    # The TSV is within RESULT_MAX_BYTES, so the other formats (at most a few times larger)
+    # are written in one call and measured after: a Python writer costs ~20 us a query.
+    source = again() if _longest_line(tsv) >= _TSV_LINE_LIMIT else None
+    if source is None:
+        source = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
+    del tsv
+    body = source.serialize(format=_OX_RESULTS[fmt.key]) or b""
+    if len(body) > job.result_max_bytes:
+        raise ResultSizeError(_size_message(job.result_max_bytes))
+    return QueryOutcome(body, fmt.content_type, "solutions", rows)
+
+
+#: pyoxigraph's TSV reader refuses longer lines (and scans a long one for a while first).
+_TSV_LINE_LIMIT = 16 << 20
+
+
+def _longest_line(data: bytes) -> int:
+    if len(data) < _TSV_LINE_LIMIT:
+        return len(data)
+    longest = start = 0
+    while (end := data.find(b"\n", start)) != -1:
+        longest, start = max(longest, end - start), end + 1
+    return max(longest, len(data) - start)
+
+
+def _graph(result: ox.QueryTriples, job: QueryJob, deadline: float) -> QueryOutcome:
+    fmt = _format(job.graph_format, "graph", job.accept)
+    triples: list[ox.Triple] = []
+    for triple in result:
+        triples.append(triple)
+        if len(triples) > job.result_limit:
+            raise ResultLimitError(_row_limit_message(job.result_limit, "triples"))
+        if len(triples) % 256 == 0 and time.monotonic() > deadline:
+            raise QueryTimeoutError(_timeout_message(job.timeout))
+    writer = _GuardedWriter(job, deadline)
+    ox.serialize(triples, writer, _OX_RDF[fmt.key], prefixes=COMMON_PREFIXES)  # type: ignore[arg-type]
+    return QueryOutcome(writer.body(), fmt.content_type, "graph", len(triples))
 
 
 COMMON_PREFIXES: dict[str, str] = {

@@ -16,10 +16,12 @@ the cooperative deadline applies.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -31,12 +33,22 @@ from typing import Any, Protocol
 import pyoxigraph
 
 from citydip_ld.errors import CitydipError, LoadError
+from citydip_ld.sandbox import (
+    DEFAULT_SANDBOX,
+    SandboxSettings,
+    answer,
+    limit_memory,
+    memory_message,
+    query_thread,
+)
+from citydip_ld.sparql.federation import OutboundPolicy
 from citydip_ld.sparql.protocol import (
-    QueryEvaluationError,
     QueryJob,
+    QueryMemoryError,
     QueryOutcome,
+    QueryOverloadError,
     QueryTimeoutError,
-    run_job,
+    QueryWorkerDiedError,
 )
 from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
 from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
@@ -88,19 +100,40 @@ def _fields(value: QueryJob | QueryOutcome) -> tuple[Any, ...]:
     return tuple(vars(value).values())
 
 
-def _worker_main(conn: Connection, source: DatasetSource) -> None:
-    """A pool worker: load the dataset, say "ready", then answer jobs until the pipe closes."""
-    store = source.load()
+def _worker_main(conn: Connection, source: DatasetSource, settings: SandboxSettings) -> None:
+    """A pool worker: load the dataset, start the guarded query thread (`citydip_ld.sandbox`),
+    cap the memory, say "ready", then answer jobs in that thread until the pipe closes. After
+    a query that ran out of memory the worker exits, so the next query gets a fresh process."""
+    try:
+        store = source.load()
+        policy = OutboundPolicy.for_endpoints(settings.allowed_endpoints)
+        thread = query_thread(settings)  # its stack is reserved before the cap is measured
+        if settings.memory_limit is not None:
+            limit_memory(settings.memory_limit)
+    except (CitydipError, ValueError) as exc:
+        conn.send(("failed", str(exc)))
+        return
     conn.send(("ready", None))
+    thread.call(functools.partial(_answer_jobs, conn, store, policy, settings), policy)
+
+
+def _answer_jobs(
+    conn: Connection, store: pyoxigraph.Store, policy: OutboundPolicy, settings: SandboxSettings
+) -> None:
     while True:
         try:
             job = QueryJob(*conn.recv())
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", _fields(run_job(store, job))))
+            conn.send(("ok", _fields(answer(store, job, policy, settings))))
         except CitydipError as exc:
             conn.send(("error", exc))
+            if isinstance(exc, QueryMemoryError):
+                return
+        except MemoryError:
+            conn.send(("error", QueryMemoryError(memory_message(settings.memory_limit))))
+            return
 
 
 @dataclass(eq=False)
@@ -124,9 +157,12 @@ class QueryPool:
     per query at S).
     """
 
-    def __init__(self, source: DatasetSource, size: int) -> None:
+    def __init__(
+        self, source: DatasetSource, size: int, settings: SandboxSettings = DEFAULT_SANDBOX
+    ) -> None:
         self._source = source
         self._size = size
+        self._settings = settings
         self._ctx = _context()
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._workers: set[_Worker] = set()
@@ -139,7 +175,10 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=_worker_main, args=(child, self._source), daemon=True, name="citydip-sparql"
+            target=_worker_main,
+            args=(child, self._source, self._settings),
+            daemon=True,
+            name="citydip-sparql",
         )
         process.start()
         child.close()
@@ -149,9 +188,10 @@ class QueryPool:
         return worker
 
     def _await_ready(self, worker: _Worker) -> None:
-        if not worker.conn.poll(120) or worker.conn.recv()[0] != "ready":
+        status, message = worker.conn.recv() if worker.conn.poll(120) else ("failed", "no answer")
+        if status != "ready":
             self._kill(worker)
-            raise LoadError(f"a SPARQL worker could not load the dataset ({self._source})")
+            raise LoadError(f"a SPARQL worker could not start ({self._source}): {message}")
         self._idle.put(worker)
 
     def _kill(self, worker: _Worker) -> None:
@@ -183,9 +223,9 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=max(job.timeout, 0.001))
         except queue.Empty:
-            raise QueryTimeoutError(
+            raise QueryOverloadError(
                 f"all {self._size} query workers stayed busy for the {job.timeout:g} s limit; "
-                "try again later"
+                f"try again in {QueryOverloadError.retry_after} seconds"
             ) from None
         try:
             worker.conn.send(_fields(job))
@@ -197,7 +237,7 @@ class QueryPool:
                     "QUERY_TIMEOUT"
                 )
             status, payload = worker.conn.recv()
-        except (EOFError, OSError) as exc:
+        except (EOFError, OSError):
             worker.process.join(0.5)
             # A negative exit code is the signal that ended it (e.g. -11: a native crash).
             log.error(
@@ -207,11 +247,24 @@ class QueryPool:
                 len(job.query),
             )
             self._replace(worker)
-            raise QueryEvaluationError(f"the query worker died while answering: {exc}") from None
-        self._idle.put(worker)
+            raise self._death(worker.process.exitcode) from None
+        if status == "error" and isinstance(payload, QueryMemoryError):
+            self._replace(worker)  # it exits after a query that ran out of memory
+        else:
+            self._idle.put(worker)
         if status == "error":
             raise payload
         return QueryOutcome(*payload)
+
+    def _death(self, exitcode: int | None) -> CitydipError:
+        """The error for a query whose worker died: out of memory (Rust aborts when an
+        allocation fails) or anything else (killed, a crash)."""
+        if exitcode == -signal.SIGABRT:
+            return QueryMemoryError(memory_message(self._settings.memory_limit))
+        return QueryWorkerDiedError(
+            f"the query worker stopped unexpectedly (exit code {exitcode}) and was replaced; "
+            "the query was not answered"
+        )
 
     def close(self) -> None:
         self._closed = True
@@ -229,32 +282,44 @@ class OxigraphStore:
     """
 
     def __init__(
-        self, store: pyoxigraph.Store, source: DatasetSource | None = None, workers: int = 0
+        self,
+        store: pyoxigraph.Store,
+        source: DatasetSource | None = None,
+        workers: int = 0,
+        settings: SandboxSettings = DEFAULT_SANDBOX,
     ) -> None:
         self._store = store
         self._source = source
         self._workers = workers if source is not None else 0
+        self._settings = settings
+        self._policy = OutboundPolicy.for_endpoints(settings.allowed_endpoints)
         self._pool: QueryPool | None = None
         self._pool_lock = threading.Lock()
 
     @classmethod
-    def from_dataset_dir(cls, directory: str | Path, workers: int = 0) -> OxigraphStore:
+    def from_dataset_dir(
+        cls, directory: str | Path, workers: int = 0, settings: SandboxSettings = DEFAULT_SANDBOX
+    ) -> OxigraphStore:
         path = Path(directory) / DATASET_FILE
         if not path.is_file():
             raise LoadError(f"{path}: no built dataset here; run `citydip-ld build` first")
         source = DatasetSource(path=str(path.resolve()))
-        return cls(source.load(), source, workers)
+        return cls(source.load(), source, workers, settings)
 
     @classmethod
-    def from_store_dir(cls, directory: str | Path, workers: int = 0) -> OxigraphStore:
+    def from_store_dir(
+        cls, directory: str | Path, workers: int = 0, settings: SandboxSettings = DEFAULT_SANDBOX
+    ) -> OxigraphStore:
         """The live generation of a store folder (`citydip_ld.disk_store`), read-only."""
         source = DatasetSource(generation=str(live_generation(directory)))
-        return cls(source.load(), source, workers)
+        return cls(source.load(), source, workers, settings)
 
     @classmethod
-    def from_nquads(cls, nquads: bytes, workers: int = 0) -> OxigraphStore:
+    def from_nquads(
+        cls, nquads: bytes, workers: int = 0, settings: SandboxSettings = DEFAULT_SANDBOX
+    ) -> OxigraphStore:
         source = DatasetSource(nquads=nquads)
-        return cls(source.load(), source, workers)
+        return cls(source.load(), source, workers, settings)
 
     @property
     def workers(self) -> int:
@@ -272,10 +337,12 @@ class OxigraphStore:
 
     def run(self, job: QueryJob) -> QueryOutcome:
         if self._workers <= 0 or self._source is None:
-            return run_job(self._store, job)
+            # In this process's guarded thread: no memory cap, and only the cooperative
+            # deadline (a step that never yields is not stopped).
+            return answer(self._store, job, self._policy, self._settings)
         with self._pool_lock:
             if self._pool is None:
-                self._pool = QueryPool(self._source, self._workers)
+                self._pool = QueryPool(self._source, self._workers, self._settings)
             pool = self._pool
         return pool.run(job)
 
@@ -291,11 +358,15 @@ def default_workers() -> int:
     return max(2, os.cpu_count() or 2)
 
 
-_OPEN: dict[tuple[str, float, int], OxigraphStore] = {}
+_OPEN: dict[tuple[str, float, int, SandboxSettings], OxigraphStore] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_store(dataset_dir: str | Path, workers: int | None = None) -> Store:
+def open_store(
+    dataset_dir: str | Path,
+    workers: int | None = None,
+    settings: SandboxSettings = DEFAULT_SANDBOX,
+) -> Store:
     """Open the store the app and CLI answer from (shared per dataset file and worker count).
 
     Apps created for the same built dataset share one store and one worker pool. An http(s)
@@ -309,21 +380,21 @@ def open_store(dataset_dir: str | Path, workers: int | None = None) -> Store:
         generation = live_generation(dataset_dir)
         count = default_workers() if workers is None else workers
         with _OPEN_LOCK:
-            store = _OPEN.get((str(generation), 0.0, count))
+            store = _OPEN.get((str(generation), 0.0, count, settings))
             if store is None:
-                store = OxigraphStore.from_store_dir(dataset_dir, count)
-                _OPEN[(str(generation), 0.0, count)] = store
+                store = OxigraphStore.from_store_dir(dataset_dir, count, settings)
+                _OPEN[(str(generation), 0.0, count, settings)] = store
             return store
     path = Path(dataset_dir) / DATASET_FILE
     count = default_workers() if workers is None else workers
     try:
-        key = (str(path.resolve()), path.stat().st_mtime, count)
+        key = (str(path.resolve()), path.stat().st_mtime, count, settings)
     except OSError:
-        return OxigraphStore.from_dataset_dir(dataset_dir, count)  # raises LoadError
+        return OxigraphStore.from_dataset_dir(dataset_dir, count, settings)  # raises LoadError
     with _OPEN_LOCK:
         store = _OPEN.get(key)
         if store is None:
-            store = _OPEN[key] = OxigraphStore.from_dataset_dir(dataset_dir, count)
+            store = _OPEN[key] = OxigraphStore.from_dataset_dir(dataset_dir, count, settings)
         return store
 
 

@@ -17,7 +17,16 @@ from typing import Any
 from flask import Flask
 
 from citydip_ld.iris import DEFAULT_BASE
-from citydip_ld.web import errors, pages, resources, sparql_routes
+from citydip_ld.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
+from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
+from citydip_ld.web import (
+    errors,
+    pages,
+    resources,
+    response_guards,
+    security_headers,
+    sparql_routes,
+)
 from citydip_ld.web.context import STORE_KEY, get_listing, get_statistics, get_store
 
 __all__ = [
@@ -49,6 +58,16 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1 << 20,
     # SPARQL endpoints a federated query may call with SERVICE (env: comma-separated).
     "SERVICE_ALLOWLIST": [],
+    # Longest SPARQL query in characters (400 beyond); sizes the query thread's stack.
+    "MAX_QUERY_LENGTH": DEFAULT_MAX_QUERY_LENGTH,
+    # Memory in MiB a query worker may take beyond its loaded dataset (503 beyond).
+    "QUERY_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT >> 20,
+    # Largest SPARQL answer body in bytes, any format (400 beyond).
+    "RESULT_MAX_BYTES": DEFAULT_RESULT_MAX_BYTES,
+    # SPARQL requests in progress at once, running or waiting for a worker; more get 503
+    # with Retry-After at once, so queries never hold every web thread (`serve` keeps it a
+    # quarter of its threads, at least 2, below the thread count).
+    "QUERY_CONCURRENCY": 8,
 }
 
 
@@ -65,6 +84,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
     errors.register_error_handlers(app)
+    response_guards.register_response_guards(app)
+    security_headers.register_security_headers(app)
     return app
 
 

@@ -4,10 +4,15 @@ from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
 
+from citydip_ld.iris import normalise_base
+from citydip_ld.sandbox import SandboxSettings
+from citydip_ld.sparql.federation import allowed_services
+from citydip_ld.sparql.protocol import QueryGate
 from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
 from citydip_ld.stores.listing import Listing, MemoryListing
 from citydip_ld.stores.remote import is_remote
@@ -15,10 +20,17 @@ from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statis
 from citydip_ld.stores.store import OxigraphStore, Store, open_store
 
 STORE_KEY = "citydip.store"
+GATE_KEY = "citydip.query_gate"
 STATISTICS_KEY = "citydip.statistics"
 LISTING_KEY = "citydip.listing"
 #: How long counts and list orders of a remote store are reused (it may be republished).
 REMOTE_STATISTICS_TTL = 300.0
+
+
+def sparql_endpoint() -> str:
+    """The SPARQL endpoint's public URL: under the configured BASE, never the request's Host
+    (the service description names it; relative IRIs in queries resolve against it)."""
+    return f"{normalise_base(str(current_app.config['BASE']))}sparql"
 
 
 def get_store() -> Store:
@@ -28,9 +40,29 @@ def get_store() -> Store:
         store = open_store(
             current_app.config.get("STORE") or current_app.config["DATASET_DIR"],
             workers=current_app.config.get("QUERY_WORKERS"),
+            settings=sandbox_settings(current_app.config),
         )
         current_app.extensions[STORE_KEY] = store
     return store
+
+
+def sandbox_settings(config: Mapping[str, Any]) -> SandboxSettings:
+    """What the app's query thread allows (`citydip_ld.sandbox`), from its settings."""
+    memory = config.get("QUERY_MEMORY_LIMIT")
+    return SandboxSettings(
+        allowed_endpoints=tuple(allowed_services(config.get("SERVICE_ALLOWLIST"))),
+        max_query_length=int(config["MAX_QUERY_LENGTH"]),
+        memory_limit=int(memory) << 20 if memory else None,
+    )
+
+
+def get_query_gate() -> QueryGate:
+    """The app's admission gate for SPARQL requests (QUERY_CONCURRENCY at once)."""
+    gate: QueryGate | None = current_app.extensions.get(GATE_KEY)
+    if gate is None:
+        capacity = max(int(current_app.config["QUERY_CONCURRENCY"]), 1)
+        gate = current_app.extensions.setdefault(GATE_KEY, QueryGate(capacity))
+    return gate
 
 
 def _memo(key: str) -> Memo[Any]:

@@ -1,7 +1,9 @@
 """One error body shape for the whole web layer.
 
 JSON `{"error": {"status": N, "title": "...", "detail": "..."}}`, or the same three fields as
-text/plain when the client prefers text. Never a traceback.
+text/plain when the client prefers text, with `Cache-Control: no-store`. Never a traceback.
+Waitress's own refusals (413, 431, 400 before the app runs) have the same shape
+(`citydip_ld.slow_clients.RefusalTask`).
 
 Statuses for the core's SPARQL errors (see `citydip_ld.sparql`):
 
@@ -9,7 +11,12 @@ Statuses for the core's SPARQL errors (see `citydip_ld.sparql`):
 - SPARQL Update on this read-only endpoint: 403
 - no acceptable result format: 406
 - POST body in an unsupported media type or charset: 415
-- query time limit hit (or every worker busy for that long): 503
+- query longer than MAX_QUERY_LENGTH, answer over RESULT_LIMIT rows or RESULT_MAX_BYTES: 400
+- SERVICE to an endpoint not on the allow-list (whatever the spelling): 403
+- an allowed SERVICE endpoint failed: 502 (what it said is never quoted)
+- the engine could not evaluate the query (no connection made): 400; a worker crashed: 500
+- query time limit hit: 503; query over its memory budget: 503
+- every SPARQL slot busy (QUERY_CONCURRENCY) or every worker busy: 503 with Retry-After
 - remote store unreachable or busy: 503; remote store failed (5xx, bad answer, wrong URL): 502
 """
 
@@ -30,9 +37,13 @@ from citydip_ld.errors import (
 )
 from citydip_ld.sparql.federation import ServiceRefusedError
 from citydip_ld.sparql.protocol import (
+    FederatedEndpointError,
     NotAcceptableError,
     QueryEvaluationError,
+    QueryMemoryError,
+    QueryOverloadError,
     QueryTimeoutError,
+    QueryWorkerDiedError,
     ResultLimitError,
     UnsupportedMediaTypeError,
     UpdateRefusedError,
@@ -44,8 +55,12 @@ QUERY_ERROR_STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
     (ServiceRefusedError, 403, "Federated query refused"),
     (NotAcceptableError, 406, "Not Acceptable"),
     (UnsupportedMediaTypeError, 415, "Unsupported Media Type"),
-    (QueryEvaluationError, 500, "Query evaluation failed"),
+    (FederatedEndpointError, 502, "Federated endpoint failed"),
+    (QueryWorkerDiedError, 500, "Query worker failed"),
+    (QueryEvaluationError, 400, "Query evaluation failed"),
     (QueryTimeoutError, 503, "Query timeout"),
+    (QueryMemoryError, 503, "Query memory limit"),
+    (QueryOverloadError, 503, "SPARQL endpoint busy"),
     (ResultLimitError, 400, "Result limit exceeded"),
     (QueryLimitError, 503, "Query limit reached"),
     (QueryError, 400, "Bad SPARQL request"),
@@ -81,6 +96,7 @@ def error_response(
         )
     for name, value in headers:
         response.headers[name] = value
+    response.headers["Cache-Control"] = "no-store"
     response.vary.add("Accept")
     return response
 
@@ -108,10 +124,14 @@ def _http_error(error: HTTPException) -> Response:
 def _query_error(error: QueryError | QueryLimitError | RemoteStoreError) -> Response:
     status, title = query_error_status(error)
     if status == 500:
-        current_app.logger.warning("SPARQL evaluation error: %s", error)
+        current_app.logger.warning(
+            "SPARQL evaluation error: %s", getattr(error, "detail", "") or error
+        )
     elif status in (502, 503) and isinstance(error, RemoteStoreError):
         current_app.logger.error("remote store: %s", error)
-    return error_response(status, title, str(error))
+    retry_after = getattr(error, "retry_after", None)
+    headers = [("Retry-After", str(retry_after))] if retry_after else []
+    return error_response(status, title, str(error), headers=headers)
 
 
 def _load_error(error: LoadError) -> Response:

@@ -36,7 +36,7 @@ def _int(value: int) -> Literal:
 
 
 def describe_service(endpoint: str, stats: DatasetStatistics, dataset_iri: str) -> Graph:
-    """The service description graph: `endpoint` must be the URL the client requested."""
+    """The service description graph; `endpoint` is the URL under the configured base."""
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
 
 from citydip_ld.serving import DEFAULT_MAX_REQUEST_BODY
-from citydip_ld.sparql.federation import check_services
 from citydip_ld.sparql.protocol import (
     GRAPH_FORMATS,
     NotAcceptableError,
@@ -16,7 +15,7 @@ from citydip_ld.sparql.protocol import (
     parse_request,
     plan_job,
 )
-from citydip_ld.web.context import get_statistics, get_store
+from citydip_ld.web.context import get_query_gate, get_statistics, get_store, sparql_endpoint
 from citydip_ld.web.service_description import describe_service
 from citydip_ld.web.void import dataset_iri
 
@@ -24,15 +23,6 @@ bp = Blueprint("sparql_routes", __name__)
 
 #: Service-description formats rdflib writes, keyed like `sparql.GRAPH_FORMATS`.
 _SD_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
-
-
-def allowed_services(setting: object) -> list[str]:
-    """SERVICE_ALLOWLIST as a list: a list in Python config, comma-separated in the env."""
-    if not setting:
-        return []
-    if isinstance(setting, str):
-        return [item.strip() for item in setting.split(",") if item.strip()]
-    return [str(item) for item in setting]  # type: ignore[attr-defined]
 
 
 @bp.before_request
@@ -58,20 +48,22 @@ def sparql() -> Response:
         request.headers.get("Content-Type"),
         request.args.to_dict(flat=False),
         request.get_data(cache=False) if request.method == "POST" else b"",
+        max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]),
     )
     accept_header, format_param = request.headers.get("Accept"), request.args.get("format")
     if parsed is None:
         return _service_description(accept_for(accept_header, format_param))
     config = current_app.config
-    check_services(parsed.query, allowed_services(config.get("SERVICE_ALLOWLIST")))
     job = plan_job(
         parsed,
         choose_formats(accept_header, format_param),
-        base_iri=request.base_url,
+        base_iri=sparql_endpoint(),
         timeout=float(config["QUERY_TIMEOUT"]),
         result_limit=int(config["RESULT_LIMIT"]),
+        result_max_bytes=int(config["RESULT_MAX_BYTES"]),
     )
-    outcome = get_store().run(job)
+    with get_query_gate().admit():
+        outcome = get_store().run(job)
     response = Response(outcome.body, content_type=outcome.content_type)
     response.headers["X-Result-Count"] = str(outcome.count)
     return response
@@ -84,6 +76,6 @@ def _service_description(accept: MIMEAccept) -> Response:
         offered = ", ".join(f.media_type for f in formats)
         raise NotAcceptableError(f"the service description is RDF; offered: {offered}")
     base = current_app.config["BASE"]
-    graph = describe_service(request.base_url, get_statistics(base), str(dataset_iri(base)))
+    graph = describe_service(sparql_endpoint(), get_statistics(base), str(dataset_iri(base)))
     body = graph.serialize(format=_SD_FORMATS[fmt.key], encoding="utf-8")
     return Response(body, content_type=fmt.content_type)

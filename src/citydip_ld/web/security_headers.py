@@ -1,0 +1,54 @@
+"""Security headers on every answer (SECURITY.md, "Security headers").
+
+HTML pages may load only this site's own scripts, styles and images, post forms and send
+`fetch` requests only to it, and be framed by no one: no inline script or style attribute is
+allowed, so the templates keep theirs in `static/`. Every other answer (RDF, SPARQL results,
+errors, dumps) gets a policy that allows nothing, in case a browser renders it. Every answer
+gets `nosniff`, a referrer policy and `X-Frame-Options`. These are defaults: a route that sets
+one of them itself keeps its own. CORS headers are not touched (documents keep `*`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+#: The policy of every HTML page.
+HTML_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",  # the query page sends its query to /sparql
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+#: The policy of every other answer: no content of its own, never framed.
+NON_HTML_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+#: Sent with every answer.
+COMMON_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    # Links to other sites (Wikidata, a homepage) send no referrer at all: a query page URL
+    # carries the query text.
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),  # older browsers; others read frame-ancestors
+)
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the security headers `response` does not already carry."""
+    headers = response.headers
+    for name, value in COMMON_HEADERS:
+        headers.setdefault(name, value)
+    policy = HTML_POLICY if response.mimetype in HTML_TYPES else NON_HTML_POLICY
+    headers.setdefault("Content-Security-Policy", policy)
+    return response
+
+
+def register_security_headers(app: Flask) -> None:
+    """Add the security headers to every response of `app`."""
+    app.after_request(add_security_headers)
