@@ -529,7 +529,7 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     chosen format through the same guard. A single step that never yields (a huge ORDER BY or
     COUNT) cannot be interrupted here; the worker pool in `citydip_ld.store` kills such a
     worker at the deadline. Evaluation errors are not quoted to the client: they may carry
-    what a SERVICE endpoint answered (`citydip_ld.sandbox` says which endpoint failed).
+    what a SERVICE endpoint answered (`citydip_ld.sparql.sandbox` says which endpoint failed).
     """
     deadline = time.monotonic() + job.timeout
     try:

@@ -33,14 +33,6 @@ from typing import Any, Protocol
 import pyoxigraph
 
 from citydip_ld.errors import CitydipError, LoadError
-from citydip_ld.sandbox import (
-    DEFAULT_SANDBOX,
-    SandboxSettings,
-    answer,
-    limit_memory,
-    memory_message,
-    query_thread,
-)
 from citydip_ld.sparql.federation import OutboundPolicy
 from citydip_ld.sparql.protocol import (
     QueryJob,
@@ -49,6 +41,14 @@ from citydip_ld.sparql.protocol import (
     QueryOverloadError,
     QueryTimeoutError,
     QueryWorkerDiedError,
+)
+from citydip_ld.sparql.sandbox import (
+    DEFAULT_SANDBOX,
+    SandboxSettings,
+    answer,
+    limit_memory,
+    memory_message,
+    query_thread,
 )
 from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
 from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
@@ -101,9 +101,10 @@ def _fields(value: QueryJob | QueryOutcome) -> tuple[Any, ...]:
 
 
 def _worker_main(conn: Connection, source: DatasetSource, settings: SandboxSettings) -> None:
-    """A pool worker: load the dataset, start the guarded query thread (`citydip_ld.sandbox`),
-    cap the memory, say "ready", then answer jobs in that thread until the pipe closes. After
-    a query that ran out of memory the worker exits, so the next query gets a fresh process."""
+    """A pool worker: load the dataset, start the guarded query thread
+    (`citydip_ld.sparql.sandbox`), cap the memory, say "ready", then answer jobs in that thread
+    until the pipe closes. After a query that ran out of memory the worker exits, so the next
+    query gets a fresh process."""
     try:
         store = source.load()
         policy = OutboundPolicy.for_endpoints(settings.allowed_endpoints)

@@ -17,8 +17,8 @@ from typing import Any
 from flask import Flask
 
 from citydip_ld.iris import DEFAULT_BASE
-from citydip_ld.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
+from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.web import (
     errors,
     pages,

@@ -10,9 +10,9 @@ from typing import Any
 from flask import current_app
 
 from citydip_ld.iris import normalise_base
-from citydip_ld.sandbox import SandboxSettings
 from citydip_ld.sparql.federation import allowed_services
 from citydip_ld.sparql.protocol import QueryGate
+from citydip_ld.sparql.sandbox import SandboxSettings
 from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
 from citydip_ld.stores.listing import Listing, MemoryListing
 from citydip_ld.stores.remote import is_remote
@@ -47,7 +47,7 @@ def get_store() -> Store:
 
 
 def sandbox_settings(config: Mapping[str, Any]) -> SandboxSettings:
-    """What the app's query thread allows (`citydip_ld.sandbox`), from its settings."""
+    """What the app's query thread allows (`citydip_ld.sparql.sandbox`), from its settings."""
     memory = config.get("QUERY_MEMORY_LIMIT")
     return SandboxSettings(
         allowed_endpoints=tuple(allowed_services(config.get("SERVICE_ALLOWLIST"))),
