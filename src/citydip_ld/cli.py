@@ -24,12 +24,12 @@ from citydip_ld.serving import (
     DEFAULT_HOST,
     DEFAULT_KEEPALIVE_TIMEOUT,
     DEFAULT_MAX_HEADER,
-    DEFAULT_MAX_REQUEST_BODY,
     DEFAULT_PORT,
     DEFAULT_THREADS,
     SERVERS,
     ServerSettings,
 )
+from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.validation.validate import Report, read_rdf, split_dataset, validate_graph
 
 

@@ -1,12 +1,12 @@
-"""Blueprint: the SPARQL 1.1 Protocol endpoint at `/sparql` (thin: see `citydip_ld.sparql`)."""
+"""Blueprint: the SPARQL 1.1 Protocol endpoint at `/sparql` (thin: `citydip_ld.sparql.protocol`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
 
-from citydip_ld.serving import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.sparql.protocol import (
+    DEFAULT_MAX_REQUEST_BODY,
     GRAPH_FORMATS,
     NotAcceptableError,
     accept_for,
