@@ -1,10 +1,11 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `sparql_routes`) and what they share (`context`: the store, statistics and list
-orders per app), so the factory imports the blueprints and never the reverse; one error body
-shape (`errors`); the page views (`view`, `shapes_view`, `i18n`); and the pure pieces they
-serve (`conneg`: Accept -> format, `documents`, `void`, `service_description`).
+`pages`, `sparql_routes`) and what they share (`context`: the store, statistics, list orders
+and query gate per app), so the factory imports the blueprints and never the reverse; one
+error body shape (`errors`); what every answer gets (`response_guards`, `security_headers`);
+the page views (`view`, `shapes_view`, `i18n`); and the pure pieces they serve (`conneg`:
+Accept -> format, `documents`, `void`, `service_description`).
 May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
 commands (`cli`, `serving`).
 """
