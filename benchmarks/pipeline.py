@@ -109,9 +109,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     import pyoxigraph
     from rdflib import Dataset, Graph
 
-    from citydip_ld.build import add_turtle_graph, build_dataset
-    from citydip_ld.facts import load_facts
-    from citydip_ld.validate import split_dataset, validate_graph
+    from citydip_ld.curation.facts import load_facts
+    from citydip_ld.rdf.build import add_turtle_graph, build_dataset
+    from citydip_ld.validation.validate import split_dataset, validate_graph
 
     data_dir = Path(args.data)
     work = Path(args.work)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pyoxigraph
 
-from citydip_ld.federation import OutboundPolicy
-from citydip_ld.sandbox import SandboxSettings, answer
-from citydip_ld.sparql import QueryJob, run_job
+from citydip_ld.sparql.federation import OutboundPolicy
+from citydip_ld.sparql.protocol import QueryJob, run_job
+from citydip_ld.sparql.sandbox import SandboxSettings, answer
 
 SISTER_CITIES = (
     "PREFIX cd: <http://localhost:5000/ontology#> "

@@ -110,12 +110,12 @@ def build_shards(args: argparse.Namespace, world: Path, shards: Path) -> list[Jo
 
 
 def load_store(shards: Path, store: Path, work: Path) -> dict[str, Any]:
-    from citydip_ld.disk_store import is_store_dir, read_info
+    from citydip_ld.stores.disk_store import is_store_dir, read_info
 
     if not is_store_dir(store):
         sources = sorted(str(p) for p in shards.glob("shard-*/dataset.nq"))
         script = (
-            "import sys; from citydip_ld.disk_store import write_store_dir; "
+            "import sys; from citydip_ld.stores.disk_publish import write_store_dir; "
             f"write_store_dir(sys.argv[1:], {str(store)!r}, {h.BASE!r})"
         )
         print(f"store: loading {len(sources)} dump(s) into {store}", flush=True)

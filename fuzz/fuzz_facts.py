@@ -1,4 +1,4 @@
-"""Coverage-guided fuzzing of the fact parser (`citydip_ld.facts.load_facts`) with atheris.
+"""Coverage-guided fuzzing of the fact parser (`citydip_ld.curation.facts.load_facts`) with atheris.
 
 Each input is split into a file choice (its first byte) and the file's text; the text is
 written into a fresh data folder and loaded. The contract: `load_facts` returns, or raises
@@ -21,7 +21,7 @@ import yaml
 
 with atheris.instrument_imports():
     from citydip_ld.errors import FactError
-    from citydip_ld.facts import load_facts
+    from citydip_ld.curation.facts import load_facts
 
 FILES = (
     "places.yaml",

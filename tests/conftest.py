@@ -70,7 +70,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped data built into a temporary directory (all formats), once per session."""
-    from citydip_ld.output import build_directory
+    from citydip_ld.rdf.output import build_directory
 
     out = tmp_path_factory.mktemp("build")
     build_directory(DATA_DIR, out, base=BASE)

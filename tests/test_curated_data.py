@@ -7,7 +7,7 @@ import csv
 import re
 from pathlib import Path
 
-from citydip_ld.facts import load_facts
+from citydip_ld.curation.facts import load_facts
 from shared_material import needs_shared, shared
 
 ROOT = Path(__file__).resolve().parent.parent

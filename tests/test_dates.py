@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from citydip_ld.dates import DateValueError, parse_calendar_date
+from citydip_ld.curation.dates import DateValueError, parse_calendar_date
 
 
 def test_a_jalali_day_is_one_gregorian_day() -> None:

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, FOAF, OWL, RDF, RDFS, VOID, XSD
 
-from citydip_ld import describe
-from citydip_ld.dumps import list_dumps, read_checksums, sha256_file
-from citydip_ld.store import OxigraphStore
+from citydip_ld.rdf.dumps import list_dumps, read_checksums, sha256_file
+from citydip_ld.stores import describe
+from citydip_ld.stores.store import OxigraphStore
 
 BASE = "http://localhost:5000/"
 ID = Namespace(f"{BASE}id/")

@@ -9,20 +9,20 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from citydip_ld import describe, web
-from citydip_ld.competency import competency_questions
-from citydip_ld.disk_store import (
+from citydip_ld.errors import LoadError
+from citydip_ld.stores import describe
+from citydip_ld.stores.disk_publish import write_store_dir
+from citydip_ld.stores.disk_store import (
     CURRENT,
     is_store_dir,
     live_generation,
     open_generation,
     read_info,
-    write_store_dir,
 )
-from citydip_ld.errors import LoadError
-from citydip_ld.listing import FileListing, MemoryListing, write_listing
-from citydip_ld.store import OxigraphStore, open_store
-from citydip_ld.web import create_app, resources
+from citydip_ld.stores.listing import FileListing, MemoryListing, write_listing
+from citydip_ld.stores.store import OxigraphStore, open_store
+from citydip_ld.validation.competency import competency_questions
+from citydip_ld.web import context, create_app, resources
 from helpers import run_cli
 from remote_support import dataset_counts, write_dataset
 
@@ -151,7 +151,7 @@ def test_serving_a_store_folder_needs_no_build_and_reuses_its_statistics(
     def no_counting(*_args: object) -> None:
         raise AssertionError("the statistics kept with the store should have been used")
 
-    monkeypatch.setattr(web, "compute_statistics", no_counting)
+    monkeypatch.setattr(context, "compute_statistics", no_counting)
     app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
     client = app.test_client()
     home = client.get("/")

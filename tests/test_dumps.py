@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from citydip_ld.dumps import CHECKSUMS_FILE, list_dumps, read_checksums, write_checksums
 from citydip_ld.errors import LoadError
+from citydip_ld.rdf.dumps import CHECKSUMS_FILE, list_dumps, read_checksums, write_checksums
 
 
 def test_write_checksums_is_sha256sum_compatible(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from citydip_ld.federation import OutboundPolicy, allowed_services, system_nameservers
+from citydip_ld.sparql.federation import OutboundPolicy, allowed_services, system_nameservers
 from citydip_ld.web import create_app
 from servers import oxigraph_server
 

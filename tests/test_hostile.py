@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from citydip_ld.output import build_directory
+from citydip_ld.rdf.output import build_directory
 from citydip_ld.web import STORE_KEY, create_app
 from hostile_support import assert_sane, error_of, http_request, raw_request
 from web_support import BASE, live_server, write_mini_dataset

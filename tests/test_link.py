@@ -12,7 +12,7 @@ from rdflib import OWL, Dataset, Literal, Namespace, URIRef
 from ruamel.yaml import YAML
 
 from citydip_ld.errors import CitydipError
-from citydip_ld.wikidata import EndpointError, WikidataClient, query_by_geonames
+from citydip_ld.linking.wikidata import EndpointError, WikidataClient, query_by_geonames
 from helpers import edit, run_cli
 from servers import Throttle, oxigraph_server, throttling_proxy
 

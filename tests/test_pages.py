@@ -9,11 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
-from citydip_ld import describe, web
-from citydip_ld.describe import Quad
-from citydip_ld.statistics import DatasetStatistics
-from citydip_ld.store import Store
-from citydip_ld.web import resources
+from citydip_ld import web
+from citydip_ld.stores import describe
+from citydip_ld.stores.describe import Quad
+from citydip_ld.stores.statistics import DatasetStatistics
+from citydip_ld.stores.store import Store
+from citydip_ld.web import context, resources
 from citydip_ld.web.view import to_jalali
 
 
@@ -166,13 +167,13 @@ def test_home_page_counts_once_and_reuses_the_figures(
     mini_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = web.compute_statistics
+    real = context.compute_statistics
 
     def counting(store: Store, base: str) -> DatasetStatistics:
         calls.append(base)
         return real(store, base)
 
-    monkeypatch.setattr(web, "compute_statistics", counting)
+    monkeypatch.setattr(context, "compute_statistics", counting)
     client = mini_app.test_client()
     for path in ("/", "/?lang=fa", "/.well-known/void", "/doc/city/", "/"):
         assert client.get(path).status_code == 200
@@ -301,7 +302,7 @@ def test_warm_up_computes_the_counts_and_list_orders_before_the_first_visit(
     def never(*_args: object) -> None:
         raise AssertionError("computed again after the warm-up")
 
-    monkeypatch.setattr(web, "compute_statistics", never)
+    monkeypatch.setattr(context, "compute_statistics", never)
     monkeypatch.setattr(describe, "ordered_resources", never)
     client = mini_app.test_client()
     for path in ("/", "/doc/city/", "/doc/twinning/?lang=fa", "/.well-known/void", "/sparql"):

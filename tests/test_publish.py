@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from rdflib import Graph, URIRef
 
 from citydip_ld.cli import main
-from citydip_ld.competency import competency_questions
 from citydip_ld.errors import LoadError, PublishError, StoreUnavailableError
-from citydip_ld.publish import STAGING_PREFIX, graph_prefix, publish_dataset
-from citydip_ld.remote import RemoteSparqlStore, endpoints_for
+from citydip_ld.stores.publish import STAGING_PREFIX, graph_prefix, publish_dataset
+from citydip_ld.stores.remote import RemoteSparqlStore, endpoints_for
+from citydip_ld.validation.competency import competency_questions
 from citydip_ld.web import create_app
 from remote_support import (
     VIRTUOSO,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from citydip_ld.curation.facts import load_facts
 from citydip_ld.errors import FactError
-from citydip_ld.facts import load_facts
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

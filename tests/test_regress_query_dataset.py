@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from citydip_ld.sparql import declares_dataset
+from citydip_ld.sparql.protocol import declares_dataset
 from sparql_support import make_app, write_dataset_dir
 
 G = "http://example.org/g/"

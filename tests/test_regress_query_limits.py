@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from citydip_ld.sandbox import STACK_PER_CHARACTER, SandboxSettings
-from citydip_ld.store import OxigraphStore
+from citydip_ld.sparql.sandbox import STACK_PER_CHARACTER, SandboxSettings
+from citydip_ld.stores.store import OxigraphStore
 from sparql_support import make_app, write_dataset_dir
 
 LENGTH = 24 * 1024

@@ -4,7 +4,7 @@
 allow-list check, whose own lexer read `o.SERVICE` as one name while Oxigraph read a SERVICE
 clause; the internal service's error page came back quoted in a 500. Now nothing reads the
 query but the engine, and the thread that runs it cannot connect anywhere the allow-list does
-not name (`citydip_ld.sandbox`). A loopback listener stands in for the internal service and
+not name (`citydip_ld.sparql.sandbox`). A loopback listener stands in for the internal service and
 counts the connections it gets: none, whatever the spelling, in-process or in a worker pool.
 """
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from citydip_ld.competency import competency_questions
 from citydip_ld.errors import QueryError, RemoteStoreError, StoreUnavailableError
-from citydip_ld.publish import publish_dataset
-from citydip_ld.remote import (
+from citydip_ld.sparql.protocol import QueryJob, QueryTimeoutError, ResultLimitError
+from citydip_ld.stores.publish import publish_dataset
+from citydip_ld.stores.remote import (
     Endpoints,
     HttpResponse,
     RemoteQueryError,
@@ -22,8 +22,8 @@ from citydip_ld.remote import (
     endpoints_for,
     parse_results,
 )
-from citydip_ld.sparql import QueryJob, QueryTimeoutError, ResultLimitError
-from citydip_ld.store import OxigraphStore, open_store
+from citydip_ld.stores.store import OxigraphStore, open_store
+from citydip_ld.validation.competency import competency_questions
 from citydip_ld.web import create_app
 from remote_support import (
     closed_port_url,

@@ -265,14 +265,14 @@ def test_unacceptable_format_is_406_in_the_error_shape(sc: FlaskClient) -> None:
 def test_remembered_negotiation_equals_a_fresh_one(
     accept: str | None, format_param: str | None
 ) -> None:
-    from citydip_ld.sparql import _choose_formats, choose_formats
+    from citydip_ld.sparql.protocol import _choose_formats, choose_formats
 
     for _ in range(2):  # the second time from memory
         assert choose_formats(accept, format_param) == _choose_formats(accept, format_param)
 
 
 def test_refused_negotiation_is_refused_every_time() -> None:
-    from citydip_ld.sparql import NotAcceptableError, choose_formats
+    from citydip_ld.sparql.protocol import NotAcceptableError, choose_formats
 
     for _ in range(2):
         with pytest.raises(NotAcceptableError, match="image/png"):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from citydip_ld.errors import LoadError
-from citydip_ld.sparql import QueryJob, QuerySyntaxError, QueryTimeoutError, run_job
-from citydip_ld.statistics import compute_statistics
-from citydip_ld.store import OxigraphStore, open_store
+from citydip_ld.sparql.protocol import QueryJob, QuerySyntaxError, QueryTimeoutError, run_job
+from citydip_ld.stores.statistics import compute_statistics
+from citydip_ld.stores.store import OxigraphStore, open_store
 from sparql_support import SISTER_CITIES, write_dataset_dir
 
 BASE = "http://localhost:5000/"
@@ -136,7 +136,7 @@ def test_a_worker_killed_mid_query_is_logged_replaced_and_reported(
     import signal
     import threading
 
-    from citydip_ld.sparql import QueryEvaluationError
+    from citydip_ld.sparql.protocol import QueryEvaluationError
 
     store = OxigraphStore.from_dataset_dir(store_dir, workers=1)
     count = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
@@ -146,7 +146,7 @@ def test_a_worker_killed_mid_query_is_logged_replaced_and_reported(
     try:
         killer.start()
         with (
-            caplog.at_level("ERROR", logger="citydip_ld.store"),
+            caplog.at_level("ERROR", logger="citydip_ld.stores.store"),
             pytest.raises(QueryEvaluationError, match="the query worker stopped unexpectedly"),
         ):
             store.run(job(count, timeout=30))
@@ -160,7 +160,7 @@ def test_a_worker_killed_mid_query_is_logged_replaced_and_reported(
 def test_memo_computes_each_key_once_and_a_slow_key_blocks_no_other() -> None:
     import threading
 
-    from citydip_ld.statistics import Memo
+    from citydip_ld.stores.statistics import Memo
 
     memo: Memo[str] = Memo()
     calls: list[str] = []
@@ -189,7 +189,7 @@ def test_memo_computes_each_key_once_and_a_slow_key_blocks_no_other() -> None:
 
 
 def test_memo_with_a_ttl_computes_again_after_it() -> None:
-    from citydip_ld.statistics import Memo
+    from citydip_ld.stores.statistics import Memo
 
     memo: Memo[int] = Memo(ttl=0.05)
     values = iter(range(10))

@@ -24,7 +24,7 @@ from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS
 
-from citydip_ld.store import OxigraphStore
+from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.web import STORE_KEY, create_app
 from shared_material import needs_shared, parameters, shared
 from sparql_support import BASE

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from citydip_ld.yamlread import CollectionAliasError, DuplicateKeyError, load
+from citydip_ld.curation.yamlread import CollectionAliasError, DuplicateKeyError, load
 
 TEXT = """\
 cities:

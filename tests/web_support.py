@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from rdflib import Dataset, Graph
 
-from citydip_ld.dumps import write_checksums
+from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.serving import ServerSettings, make_server
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -15,7 +15,7 @@ import click
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
-from citydip_ld.output import FORMAT_NAMES, Layout, build_directory, build_for_check
+from citydip_ld.rdf.output import FORMAT_NAMES, Layout, build_directory, build_for_check
 from citydip_ld.serving import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_CHANNEL_TIMEOUT,
@@ -24,12 +24,13 @@ from citydip_ld.serving import (
     DEFAULT_HOST,
     DEFAULT_KEEPALIVE_TIMEOUT,
     DEFAULT_MAX_HEADER,
-    DEFAULT_MAX_REQUEST_BODY,
     DEFAULT_PORT,
     DEFAULT_THREADS,
     SERVERS,
+    ServerSettings,
 )
-from citydip_ld.validate import Report, read_rdf, split_dataset, validate_graph
+from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
+from citydip_ld.validation.validate import Report, read_rdf, split_dataset, validate_graph
 
 
 @dataclass
@@ -292,9 +293,9 @@ def serve(
     gate: bool,
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
-    from citydip_ld.serving import ServerSettings, serve_granian
     from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
+    from citydip_ld.serving import serve_granian
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
@@ -313,18 +314,7 @@ def serve(
         threads, int(app.config["QUERY_CONCURRENCY"])
     )
     if gate and not app.config.get("STORE"):  # a remote store is checked when published
-        try:
-            report = check_built(Path(app.config["DATASET_DIR"]), obj.base)
-        except CitydipError as exc:
-            raise fail(exc) from None
-        if not report.conforms:
-            click.echo(report.to_text(), err=True)
-            click.echo(
-                "Error: the dataset does not conform to its shapes; fix the facts and rebuild, "
-                "or pass --no-check to serve it anyway",
-                err=True,
-            )
-            sys.exit(1)
+        _refuse_nonconforming(Path(app.config["DATASET_DIR"]), obj.base)
     settings = ServerSettings(
         host,
         port,
@@ -344,16 +334,7 @@ def serve(
         click.echo(f"serving {url} with {server} (Ctrl-C to stop)", err=True)
 
     if server == "granian":
-        try:
-            import granian  # noqa: F401
-        except ImportError:
-            raise UsageError(
-                "--server granian: granian is not installed (pip install granian)"
-            ) from None
-        if port == 0:
-            raise UsageError("--server granian needs an explicit --port (not 0)")
-        if trusted_proxy is not None:
-            raise UsageError("--trusted-proxy works with --server waitress only")
+        _granian_usable(settings)
         serve_granian(
             functools.partial(create_warm_app, config),
             settings,
@@ -363,6 +344,36 @@ def serve(
     else:
         start_warm_up(app)
         run_server(app, settings, access_log=access_log, ready=ready)
+
+
+def _refuse_nonconforming(dataset_dir: Path, base: str) -> None:
+    """Exit 1 with the report when the built dataset does not conform to its shapes."""
+    try:
+        report = check_built(dataset_dir, base)
+    except CitydipError as exc:
+        raise fail(exc) from None
+    if not report.conforms:
+        click.echo(report.to_text(), err=True)
+        click.echo(
+            "Error: the dataset does not conform to its shapes; fix the facts and rebuild, "
+            "or pass --no-check to serve it anyway",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _granian_usable(settings: ServerSettings) -> None:
+    """Raise a `UsageError` unless granian is installed and the settings suit it."""
+    try:
+        import granian  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "--server granian: granian is not installed (pip install granian)"
+        ) from None
+    if settings.port == 0:
+        raise UsageError("--server granian needs an explicit --port (not 0)")
+    if settings.trusted_proxy is not None:
+        raise UsageError("--trusted-proxy works with --server waitress only")
 
 
 def check_built(dataset_dir: Path, base: str) -> Report:
@@ -388,9 +399,9 @@ def check_built(dataset_dir: Path, base: str) -> Report:
 @click.pass_obj
 def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backoff: float) -> None:
     """Reconcile cities with Wikidata and GeoNames; write data/wikidata-cache.yaml."""
-    from citydip_ld.facts import load_facts
-    from citydip_ld.link import reconcile, write_cache
-    from citydip_ld.wikidata import WIKIDATA_ENDPOINT, WikidataClient
+    from citydip_ld.curation.facts import load_facts
+    from citydip_ld.linking.link import reconcile, write_cache
+    from citydip_ld.linking.wikidata import WIKIDATA_ENDPOINT, WikidataClient
 
     client = WikidataClient(
         endpoint or WIKIDATA_ENDPOINT, timeout=timeout, retries=retries, backoff=backoff
@@ -469,10 +480,10 @@ def publish(
     gate: bool,
 ) -> None:
     """Load the built dataset into a SPARQL store (remote, or an on-disk store folder)."""
-    from citydip_ld.disk_store import write_store_dir
-    from citydip_ld.publish import publish_dataset
-    from citydip_ld.remote import is_remote
-    from citydip_ld.store import DATASET_FILE
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from citydip_ld.stores.publish import publish_dataset
+    from citydip_ld.stores.remote import is_remote
+    from citydip_ld.stores.store import DATASET_FILE
 
     try:
         if gate:

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 from waitress.server import create_server
 
 from citydip_ld.slow_clients import ReadDeadlines, install_deadlines
+from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -35,7 +36,6 @@ DEFAULT_PORT = 5000
 DEFAULT_THREADS = 16
 DEFAULT_CONNECTION_LIMIT = 100
 DEFAULT_CHANNEL_TIMEOUT = 120
-DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads
 DEFAULT_MAX_HEADER = 64 * 1024
 #: Deadlines for reading a request (`citydip_ld.slow_clients`): request line and headers,
 #: body, and the wait for the next request on a kept-alive connection; seconds.

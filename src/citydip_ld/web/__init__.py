@@ -1,22 +1,46 @@
-"""The Flask application factory: thin web layer over the core and the store."""
+"""Stage 6, web: the Flask application factory, a thin layer over the stores.
+
+Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
+`pages`, `sparql_routes`) and what they share (`context`: the store, statistics, list orders
+and query gate per app), so the factory imports the blueprints and never the reverse; one
+error body shape (`errors`); what every answer gets (`response_guards`, `security_headers`);
+the page views (`view`, `shapes_view`, `i18n`); and the pure pieces they serve (`conneg`:
+Accept -> format, `documents`, `void`, `service_description`).
+May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
+commands (`cli`, `serving`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
-from citydip_ld.disk_store import StoreInfo, read_generation_info
-from citydip_ld.federation import allowed_services
 from citydip_ld.iris import DEFAULT_BASE
-from citydip_ld.listing import Listing, MemoryListing
-from citydip_ld.remote import is_remote
-from citydip_ld.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT, SandboxSettings
-from citydip_ld.sparql import DEFAULT_RESULT_MAX_BYTES, QueryGate
-from citydip_ld.statistics import DatasetStatistics, Memo, compute_statistics
-from citydip_ld.store import OxigraphStore, Store, open_store
+from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
+from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
+from citydip_ld.web import (
+    errors,
+    pages,
+    resources,
+    response_guards,
+    security_headers,
+    sparql_routes,
+)
+from citydip_ld.web.context import STORE_KEY, get_listing, get_statistics, get_store
+
+__all__ = [
+    "DEFAULTS",
+    "STORE_KEY",
+    "create_app",
+    "create_warm_app",
+    "get_listing",
+    "get_statistics",
+    "get_store",
+    "start_warm_up",
+    "warm_up",
+]
 
 DEFAULTS: dict[str, Any] = {
     # The dataset base IRI; documents are served under it.
@@ -47,13 +71,6 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_CONCURRENCY": 8,
 }
 
-STORE_KEY = "citydip.store"
-GATE_KEY = "citydip.query_gate"
-STATISTICS_KEY = "citydip.statistics"
-LISTING_KEY = "citydip.listing"
-#: How long counts and list orders of a remote store are reused (it may be republished).
-REMOTE_STATISTICS_TTL = 300.0
-
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, `instance/config.py`, `CITYDIP_*` env, then `test_config`."""
@@ -64,104 +81,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from citydip_ld.web import pages, resources, sparql_routes
-    from citydip_ld.web.errors import register_error_handlers
-    from citydip_ld.web.response_guards import register_response_guards
-    from citydip_ld.web.security_headers import register_security_headers
-
     app.register_blueprint(sparql_routes.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
-    register_error_handlers(app)
-    register_response_guards(app)
-    register_security_headers(app)
+    errors.register_error_handlers(app)
+    response_guards.register_response_guards(app)
+    security_headers.register_security_headers(app)
     return app
-
-
-def sparql_endpoint() -> str:
-    """The SPARQL endpoint's public URL: under the configured BASE, never the request's Host
-    (the service description names it; relative IRIs in queries resolve against it)."""
-    from citydip_ld.iris import normalise_base
-
-    return f"{normalise_base(str(current_app.config['BASE']))}sparql"
-
-
-def get_store() -> Store:
-    """The app's store, opened on first use (so importing `app.py` needs no dataset)."""
-    store: Store | None = current_app.extensions.get(STORE_KEY)
-    if store is None:
-        store = open_store(
-            current_app.config.get("STORE") or current_app.config["DATASET_DIR"],
-            workers=current_app.config.get("QUERY_WORKERS"),
-            settings=sandbox_settings(current_app.config),
-        )
-        current_app.extensions[STORE_KEY] = store
-    return store
-
-
-def sandbox_settings(config: Mapping[str, Any]) -> SandboxSettings:
-    """What the app's query thread allows (`citydip_ld.sandbox`), from its settings."""
-    memory = config.get("QUERY_MEMORY_LIMIT")
-    return SandboxSettings(
-        allowed_endpoints=tuple(allowed_services(config.get("SERVICE_ALLOWLIST"))),
-        max_query_length=int(config["MAX_QUERY_LENGTH"]),
-        memory_limit=int(memory) << 20 if memory else None,
-    )
-
-
-def get_query_gate() -> QueryGate:
-    """The app's admission gate for SPARQL requests (QUERY_CONCURRENCY at once)."""
-    gate: QueryGate | None = current_app.extensions.get(GATE_KEY)
-    if gate is None:
-        capacity = max(int(current_app.config["QUERY_CONCURRENCY"]), 1)
-        gate = current_app.extensions.setdefault(GATE_KEY, QueryGate(capacity))
-    return gate
-
-
-def _memo(key: str) -> Memo[Any]:
-    """A per-app `Memo` for values derived from the store; remote stores' expire."""
-    memo: Memo[Any] | None = current_app.extensions.get(key)
-    if memo is None:
-        target = current_app.config.get("STORE")
-        ttl = REMOTE_STATISTICS_TTL if target and is_remote(target) else None
-        memo = current_app.extensions.setdefault(key, Memo(ttl))
-    return memo
-
-
-def _generation_info() -> tuple[str, StoreInfo] | None:
-    """The generation and `citydip-store.json` of the store folder the app reads, if any."""
-    store = get_store()
-    generation = store.generation if isinstance(store, OxigraphStore) else None
-    return (generation, read_generation_info(generation)) if generation else None
-
-
-def get_statistics(base: str) -> DatasetStatistics:
-    """The dataset's counts (`citydip_ld.statistics`): kept from `publish --to DIR` for a
-    store folder, else counted on first use and reused (remote stores: for a while)."""
-
-    def compute() -> DatasetStatistics:
-        folder = _generation_info()
-        known = folder[1].statistics_for(base) if folder else None
-        return known if known is not None else compute_statistics(get_store(), base)
-
-    statistics: DatasetStatistics = _memo(STATISTICS_KEY).get(base, compute)
-    return statistics
-
-
-def get_listing(base: str, kind: str) -> Listing:
-    """The resources of `kind` in list order: written by `publish --to DIR` for a store
-    folder, else computed once (`describe.ordered_resources`) and kept in memory."""
-    from citydip_ld.describe import ordered_resources
-
-    def compute() -> Listing:
-        folder = _generation_info()
-        written = folder[1].listing_for(folder[0], base, kind) if folder else None
-        if written is not None:
-            return written
-        return MemoryListing(ordered_resources(get_store(), f"{base}id/{kind}/"))
-
-    listing: Listing = _memo(LISTING_KEY).get(f"{base} {kind}", compute)
-    return listing
 
 
 def warm_up(app: Flask) -> None:

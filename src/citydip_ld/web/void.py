@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
-from citydip_ld.dumps import Dump
 from citydip_ld.iris import normalise_base
+from citydip_ld.rdf.dumps import Dump
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
@@ -95,6 +95,13 @@ def void_graph(
     g.add((service, DCAT.endpointURL, service))
     g.add((service, DCAT.servesDataset, ds))
     g.add((ds, DCAT.distribution, service))
+    _add_dumps(g, ds, base, dumps)
+    return g
+
+
+def _add_dumps(g: Graph, ds: URIRef, base: str, dumps: Sequence[Dump]) -> None:
+    """Each dump as a VoID data dump and a DCAT distribution with its size and SHA-256."""
+
     for dump in dumps:
         url = URIRef(f"{base}dumps/{dump.name}")
         g.add((ds, VOID.dataDump, url))
@@ -117,4 +124,3 @@ def void_graph(
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
-    return g

@@ -6,7 +6,7 @@ the engine does with it stays harmless:
 
 - **No network but the allow-list.** A seccomp filter on the query thread hands every
   `connect()` to a supervisor thread (seccomp user notification), which lets a connection
-  through only to an address and port the `OutboundPolicy` permits (`citydip_ld.federation`)
+  through only to an address and port the `OutboundPolicy` permits (`citydip_ld.sparql.federation`)
   and fails every other one with EPERM before a packet is sent. A `SERVICE` to an internal
   address, in any spelling or nesting, never reaches it. Attempts are recorded, so a refused
   call is answered with 403 and a failing allowed endpoint with 502, never with what a remote
@@ -45,8 +45,8 @@ from typing import Any, TypeVar
 import pyoxigraph
 
 from citydip_ld.errors import LoadError
-from citydip_ld.federation import OutboundPolicy, ServiceRefusedError, refusal_message
-from citydip_ld.sparql import (
+from citydip_ld.sparql.federation import OutboundPolicy, ServiceRefusedError, refusal_message
+from citydip_ld.sparql.protocol import (
     FederatedEndpointError,
     QueryEvaluationError,
     QueryJob,
@@ -293,7 +293,7 @@ def answer(
     policy: OutboundPolicy,
     settings: SandboxSettings,
 ) -> QueryOutcome:
-    """Run `job` (`citydip_ld.sparql.run_job`) in this process's guarded query thread.
+    """Run `job` (`citydip_ld.sparql.protocol.run_job`) in this process's guarded query thread.
 
     A connection the policy refused makes the answer a `ServiceRefusedError` (also under
     `SERVICE SILENT`, so a client learns its query was not run as written); an evaluation

@@ -1,6 +1,6 @@
 """The concise bounded description of a resource, read from the store.
 
-Pure: every function takes a `Store` and returns rdflib terms; no Flask, no files. A
+Pure: every function takes a store (`Queryable`) and returns rdflib terms; no Flask, no files. A
 description holds the quads (with their named graphs, i.e. provenance per source article):
 
 - outgoing triples of the IRI and of its hash IRIs (`IRI#date`, `IRI#source-…`), and of
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
@@ -25,15 +25,19 @@ from rdflib.term import Node
 
 from citydip_ld.errors import CitydipError
 
-if TYPE_CHECKING:
-    from citydip_ld.store import Store
-
 #: Characters that may not appear in an IRI reference inside SPARQL `<…>`.
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 #: Properties whose values name a resource for display.
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 
 Quad = tuple[Node, Node, Node, URIRef | None]
+
+
+class Queryable(Protocol):
+    """What these functions need of a store: SPARQL answered in-process, the default graph
+    being the union of the named graphs (`citydip_ld.stores.store.Store` is one)."""
+
+    def query(self, sparql: str, **options: Any) -> Any: ...
 
 
 class UnsafeIRIError(CitydipError):
@@ -76,11 +80,11 @@ def to_rdflib(term: Any) -> Node | None:
     raise TypeError(f"cannot convert {term!r} to an rdflib term")
 
 
-def _rows(store: Store, sparql: str, names: tuple[str, ...]) -> list[tuple[Node | None, ...]]:
+def _rows(store: Queryable, sparql: str, names: tuple[str, ...]) -> list[tuple[Node | None, ...]]:
     return [tuple(to_rdflib(solution[name]) for name in names) for solution in store.query(sparql)]
 
 
-def _quads(store: Store, sparql: str) -> list[Quad]:
+def _quads(store: Queryable, sparql: str) -> list[Quad]:
     out: list[Quad] = []
     for g, s, p, o in _rows(store, sparql, ("g", "s", "p", "o")):
         if s is None or p is None or o is None:
@@ -154,7 +158,9 @@ SELECT ?g ?s ?p ?o WHERE {{
 }}"""
 
 
-def value_quads(store: Store, iris: Iterable[URIRef], properties: Iterable[URIRef]) -> list[Quad]:
+def value_quads(
+    store: Queryable, iris: Iterable[URIRef], properties: Iterable[URIRef]
+) -> list[Quad]:
     """The quads giving `properties` of `iris` (e.g. labels, publication dates)."""
     wanted = sorted(set(iris))
     props = list(properties)
@@ -164,19 +170,19 @@ def value_quads(store: Store, iris: Iterable[URIRef], properties: Iterable[URIRe
     return out
 
 
-def with_values(store: Store, iris: Iterable[str], properties: Iterable[URIRef]) -> set[URIRef]:
+def with_values(store: Queryable, iris: Iterable[str], properties: Iterable[URIRef]) -> set[URIRef]:
     """Those of `iris` that have a value for at least one of `properties`."""
     return {
         q[0] for q in value_quads(store, map(URIRef, iris), properties) if isinstance(q[0], URIRef)
     }
 
 
-def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
+def label_quads(store: Queryable, iris: Iterable[URIRef]) -> list[Quad]:
     """The label quads (rdfs:label, skos:prefLabel, dcterms:title) of `iris`."""
     return value_quads(store, iris, LABEL_PROPERTIES)
 
 
-def _own_quads(store: Store, iri: str) -> tuple[list[Quad], set[URIRef], bool]:
+def _own_quads(store: Queryable, iri: str) -> tuple[list[Quad], set[URIRef], bool]:
     """The description's quads of `iri` without neighbour labels, its neighbours, and whether
     incoming links were left out (more than MAX_INCOMING)."""
     ref = URIRef(iri)
@@ -196,7 +202,7 @@ def _own_quads(store: Store, iri: str) -> tuple[list[Quad], set[URIRef], bool]:
     return quads, neighbours, more
 
 
-def describe(store: Store, iri: str) -> Description:
+def describe(store: Queryable, iri: str) -> Description:
     """The concise bounded description of `iri` with the labels of its neighbours (at most
     MAX_INCOMING incoming links)."""
     quads, neighbours, more = _own_quads(store, iri)
@@ -205,7 +211,7 @@ def describe(store: Store, iri: str) -> Description:
     return Description(URIRef(iri), quads + list(dict.fromkeys(labels)), more)
 
 
-def describe_many(store: Store, iris: Iterable[str]) -> list[Quad]:
+def describe_many(store: Queryable, iris: Iterable[str]) -> list[Quad]:
     """The descriptions of several resources merged (e.g. the facts about a city): the same
     quads as merging `describe` of each, with the neighbours' labels asked for once."""
     seen: dict[Quad, None] = {}
@@ -218,12 +224,12 @@ def describe_many(store: Store, iris: Iterable[str]) -> list[Quad]:
     return list(seen)
 
 
-def exists(store: Store, iri: str) -> bool:
+def exists(store: Queryable, iri: str) -> bool:
     """Whether the store has any triple with `iri` as subject."""
     return bool(store.query(f"ASK {{ GRAPH ?g {{ {sparql_iri(iri)} ?p ?o }} }}"))
 
 
-def successor(store: Store, iri: str, ontology_ns: str) -> URIRef | None:
+def successor(store: Queryable, iri: str, ontology_ns: str) -> URIRef | None:
     """The IRI that replaced a former `iri` (a renamed slug), if the data records one.
 
     Recognised: `new dcterms:replaces old`, `old dcterms:isReplacedBy new`, and
@@ -250,7 +256,7 @@ SELECT ?new WHERE {{
     return None
 
 
-def graph_quads(store: Store, graph: str) -> list[Quad]:
+def graph_quads(store: Queryable, graph: str) -> list[Quad]:
     """Every triple of one named graph (the ontology, the shapes, an article's graph)."""
     ref = sparql_iri(graph)
     query = f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH {ref} {{ ?s ?p ?o }} BIND({ref} AS ?g) }}"
@@ -268,7 +274,7 @@ class Item:
         return self.labels.get(lang) or next(iter(self.labels.values()), str(self.iri))
 
 
-def ordered_resources(store: Store, prefix: str) -> list[str]:
+def ordered_resources(store: Queryable, prefix: str) -> list[str]:
     """The IRIs of the labelled resources under `prefix` (e.g. `{base}id/city/`, hash IRIs
     excluded) in list order: English label (then any label) lower-cased, then IRI."""
     query = f"""
@@ -280,7 +286,7 @@ SELECT ?s (MIN(?k) AS ?key) WHERE {{
     return [str(s) for (s,) in _rows(store, query, ("s",)) if isinstance(s, URIRef)]
 
 
-def items(store: Store, iris: Sequence[str]) -> list[Item]:
+def items(store: Queryable, iris: Sequence[str]) -> list[Item]:
     """`iris` in the given order, each with its rdfs:labels by language."""
     labels: dict[str, dict[str, str]] = {iri: {} for iri in iris}
     for s, _p, o, _g in value_quads(store, (URIRef(i) for i in iris), (RDFS.label,)):
@@ -289,7 +295,7 @@ def items(store: Store, iris: Sequence[str]) -> list[Item]:
     return [Item(URIRef(iri), found) for iri, found in labels.items() if found]
 
 
-def count_by_class(store: Store) -> dict[URIRef, int]:
+def count_by_class(store: Queryable) -> dict[URIRef, int]:
     """How many resources have each `rdf:type`."""
     query = f"""
 SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{

@@ -14,13 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from citydip_ld.describe import count_by_class, sparql_string
 from citydip_ld.iris import KINDS, normalise_base
-
-if TYPE_CHECKING:
-    from citydip_ld.store import Store
+from citydip_ld.stores.describe import Queryable, count_by_class, sparql_string
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 T = TypeVar("T")
@@ -61,12 +58,12 @@ class DatasetStatistics:
         )
 
 
-def _count(store: Store, sparql: str) -> int:
+def _count(store: Queryable, sparql: str) -> int:
     rows = list(store.query(sparql))
     return int(rows[0]["n"].value) if rows else 0
 
 
-def count_kinds(store: Store, base: str) -> dict[str, int]:
+def count_kinds(store: Queryable, base: str) -> dict[str, int]:
     """How many labelled resources each kind has (`{base}id/{kind}/…`, hash IRIs excluded)."""
     prefix = f"{normalise_base(base)}id/"
     query = f"""
@@ -79,7 +76,7 @@ SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{
     return {kind: found.get(kind, 0) for kind in KINDS}
 
 
-def compute_statistics(store: Store, base: str) -> DatasetStatistics:
+def compute_statistics(store: Queryable, base: str) -> DatasetStatistics:
     """Count with SPARQL over the named graphs, so any `Store` (embedded, store folder or
     remote) can be described; scans the store (see the module docstring)."""
     union = "GRAPH ?g { ?s ?p ?o }"

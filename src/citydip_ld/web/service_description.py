@@ -1,6 +1,6 @@
 """The SPARQL 1.1 Service Description of the endpoint, with VoID statistics of the dataset.
 
-Pure: the figures come from `citydip_ld.statistics` (counted once, not per request).
+Pure: the figures come from `citydip_ld.stores.statistics` (counted once, not per request).
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, VOID, XSD
 
-from citydip_ld.sparql import GRAPH_FORMATS, RESULT_FORMATS
-from citydip_ld.statistics import DatasetStatistics
+from citydip_ld.sparql.protocol import GRAPH_FORMATS, RESULT_FORMATS
+from citydip_ld.stores.statistics import DatasetStatistics
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")

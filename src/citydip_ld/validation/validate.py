@@ -13,9 +13,9 @@ from rdflib import RDF, SH, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import NamespaceManager, split_uri
 from rdflib.term import Node
 
-from citydip_ld.build import SourceMap
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri
+from citydip_ld.rdf.build import SourceMap
 
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 

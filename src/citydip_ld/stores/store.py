@@ -1,6 +1,6 @@
 """Where the triples live: the store protocol and its embedded Oxigraph implementation.
 
-The web layer only talks to `Store`; a remote SPARQL store (`citydip_ld.remote`) can take its
+The web layer only talks to `Store`; a remote SPARQL store (`citydip_ld.stores.remote`) can take its
 place: `open_store` opens one for an http(s) URL.
 
 pyoxigraph has no query timeout and cannot cancel a running query: a thread stuck in one long
@@ -32,19 +32,9 @@ from typing import Any, Protocol
 
 import pyoxigraph
 
-from citydip_ld.disk_store import is_store_dir, live_generation, open_generation
 from citydip_ld.errors import CitydipError, LoadError
-from citydip_ld.federation import OutboundPolicy
-from citydip_ld.remote import RemoteSparqlStore, is_remote
-from citydip_ld.sandbox import (
-    DEFAULT_SANDBOX,
-    SandboxSettings,
-    answer,
-    limit_memory,
-    memory_message,
-    query_thread,
-)
-from citydip_ld.sparql import (
+from citydip_ld.sparql.federation import OutboundPolicy
+from citydip_ld.sparql.protocol import (
     QueryJob,
     QueryMemoryError,
     QueryOutcome,
@@ -52,6 +42,16 @@ from citydip_ld.sparql import (
     QueryTimeoutError,
     QueryWorkerDiedError,
 )
+from citydip_ld.sparql.sandbox import (
+    DEFAULT_SANDBOX,
+    SandboxSettings,
+    answer,
+    limit_memory,
+    memory_message,
+    query_thread,
+)
+from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
+from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
 
 DATASET_FILE = "dataset.nq"
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Store(Protocol):
         ...
 
     def run(self, job: QueryJob) -> QueryOutcome:
-        """Answer one protocol query within its limits (see `citydip_ld.sparql.run_job`)."""
+        """Answer one protocol query within its limits (`citydip_ld.sparql.protocol.run_job`)."""
         ...
 
 
@@ -101,9 +101,10 @@ def _fields(value: QueryJob | QueryOutcome) -> tuple[Any, ...]:
 
 
 def _worker_main(conn: Connection, source: DatasetSource, settings: SandboxSettings) -> None:
-    """A pool worker: load the dataset, start the guarded query thread (`citydip_ld.sandbox`),
-    cap the memory, say "ready", then answer jobs in that thread until the pipe closes. After
-    a query that ran out of memory the worker exits, so the next query gets a fresh process."""
+    """A pool worker: load the dataset, start the guarded query thread
+    (`citydip_ld.sparql.sandbox`), cap the memory, say "ready", then answer jobs in that thread
+    until the pipe closes. After a query that ran out of memory the worker exits, so the next
+    query gets a fresh process."""
     try:
         store = source.load()
         policy = OutboundPolicy.for_endpoints(settings.allowed_endpoints)
@@ -310,7 +311,7 @@ class OxigraphStore:
     def from_store_dir(
         cls, directory: str | Path, workers: int = 0, settings: SandboxSettings = DEFAULT_SANDBOX
     ) -> OxigraphStore:
-        """The live generation of a store folder (`citydip_ld.disk_store`), read-only."""
+        """The live generation of a store folder (`citydip_ld.stores.disk_store`), read-only."""
         source = DatasetSource(generation=str(live_generation(directory)))
         return cls(source.load(), source, workers, settings)
 
@@ -370,9 +371,9 @@ def open_store(
     """Open the store the app and CLI answer from (shared per dataset file and worker count).
 
     Apps created for the same built dataset share one store and one worker pool. An http(s)
-    URL instead of a directory opens a remote SPARQL store (`citydip_ld.remote`; `workers`
+    URL instead of a directory opens a remote SPARQL store (`citydip_ld.stores.remote`; `workers`
     does not apply): it keeps no state, so it is not shared. A store folder written by
-    `publish --to DIR` (`citydip_ld.disk_store`) is opened read-only, shared per generation.
+    `publish --to DIR` (`citydip_ld.stores.disk_store`) is opened read-only, shared per generation.
     """
     if is_remote(dataset_dir):
         return RemoteSparqlStore.from_url(str(dataset_dir))

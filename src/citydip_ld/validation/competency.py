@@ -15,7 +15,10 @@ class Example:
 
 def competency_questions(base: str) -> list[Example]:
     """The competency questions of the dataset as SPARQL: the query page's examples, and
-    what the tests check the dataset answers."""
+    what the tests check the dataset answers.
+
+    Long because it is a table: each question is a few lines of SPARQL text, kept together
+    with the shared prologue so a question reads as one query."""
     prologue = f"""PREFIX cd: <{base}ontology#>
 PREFIX city: <{base}id/city/>
 PREFIX country: <{base}id/country/>

@@ -2,7 +2,8 @@
 
 `publish_dataset` reads `dataset.nq` from the build directory and replaces, in the remote
 store, each of its named graphs (one per article, `curated`, `ontology`, `shapes`). With a
-SPARQL Update endpoint (the default when one is known, see `citydip_ld.remote.endpoints_for`):
+SPARQL Update endpoint (the default when one is known, see
+`citydip_ld.stores.remote.endpoints_for`):
 
 1. every graph is PUT to a fresh staging graph (`urn:x-citydip:staging:{token}:{n}`);
 2. one SPARQL Update request `MOVE`s each staging graph onto its real name and drops the
@@ -32,7 +33,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from citydip_ld.errors import LoadError, PublishError, RemoteStoreError
-from citydip_ld.remote import (
+from citydip_ld.stores.remote import (
     Endpoints,
     HttpClient,
     HttpResponse,
@@ -41,7 +42,7 @@ from citydip_ld.remote import (
     split_credentials,
     status_error,
 )
-from citydip_ld.store import DATASET_FILE
+from citydip_ld.stores.store import DATASET_FILE
 
 STAGING_PREFIX = "urn:x-citydip:staging:"
 #: The Graph Store Protocol body: Turtle (which every store's GSP accepts), UTF-8.
@@ -260,19 +261,7 @@ def publish_dataset(
         _publish_in_place(publisher, graphs, stale, say)
 
     if verify and named:
-        found = publisher.counts(named)
-        wrong = [
-            f"{g}: {found.get(g, 0)} triples, expected {len(graphs[g])}"
-            for g in named
-            if found.get(g, 0) != len(graphs[g])
-        ]
-        if wrong:
-            raise PublishError(
-                "the store does not hold what was published: "
-                + "; ".join(wrong[:5])
-                + " (is the query endpoint the same store as the GSP endpoint?)",
-                url=endpoints.query,
-            )
+        _verify(publisher, graphs, named)
     return PublishReport(
         endpoints,
         {("" if g is None else g): len(t) for g, t in graphs.items()},
@@ -280,6 +269,25 @@ def publish_dataset(
         endpoints.update is not None,
         time.monotonic() - started,
     )
+
+
+def _verify(
+    publisher: _Publisher, graphs: dict[GraphName, list[ox.Triple]], named: list[str]
+) -> None:
+    """Raise `PublishError` unless the store now holds each named graph's triple count."""
+    found = publisher.counts(named)
+    wrong = [
+        f"{g}: {found.get(g, 0)} triples, expected {len(graphs[g])}"
+        for g in named
+        if found.get(g, 0) != len(graphs[g])
+    ]
+    if wrong:
+        raise PublishError(
+            "the store does not hold what was published: "
+            + "; ".join(wrong[:5])
+            + " (is the query endpoint the same store as the GSP endpoint?)",
+            url=publisher.endpoints.query,
+        )
 
 
 def _publish_staged(

@@ -1,10 +1,11 @@
 """A remote SPARQL 1.1 store over HTTP, in place of the embedded Oxigraph store.
 
-`RemoteSparqlStore` implements the `Store` protocol of `citydip_ld.store`: `query` returns the
-same pyoxigraph result objects as an in-process query, `run` the same `QueryOutcome` as
-`citydip_ld.sparql.run_job`, so `/sparql` and the pages work unchanged. The store asks the
-remote for SPARQL JSON/XML results or N-Triples/Turtle and reads them with pyoxigraph's
-parsers, then writes the answer in the format the client negotiated.
+`RemoteSparqlStore` implements the `Store` protocol of `citydip_ld.stores.store`: `query`
+returns the same pyoxigraph result objects as an in-process query, `run` the same
+`QueryOutcome` as `citydip_ld.sparql.protocol.run_job`, so `/sparql` and the pages work
+unchanged. The store asks the remote for SPARQL JSON/XML results or N-Triples/Turtle and
+reads them with pyoxigraph's parsers, then writes the answer in the format the client
+negotiated.
 
 The store holds configuration only (URLs, credentials, time limit): every request goes to the
 remote, so several web processes can share one store behind a load balancer.
@@ -18,7 +19,7 @@ else that goes wrong on the remote (5xx, wrong URL, refused credentials, unreada
 
 `endpoints_for` derives the query, update and Graph Store Protocol URLs of the common stores
 from one URL; `HttpClient` is the small urllib client both this module and
-`citydip_ld.publish` use (basic and digest authentication, a deadline for the whole answer).
+`citydip_ld.stores.publish` use (basic and digest authentication, a deadline for the whole answer).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import pyoxigraph as ox
 
 from citydip_ld import __version__
 from citydip_ld.errors import QueryError, RemoteStoreError, StoreUnavailableError
-from citydip_ld.sparql import (
+from citydip_ld.sparql.protocol import (
     COMMON_PREFIXES,
     GRAPH_FORMATS,
     RESULT_FORMATS,

@@ -14,10 +14,10 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, VOID, XSD
 
-from citydip_ld.build import PREFIXES
-from citydip_ld.conneg import Format
-from citydip_ld.describe import Quad
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
+from citydip_ld.rdf.build import PREFIXES
+from citydip_ld.stores.describe import Quad
+from citydip_ld.web.conneg import Format
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
@@ -64,7 +64,7 @@ def document_triples(doc_url: str, topic: str | None, title: str | None = None) 
 
 
 def serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
-    """`quads` in `fmt` (an RDF format of `citydip_ld.conneg`), in a stable order.
+    """`quads` in `fmt` (an RDF format of `citydip_ld.web.conneg`), in a stable order.
 
     Oxigraph's writers serialise every format but JSON-LD (about 10x faster than rdflib's);
     JSON-LD is compacted with our prefixes by rdflib."""

@@ -250,6 +250,9 @@ def parse_request(
     any update, `UnsupportedMediaTypeError` for a POST body the protocol does not allow,
     `ProtocolError` for duplicate or missing parameters, `QueryTooLongError` for a query over
     `max_query_length` characters (the longest the query thread's stack is sized for).
+
+    Long because it walks the protocol's cases in one order (update refused, the POST body by
+    media type, the method, then the parameters), so the whole decision reads in one place.
     """
     mimetype, params = parse_options_header(content_type or "")
     mimetype = mimetype.lower()
@@ -343,6 +346,8 @@ def declares_dataset(query: str) -> bool:
 
 #: Largest answer body in bytes (RESULT_MAX_BYTES), whatever the format.
 DEFAULT_RESULT_MAX_BYTES = 32 << 20
+#: Largest request body in bytes, what the web app and the HTTP servers accept (413 beyond).
+DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads
 
 # --- jobs -----------------------------------------------------------------------------------
 
@@ -527,9 +532,9 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     SELECT answers are written once as TSV through a guard that counts rows and bytes and
     watches the clock, then transcoded by pyoxigraph (TSV keeps every term exactly) into the
     chosen format through the same guard. A single step that never yields (a huge ORDER BY or
-    COUNT) cannot be interrupted here; the worker pool in `citydip_ld.store` kills such a
+    COUNT) cannot be interrupted here; the worker pool in `citydip_ld.stores.store` kills such a
     worker at the deadline. Evaluation errors are not quoted to the client: they may carry
-    what a SERVICE endpoint answered (`citydip_ld.sandbox` says which endpoint failed).
+    what a SERVICE endpoint answered (`citydip_ld.sparql.sandbox` says which endpoint failed).
     """
     deadline = time.monotonic() + job.timeout
     try:

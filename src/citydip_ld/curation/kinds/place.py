@@ -1,0 +1,100 @@
+"""Countries and cities (`data/places.yaml`): labels, Wikidata and GeoNames ids, the country
+a city lies in, former ids that redirect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import RDFS
+from rdflib.namespace import SDO
+
+from citydip_ld.curation.kinds.base import Kind, ReadContext, need
+from citydip_ld.curation.records import Labels, Record, Tables
+from citydip_ld.curation.triples import GEONAMES, Triples
+
+
+@dataclass(frozen=True)
+class Country(Record):
+    label: Labels
+    wikidata: str | None
+    former_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class City(Record):
+    label: Labels
+    country: str
+    wikidata: str | None
+    geonames: int | None = None
+    former_ids: tuple[str, ...] = ()
+
+
+class CountryKind(Kind):
+    name = "country"
+    file = "places.yaml"
+    section = "countries"
+    list_labels = (("country", Labels(en="Countries", fa="کشورها")),)
+
+    def read(self, node: Any, context: ReadContext) -> None:
+        r = context.reader(node, "a country")
+        r.allow(("id", "label"), ("wikidata", "former_ids"))
+        country = Country(
+            r.slug("id"),
+            r.loc(),
+            r.key_lines(),
+            r.labels("label"),
+            r.wikidata(),
+            r.slug_list("former_ids"),
+        )
+        context.claim("country", country)
+        context.tables.by_id(Country)[country.id] = country
+
+    def emit(self, tables: Tables, triples: Triples) -> None:
+        e = triples.emitter("curated")
+        for country in tables.by_id(Country).values():
+            s = triples.iri("country", country.id)
+            triples.entity(e, s, country, (triples.cd.Country, SDO.Country), country.label)
+            triples.same_as(e, s, country.wikidata, country)
+            triples.former(e, s, "country", country.former_ids, country)
+
+
+class CityKind(Kind):
+    name = "city"
+    file = "places.yaml"
+    section = "cities"
+    list_labels = (("city", Labels(en="Cities", fa="شهرها")),)
+
+    def read(self, node: Any, context: ReadContext) -> None:
+        r = context.reader(node, "a city")
+        r.allow(("id", "label", "country"), ("wikidata", "geonames", "former_ids"))
+        geonames = r.integer("geonames") if r.node.get("geonames") is not None else None
+        city = City(
+            r.slug("id"),
+            r.loc(),
+            r.key_lines(),
+            r.labels("label"),
+            r.slug("country"),
+            r.wikidata(),
+            geonames,
+            r.slug_list("former_ids"),
+        )
+        context.claim("city", city)
+        context.tables.by_id(City)[city.id] = city
+
+    def resolve(self, tables: Tables) -> None:
+        countries = tables.by_id(Country)
+        for city in tables.by_id(City).values():
+            need(countries, "country", city.country, city, "country")
+
+    def emit(self, tables: Tables, triples: Triples) -> None:
+        e = triples.emitter("curated")
+        for city in tables.by_id(City).values():
+            s = triples.iri("city", city.id)
+            triples.entity(e, s, city, (triples.cd.City, SDO.City), city.label)
+            country = triples.iri("country", city.country)
+            e.add(s, SDO.containedInPlace, country, city.where("country"))
+            triples.same_as(e, s, city.wikidata, city)
+            if city.geonames is not None:
+                e.add(s, RDFS.seeAlso, GEONAMES[f"{city.geonames}/"], city.where("geonames"))
+            triples.former(e, s, "city", city.former_ids, city)

@@ -1,0 +1,168 @@
+"""What a kind of fact writes its triples with: an emitter per named graph that remembers where
+each subject (and subject-predicate pair) was written in `data/`, and the shapes every kind
+shares (a described entity, a fact's provenance, a date node).
+
+The source map lets a SHACL violation on a node be reported at the file and line a maintainer
+fixes. The dataset itself (named graphs, prefixes) is assembled by `citydip_ld.rdf.build`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, SDO, TIME
+
+from citydip_ld.curation.records import DateFact, Fact, Labels, Location, Record
+from citydip_ld.iris import entity_iri, normalise_base, ontology_namespace
+
+WD = Namespace("http://www.wikidata.org/entity/")
+WDT = Namespace("http://www.wikidata.org/prop/direct/")
+GEONAMES = Namespace("https://sws.geonames.org/")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GEOSPARQL = Namespace("http://www.opengis.net/ont/geosparql#")
+
+
+@dataclass
+class SourceMap:
+    """Where each emitted subject (and subject-predicate pair) was written in `data/`."""
+
+    subjects: dict[URIRef, Location] = field(default_factory=dict)
+    properties: dict[tuple[URIRef, URIRef], Location] = field(default_factory=dict)
+
+    def locate(self, node: URIRef, path: URIRef | None = None) -> Location | None:
+        """The best location for a node (falling back from `IRI#part` to `IRI`)."""
+        candidates = [node]
+        if "#" in node:
+            candidates.append(URIRef(node.split("#", 1)[0]))
+        for candidate in candidates:
+            if path is not None and (candidate, path) in self.properties:
+                return self.properties[(candidate, path)]
+            if candidate in self.subjects:
+                return self.subjects[candidate]
+        return None
+
+
+class Emitter:
+    """Adds triples to one named graph and records where they came from."""
+
+    def __init__(self, graph: Graph, sources: SourceMap) -> None:
+        self.graph = graph
+        self.sources = sources
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal, where: Location | None = None) -> None:
+        self.graph.add((s, p, o))
+        if where is not None:
+            self.sources.properties.setdefault((s, p), where)
+
+    def subject(self, s: URIRef, where: Location) -> None:
+        self.sources.subjects.setdefault(s, where)
+
+    def labels(
+        self, s: URIRef, labels: Labels, *predicates: URIRef, where: Location | None = None
+    ) -> None:
+        for predicate in predicates or (RDFS.label,):
+            self.add(s, predicate, Literal(labels.en, lang="en"), where)
+            self.add(s, predicate, Literal(labels.fa, lang="fa"), where)
+
+
+class Triples:
+    """The build as a kind of fact sees it: IRIs under the base, an `Emitter` for each named
+    graph (`graph_for` gives the graph of a name) and the shapes the kinds share."""
+
+    def __init__(self, base: str, graph_for: Callable[[str], Graph], sources: SourceMap) -> None:
+        self.base = normalise_base(base)
+        self.cd = ontology_namespace(self.base)
+        self.sources = sources
+        self._graph_for = graph_for
+
+    def iri(self, kind: str, slug: str) -> URIRef:
+        return entity_iri(self.base, kind, slug)
+
+    def emitter(self, name: str) -> Emitter:
+        """An emitter into graph `name` (`curated`, `links` or an article's stem)."""
+        return Emitter(self._graph_for(name), self.sources)
+
+    def entity(
+        self, e: Emitter, s: URIRef, record: Record, classes: Iterable[URIRef], labels: Labels
+    ) -> None:
+        """A shared record: its classes, labels in en and fa, and its id."""
+        e.subject(s, record.location)
+        for cls in classes:
+            e.add(s, RDF.type, cls)
+        e.labels(s, labels, where=record.where("label"))
+        e.add(s, DCTERMS.identifier, Literal(record.id))
+
+    def same_as(self, e: Emitter, s: URIRef, qid: str | None, record: Record) -> None:
+        if qid:
+            e.add(s, OWL.sameAs, WD[qid], record.where("wikidata"))
+
+    def former(
+        self, e: Emitter, s: URIRef, kind: str, former: tuple[str, ...], record: Record
+    ) -> None:
+        """`dcterms:replaces` each former slug, so the old IRI can redirect."""
+        for slug in former:
+            e.add(s, DCTERMS.replaces, self.iri(kind, slug), record.where("former_ids"))
+
+    def fact(self, e: Emitter, s: URIRef, fact: Fact, classes: Iterable[URIRef]) -> None:
+        """Type a fact node and attach its provenance: the article and the quoted sentence."""
+        e.subject(s, fact.location)
+        for cls in classes:
+            e.add(s, RDF.type, cls)
+        e.add(s, DCTERMS.identifier, Literal(fact.id))
+        article = self.iri("article", fact.article)
+        e.add(s, PROV.wasDerivedFrom, article, fact.location)
+        derivation = part(s, f"source-{fact.article}")
+        e.add(s, PROV.qualifiedDerivation, derivation, fact.where("quote"))
+        e.add(derivation, RDF.type, PROV.Derivation)
+        e.add(derivation, PROV.entity, article)
+        e.add(derivation, self.cd.quotation, Literal(fact.quote, lang="fa"), fact.where("quote"))
+        e.subject(derivation, fact.where("quote"))
+
+    def mention(self, e: Emitter, fact: Fact, target: URIRef) -> None:
+        """The fact's article `schema:mentions` `target`."""
+        e.add(self.iri("article", fact.article), SDO.mentions, target)
+
+    def date(self, e: Emitter, s: URIRef, date: DateFact, predicate: URIRef) -> None:
+        """Attach a date node `<s#date>`: the text as written and the Gregorian days it spans."""
+        cd = self.cd
+        node = part(s, "date")
+        value = date.date
+        e.add(s, predicate, node, date.location)
+        e.subject(node, date.location)
+        if value.calendar == "jalali":
+            e.add(node, cd.jalaliDate, Literal(value.text), date.location)
+        else:
+            e.add(node, cd.gregorianDate, Literal(value.text), date.location)
+        if date.printed:
+            e.add(node, cd.printedDate, Literal(date.printed, lang="fa"), date.location)
+        unit = {"year": TIME.unitYear, "month": TIME.unitMonth, "day": TIME.unitDay}
+        e.add(node, cd.precision, unit[value.precision])
+        # Shortcuts for filtering: the first and last Gregorian day the date covers.
+        e.add(node, cd.firstDay, xsd_date(value.first_day), date.location)
+        e.add(node, cd.lastDay, xsd_date(value.last_day), date.location)
+        if value.precision == "day":
+            e.add(node, RDF.type, TIME.Instant)
+            e.add(node, TIME.inXSDDate, xsd_date(value.first_day), date.location)
+            return
+        e.add(node, RDF.type, TIME.ProperInterval)
+        for suffix, predicate_end, day in (
+            ("begin", TIME.hasBeginning, value.first_day),
+            ("end", TIME.hasEnd, value.last_day),
+        ):
+            instant = part(s, f"date-{suffix}")
+            e.add(node, predicate_end, instant, date.location)
+            e.add(instant, RDF.type, TIME.Instant)
+            e.add(instant, TIME.inXSDDate, xsd_date(day), date.location)
+
+
+def part(node: URIRef, name: str) -> URIRef:
+    """The IRI of a part of `node`: `node#name`, or `node-name` when `node` already has a
+    fragment (an IRI holds at most one `#`)."""
+    return URIRef(f"{node}-{name}" if "#" in node else f"{node}#{name}")
+
+
+def xsd_date(day: dt.date) -> Literal:
+    return Literal(day.isoformat(), datatype=XSD.date)

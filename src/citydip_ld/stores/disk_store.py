@@ -1,0 +1,120 @@
+"""An on-disk Oxigraph store folder: written by `publish --to DIR`, opened read-only by `serve`.
+
+The embedded default store loads `dataset.nq` into memory, once per process (the web process
+and each SPARQL worker). That is quick for small and medium datasets but multiplies memory on
+big ones. A store folder holds the dataset in Oxigraph's on-disk (RocksDB) format instead:
+every process opens it read-only and the operating system's page cache, shared by all of them,
+holds the hot part.
+
+Layout (the folder is replaced as a whole, never edited in place)::
+
+    DIR/current          -> a symbolic link to the live generation
+    DIR/data-<token>/    a generation: the RocksDB files and `citydip-store.json`
+
+`write_store_dir` bulk-loads the dataset into a hidden temporary generation, writes its
+`citydip-store.json` (what it holds), renames it to `data-<token>` and then switches `current`
+with one atomic rename of a new link. Readers see the old generation or the new one, never a
+half-loaded store; a failed load leaves the live one untouched. The previous generation is
+kept (a running server may still read it; restart it to follow the switch) and older ones
+are removed. A load killed midway leaves a hidden `.data-<token>.tmp` folder, which can be
+deleted.
+
+This module knows the folder's format and opens it; `citydip_ld.stores.disk_publish` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+
+from citydip_ld.errors import LoadError
+from citydip_ld.iris import normalise_base
+from citydip_ld.stores.listing import FileListing
+from citydip_ld.stores.statistics import DatasetStatistics
+
+CURRENT = "current"
+MARKER = "citydip-store.json"
+GENERATION_PREFIX = "data-"
+LISTS = "lists"
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What a store folder's generation holds (its `citydip-store.json`)."""
+
+    quads: int
+    graphs: int
+    sources: list[str]
+    sha256: list[str]
+    created: str
+    seconds: float
+    pyoxigraph: str
+    statistics: dict[str, Any] | None = None
+    #: Resources per kind whose list order is in `lists/{kind}.txt` (for the statistics' base).
+    lists: dict[str, int] | None = None
+
+    def summary(self, directory: str | Path) -> str:
+        return (
+            f"loaded {self.quads} quads in {self.graphs} named graph(s) into the store folder "
+            f"{directory} in {self.seconds:.2f} s"
+        )
+
+    def listing_for(self, generation: str | Path, base: str, kind: str) -> FileListing | None:
+        """The list order of `kind` written at load time, if written for `base`."""
+        known = self.statistics_for(base)
+        if known is None or self.lists is None or kind not in self.lists:
+            return None
+        return FileListing(Path(generation) / LISTS / f"{kind}.txt")
+
+    def statistics_for(self, base: str) -> DatasetStatistics | None:
+        """The statistics counted at load time, if they were counted for `base`."""
+        if self.statistics is None:
+            return None
+        known = DatasetStatistics.from_json(self.statistics)
+        return known if known.base == normalise_base(base) else None
+
+
+def is_store_dir(target: object) -> bool:
+    """Whether `target` is a store folder written by `disk_publish.write_store_dir`."""
+    if not isinstance(target, str | os.PathLike):
+        return False
+    return (Path(target) / CURRENT / MARKER).is_file()
+
+
+def read_info(directory: str | Path) -> StoreInfo:
+    """The `citydip-store.json` of the live generation of `directory`."""
+    return read_generation_info(Path(directory) / CURRENT)
+
+
+def read_generation_info(generation: str | Path) -> StoreInfo:
+    """The `citydip-store.json` of one generation (see `live_generation`)."""
+    path = Path(generation) / MARKER
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return StoreInfo(**data)
+    except (OSError, ValueError, TypeError) as exc:
+        raise LoadError(f"{path}: not a citydip-ld store folder ({exc})") from None
+
+
+def live_generation(directory: str | Path) -> Path:
+    """The generation `current` points at now (resolved once: a switch later does not move
+    a store that is already open)."""
+    if not is_store_dir(directory):
+        raise LoadError(
+            f"{directory}: not a citydip-ld store folder; create it with "
+            "`citydip-ld publish --to DIR`"
+        )
+    return (Path(directory) / CURRENT).resolve()
+
+
+def open_generation(generation: str | Path) -> pyoxigraph.Store:
+    """Open one generation of a store folder (see `live_generation`) read-only."""
+    try:
+        return pyoxigraph.Store.read_only(str(generation))
+    except OSError as exc:
+        raise LoadError(f"{generation}: the store could not be opened ({exc})") from None

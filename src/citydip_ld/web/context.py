@@ -1,0 +1,111 @@
+"""What the blueprints share, kept per app in `app.extensions` (as `flaskr/db.py` keeps the
+database connection): the store, opened on first use, and the figures and list orders derived
+from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+
+from citydip_ld.iris import normalise_base
+from citydip_ld.sparql.federation import allowed_services
+from citydip_ld.sparql.protocol import QueryGate
+from citydip_ld.sparql.sandbox import SandboxSettings
+from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
+from citydip_ld.stores.listing import Listing, MemoryListing
+from citydip_ld.stores.remote import is_remote
+from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
+from citydip_ld.stores.store import OxigraphStore, Store, open_store
+
+STORE_KEY = "citydip.store"
+GATE_KEY = "citydip.query_gate"
+STATISTICS_KEY = "citydip.statistics"
+LISTING_KEY = "citydip.listing"
+#: How long counts and list orders of a remote store are reused (it may be republished).
+REMOTE_STATISTICS_TTL = 300.0
+
+
+def sparql_endpoint() -> str:
+    """The SPARQL endpoint's public URL: under the configured BASE, never the request's Host
+    (the service description names it; relative IRIs in queries resolve against it)."""
+    return f"{normalise_base(str(current_app.config['BASE']))}sparql"
+
+
+def get_store() -> Store:
+    """The app's store, opened on first use (so importing `app.py` needs no dataset)."""
+    store: Store | None = current_app.extensions.get(STORE_KEY)
+    if store is None:
+        store = open_store(
+            current_app.config.get("STORE") or current_app.config["DATASET_DIR"],
+            workers=current_app.config.get("QUERY_WORKERS"),
+            settings=sandbox_settings(current_app.config),
+        )
+        current_app.extensions[STORE_KEY] = store
+    return store
+
+
+def sandbox_settings(config: Mapping[str, Any]) -> SandboxSettings:
+    """What the app's query thread allows (`citydip_ld.sparql.sandbox`), from its settings."""
+    memory = config.get("QUERY_MEMORY_LIMIT")
+    return SandboxSettings(
+        allowed_endpoints=tuple(allowed_services(config.get("SERVICE_ALLOWLIST"))),
+        max_query_length=int(config["MAX_QUERY_LENGTH"]),
+        memory_limit=int(memory) << 20 if memory else None,
+    )
+
+
+def get_query_gate() -> QueryGate:
+    """The app's admission gate for SPARQL requests (QUERY_CONCURRENCY at once)."""
+    gate: QueryGate | None = current_app.extensions.get(GATE_KEY)
+    if gate is None:
+        capacity = max(int(current_app.config["QUERY_CONCURRENCY"]), 1)
+        gate = current_app.extensions.setdefault(GATE_KEY, QueryGate(capacity))
+    return gate
+
+
+def _memo(key: str) -> Memo[Any]:
+    """A per-app `Memo` for values derived from the store; remote stores' expire."""
+    memo: Memo[Any] | None = current_app.extensions.get(key)
+    if memo is None:
+        target = current_app.config.get("STORE")
+        ttl = REMOTE_STATISTICS_TTL if target and is_remote(target) else None
+        memo = current_app.extensions.setdefault(key, Memo(ttl))
+    return memo
+
+
+def _generation_info() -> tuple[str, StoreInfo] | None:
+    """The generation and `citydip-store.json` of the store folder the app reads, if any."""
+    store = get_store()
+    generation = store.generation if isinstance(store, OxigraphStore) else None
+    return (generation, read_generation_info(generation)) if generation else None
+
+
+def get_statistics(base: str) -> DatasetStatistics:
+    """The dataset's counts (`citydip_ld.stores.statistics`): kept from `publish --to DIR` for a
+    store folder, else counted on first use and reused (remote stores: for a while)."""
+
+    def compute() -> DatasetStatistics:
+        folder = _generation_info()
+        known = folder[1].statistics_for(base) if folder else None
+        return known if known is not None else compute_statistics(get_store(), base)
+
+    statistics: DatasetStatistics = _memo(STATISTICS_KEY).get(base, compute)
+    return statistics
+
+
+def get_listing(base: str, kind: str) -> Listing:
+    """The resources of `kind` in list order: written by `publish --to DIR` for a store
+    folder, else computed once (`describe.ordered_resources`) and kept in memory."""
+    from citydip_ld.stores.describe import ordered_resources
+
+    def compute() -> Listing:
+        folder = _generation_info()
+        written = folder[1].listing_for(folder[0], base, kind) if folder else None
+        if written is not None:
+            return written
+        return MemoryListing(ordered_resources(get_store(), f"{base}id/{kind}/"))
+
+    listing: Listing = _memo(LISTING_KEY).get(f"{base} {kind}", compute)
+    return listing
