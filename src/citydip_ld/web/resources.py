@@ -209,7 +209,7 @@ def serve_document(
 
 
 def _entity_iri(kind: str, slug: str) -> str | None:
-    if kind not in KINDS or not SLUG.match(slug):
+    if kind not in KINDS or not SLUG.fullmatch(slug):
         return None
     return f"{dataset_base()}id/{kind}/{slug}"
 
@@ -375,7 +375,7 @@ def shapes(ext: str | None = None) -> BaseResponse:
 @bp.route("/graph/<name>")
 def named_graph(name: str) -> BaseResponse:
     stem, extension = split_ext(name)
-    if not SLUG.match(stem):
+    if not SLUG.fullmatch(stem):
         return not_found(requested_format(FORMATS, extension), f"{dataset_base()}graph/{stem}")
     return _graph_document(stem, f"/graph/{stem}", extension)
 
