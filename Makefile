@@ -14,7 +14,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+# JavaScript clients the tests run (Comunica), pinned by package-lock.json; skipped without npm
+# (those tests then skip and say so).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the Comunica client tests will be skipped"; \
+	fi
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 build: install
 	$(BIN)/citydip-ld build --out build

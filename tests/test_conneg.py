@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citydip_ld.web.conneg import (
+from citydip_ld.conneg import (
     FORMATS,
     HTML,
     JSONLD,

@@ -16,11 +16,12 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from citydip_ld import conneg
 from citydip_ld.curation.facts import load_facts
 from citydip_ld.errors import FactError
 from citydip_ld.iris import KINDS
 from citydip_ld.sparql import protocol as sparql
-from citydip_ld.web import conneg, create_app
+from citydip_ld.web import create_app
 from hostile_support import assert_sane
 from web_support import BASE
 

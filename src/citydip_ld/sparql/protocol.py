@@ -24,8 +24,9 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header, parse_options_header
+from werkzeug.http import parse_options_header
 
+from citydip_ld.conneg import best_format, parse_accept
 from citydip_ld.errors import QueryError, QueryLimitError
 
 FORM = "application/x-www-form-urlencoded"
@@ -180,18 +181,10 @@ _OX_RDF = {
 
 
 def negotiate(accept: MIMEAccept, formats: Sequence[Format]) -> Format | None:
-    """The format the client prefers (q-values, wildcards), server order breaking ties.
-
-    An absent Accept header means the first (default) format; `None` means nothing fits.
-    """
-    if not accept:
-        return formats[0]
-    # Canonical types first, so a wildcard never picks a format through one of its aliases.
-    offers = [fmt.media_type for fmt in formats] + [a for fmt in formats for a in fmt.aliases]
-    best = accept.best_match(offers)
-    if best is None:
-        return None
-    return next(fmt for fmt in formats if best in fmt.media_types)
+    """The format the client prefers: the one rule of `citydip_ld.conneg.best_format`
+    (werkzeug's, canonical types first). An absent Accept header means the first (default)
+    format; `None` means nothing fits."""
+    return best_format(accept, formats)
 
 
 def accept_for(accept_header: str | None, format_param: str | None) -> MIMEAccept:
@@ -201,7 +194,7 @@ def accept_for(accept_header: str | None, format_param: str | None) -> MIMEAccep
         # A key names one result format and one graph format at most ("json" is results only).
         wanted = [keys.get(part.strip(), part.strip()) for part in format_param.split(",")]
         return MIMEAccept([(media_type, 1) for media_type in wanted if media_type])
-    return parse_accept_header(accept_header, MIMEAccept)
+    return parse_accept(accept_header)
 
 
 def offered_media_types(kind: Kind) -> list[str]:

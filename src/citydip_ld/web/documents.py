@@ -1,8 +1,12 @@
 """RDF documents: quads (with their graphs) to the bytes of one format. Pure.
 
-Triple formats (Turtle, JSON-LD, RDF/XML, N-Triples) get the union of the graphs plus the
-document's own description (`foaf:primaryTopic`); quad formats (N-Quads, TriG) keep the named
-graph of every triple, i.e. which source article it comes from.
+Every format carries the same description in its default graph: the union of the graphs
+plus the document's own triples (`foaf:primaryTopic`). Triple formats (Turtle, JSON-LD,
+RDF/XML, N-Triples) hold nothing else. Quad formats (N-Quads, TriG) hold, besides that default
+graph, every triple again in the named graph it comes from (its source article, or the
+curated, ontology or shapes graph): a client that reads the default graph (Comunica, rdflib's
+`Dataset`, `roqet -D`) finds the description there, and one that reads the named graphs keeps
+the provenance.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, VOID, XSD
 
+from citydip_ld.conneg import Format
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES
 from citydip_ld.stores.describe import Quad
-from citydip_ld.web.conneg import Format
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
@@ -64,7 +68,7 @@ def document_triples(doc_url: str, topic: str | None, title: str | None = None) 
 
 
 def serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
-    """`quads` in `fmt` (an RDF format of `citydip_ld.web.conneg`), in a stable order.
+    """`quads` in `fmt` (an RDF format of `citydip_ld.conneg`), in a stable order.
 
     Oxigraph's writers serialise every format but JSON-LD (about 10x faster than rdflib's);
     JSON-LD is compacted with our prefixes by rdflib."""
@@ -95,11 +99,14 @@ def _oxigraph_serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
     statements: list[Any]
     if fmt.quads:
         statements = sorted(
-            {
-                ox.Quad(_ox(s), _ox(p), _ox(o), _ox(g) if g is not None else ox.DefaultGraph())
-                for s, p, o, g in quads
-            },
-            key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+            _with_default_graph(quads),
+            key=lambda q: (
+                not isinstance(q.graph_name, ox.DefaultGraph),
+                str(q.graph_name),
+                str(q.subject),
+                str(q.predicate),
+                str(q.object),
+            ),
         )
     else:
         statements = sorted(
@@ -110,6 +117,17 @@ def _oxigraph_serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
         statements, format=OXIGRAPH_FORMATS[str(fmt.rdflib_format)], prefixes=prefixes(base)
     )
     return bytes(out or b"")
+
+
+def _with_default_graph(quads: Iterable[Quad]) -> set[Any]:
+    """Every triple in the default graph, and again in its named graph when it has one."""
+    out: set[Any] = set()
+    for s, p, o, g in quads:
+        subject, predicate, object_ = _ox(s), _ox(p), _ox(o)
+        out.add(ox.Quad(subject, predicate, object_, ox.DefaultGraph()))
+        if g is not None:
+            out.add(ox.Quad(subject, predicate, object_, _ox(g)))
+    return out
 
 
 def _ox(term: Any) -> Any:

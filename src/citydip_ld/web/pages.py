@@ -18,12 +18,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SDO
 from rdflib.term import Node
 
+from citydip_ld.conneg import negotiate_language
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 from citydip_ld.rdf.dumps import Dump, list_dumps
 from citydip_ld.stores import describe
 from citydip_ld.stores.describe import Item, Quad
 from citydip_ld.validation.competency import competency_questions
-from citydip_ld.web.conneg import negotiate_language
 from citydip_ld.web.context import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.shapes_view import ShapesView

@@ -22,14 +22,14 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, se
 from rdflib import URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
+from citydip_ld.conneg import FORMATS, HTML, RDF_FORMATS, Format, format_by_name, negotiate
+from citydip_ld.conneg import split_extension as split_ext
 from citydip_ld.iris import KINDS, ontology_namespace
 from citydip_ld.rdf.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.stores import describe
 from citydip_ld.stores.describe import Quad
 from citydip_ld.stores.store import DATASET_FILE
 from citydip_ld.web import pages
-from citydip_ld.web.conneg import FORMATS, HTML, RDF_FORMATS, Format, format_by_name, negotiate
-from citydip_ld.web.conneg import split_extension as split_ext
 from citydip_ld.web.context import get_listing, get_statistics, get_store
 from citydip_ld.web.documents import document_triples, serialize
 from citydip_ld.web.errors import error_response
@@ -210,7 +210,7 @@ def serve_document(
 
 
 def _entity_iri(kind: str, slug: str) -> str | None:
-    if kind not in KINDS or not SLUG.match(slug):
+    if kind not in KINDS or not SLUG.fullmatch(slug):
         return None
     return f"{dataset_base()}id/{kind}/{slug}"
 
@@ -376,7 +376,7 @@ def shapes(ext: str | None = None) -> BaseResponse:
 @bp.route("/graph/<name>")
 def named_graph(name: str) -> BaseResponse:
     stem, extension = split_ext(name)
-    if not SLUG.match(stem):
+    if not SLUG.fullmatch(stem):
         return not_found(requested_format(FORMATS, extension), f"{dataset_base()}graph/{stem}")
     return _graph_document(stem, f"/graph/{stem}", extension)
 

@@ -1,4 +1,9 @@
-"""Blueprint: the SPARQL 1.1 Protocol endpoint at `/sparql` (thin: `citydip_ld.sparql.protocol`)."""
+"""Blueprint: the SPARQL 1.1 Protocol endpoint at `/sparql` (thin: `citydip_ld.sparql.protocol`).
+
+CORS: any origin may query (GET, POST) and read the answer, errors included; the preflight
+(OPTIONS) allows the headers SPARQL clients send (`Content-Type: application/sparql-query`,
+`Accept`). No credentials: the endpoint is public and read-only, nothing depends on cookies.
+"""
 
 from __future__ import annotations
 
@@ -35,14 +40,37 @@ def _limit_body() -> None:
         request.max_content_length = DEFAULT_MAX_REQUEST_BODY
 
 
+#: Request headers a cross-origin client may send (beyond the CORS-safelisted ones).
+CORS_ALLOW_HEADERS = "Accept, Accept-Language, Content-Language, Content-Type"
+#: Headers a cross-origin script may read besides the safelisted ones.
+CORS_EXPOSE_HEADERS = "X-Result-Count, Retry-After, Vary"
+#: Seconds a browser may keep a preflight's answer (Chromium keeps it at most 7,200).
+CORS_MAX_AGE = 86400
+
+
 @bp.after_request
-def _vary_accept(response: Response) -> Response:
+def _vary_accept_and_cors(response: Response) -> Response:
     response.vary.add("Accept")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
     return response
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
+def _preflight() -> Response:
+    """The answer to a CORS preflight: GET and POST from any origin, the SPARQL headers."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+    response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE)
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
+    if request.method == "OPTIONS":
+        return _preflight()
     parsed = parse_request(
         request.method,
         request.headers.get("Content-Type"),

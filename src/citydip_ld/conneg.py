@@ -1,15 +1,16 @@
 """Content negotiation: an `Accept` header (or an extension, or `?format=`) to a format.
 
-Pure: no Flask import. Parsing is werkzeug's (`parse_accept_header`); the choice follows
-RFC 9110 §12.5.1: each offered type takes the quality of the *most specific* media range
-that matches it (so `*/*, text/turtle;q=0` refuses Turtle), the highest quality wins, and
-ties go to the server's order of preference.
+Pure: no Flask import. One rule for documents and the SPARQL endpoint (`best_format`):
+werkzeug's `MIMEAccept.best_match` (RFC 9110 §12.5.1: each offered type takes the quality of
+the *most specific* media range that matches it, so `*/*, text/turtle;q=0` refuses Turtle),
+with our canonical types offered before any alias, ties going to the server's order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from werkzeug.datastructures import LanguageAccept, MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -86,62 +87,74 @@ def split_extension(path: str, offered: Sequence[Format] = FORMATS) -> tuple[str
     return path, None
 
 
-def _specificity(client_range: str, offered: str) -> int | None:
-    """How specifically `client_range` matches the `offered` media type; None: no match."""
-    ctype, _, csub = client_range.partition(";")[0].strip().lower().partition("/")
-    otype, _, osub = offered.lower().partition("/")
-    if not csub:
-        return None
-    if ctype == "*" and csub == "*":
-        return 0
-    if ctype != otype:
-        return None
-    if csub == "*":
-        return 1
-    return 2 if csub == osub else None
+class Offer(Protocol):
+    """What negotiation needs of a format: its canonical media type and its aliases."""
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
 
 
-def _match(accept: MIMEAccept, media_type: str) -> tuple[int, float] | None:
-    """(specificity, quality) of the most specific client range matching `media_type`."""
-    best: tuple[int, float] | None = None
-    for client_range, q in accept:
-        spec = _specificity(client_range, media_type)
-        if spec is not None and (best is None or spec > best[0]):
-            best = (spec, q)
-    return best
+OfferT = TypeVar("OfferT", bound=Offer)
 
 
-def quality(accept: MIMEAccept, fmt: Format) -> float:
-    """The quality the client gives `fmt`.
+def parse_accept(accept_header: str | None) -> MIMEAccept:
+    """An `Accept` header as werkzeug's `MIMEAccept`, ready for `best_format`.
 
-    Each media type of the format takes the quality of its most specific matching range; the
-    format takes that of its most specific match overall, so `*/*, text/html;q=0` refuses HTML
-    even though `application/xhtml+xml` (an alias) only matches `*/*`.
+    Media-type parameters other than `q` are dropped (`application/ld+json;profile=...` asks
+    for JSON-LD: none of our formats has variants by parameter). A header without a single
+    media range (`Accept: garbage`) is invalid and ignored, like an absent one.
     """
-    matches = [m for m in (_match(accept, t) for t in fmt.media_types) if m is not None]
-    return max(matches)[1] if matches else 0.0
+    parsed = parse_accept_header(accept_header, MIMEAccept)
+    ranges = [
+        (client_range.partition(";")[0].strip().lower(), q)
+        for client_range, q in parsed
+        if "/" in client_range
+    ]
+    return MIMEAccept(ranges) if ranges else MIMEAccept(None)
 
 
-def negotiate(accept_header: str | None, offered: Sequence[Format] = FORMATS) -> Format | None:
-    """The best of `offered` for `accept_header`; None when nothing is acceptable (406).
+def best_format(accept: MIMEAccept, offered: Sequence[OfferT]) -> OfferT | None:
+    """The one negotiation rule of documents and SPARQL answers; None: nothing fits (406).
 
-    No header (or an empty one) accepts anything: the first offered format.
+    werkzeug's `MIMEAccept.best_match` over the canonical types, in the server's order of
+    preference: each type takes the quality of the most specific client range that matches
+    it (so `*/*, text/html;q=0` refuses HTML), the highest quality wins, an equal quality
+    goes to the more specific range, then to the server's order. An alias is the client's
+    synonym for a canonical type (`application/json` asks for JSON-LD, `application/xhtml+xml`
+    for HTML): a range naming one counts as naming its canonical type, unless the client also
+    names that type itself. Wildcards match canonical types only, so `application/*` never
+    finds HTML through its alias, and the Content-Type we send is always one the client
+    accepted. No Accept header: the first offered format.
     """
     if not offered:
         return None
-    if accept_header is None or not accept_header.strip():
+    if not accept:
         return offered[0]
-    accept = parse_accept_header(accept_header, MIMEAccept)
-    if not any("/" in client_range for client_range, _q in accept):
-        # No media range at all (e.g. `Accept: garbage`): an invalid header, ignored.
-        return offered[0]
-    best: Format | None = None
-    best_q = 0.0
-    for fmt in offered:
-        q = quality(accept, fmt)
-        if q > best_q:
-            best, best_q = fmt, q
-    return best
+    canonical = [fmt.media_type for fmt in offered]
+    alias_of = {
+        alias.lower(): fmt.media_type
+        for fmt in reversed(offered)
+        for alias in fmt.aliases
+        if alias.lower() not in canonical
+    }
+    named = {client_range.lower() for client_range, _q in accept}
+    ranges: list[tuple[str, float]] = []
+    for client_range, q in accept:
+        target = alias_of.get(client_range.lower())
+        if target is None:
+            ranges.append((client_range, q))
+        elif target not in named:
+            ranges.append((target, q))
+    best = MIMEAccept(ranges).best_match(canonical)
+    return next((fmt for fmt in offered if fmt.media_type == best), None)
+
+
+def negotiate(accept_header: str | None, offered: Sequence[Format] = FORMATS) -> Format | None:
+    """The best of `offered` for an `Accept` header (see `best_format`); None: 406."""
+    return best_format(parse_accept(accept_header), offered)
 
 
 def negotiate_language(
