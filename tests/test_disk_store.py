@@ -13,6 +13,7 @@ from citydip_ld import describe, web
 from citydip_ld.competency import competency_questions
 from citydip_ld.disk_store import (
     CURRENT,
+    LOCK,
     is_store_dir,
     live_generation,
     open_generation,
@@ -20,6 +21,7 @@ from citydip_ld.disk_store import (
     write_store_dir,
 )
 from citydip_ld.errors import LoadError
+from citydip_ld.folder_store import FolderStore
 from citydip_ld.listing import FileListing, MemoryListing, write_listing
 from citydip_ld.store import OxigraphStore, open_store
 from citydip_ld.web import create_app, resources
@@ -75,8 +77,10 @@ def test_the_store_is_opened_read_only_and_shared_per_generation(
 
     store = open_store(folder, workers=0)
     assert open_store(folder, workers=0) is store
-    assert isinstance(store, OxigraphStore)
-    assert quad_count(store) == read_info(folder).quads
+    assert isinstance(store, FolderStore)
+    assert store.current() is store.current()
+    assert store.generation == str(live_generation(folder))
+    assert quad_count(store.current()) == read_info(folder).quads
     with pytest.raises(RuntimeError, match="read-write"):  # pyoxigraph's read-only mode
         open_generation(live_generation(folder)).update("INSERT DATA { <s:a> <s:b> <s:c> }")
 
@@ -121,7 +125,7 @@ def test_a_failed_load_leaves_the_live_generation_and_no_staging(
     assert code == 2
     assert "not valid N-Quads" in output and "Traceback" not in output
     assert live_generation(folder) == live
-    assert sorted(p.name for p in folder.iterdir()) == sorted([CURRENT, live.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CURRENT, LOCK, live.name])
     assert quad_count(OxigraphStore.from_store_dir(folder)) == read_info(folder).quads
 
 

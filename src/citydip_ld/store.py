@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph
 
@@ -51,6 +51,9 @@ from citydip_ld.sparql import (
     QueryTimeoutError,
     QueryWorkerDiedError,
 )
+
+if TYPE_CHECKING:
+    from citydip_ld.folder_store import FolderStore
 
 DATASET_FILE = "dataset.nq"
 log = logging.getLogger(__name__)
@@ -370,14 +373,7 @@ def open_store(
     if is_remote(dataset_dir):
         return RemoteSparqlStore.from_url(str(dataset_dir))
     if is_store_dir(dataset_dir):
-        generation = live_generation(dataset_dir)
-        count = default_workers() if workers is None else workers
-        with _OPEN_LOCK:
-            store = _OPEN.get((str(generation), 0.0, count, settings))
-            if store is None:
-                store = OxigraphStore.from_store_dir(dataset_dir, count, settings)
-                _OPEN[(str(generation), 0.0, count, settings)] = store
-            return store
+        return open_store_folder(dataset_dir, workers, settings)
     path = Path(dataset_dir) / DATASET_FILE
     count = default_workers() if workers is None else workers
     try:
@@ -391,9 +387,34 @@ def open_store(
         return store
 
 
+_FOLDERS: dict[tuple[str, int, SandboxSettings], FolderStore] = {}
+
+
+def open_store_folder(
+    directory: str | Path,
+    workers: int | None = None,
+    settings: SandboxSettings = DEFAULT_SANDBOX,
+) -> FolderStore:
+    """The store folder `directory` (`citydip_ld.folder_store`), followed as it changes: it
+    may be missing now (503 until it is published), or be switched to a new generation.
+    Shared per folder and worker count."""
+    from citydip_ld.folder_store import FolderStore
+
+    count = default_workers() if workers is None else workers
+    key = (str(Path(directory).absolute()), count, settings)
+    with _OPEN_LOCK:
+        store = _FOLDERS.get(key)
+        if store is None:
+            store = _FOLDERS[key] = FolderStore(directory, count, settings)
+        return store
+
+
 @atexit.register
 def _close_all() -> None:
     with _OPEN_LOCK:
         for store in _OPEN.values():
             store.close()
+        for folder in _FOLDERS.values():
+            folder.close()
         _OPEN.clear()
+        _FOLDERS.clear()
