@@ -1,8 +1,9 @@
 """Read the curated fact files in `data/` into typed records that remember their file and line.
 
-The YAML is parsed by ruamel.yaml, which keeps the line of every mapping and key; each record
-is checked for required and unknown keys, its references resolved and its dates converted, and
-every problem is raised as a `FactError` naming the file, the line and what to do.
+The YAML is parsed by PyYAML's libyaml loader (`yamlread`), which keeps the line of every
+mapping and key; each record is checked for required and unknown keys, its references resolved
+and its dates converted, and every problem is raised as a `FactError` naming the file, the
+line and what to do.
 """
 
 from __future__ import annotations

