@@ -14,11 +14,13 @@ from citydip_ld.stores import describe
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.disk_store import (
     CURRENT,
+    LOCK,
     is_store_dir,
     live_generation,
     open_generation,
     read_info,
 )
+from citydip_ld.stores.folder_store import FolderStore
 from citydip_ld.stores.listing import FileListing, MemoryListing, write_listing
 from citydip_ld.stores.store import OxigraphStore, open_store
 from citydip_ld.validation.competency import competency_questions
@@ -75,8 +77,10 @@ def test_the_store_is_opened_read_only_and_shared_per_generation(
 
     store = open_store(folder, workers=0)
     assert open_store(folder, workers=0) is store
-    assert isinstance(store, OxigraphStore)
-    assert quad_count(store) == read_info(folder).quads
+    assert isinstance(store, FolderStore)
+    assert store.current() is store.current()
+    assert store.generation == str(live_generation(folder))
+    assert quad_count(store.current()) == read_info(folder).quads
     with pytest.raises(RuntimeError, match="read-write"):  # pyoxigraph's read-only mode
         open_generation(live_generation(folder)).update("INSERT DATA { <s:a> <s:b> <s:c> }")
 
@@ -121,7 +125,7 @@ def test_a_failed_load_leaves_the_live_generation_and_no_staging(
     assert code == 2
     assert "not valid N-Quads" in output and "Traceback" not in output
     assert live_generation(folder) == live
-    assert sorted(p.name for p in folder.iterdir()) == sorted([CURRENT, live.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CURRENT, LOCK, live.name])
     assert quad_count(OxigraphStore.from_store_dir(folder)) == read_info(folder).quads
 
 

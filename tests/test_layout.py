@@ -20,7 +20,16 @@ SOURCE = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
 #: The stages in data-flow order; a module belongs to the first prefix it matches.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("shared", ("citydip_ld.errors", "citydip_ld.iris", "citydip_ld.atomic", "citydip_ld.conneg")),
+    (
+        "shared",
+        (
+            "citydip_ld.errors",
+            "citydip_ld.iris",
+            "citydip_ld.atomic",
+            "citydip_ld.conneg",
+            "citydip_ld.httpclient",  # linking (Wikidata) and stores (remote, publish)
+        ),
+    ),
     ("curation", ("citydip_ld.curation",)),
     ("rdf", ("citydip_ld.rdf",)),
     ("validation", ("citydip_ld.validation",)),
@@ -30,7 +39,14 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("web", ("citydip_ld.web",)),
     (
         "commands",
-        ("citydip_ld.serving", "citydip_ld.slow_clients", "citydip_ld.cli", "citydip_ld.__main__"),
+        (
+            "citydip_ld.serving",
+            "citydip_ld.slow_clients",
+            "citydip_ld.cli",
+            "citydip_ld.__main__",
+            "citydip_ld.logs",
+            "citydip_ld.progress",
+        ),
     ),
 )
 #: Stages that sit side by side: neither may import the other.

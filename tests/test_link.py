@@ -4,12 +4,13 @@ P190 cross-check, backoff on 429, and the cache that `build` then reads offline.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from rdflib import OWL, Dataset, Literal, Namespace, URIRef
-from ruamel.yaml import YAML
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.linking.wikidata import EndpointError, WikidataClient, query_by_geonames
@@ -42,7 +43,7 @@ run = run_cli
 
 
 def load_cache(project: Path) -> dict:  # type: ignore[type-arg]
-    return YAML(typ="safe").load((project / "data/wikidata-cache.yaml").read_text("utf-8"))  # type: ignore[no-any-return]
+    return yaml.safe_load((project / "data/wikidata-cache.yaml").read_text("utf-8"))  # type: ignore[no-any-return]
 
 
 def test_link_reconciles_enriches_and_cross_checks(project: Path, wikidata: str) -> None:
@@ -139,18 +140,21 @@ def test_build_reads_the_cache_offline_and_the_result_conforms(
 def test_throttled_endpoint_is_retried_with_backoff_and_a_descriptive_agent(wikidata: str) -> None:
     throttle = Throttle(refusals=2)
     with throttling_proxy(wikidata, throttle) as url:
-        delays: list[float] = []
-        client = WikidataClient(f"{url}/query", retries=3, backoff=0.01, sleep=delays.append)
+        client = WikidataClient(f"{url}/query", retries=3, backoff=0.2)
+        started = time.monotonic()
         rows = client.select(query_by_geonames(113646))
+        elapsed = time.monotonic() - started
     assert rows == [{"item": "http://www.wikidata.org/entity/Q80053"}]
     assert client.requests == 3
-    assert delays == [0.0, 0.0]  # Retry-After: 0 honoured
+    # urllib3's backoff (a `Retry-After: 0` does not count as a wait): at once, then 0.4 s.
+    assert 0.4 <= elapsed < 10
+    assert len(throttle.seen) == 3
     assert all(agent.startswith("citydip-ld/") for agent in throttle.seen)
 
 
 def test_an_endpoint_that_keeps_refusing_gives_a_clear_error(wikidata: str, project: Path) -> None:
     with throttling_proxy(wikidata, Throttle(refusals=100, status=503)) as url:
-        client = WikidataClient(f"{url}/query", retries=2, backoff=0.0, sleep=lambda _: None)
+        client = WikidataClient(f"{url}/query", retries=2, backoff=0.0)
         with pytest.raises(EndpointError, match=r"answered HTTP 503 3 times; try again later"):
             client.select(query_by_geonames(113646))
         code, output = run("link", "--endpoint", f"{url}/query", "--retries", "1", "--backoff", "0")

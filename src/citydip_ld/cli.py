@@ -15,6 +15,8 @@ import click
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
+from citydip_ld.logs import DEFAULT_LEVEL, LEVELS, configure_logging
+from citydip_ld.progress import Progress
 from citydip_ld.rdf.output import FORMAT_NAMES, Layout, build_directory, build_for_check
 from citydip_ld.serving import (
     DEFAULT_BODY_TIMEOUT,
@@ -81,6 +83,14 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "auto_envvar_prefix":
     show_default=True,
     help="Base IRI of the dataset; entities are {base}id/{kind}/{slug}. Env CITYDIP_BASE.",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default=DEFAULT_LEVEL,
+    show_default=True,
+    help="Threshold of the application's log messages (JSON lines on stderr, the access "
+    "log's format). Env CITYDIP_LOG_LEVEL.",
+)
 @click.version_option(package_name="citydip-ld")
 @click.pass_context
 def main(
@@ -89,8 +99,10 @@ def main(
     ontology_dir: Path | None,
     shapes_dir: Path | None,
     base: str,
+    log_level: str,
 ) -> None:
     """Publish curated city-diplomacy facts as linked data."""
+    configure_logging(log_level)
     standard = Layout.beside(data_dir)
     layout = Layout(
         data_dir,
@@ -122,9 +134,15 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
     started = time.perf_counter()
     names = [FORMAT_NAMES[f] for f in formats] or None
     try:
-        result = build_directory(
-            obj.layout.data_dir, out_dir, base=obj.base, names=names, layout=obj.layout
-        )
+        with Progress() as progress:
+            result = build_directory(
+                obj.layout.data_dir,
+                out_dir,
+                base=obj.base,
+                names=names,
+                layout=obj.layout,
+                progress=progress,
+            )
     except CitydipError as exc:
         raise fail(exc) from None
     triples = len(result.dataset)
@@ -160,7 +178,8 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
 def check(obj: Context, input_file: Path | None, output_format: str, lang: str) -> None:
     """Validate the dataset against the SHACL shapes; exit 1 on violations."""
     try:
-        report = run_check(obj, input_file, lang)
+        with Progress() as progress:
+            report = run_check(obj, input_file, lang, progress)
     except CitydipError as exc:
         raise fail(exc) from None
     click.echo(report.to_json() if output_format == "json" else report.to_text())
@@ -168,12 +187,18 @@ def check(obj: Context, input_file: Path | None, output_format: str, lang: str) 
         sys.exit(1)
 
 
-def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
+def run_check(
+    obj: Context, input_file: Path | None, lang: str, progress: Progress | None = None
+) -> Report:
     """Build (or read `input_file`) and validate; lines come from the fact files either way."""
+    say = progress or (lambda _message: None)
+    say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
     built = build_for_check(obj.layout, obj.base)
     data = built.data
     if input_file is not None:
+        say(f"reading {input_file}")
         data, _, _ = split_dataset(read_rdf(input_file), obj.base)
+    say(f"validating {len(data)} triples against the shapes (pySHACL)")
     return validate_graph(data, built.shapes, sources=built.sources, lang=lang)
 
 
@@ -391,10 +416,19 @@ def check_built(dataset_dir: Path, base: str) -> Report:
 )
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
 @click.option(
-    "--retries", type=int, default=4, show_default=True, help="Retries on HTTP 429 and 5xx."
+    "--retries",
+    type=click.IntRange(min=0),
+    default=4,
+    show_default=True,
+    help="Retries on HTTP 429 and 5xx and refused connections.",
 )
 @click.option(
-    "--backoff", type=float, default=2.0, show_default=True, help="First retry delay (doubles)."
+    "--backoff",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Backoff factor in seconds: the first retry is at once, then 2x, 4x, ... this "
+    "(urllib3's Retry); a Retry-After from the endpoint wins.",
 )
 @click.pass_obj
 def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backoff: float) -> None:
@@ -407,11 +441,14 @@ def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backo
         endpoint or WIKIDATA_ENDPOINT, timeout=timeout, retries=retries, backoff=backoff
     )
     try:
-        facts = load_facts(obj.layout.data_dir)
-        report = reconcile(facts, client)
-        path = write_cache(report, obj.layout.data_dir)
+        with Progress() as progress:
+            facts = load_facts(obj.layout.data_dir)
+            report = reconcile(facts, client, progress=progress)
+            path = write_cache(report, obj.layout.data_dir)
     except CitydipError as exc:
         raise fail(exc) from None
+    finally:
+        client.close()
     for problem in report.problems:
         subject = problem.get("city") or problem.get("organisation")
         candidates = problem.get("candidates")
@@ -454,6 +491,14 @@ def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backo
     "--timeout", type=float, default=120.0, show_default=True, help="Seconds per request."
 )
 @click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Retries (with backoff, honouring Retry-After) when the store refuses connections or "
+    "answers 429/503.",
+)
+@click.option(
     "--keep-stale",
     is_flag=True,
     help="Keep graphs under the dataset's graph prefix that are no longer in the dataset.",
@@ -476,6 +521,7 @@ def publish(
     user: str | None,
     password: str | None,
     timeout: float,
+    retries: int,
     keep_stale: bool,
     gate: bool,
 ) -> None:
@@ -487,7 +533,9 @@ def publish(
 
     try:
         if gate:
-            report = check_built(dataset_dir, obj.base)
+            with Progress() as progress:
+                progress(f"validating {dataset_dir / DATASET_FILE} against its shapes (pySHACL)")
+                report = check_built(dataset_dir, obj.base)
             if not report.conforms:
                 click.echo(report.to_text(), err=True)
                 click.echo(
@@ -497,20 +545,24 @@ def publish(
                 )
                 sys.exit(1)
         if not is_remote(url):
-            info = write_store_dir([dataset_dir / DATASET_FILE], url, obj.base)
+            with Progress() as progress:
+                info = write_store_dir([dataset_dir / DATASET_FILE], url, obj.base, progress)
             click.echo(info.summary(url))
             return
-        result = publish_dataset(
-            dataset_dir,
-            url,
-            gsp=gsp,
-            update=update,
-            use_update=not no_update,
-            user=user,
-            password=password,
-            timeout=timeout,
-            prune=not keep_stale,
-        )
+        with Progress() as progress:
+            result = publish_dataset(
+                dataset_dir,
+                url,
+                gsp=gsp,
+                update=update,
+                use_update=not no_update,
+                user=user,
+                password=password,
+                timeout=timeout,
+                retries=retries,
+                prune=not keep_stale,
+                progress=progress,
+            )
     except CitydipError as exc:
         raise fail(exc) from None
     click.echo(result.summary())

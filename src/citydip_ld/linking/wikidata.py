@@ -1,27 +1,29 @@
-"""Talking to Wikidata's SPARQL endpoint (or any endpoint shaped like it) with SPARQLWrapper:
-a descriptive User-Agent, a timeout, and backoff on 429 / 5xx with a clear message when the
-endpoint keeps refusing."""
+"""Talking to Wikidata's SPARQL endpoint (or any endpoint shaped like it) over HTTP with the
+project's one client (`citydip_ld.httpclient`: a `requests` session that keeps its connection,
+urllib3's `Retry` for backoff on 429 / 5xx honouring Retry-After): a descriptive User-Agent, a
+timeout, and a clear message when the endpoint keeps refusing."""
 
 from __future__ import annotations
 
 import json
-import time
-import urllib.error
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
-
-from SPARQLWrapper import JSON, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+from urllib.parse import urlencode
 
 from citydip_ld import __version__
-from citydip_ld.errors import CitydipError
+from citydip_ld.errors import CitydipError, StoreUnavailableError
+from citydip_ld.httpclient import HttpClient
 
 WIKIDATA_ENDPOINT = "https://query.wikidata.org/sparql"
 USER_AGENT = (
     f"citydip-ld/{__version__} (city-diplomacy linked data; reconciliation of curated cities; "
-    "https://pypi.org/project/SPARQLWrapper/)"
+    "https://pypi.org/project/citydip-ld/)"
 )
 ENTITY = "http://www.wikidata.org/entity/"
+#: Statuses retried with backoff: too many requests, and the server's own failures.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+#: Longest URL sent as a GET (Wikidata caches GETs); longer queries are POSTed.
+MAX_GET_URL = 4000
 
 Row = dict[str, str]
 
@@ -39,8 +41,9 @@ class SparqlClient(Protocol):
 
 
 class WikidataClient:
-    """SPARQLWrapper with retries: 429 and 5xx are retried with exponential backoff (honouring
-    Retry-After), other errors fail at once with the endpoint's words."""
+    """SELECT queries over one HTTP session: 429 and 5xx are retried `retries` times with
+    exponential backoff from `backoff` seconds (Retry-After wins); other errors fail at once
+    with the endpoint's words. `requests` counts what was sent, retries included."""
 
     def __init__(
         self,
@@ -50,65 +53,61 @@ class WikidataClient:
         timeout: float = 60.0,
         retries: int = 4,
         backoff: float = 2.0,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.endpoint = endpoint
-        self.user_agent = user_agent
         self.timeout = timeout
         self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.requests = 0
+        self._http = HttpClient(
+            user_agent=user_agent,
+            retries=retries,
+            backoff=backoff,
+            retry_statuses=RETRY_STATUSES,
+            pool_size=1,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self._http.requests
+
+    def close(self) -> None:
+        self._http.close()
 
     def select(self, query: str) -> list[Row]:
-        wrapper = SPARQLWrapper(self.endpoint, agent=self.user_agent)
-        wrapper.setQuery(query)
-        wrapper.setReturnFormat(JSON)
-        wrapper.setTimeout(int(self.timeout))
-        delay = self.backoff
-        for attempt in range(self.retries + 1):
-            self.requests += 1
-            try:
-                result = wrapper.queryAndConvert()
-            except urllib.error.HTTPError as exc:
-                if exc.code == 429 or exc.code >= 500:
-                    if attempt == self.retries:
-                        raise EndpointError(
-                            f"{self.endpoint} answered HTTP {exc.code} {self.retries + 1} times; "
-                            "try again later or point --endpoint at a mirror"
-                        ) from None
-                    retry_after = _retry_after(exc)
-                    self.sleep(delay if retry_after is None else retry_after)
-                    delay *= 2
-                    continue
-                raise EndpointError(
-                    f"{self.endpoint} answered HTTP {exc.code}: {exc.reason}"
-                ) from None
-            except EndPointInternalError as exc:
-                if attempt == self.retries:
-                    raise EndpointError(
-                        f"{self.endpoint} keeps failing (HTTP 500): {exc}"
-                    ) from None
-                self.sleep(delay)
-                delay *= 2
-                continue
-            except SPARQLWrapperException as exc:
-                raise EndpointError(f"{self.endpoint} refused the query: {exc}") from None
-            except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
-                reason = getattr(exc, "reason", exc)
-                raise EndpointError(f"cannot reach {self.endpoint}: {reason}") from None
-            except json.JSONDecodeError:
-                raise EndpointError(f"{self.endpoint} did not answer SPARQL JSON results") from None
-            return _rows(result)
-        raise AssertionError("unreachable")
-
-
-def _retry_after(exc: urllib.error.HTTPError) -> float | None:
-    value = exc.headers.get("Retry-After") if exc.headers else None
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+        form = urlencode({"query": query})
+        url = f"{self.endpoint}{'&' if '?' in self.endpoint else '?'}{form}"
+        accept = {"Accept": "application/sparql-results+json"}
+        try:
+            if len(url) <= MAX_GET_URL:
+                response = self._http.send("GET", url, timeout=self.timeout, headers=accept)
+            else:
+                form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+                response = self._http.send(
+                    "POST",
+                    self.endpoint,
+                    timeout=self.timeout,
+                    body=form.encode("ascii"),
+                    headers={**accept, **form_type},
+                )
+        except TimeoutError:
+            raise EndpointError(
+                f"cannot reach {self.endpoint}: no answer within {self.timeout:g} s"
+            ) from None
+        except StoreUnavailableError as exc:
+            raise EndpointError(f"cannot reach {self.endpoint} ({exc})") from None
+        if response.status in RETRY_STATUSES:
+            raise EndpointError(
+                f"{self.endpoint} answered HTTP {response.status} {self.retries + 1} times; "
+                "try again later or point --endpoint at a mirror"
+            )
+        if not 200 <= response.status < 300:
+            raise EndpointError(
+                f"{self.endpoint} answered HTTP {response.status}: {response.detail()}"
+            )
+        try:
+            result = json.loads(response.body)
+        except ValueError:
+            raise EndpointError(f"{self.endpoint} did not answer SPARQL JSON results") from None
+        return _rows(result)
 
 
 def _rows(result: object) -> list[Row]:

@@ -201,11 +201,17 @@ def build_directory(
     base: str,
     names: Iterable[str] | None = None,
     layout: Layout | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """The whole `citydip-ld build`: read, build, serialise, then write atomically."""
+    """The whole `citydip-ld build`: read, build, serialise, then write atomically.
+    `progress` is told each step."""
+    say = progress or (lambda _message: None)
     layout = layout or Layout.beside(data_dir)
+    say(f"reading the facts in {data_dir} and building the dataset")
     result = build_all(layout, base)
+    say(f"serialising {len(result.dataset)} quads")
     files = serialise(result.dataset, base, names)
+    say(f"writing {len(files)} file(s) into {out_dir}")
     write_outputs(files, Path(out_dir))
     write_checksums(Path(out_dir))
     return result

@@ -1,8 +1,11 @@
 """Stage 5, stores: where the triples live and how they are read. The store protocol and the
 embedded Oxigraph store (`store`), any SPARQL 1.1 store over HTTP (`remote`), the on-disk
-store folder (`disk_store`, written by `disk_publish`), Graph Store Protocol loading
-(`publish`), resource descriptions (`describe`), dataset counts (`statistics`) and list
-orders (`listing`).
+store folder (`disk_store`, written by `disk_publish` under a publish lock, followed while
+serving by `folder_store`: 503 while it is missing, a new generation picked up without a
+restart), Graph Store Protocol loading (`publish`), resource descriptions (`describe`),
+dataset counts (`statistics`) and list orders (`listing`). Remote stores and publishing talk
+HTTP through the shared `citydip_ld.httpclient`.
 
-May import: `citydip_ld.sparql` and the shared modules; never web or the commands.
+May import: `citydip_ld.sparql` and the shared modules (`errors`, `iris`, `atomic`,
+`httpclient`); never web or the commands.
 """

@@ -2,17 +2,23 @@
 to it atomically (the folder's layout is described in `citydip_ld.stores.disk_store`).
 
 The dataset statistics and every kind's list order are computed while loading and kept in the
-generation, so a server on a big store never computes them.
+generation, so a server on a big store never computes them. One publication at a time
+(`publish_lock`); a publication killed midway, or out of disk space, leaves the published
+generation unchanged (see `citydip_ld.stores.disk_store`).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +32,7 @@ from citydip_ld.stores.disk_store import (
     CURRENT,
     GENERATION_PREFIX,
     LISTS,
+    LOCK,
     MARKER,
     StoreInfo,
     is_store_dir,
@@ -43,13 +50,44 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def publish_lock(target: Path) -> Iterator[None]:
+    """Hold `target/.publish.lock` exclusively, or refuse at once (see the module docstring)."""
+    path = target / LOCK
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip()
+            raise LoadError(
+                f"{path}: another `citydip-ld publish` is writing to this store folder "
+                f"({holder or 'holder unknown'}); nothing was changed: wait for it to finish "
+                "and publish again (the lock is released when that process exits)"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        stamp = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+        os.pwrite(descriptor, f"pid {os.getpid()} since {stamp}\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock; the file stays (removing it would race)
+
+
+def _is_empty_or_ours(target: Path) -> bool:
+    return all(child.name == LOCK for child in target.iterdir())
+
+
 def write_store_dir(
-    sources: Sequence[str | Path], directory: str | Path, base: str | None = None
+    sources: Sequence[str | Path],
+    directory: str | Path,
+    base: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> StoreInfo:
     """Load the N-Quads files `sources` into a new generation of the store folder
     `directory` and switch `current` to it (see the module docstring). With `base`, the
-    dataset statistics (`citydip_ld.stores.statistics`) are counted now and kept with the store."""
-    started = time.monotonic()
+    dataset statistics (`citydip_ld.stores.statistics`) are counted now and kept with the
+    store. `progress` is told each step."""
+    say = progress or (lambda _message: None)
     target = Path(directory)
     paths = [Path(source) for source in sources]
     for path in paths:
@@ -57,28 +95,52 @@ def write_store_dir(
             raise LoadError(f"{path}: no built dataset here; run `citydip-ld build` first")
     if target.exists() and not target.is_dir():
         raise LoadError(f"{target}: exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not is_store_dir(target):
+    if target.is_dir() and not _is_empty_or_ours(target) and not is_store_dir(target):
         raise LoadError(
             f"{target}: the folder is not empty and not a citydip-ld store folder; "
             "choose an empty or new folder"
         )
     target.mkdir(parents=True, exist_ok=True)
+    with publish_lock(target):
+        for leftover in target.glob(f".{GENERATION_PREFIX}*.tmp"):  # a killed publication's
+            shutil.rmtree(leftover, ignore_errors=True)
+        try:
+            return _write_generation(paths, target, base, say)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+            if full or any(os.strerror(code) in why for code in (errno.ENOSPC, errno.EFBIG)):
+                why += " (free disk space, or raise the file-size limit)"
+            raise LoadError(
+                f"{target}: writing the new generation failed: {why}; nothing was switched: "
+                "the published generation is unchanged; publish again"
+            ) from None
+
+
+def _write_generation(
+    paths: list[Path], target: Path, base: str | None, say: Callable[[str], None]
+) -> StoreInfo:
+    started = time.monotonic()
     token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     staging = target / f".{GENERATION_PREFIX}{token}.tmp"
     final = target / f"{GENERATION_PREFIX}{token}"
     try:
         store = pyoxigraph.Store(str(staging))
         for path in paths:
+            say(f"loading {path.name}")
             try:
                 store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
             except SyntaxError as exc:
                 raise LoadError(f"{path}: not valid N-Quads ({exc}); rebuild the dataset") from None
+        say("compacting the store")
         store.optimize()
         quads = len(store)
         graphs = sum(1 for _ in store.named_graphs())
         counted = lists = None
         if base is not None:
+            say(f"counting the statistics of {quads} quads")
             counted = compute_statistics(OxigraphStore(store), base)
+            say("writing the list order of each kind")
             lists = _write_lists(OxigraphStore(store), base, staging / LISTS)
         store.flush()
         del store  # closes RocksDB before the folder is renamed
@@ -100,6 +162,7 @@ def write_store_dir(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    say(f"switching {CURRENT} to {final.name}")
     _switch(target, final)
     return info
 

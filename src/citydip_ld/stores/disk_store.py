@@ -15,11 +15,18 @@ Layout (the folder is replaced as a whole, never edited in place)::
 `citydip-store.json` (what it holds), renames it to `data-<token>` and then switches `current`
 with one atomic rename of a new link. Readers see the old generation or the new one, never a
 half-loaded store; a failed load leaves the live one untouched. The previous generation is
-kept (a running server may still read it; restart it to follow the switch) and older ones
-are removed. A load killed midway leaves a hidden `.data-<token>.tmp` folder, which can be
-deleted.
+kept (a running server may still be answering a request from it; `serve` follows the switch,
+see `citydip_ld.stores.folder_store`) and older ones are removed.
 
-This module knows the folder's format and opens it; `citydip_ld.stores.disk_publish` writes it.
+One publication at a time: `disk_publish.write_store_dir` holds an exclusive lock (`flock`)
+on `DIR/.publish.lock` while it writes; a second one refuses at once with an error that names
+the lock. The kernel releases the lock when its holder exits, however it exits, so a
+publication killed midway never leaves the folder locked; the next one removes the hidden
+`.data-<token>.tmp` folder it left. A load that runs out of disk space (or past a file-size
+limit) is removed and reported; the live generation is untouched either way.
+
+This module knows the folder's format and opens it; `citydip_ld.stores.disk_publish` writes it
+and `citydip_ld.stores.folder_store` follows it while a server runs.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ CURRENT = "current"
 MARKER = "citydip-store.json"
 GENERATION_PREFIX = "data-"
 LISTS = "lists"
+#: The lock file a publication holds (`disk_publish.publish_lock`).
+LOCK = ".publish.lock"
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,9 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from citydip_ld.errors import LoadError, PublishError, RemoteStoreError
+from citydip_ld.httpclient import HttpClient, HttpResponse
 from citydip_ld.stores.remote import (
     Endpoints,
-    HttpClient,
-    HttpResponse,
     RemoteSparqlStore,
     endpoints_for,
     split_credentials,
@@ -222,6 +221,8 @@ def publish_dataset(
     user: str | None = None,
     password: str | None = None,
     timeout: float = 120.0,
+    retries: int = 3,
+    backoff: float = 1.0,
     prune: bool = True,
     verify: bool = True,
     progress: Callable[[str], None] | None = None,
@@ -229,8 +230,11 @@ def publish_dataset(
     """Replace the dataset's graphs in the store at `url` (see the module docstring).
 
     `url` is the store's query endpoint or its root; `gsp` and `update` override the derived
-    Graph Store Protocol and SPARQL Update URLs. `prune` drops graphs under the dataset's graph
-    prefix that are no longer in it; `verify` checks each graph's triple count afterwards.
+    Graph Store Protocol and SPARQL Update URLs. Every request goes through one
+    `HttpClient` session; a store that refuses connections or answers 429/503 is retried
+    `retries` times with exponential `backoff` (seconds; `Retry-After` wins). `prune` drops
+    graphs under the dataset's graph prefix that are no longer in it; `verify` checks each
+    graph's triple count afterwards.
     Raises `LoadError` (dataset), `StoreUnavailableError` (cannot reach the store),
     `PublishError` (the store refused a request), `RemoteStoreError` (it failed).
     """
@@ -249,7 +253,24 @@ def publish_dataset(
             url=url,
         )
     graphs = read_graphs(dataset_dir)
-    publisher = _Publisher(endpoints, HttpClient(user, password), timeout)
+    client = HttpClient(user, password, retries=retries, backoff=backoff)
+    try:
+        return _publish(
+            endpoints, graphs, _Publisher(endpoints, client, timeout), prune, verify, say, started
+        )
+    finally:
+        client.close()
+
+
+def _publish(
+    endpoints: Endpoints,
+    graphs: dict[GraphName, list[ox.Triple]],
+    publisher: _Publisher,
+    prune: bool,
+    verify: bool,
+    say: Callable[[str], None],
+    started: float,
+) -> PublishReport:
     named = [g for g in graphs if g is not None]
     stale = [
         g for g in publisher.existing(graph_prefix(named) if prune else None) if g not in graphs

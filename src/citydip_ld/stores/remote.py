@@ -18,27 +18,25 @@ else that goes wrong on the remote (5xx, wrong URL, refused credentials, unreada
 `RemoteStoreError` (502).
 
 `endpoints_for` derives the query, update and Graph Store Protocol URLs of the common stores
-from one URL; `HttpClient` is the small urllib client both this module and
-`citydip_ld.stores.publish` use (basic and digest authentication, a deadline for the whole answer).
+from one URL. Requests go through `citydip_ld.httpclient.HttpClient` (one `requests` session
+per store: kept-alive connections, basic or digest authentication with the nonce reused, a
+deadline for the whole answer), as `citydip_ld.stores.publish` and `linking.link` do.
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from citydip_ld import __version__
 from citydip_ld.errors import QueryError, RemoteStoreError, StoreUnavailableError
+from citydip_ld.httpclient import HttpClient, HttpResponse
 from citydip_ld.sparql.protocol import (
     COMMON_PREFIXES,
     GRAPH_FORMATS,
@@ -53,16 +51,11 @@ from citydip_ld.sparql.protocol import (
     offered_media_types,
 )
 
-USER_AGENT = f"citydip-ld/{__version__} (remote SPARQL store)"
 #: What we ask the remote for: standard formats pyoxigraph parses (results or a graph).
 ACCEPT = (
     "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
     "application/n-triples;q=0.8, text/turtle;q=0.7, application/rdf+xml;q=0.5"
 )
-#: The largest answer read from the remote (a guard; the row limit applies after parsing).
-MAX_BODY_BYTES = 256 * 1024 * 1024
-#: How much of a remote error body is quoted in a message.
-DETAIL_CHARS = 500
 
 
 class RemoteQueryError(QueryError):
@@ -155,98 +148,7 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
     return bare, parts.username, parts.password
 
 
-# --- HTTP -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    content_type: str
-    body: bytes
-
-    @property
-    def media_type(self) -> str:
-        return self.content_type.split(";", 1)[0].strip().lower()
-
-    def detail(self) -> str:
-        text = self.body[:DETAIL_CHARS].decode("utf-8", "replace").strip()
-        return " ".join(text.split()) or "(empty body)"
-
-
-@dataclass(frozen=True)
-class HttpClient:
-    """One HTTP request at a time with urllib: basic or digest authentication when `user` is
-    set, a deadline on the whole answer, no exception for HTTP error statuses."""
-
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    user_agent: str = USER_AGENT
-    max_bytes: int = MAX_BODY_BYTES
-
-    def _opener(self, url: str) -> urllib.request.OpenerDirector:
-        if self.user is None:
-            return urllib.request.build_opener()
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, url, self.user, self.password or "")
-        return urllib.request.build_opener(
-            urllib.request.HTTPDigestAuthHandler(passwords),
-            urllib.request.HTTPBasicAuthHandler(passwords),
-        )
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        timeout: float,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> HttpResponse:
-        """Send one request; raises `TimeoutError` past `timeout` seconds (connecting and
-        reading the whole answer) and `StoreUnavailableError` when the store cannot be reached."""
-        deadline = time.monotonic() + timeout
-        request = urllib.request.Request(url, data=body, method=method)
-        request.add_header("User-Agent", self.user_agent)
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            try:
-                response = self._opener(url).open(request, timeout=timeout)
-            except urllib.error.HTTPError as exc:
-                response = exc
-            with response:
-                status = int(response.status or 0)
-                content_type = response.headers.get("Content-Type", "")
-                chunks: list[bytes] = []
-                size = 0
-                while chunk := response.read(65536):
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise RemoteStoreError(
-                            f"{url}: the answer is larger than {self.max_bytes} bytes; "
-                            "narrow the query",
-                            url=url,
-                        )
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{url}: no complete answer within {timeout:g} s")
-        except TimeoutError:
-            raise TimeoutError(f"{url}: no complete answer within {timeout:g} s") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise TimeoutError(f"{url}: no answer within {timeout:g} s") from None
-            raise StoreUnavailableError(
-                f"cannot reach the store at {url}: {exc.reason}; is it running, and is the URL "
-                "right?",
-                url=url,
-            ) from None
-        except (ConnectionError, http.client.HTTPException) as exc:
-            raise StoreUnavailableError(
-                f"the connection to the store at {url} failed: {exc or type(exc).__name__}; "
-                "is it running?",
-                url=url,
-            ) from None
-        return HttpResponse(status, content_type, b"".join(chunks))
+# --- errors ---------------------------------------------------------------------------------
 
 
 def status_error(

@@ -51,6 +51,7 @@ from citydip_ld.sparql.sandbox import (
     query_thread,
 )
 from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
+from citydip_ld.stores.folder_store import FolderStore
 from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
 
 DATASET_FILE = "dataset.nq"
@@ -373,19 +374,13 @@ def open_store(
     Apps created for the same built dataset share one store and one worker pool. An http(s)
     URL instead of a directory opens a remote SPARQL store (`citydip_ld.stores.remote`; `workers`
     does not apply): it keeps no state, so it is not shared. A store folder written by
-    `publish --to DIR` (`citydip_ld.stores.disk_store`) is opened read-only, shared per generation.
+    `publish --to DIR` (`citydip_ld.stores.disk_store`) is followed as it changes
+    (`open_store_folder`).
     """
     if is_remote(dataset_dir):
         return RemoteSparqlStore.from_url(str(dataset_dir))
     if is_store_dir(dataset_dir):
-        generation = live_generation(dataset_dir)
-        count = default_workers() if workers is None else workers
-        with _OPEN_LOCK:
-            store = _OPEN.get((str(generation), 0.0, count, settings))
-            if store is None:
-                store = OxigraphStore.from_store_dir(dataset_dir, count, settings)
-                _OPEN[(str(generation), 0.0, count, settings)] = store
-            return store
+        return open_store_folder(dataset_dir, workers, settings)
     path = Path(dataset_dir) / DATASET_FILE
     count = default_workers() if workers is None else workers
     try:
@@ -399,9 +394,34 @@ def open_store(
         return store
 
 
+_FOLDERS: dict[tuple[str, int, SandboxSettings], FolderStore] = {}
+
+
+def open_store_folder(
+    directory: str | Path,
+    workers: int | None = None,
+    settings: SandboxSettings = DEFAULT_SANDBOX,
+) -> FolderStore:
+    """The store folder `directory` (`citydip_ld.stores.folder_store`), followed as it
+    changes: it may be missing now (503 until it is published), or be switched to a new
+    generation. Shared per folder and worker count."""
+    count = default_workers() if workers is None else workers
+    key = (str(Path(directory).absolute()), count, settings)
+    with _OPEN_LOCK:
+        store = _FOLDERS.get(key)
+        if store is None:
+            store = _FOLDERS[key] = FolderStore(
+                directory, OxigraphStore.from_store_dir, count, settings
+            )
+        return store
+
+
 @atexit.register
 def _close_all() -> None:
     with _OPEN_LOCK:
         for store in _OPEN.values():
             store.close()
+        for folder in _FOLDERS.values():
+            folder.close()
         _OPEN.clear()
+        _FOLDERS.clear()

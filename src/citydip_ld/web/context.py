@@ -17,7 +17,7 @@ from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
 from citydip_ld.stores.listing import Listing, MemoryListing
 from citydip_ld.stores.remote import is_remote
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
-from citydip_ld.stores.store import OxigraphStore, Store, open_store
+from citydip_ld.stores.store import Store, open_store, open_store_folder
 
 STORE_KEY = "citydip.store"
 GATE_KEY = "citydip.query_gate"
@@ -37,11 +37,15 @@ def get_store() -> Store:
     """The app's store, opened on first use (so importing `app.py` needs no dataset)."""
     store: Store | None = current_app.extensions.get(STORE_KEY)
     if store is None:
-        store = open_store(
-            current_app.config.get("STORE") or current_app.config["DATASET_DIR"],
-            workers=current_app.config.get("QUERY_WORKERS"),
-            settings=sandbox_settings(current_app.config),
-        )
+        target = current_app.config.get("STORE")
+        workers = current_app.config.get("QUERY_WORKERS")
+        settings = sandbox_settings(current_app.config)
+        if target and not is_remote(target):  # a store folder, followed even while missing
+            store = open_store_folder(target, workers=workers, settings=settings)
+        else:
+            store = open_store(
+                target or current_app.config["DATASET_DIR"], workers=workers, settings=settings
+            )
         current_app.extensions[STORE_KEY] = store
     return store
 
@@ -77,9 +81,15 @@ def _memo(key: str) -> Memo[Any]:
 
 def _generation_info() -> tuple[str, StoreInfo] | None:
     """The generation and `citydip-store.json` of the store folder the app reads, if any."""
-    store = get_store()
-    generation = store.generation if isinstance(store, OxigraphStore) else None
+    generation: str | None = getattr(get_store(), "generation", None)
     return (generation, read_generation_info(generation)) if generation else None
+
+
+def _generation_key() -> str:
+    """What the kept counts and list orders belong to: the store folder's live generation
+    (a new publication, or a folder put back, is counted anew), else the one dataset."""
+    generation: str | None = getattr(get_store(), "generation", None)
+    return generation or ""
 
 
 def get_statistics(base: str) -> DatasetStatistics:
@@ -91,7 +101,8 @@ def get_statistics(base: str) -> DatasetStatistics:
         known = folder[1].statistics_for(base) if folder else None
         return known if known is not None else compute_statistics(get_store(), base)
 
-    statistics: DatasetStatistics = _memo(STATISTICS_KEY).get(base, compute)
+    key = f"{_generation_key()} {base}"
+    statistics: DatasetStatistics = _memo(STATISTICS_KEY).get(key, compute)
     return statistics
 
 
@@ -107,5 +118,5 @@ def get_listing(base: str, kind: str) -> Listing:
             return written
         return MemoryListing(ordered_resources(get_store(), f"{base}id/{kind}/"))
 
-    listing: Listing = _memo(LISTING_KEY).get(f"{base} {kind}", compute)
+    listing: Listing = _memo(LISTING_KEY).get(f"{_generation_key()} {base} {kind}", compute)
     return listing

@@ -1,0 +1,69 @@
+"""One log format for everything the application says: a JSON object per line.
+
+Every line has `time` (UTC, milliseconds), `level`, `logger` and `message`; the access log
+(`citydip_ld.serving.AccessLog`) writes the same four and its own fields (client, method, path,
+status, bytes, duration_ms, ...), and a logged exception adds `exception` (its traceback, in
+the log only, never in an answer). `citydip-ld --log-level LEVEL` (env `CITYDIP_LOG_LEVEL`)
+sets the threshold for the application's messages; the access log has its own switch
+(`serve --access-log/--no-access-log`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import IO, Any
+
+LEVELS = ("debug", "info", "warning", "error", "critical")
+DEFAULT_LEVEL = "warning"
+ACCESS_LOGGER = "citydip_ld.access"
+
+
+def log_line(
+    level: str, logger: str, message: str, *, created: float | None = None, **fields: Any
+) -> str:
+    """One log line (without the newline): the shape every message and access record has.
+    `created`: the moment (a Unix time) it happened, by default now."""
+    moment = datetime.now(UTC) if created is None else datetime.fromtimestamp(created, UTC)
+    record: dict[str, Any] = {
+        "time": moment.isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
+    record.update(fields)
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
+class JsonFormatter(logging.Formatter):
+    """`logging` records as `log_line`s."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {}
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return log_line(
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            created=record.created,
+            **fields,
+        )
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler `configure_logging` installs (replaced, not doubled, when called again)."""
+
+
+def configure_logging(level: str = DEFAULT_LEVEL, stream: IO[str] | None = None) -> None:
+    """Send the application's log records, as JSON lines, to `stream` (stderr)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _Handler)]:
+        root.removeHandler(handler)
+    handler = _Handler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    logging.captureWarnings(True)
