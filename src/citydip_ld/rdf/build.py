@@ -37,6 +37,7 @@ PREFIXES: dict[str, str] = {
     "wdt": str(WDT),
     "geo": str(GEO),
     "geosparql": str(GEOSPARQL),
+    "gn": "http://www.geonames.org/ontology#",
 }
 
 
