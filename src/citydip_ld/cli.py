@@ -446,6 +446,43 @@ def link(
     click.echo(f"{report.summary()}; wrote {path}{requests}")
 
 
+@main.group()
+def export() -> None:
+    """Write the curated facts in another tool's format."""
+
+
+@export.command()
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the commands to this file (atomically) [default: standard output].",
+)
+@click.pass_obj
+def quickstatements(obj: Context, out_file: Path | None) -> None:
+    """The twinnings as Wikidata P190 statements with references, in QuickStatements V1 syntax."""
+    from citydip_ld.atomic import write_atomically
+    from citydip_ld.curation.facts import load_facts
+    from citydip_ld.linking.quickstatements import export_quickstatements
+
+    try:
+        result = export_quickstatements(load_facts(obj.layout.data_dir))
+    except CitydipError as exc:
+        raise fail(exc) from None
+    if out_file is None:
+        click.echo(result.text(), nl=False)
+    else:
+        write_atomically(out_file, result.text().encode("utf-8"))
+    for reason in result.skipped:
+        click.echo(f"skipped {reason}", err=True)
+    click.echo(
+        f"{len(result.lines)} P190 statements ({result.known} already in Wikidata per the link "
+        f"cache), {len(result.skipped)} twinnings skipped",
+        err=True,
+    )
+
+
 @main.command()
 @click.option(
     "--dataset",
