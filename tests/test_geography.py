@@ -78,6 +78,7 @@ def test_a_city_geonames_lacks_is_reported_not_guessed_and_check_points_at_it(
     code, output = run("check")
     assert code == 1
     assert f"data/places.yaml:{line}: violation: a city has no coordinates: run " in output
+    assert "reports it [geo:lat]" in output  # WGS84's prefix, not rdflib's default geo:
     assert "at http://localhost:5000/id/city/khujand" in output
     code, output = run("check", "--lang", "fa")
     assert code == 1
