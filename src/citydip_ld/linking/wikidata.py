@@ -132,6 +132,9 @@ def _literal(text: str) -> str:
 
 PREFIXES = """PREFIX wd: <http://www.wikidata.org/entity/>
 PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+PREFIX p: <http://www.wikidata.org/prop/>
+PREFIX ps: <http://www.wikidata.org/prop/statement/>
+PREFIX pq: <http://www.wikidata.org/prop/qualifier/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 
@@ -162,10 +165,12 @@ def query_organisation(label_en: str, label_fa: str) -> str:
 def query_details(qids: Iterable[str]) -> str:
     values = " ".join(f"wd:{q}" for q in qids)
     return PREFIXES + (
-        "SELECT ?item ?coord ?country ?population ?fa WHERE { "
+        "SELECT ?item ?coord ?country ?population ?popdate ?geonames ?fa WHERE { "
         f"VALUES ?item {{ {values} }} "
         "OPTIONAL { ?item wdt:P625 ?coord } OPTIONAL { ?item wdt:P17 ?country } "
-        "OPTIONAL { ?item wdt:P1082 ?population } "
+        "OPTIONAL { ?item wdt:P1566 ?geonames } "
+        "OPTIONAL { ?item p:P1082 ?statement . ?statement ps:P1082 ?population . "
+        "OPTIONAL { ?statement pq:P585 ?popdate } } "
         'OPTIONAL { ?item rdfs:label ?fa FILTER(LANG(?fa) = "fa") } }'
     )
 

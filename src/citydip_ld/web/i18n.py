@@ -13,6 +13,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "ontology": {"en": "Ontology", "fa": "هستی‌شناسی"},
     "shapes": {"en": "Shapes", "fa": "شکل‌ها"},
     "other_language": {"en": "فارسی", "fa": "English"},
+    "geonames_credit": {
+        "en": "Coordinates, populations and alternate names from",
+        "fa": "مختصات، جمعیت و نام‌های دیگر از",
+    },
     "types": {"en": "Types", "fa": "نوع"},
     "description": {"en": "Description", "fa": "توضیح"},
     "wikidata": {"en": "Wikidata", "fa": "ویکی‌داده"},

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
-from citydip_ld.iris import normalise_base
+from citydip_ld.curation.triples import GEONAMES_ATTRIBUTION, GEONAMES_LICENSE, GEONAMES_SITE
+from citydip_ld.iris import graph_iri, normalise_base
 from citydip_ld.rdf.dumps import Dump
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -87,9 +88,12 @@ def void_graph(
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
-    for graph in sorted(graphs):
+    graphs = sorted(graphs)
+    for graph in graphs:
         g.add((ds, VOID.subset, graph))
         g.add((graph, RDF.type, VOID.Dataset))
+    if graph_iri(base, "links") in graphs:
+        _credit_geonames(g, ds, graph_iri(base, "links"))
     service = URIRef(f"{base}sparql")
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCAT.endpointURL, service))
@@ -97,6 +101,17 @@ def void_graph(
     g.add((ds, DCAT.distribution, service))
     _add_dumps(g, ds, base, dumps)
     return g
+
+
+def _credit_geonames(g: Graph, ds: URIRef, links: URIRef) -> None:
+    """GeoNames' values (in the links graph and every dump) are CC BY 4.0: credit them."""
+    site = URIRef(GEONAMES_SITE)
+    for node in (ds, links):
+        g.add((node, DCTERMS.source, site))
+        for lang, text in GEONAMES_ATTRIBUTION.items():
+            g.add((node, DCTERMS.rights, Literal(text, lang=lang)))
+    g.add((site, RDFS.label, Literal("GeoNames")))
+    g.add((site, DCTERMS.license, URIRef(GEONAMES_LICENSE)))
 
 
 def _add_dumps(g: Graph, ds: URIRef, base: str, dumps: Sequence[Dump]) -> None:
