@@ -22,6 +22,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "jalali": {"en": "Jalali", "fa": "شمسی"},
     "gregorian": {"en": "Gregorian", "fa": "میلادی"},
     "printed": {"en": "as printed", "fa": "در متن خبر"},
+    "on_or_before": {"en": "on or before", "fa": "در همان روز یا پیش از آن"},
+    "on_or_before_note": {
+        "en": "the text gives no day of its own: the dates below are the latest possible",
+        "fa": "متن روز خود رویداد را نمی‌گوید: تاریخ‌های زیر آخرین روز ممکن است",
+    },
     "source": {"en": "Source article", "fa": "خبر منبع"},
     "published": {"en": "published", "fa": "منتشرشده"},
     "quotation": {"en": "Quoted sentence", "fa": "جمله نقل‌شده"},
