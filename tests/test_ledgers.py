@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from rdflib import RDF, Dataset, URIRef
-from rdflib.namespace import PROV
+from rdflib.namespace import PROV, SDO
 
 from citydip_ld.curation.facts import load_facts
 from citydip_ld.iris import entity_iri, graph_iri, ontology_namespace
@@ -77,3 +77,22 @@ def test_the_ledgers_account_for_each_article_in_full() -> None:
     for entry in FACTS.ledger:
         counts[entry.article] += 1
     assert all(count >= 15 for count in counts.values()), counts
+
+
+def test_every_organisation_is_referred_to_by_a_fact_or_an_article() -> None:
+    """Each organisation is named by a fact or an article's own lines (outlet, publisher), or
+    is the parent of one that is (UNESCO, through its networks and its regional office)."""
+    referred: set[URIRef] = set()
+    for stem in FACTS.articles:
+        graph = DATASET.graph(graph_iri(BASE, stem))
+        for _, predicate, target in graph:
+            if isinstance(target, URIRef) and predicate != SDO.mentions:
+                referred.add(target)
+    organisations = {entity_iri(BASE, "organisation", o) for o in FACTS.organisations}
+    parents = {
+        entity_iri(BASE, "organisation", org.parent)
+        for org in FACTS.organisations.values()
+        if org.parent and entity_iri(BASE, "organisation", org.id) in referred
+    }
+    assert sorted(organisations - referred - parents) == []
+    assert sorted(organisations & parents - referred) == [URIRef(f"{BASE}id/organisation/unesco")]
