@@ -92,13 +92,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "about": {
         "en": (
             "Curated facts on Iranian city diplomacy (sister cities, city networks, meetings, "
-            "the people who speak at them), each linked to the news article and the sentence "
-            "it comes from. Every resource has a permanent IRI that serves this page to a "
-            "browser and RDF to a program."
+            "the people who speak at them, events, proposals and programmes), each linked to "
+            "the news article and the sentence it comes from. Every resource has a permanent "
+            "IRI that serves this page to a browser and RDF to a program."
         ),
         "fa": (
             "واقعیت‌های گزینش‌شده درباره دیپلماسی شهری ایران (خواهرخواندگی، شبکه‌های شهری، "
-            "نشست‌ها و سخنرانان آن‌ها)، هر یک با پیوند به خبر و جمله‌ای که از آن آمده است. "
+            "نشست‌ها و سخنرانان آن‌ها، رویدادها، پیشنهادها و برنامه‌ها)، هر یک با پیوند به خبر "
+            "و جمله‌ای که از آن آمده است. "
             "هر منبع شناسه‌ای پایدار دارد که به مرورگر این صفحه و به برنامه‌ها RDF می‌دهد."
         ),
     },

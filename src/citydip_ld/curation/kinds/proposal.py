@@ -65,6 +65,12 @@ class ProposalKind(Kind):
         unstated = f.node.get("proposer_unstated")
         if unstated not in (None, True):
             raise f.error("`proposer_unstated:` is `true` or left out", "proposer_unstated")
+        if unstated is True and f.node.get("proposer") not in (None, ""):
+            raise f.error(
+                "a proposal names its `proposer:` or says the article names none "
+                "(`proposer_unstated: true`), not both",
+                "proposer_unstated",
+            )
         outcome = f.choice("outcome", OUTCOMES) if f.node.get("outcome") is not None else None
         proposal = Proposal(
             f.slug("id"),
