@@ -146,3 +146,37 @@ def test_every_iri_is_valid_for_a_strict_parser(project: Path) -> None:
     store.bulk_load(path=str(project / "out/dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
     lines = (project / "out/dataset.nq").read_text(encoding="utf-8").splitlines()
     assert len(store) == len([line for line in lines if line.strip()]) > 2000
+
+
+ARTICLE_002 = "data/articles/002_449295ea63e1aaa3.yaml"
+LEDGER_002 = "data/ledgers/002_449295ea63e1aaa3.yaml"
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "message"),
+    [
+        (
+            ARTICLE_002,
+            "    proposer_unstated: true\n",
+            "    proposer_unstated: true\n    proposer: rasht\n",
+            "names its `proposer:` or says the article names none",
+        ),
+        (ARTICLE_002, "    outcome: opposed", "    outcome: shelved", "is not one of: reviewed"),
+        (ARTICLE_002, "bound: on-or-before}", "bound: roughly}", "is not one of: on-or-before"),
+        (
+            LEDGER_002,
+            '    left_out: "the same page date in the lunar Hijri calendar (repetition)"\n',
+            "",
+            "either `curated:` (the records it became) or `left_out:`",
+        ),
+    ],
+)
+def test_a_bad_proposal_date_or_ledger_entry_stops_the_build_at_its_line(
+    project: Path, path: str, old: str, new: str, message: str
+) -> None:
+    edit(project / path, old, new)
+    code, output = run("build", "--out", "out")
+    assert code == 2, output
+    assert message in output
+    assert f"{path}:" in output
+    assert "Traceback" not in output

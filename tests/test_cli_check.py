@@ -162,3 +162,61 @@ def test_a_date_whose_first_day_comes_after_its_last_is_a_violation(project: Pat
     article = (project / ARTICLE).read_text(encoding="utf-8").splitlines()
     date_line = next(i for i, line in enumerate(article, 1) if 'jalali: "1395-03"' in line)
     assert problem["location"] == f"{ARTICLE}:{date_line}"
+
+
+ARTICLE_002 = "data/articles/002_449295ea63e1aaa3.yaml"
+LEDGER_004 = "data/ledgers/004_aa1ce6595c509616.yaml"
+
+
+def test_a_proposal_without_a_proposer_is_reported_in_english_and_persian(project: Path) -> None:
+    line = edit(project / ARTICLE_002, "    proposer: rasht\n", "")
+    code, output = run("check")
+    assert code == 1
+    assert (
+        f"{ARTICLE_002}:{line - 4}: violation: a proposal names who made it (`proposer:`)"
+    ) in output
+    assert "at http://localhost:5000/id/proposal/rasht-iranian-creative-cities-network" in output
+    code, output = run("check", "--lang", "fa")
+    assert code == 1
+    assert f"{ARTICLE_002}:{line - 4}: violation: هر پیشنهاد باید پیشنهاددهنده‌اش را" in output
+
+
+def test_an_event_dated_after_its_article_is_reported(project: Path) -> None:
+    # Article 004 is dated 1399-11-25; an event of 1400 in it cannot have been reported there.
+    text = (project / "data/articles/004_aa1ce6595c509616.yaml").read_text(encoding="utf-8")
+    quote = "ووهان چین، آخرین شهری است که تفاهم نامه دوستی و همکاری با آن در خرداد ۱۳۹۵"
+    event = (
+        "\nevents:\n  - id: late-event\n    label: {en: A late event, fa: رویدادی دیرهنگام}\n"
+        '    date: {jalali: "1400-02"}\n'
+        f"    quote: {quote}\n"
+    )
+    path = project / "data/articles/004_aa1ce6595c509616.yaml"
+    path.write_text(text + event, encoding="utf-8")
+    line = text.count("\n") + 5  # the `date:` line of the event
+    code, output = run("check")
+    assert code == 1
+    assert (
+        f"004_aa1ce6595c509616.yaml:{line}: violation: an event cannot begin after the date of "
+        "the article that reports it"
+    ) in output
+    code, output = run("check", "--lang", "fa")
+    assert "violation: رویداد نمی‌تواند پس از تاریخ خبری که آن را گزارش می‌کند آغاز شود" in output
+
+
+def test_an_event_bounded_by_the_page_date_is_not_after_it(project: Path) -> None:
+    # The Mashhad meeting is dated "on or before" the page of article 002: it conforms.
+    code, output = run("check")
+    assert code == 0, output
+
+
+def test_a_ledger_entry_pointing_at_nothing_is_reported(project: Path) -> None:
+    line = edit(project / LEDGER_004, "twinning/tabriz-wuhan]", "twinning/tabriz-atlantis]")
+    code, output = run("check")
+    assert code == 1
+    assert (
+        f"{LEDGER_004}:{line}: violation: a ledger entry names records that exist "
+        "(`curated: [kind/id]`)"
+    ) in output
+    assert "(found: http://localhost:5000/id/twinning/tabriz-atlantis)" in output
+    code, output = run("check", "--lang", "fa")
+    assert f"{LEDGER_004}:{line}: violation: هر مدخل دفتر پوشش باید به رکوردهای موجود" in output

@@ -117,3 +117,33 @@ def test_the_question_finds_a_city_without_coordinates() -> None:
     )
     rows = ask(store, QUESTIONS["cities-without-coordinates"])
     assert rows == [{"city": "http://x/c"}]
+
+
+def test_what_rasht_proposed_to_whom_and_when(store: pyoxigraph.Store) -> None:
+    rows = ask(store, QUESTIONS["rasht-proposals"])
+    network = [r for r in rows if r["proposal"].endswith("/rasht-iranian-creative-cities-network")]
+    assert sorted(r["addressee"] for r in network) == [
+        "Iranian National Commission for UNESCO",
+        "Ministry of Interior of Iran",
+        "UNESCO Regional Office",
+    ]
+    assert {(r["proposerLabel"], r["jalali"], r["gregorian"]) for r in network} == {
+        ("Rasht", "1396-02", "2017-04-21")  # Ordibehesht 1396, a month: its first day
+    }
+    assert network[0]["quotation"].startswith("پیشنهادی اردیبهشت ماه سال گذشته از سوی رشت")
+    # Her proposals at the Mashhad meeting count too: she speaks for Rasht's municipality.
+    at_meeting = [r for r in rows if r.get("meeting", "").startswith("Meeting on the capacities")]
+    assert {r["proposerLabel"] for r in at_meeting} == {"Fatemeh Ghadimi"}
+
+
+def test_which_events_led_to_mayors_for_peace(store: pyoxigraph.Store) -> None:
+    rows = ask(store, QUESTIONS["events-to-mayors-for-peace"])
+    events = {r["event"].rsplit("/", 1)[1]: r for r in rows}
+    assert sorted(events) == [
+        "hiroshima-mayor-proposal-at-un-1982",
+        "international-city-organisations-emerge",
+        "mayors-welcome-hiroshima-programme",
+    ]
+    proposal = events["hiroshima-mayor-proposal-at-un-1982"]
+    assert proposal["gregorian"] == "1982-01-01"  # the year 1982: an interval from its first day
+    assert "chemical weapons" in proposal["note"] and "nuclear weapons" in proposal["note"]

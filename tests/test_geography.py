@@ -51,7 +51,7 @@ def test_link_offline_needs_no_endpoint_and_writes_the_same_geography(project: P
     (project / "data/wikidata-cache.yaml").unlink()
     code, output = run("link", "--offline")
     assert code == 0, output
-    assert "18/18 cities with GeoNames coordinates, 11/11 countries with an ISO code" in output
+    assert "18/18 cities with GeoNames coordinates, 13/13 countries with an ISO code" in output
     assert "Wikidata not consulted" in output
     cache = cache_of(project)
     shipped = yaml.safe_load(SHIPPED.read_text("utf-8"))

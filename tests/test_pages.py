@@ -258,8 +258,11 @@ def test_a_page_describes_the_records_linking_to_it_not_the_articles_mentioning_
     monkeypatch.setattr(describe, "describe_many", spy)
     html = client.get("/doc/city/tabriz", headers={"Accept": "text/html"}).get_data(as_text=True)
 
-    assert described and all("/id/twinning/" in iri for iri in described)
-    assert len(described) == 12  # Tabriz's twelve sister cities, each a fact
+    assert described and all("/id/article/" not in iri for iri in described)
+    # Tabriz's twelve sister cities and its four programmes (article 004), each a fact
+    assert len([iri for iri in described if "/id/twinning/" in iri]) == 12
+    assert len([iri for iri in described if "/id/programme/" in iri]) == 4
+    assert len(described) == 16
     assert 'href="/id/article/' in html  # the articles are still linked, as sources
     assert "Tabriz – Wuhan" in html
 

@@ -13,17 +13,21 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from citydip_ld.curation.kinds import ARTICLE_KINDS, KINDS, SHARED_KINDS
+from citydip_ld.curation.kinds import ARTICLE_KINDS, FOLDER_KINDS, KINDS, SHARED_KINDS
 from citydip_ld.curation.kinds.article import Article
-from citydip_ld.curation.kinds.base import Claim, ReadContext
+from citydip_ld.curation.kinds.base import Claim, Kind, ReadContext
 from citydip_ld.curation.kinds.concept import Concept, Scheme, the_scheme
 from citydip_ld.curation.kinds.definition import Definition
+from citydip_ld.curation.kinds.event import Event
+from citydip_ld.curation.kinds.ledger import LedgerEntry
 from citydip_ld.curation.kinds.meeting import Meeting
 from citydip_ld.curation.kinds.membership import Membership
 from citydip_ld.curation.kinds.organisation import ORGANISATION_TYPES, Organisation
 from citydip_ld.curation.kinds.person import Person
 from citydip_ld.curation.kinds.place import City, Country
 from citydip_ld.curation.kinds.position import Position
+from citydip_ld.curation.kinds.programme import Programme
+from citydip_ld.curation.kinds.proposal import Proposal
 from citydip_ld.curation.kinds.statistic import QUALIFIERS, Statistic
 from citydip_ld.curation.kinds.twinning import Twinning
 from citydip_ld.curation.reader import Display, load_yaml, read_sections
@@ -93,6 +97,22 @@ class Facts(Tables):
     def definitions(self) -> list[Definition]:
         return self.listed(Definition)
 
+    @property
+    def events(self) -> list[Event]:
+        return self.listed(Event)
+
+    @property
+    def proposals(self) -> list[Proposal]:
+        return self.listed(Proposal)
+
+    @property
+    def programmes(self) -> list[Programme]:
+        return self.listed(Programme)
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        return self.listed(LedgerEntry)
+
     def article_facts(self) -> Iterator[Fact]:
         """Every fact drawn from an article (not the articles themselves), kind by kind."""
         yield from self.twinnings
@@ -101,6 +121,9 @@ class Facts(Tables):
         yield from self.meetings
         yield from self.positions
         yield from self.definitions
+        yield from self.events
+        yield from self.proposals
+        yield from self.programmes
 
 
 def load_facts(data_dir: str | Path) -> Facts:
@@ -119,6 +142,10 @@ def load_facts(data_dir: str | Path) -> Facts:
     articles_dir = root / "articles"
     for path in sorted(articles_dir.glob("*.yaml")) if articles_dir.is_dir() else []:
         _read_article(path, display(path), facts, claim)
+    for kind in FOLDER_KINDS:
+        folder = root / str(kind.folder)
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            _read_per_article(kind, path, display(path), facts, claim)
     cache = root / LINK_CACHE
     if cache.exists():
         facts.links = _read_link_cache(cache, display(cache))
@@ -166,6 +193,18 @@ def _read_article(path: Path, shown: str, facts: Facts, claim: Claim) -> None:
     context = ReadContext(top, facts, claim, stem)
     for kind in ARTICLE_KINDS:
         kind.read_section(context)
+
+
+def _read_per_article(kind: Kind, path: Path, shown: str, facts: Facts, claim: Claim) -> None:
+    """A file of a folder kind (`ledgers/<article>.yaml`): its one section, for its article."""
+    if not ARTICLE_STEM.match(path.stem):
+        raise FactError(
+            f"a file in {kind.folder}/ must be named after its article, e.g. "
+            "004_aa1ce6595c509616.yaml",
+            file=shown,
+        )
+    top = read_sections(path, shown, (kind.section,))
+    kind.read_section(ReadContext(top, facts, claim, path.stem))
 
 
 def resolve_references(facts: Tables) -> None:

@@ -21,6 +21,8 @@ from citydip_ld.errors import FactError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 WIKIDATA_ID = re.compile(r"^Q[1-9][0-9]*$")
+#: `bound:` of a date: the text supports only a latest day, not the day itself.
+DATE_BOUNDS = ("on-or-before",)
 
 
 class FieldReader:
@@ -132,12 +134,13 @@ class FieldReader:
         if len(calendars) != 1:
             raise sub.error(f"{where} needs exactly one of `jalali:` or `gregorian:`")
         calendar = calendars[0]
-        sub.allow((calendar,), ("printed",))
+        sub.allow((calendar,), ("printed", "bound"))
         try:
             parsed = parse_calendar_date(sub.text(calendar), calendar)  # type: ignore[arg-type]
         except DateValueError as exc:
             raise sub.error(f"impossible {calendar} date {exc}", calendar) from None
-        return DateFact(parsed, sub.optional_text("printed"), sub.loc())
+        bound = sub.choice("bound", DATE_BOUNDS) if sub.node.get("bound") is not None else None
+        return DateFact(parsed, sub.optional_text("printed"), sub.loc(), bound)
 
     def integer(self, key: str) -> int:
         value = self.node[key]

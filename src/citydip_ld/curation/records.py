@@ -35,6 +35,9 @@ class DateFact:
     date: CalendarDate
     printed: str | None
     location: Location
+    #: "on-or-before" when the text supports only a latest day (an event reported as past
+    #: in an article dated that day), None when the date is the event's own.
+    bound: str | None = None
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,16 @@ class Triples:
             e.add(node, cd.printedDate, Literal(date.printed, lang="fa"), date.location)
         unit = {"year": TIME.unitYear, "month": TIME.unitMonth, "day": TIME.unitDay}
         e.add(node, cd.precision, unit[value.precision])
+        if date.bound == "on-or-before":
+            # Only the latest day is supported: an interval with an end and no beginning.
+            e.add(node, cd.dateBound, cd.OnOrBefore, date.location)
+            e.add(node, cd.lastDay, xsd_date(value.last_day), date.location)
+            e.add(node, RDF.type, TIME.ProperInterval)
+            instant = part(s, "date-end")
+            e.add(node, TIME.hasEnd, instant, date.location)
+            e.add(instant, RDF.type, TIME.Instant)
+            e.add(instant, TIME.inXSDDate, xsd_date(value.last_day), date.location)
+            return
         # Shortcuts for filtering: the first and last Gregorian day the date covers.
         e.add(node, cd.firstDay, xsd_date(value.first_day), date.location)
         e.add(node, cd.lastDay, xsd_date(value.last_day), date.location)

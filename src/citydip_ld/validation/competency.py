@@ -30,6 +30,7 @@ PREFIX time: <http://www.w3.org/2006/time#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX organisation: <{base}id/organisation/>
 """
     date = """  OPTIONAL {{ {node} time:hasTime ?when .
     OPTIONAL {{ ?when cd:jalaliDate ?jalali }}
@@ -112,5 +113,39 @@ SELECT ?city ?label WHERE {
   OPTIONAL { ?article dcterms:title ?title . FILTER(LANG(?title) = "en") }
   OPTIONAL { ?article schema:datePublished ?published }
 }""",
+        ),
+        Example(
+            "rasht-proposals",
+            {
+                "en": "What did Rasht (city, bodies, people) propose, to whom and when",
+                "fa": "رشت (شهر، نهادها یا افراد آن) چه پیشنهادی داد، به چه کسی و کی",
+            },
+            prologue
+            + f"""SELECT ?proposal ?what ?proposerLabel ?addressee ?meeting ?jalali ?gregorian
+  ?quotation WHERE {{
+  ?proposal a cd:Proposal ; cd:proposer ?proposer ; rdfs:label ?what .
+  FILTER(LANG(?what) = "en")
+  ?proposer (org:memberOf)?/(schema:location)? city:rasht .
+  ?proposer rdfs:label ?proposerLabel . FILTER(LANG(?proposerLabel) = "en")
+  OPTIONAL {{ ?proposal cd:addressedTo/rdfs:label ?addressee . FILTER(LANG(?addressee) = "en") }}
+  OPTIONAL {{ ?proposal cd:madeAt/rdfs:label ?meeting . FILTER(LANG(?meeting) = "en") }}
+{date.format(node="?proposal")}
+  ?proposal prov:qualifiedDerivation/cd:quotation ?quotation .
+}} ORDER BY ?proposal ?addressee""",
+        ),
+        Example(
+            "events-to-mayors-for-peace",
+            {
+                "en": "Which events led to Mayors for Peace, as the articles tell it",
+                "fa": "کدام رویدادها به انجمن بین‌المللی صلح شهرداران انجامید، به روایت خبرها",
+            },
+            prologue
+            + f"""SELECT ?event ?eventLabel ?jalali ?gregorian ?note WHERE {{
+  ?event a cd:Event ; cd:ledTo+ organisation:mayors-for-peace ; rdfs:label ?eventLabel .
+  FILTER(LANG(?eventLabel) = "en")
+{date.format(node="?event")}
+  OPTIONAL {{ ?event <http://www.w3.org/2004/02/skos/core#editorialNote> ?note .
+    FILTER(LANG(?note) = "en") }}
+}} ORDER BY ?gregorian ?event""",
         ),
     ]

@@ -5,6 +5,7 @@ that point at the fact file and line a maintainer must fix.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from citydip_ld.iris import graph_iri
 from citydip_ld.rdf.build import SourceMap
 
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+PERSIAN_SCRIPT = re.compile("[\u0600-\u06ff]")
 
 
 class _ParameterList(list[URIRef]):
@@ -215,12 +217,21 @@ def _named(node: Node | None) -> str | None:
 def _pick(messages: list[Node], lang: str) -> str | None:
     literals = [m for m in messages if isinstance(m, Literal)]
     for m in literals:
-        if m.language == lang:
+        if _language(m) == lang:
             return str(m)
     for m in literals:
-        if m.language in (None, "en"):
+        if _language(m) == "en":
             return str(m)
     return str(literals[0]) if literals else None
+
+
+def _language(message: Literal) -> str:
+    """A message's language: its tag, or, untagged, Persian when written in Arabic script.
+    pySHACL drops the tags of a SPARQL-based constraint's messages when it fills in their
+    variables, so the English and the Persian one are told apart by their script."""
+    if message.language:
+        return message.language
+    return "fa" if PERSIAN_SCRIPT.search(str(message)) else "en"
 
 
 def _short(path: Node, prefixes: dict[str, str]) -> str:

@@ -26,6 +26,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "jalali": {"en": "Jalali", "fa": "شمسی"},
     "gregorian": {"en": "Gregorian", "fa": "میلادی"},
     "printed": {"en": "as printed", "fa": "در متن خبر"},
+    "on_or_before": {"en": "on or before", "fa": "در همان روز یا پیش از آن"},
+    "on_or_before_note": {
+        "en": "the text gives no day of its own: the dates below are the latest possible",
+        "fa": "متن روز خود رویداد را نمی‌گوید: تاریخ‌های زیر آخرین روز ممکن است",
+    },
     "source": {"en": "Source article", "fa": "خبر منبع"},
     "published": {"en": "published", "fa": "منتشرشده"},
     "quotation": {"en": "Quoted sentence", "fa": "جمله نقل‌شده"},
@@ -91,13 +96,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "about": {
         "en": (
             "Curated facts on Iranian city diplomacy (sister cities, city networks, meetings, "
-            "the people who speak at them), each linked to the news article and the sentence "
-            "it comes from. Every resource has a permanent IRI that serves this page to a "
-            "browser and RDF to a program."
+            "the people who speak at them, events, proposals and programmes), each linked to "
+            "the news article and the sentence it comes from. Every resource has a permanent "
+            "IRI that serves this page to a browser and RDF to a program."
         ),
         "fa": (
             "واقعیت‌های گزینش‌شده درباره دیپلماسی شهری ایران (خواهرخواندگی، شبکه‌های شهری، "
-            "نشست‌ها و سخنرانان آن‌ها)، هر یک با پیوند به خبر و جمله‌ای که از آن آمده است. "
+            "نشست‌ها و سخنرانان آن‌ها، رویدادها، پیشنهادها و برنامه‌ها)، هر یک با پیوند به خبر "
+            "و جمله‌ای که از آن آمده است. "
             "هر منبع شناسه‌ای پایدار دارد که به مرورگر این صفحه و به برنامه‌ها RDF می‌دهد."
         ),
     },

@@ -42,6 +42,12 @@ KNOWN_LABELS: dict[URIRef, dict[str, str]] = {
     PROV.wasDerivedFrom: {"en": "derived from", "fa": "برگرفته از"},
     PROV.qualifiedDerivation: {"en": "source", "fa": "منبع"},
     TIME.hasTime: {"en": "date", "fa": "تاریخ"},
+    SKOS.editorialNote: {"en": "curator's note", "fa": "یادداشت ویراستار"},
+    PROV.wasAssociatedWith: {"en": "participant", "fa": "شرکت‌کننده"},
+    SDO.location: {"en": "place", "fa": "مکان"},
+    SDO.creator: {"en": "owner", "fa": "صاحب"},
+    SDO.spatialCoverage: {"en": "place concerned", "fa": "مکان مربوط"},
+    SDO.startDate: {"en": "start date", "fa": "تاریخ آغاز"},
 }
 #: Shown in their own sections, not in the table of outgoing links.
 SECTION_PROPERTIES = {RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.definition, DCTERMS.title}
@@ -107,6 +113,8 @@ class DateView:
     jalali: str | None
     printed: Text | None
     gregorian: str | None
+    #: The text supports only a latest day (`cd:dateBound cd:OnOrBefore`).
+    on_or_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,7 +230,8 @@ class Builder:
         gregorian = day or (f"{begin} – {end}" if begin and end and begin != end else begin or end)
         if jalali is None and gregorian:
             jalali = to_jalali(day or begin, None if day else end)
-        return DateView(jalali, printed, gregorian)
+        bound = (node, self._cd("dateBound"), self._cd("OnOrBefore")) in g
+        return DateView(jalali, printed, gregorian, bound)
 
     def _cd(self, term: str) -> URIRef:
         return URIRef(prefixes(self.base)["cd"] + term)

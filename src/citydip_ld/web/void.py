@@ -19,12 +19,14 @@ TITLE = {
 }
 DESCRIPTION = {
     "en": (
-        "Curated facts on sister cities, city networks, meetings and people of Iranian city "
-        "diplomacy, each with the news article and the quoted sentence it comes from."
+        "Curated facts on sister cities, city networks, meetings, events, proposals, "
+        "programmes and people of Iranian city diplomacy, each with the news article and the "
+        "quoted sentence it comes from."
     ),
     "fa": (
-        "واقعیت‌های گزینش‌شده درباره خواهرخواندگی، شبکه‌های شهری، نشست‌ها و افراد دیپلماسی "
-        "شهری ایران، هر یک با خبر و جمله‌ای که از آن برگرفته شده است."
+        "واقعیت‌های گزینش‌شده درباره خواهرخواندگی، شبکه‌های شهری، نشست‌ها، رویدادها، "
+        "پیشنهادها، برنامه‌ها و افراد دیپلماسی شهری ایران، هر یک با خبر و جمله‌ای که از آن "
+        "برگرفته شده است."
     ),
 }
 VOCABULARIES = (

@@ -1,5 +1,6 @@
 """The source articles (`article:` in each `data/articles/<seed>.yaml`): title, outlet,
-publisher, author, publication date, news code, address and the line that dates it."""
+publisher, author, publication date (or, when none is printed, the date the page shows), news
+code, address and the line that dates it."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Article(Record):
     publisher: str | None
     author: str | None
     published: DateFact | None  # None when the capture prints no date
+    page_date: DateFact | None  # the page header's date, when no publication date is printed
     news_code: str | None
     url: str | None
     quote: str
@@ -41,9 +43,15 @@ class ArticleKind(Kind):
         r = context.reader(node, "the `article:` block")
         r.allow(
             ("title", "outlet", "quote"),
-            ("published", "publisher", "author", "news_code", "url"),
+            ("published", "page_date", "publisher", "author", "news_code", "url"),
         )
-        published = r.date("published")
+        published, page_date = r.date("published"), r.date("page_date")
+        if published is not None and page_date is not None:
+            raise r.error(
+                "an article has a publication date (`published:`) or, when it prints none, the "
+                "date its page shows (`page_date:`), not both",
+                "page_date",
+            )
         article = Article(
             context.article,
             r.loc(),
@@ -53,6 +61,7 @@ class ArticleKind(Kind):
             r.optional_slug("publisher"),
             r.optional_slug("author"),
             published,
+            page_date,
             r.optional_text("news_code"),
             r.web_address("url"),
             r.text("quote"),
@@ -95,6 +104,8 @@ class ArticleKind(Kind):
                 day = xsd_date(published.date.first_day)
                 e.add(s, SDO.datePublished, day, published.location)
             triples.date(e, s, published, TIME.hasTime)
+        if article.page_date is not None:
+            triples.date(e, s, article.page_date, cd.pageDate)
         if article.news_code:
             e.add(s, SDO.identifier, Literal(article.news_code), article.where("news_code"))
         if article.url:

@@ -63,6 +63,8 @@ class Kind(ABC):
     name: ClassVar[str]
     #: The shared file in `data/` holding the records, or None for facts in article files.
     file: ClassVar[str | None] = None
+    #: A folder in `data/` holding one file per article (`ledgers/<article>.yaml`) instead.
+    folder: ClassVar[str | None] = None
     #: The top-level key of that file (or of an article file) holding the records.
     section: ClassVar[str]
     #: The heading of the list page (`/doc/{segment}/`) of each IRI segment the kind mints
@@ -98,3 +100,23 @@ def need(table: Mapping[str, Any], kind: str, value: str | None, record: Record,
         file=where.file,
         line=where.line,
     )
+
+
+#: A reference that may name a record of several kinds: (IRI segment, its table), in the
+#: order an id is looked up when two kinds share it.
+Candidates = tuple[tuple[str, Mapping[str, Any]], ...]
+
+
+def need_any(candidates: Candidates, what: str, value: str, record: Record, key: str) -> None:
+    """Raise a `FactError` at `record`'s `key` when `value` is an id of none of `candidates`."""
+    if any(value in table for _, table in candidates):
+        return
+    merged: dict[str, Any] = {}
+    for _, table in candidates:
+        merged.update(table)
+    need(merged, what, value, record, key)
+
+
+def segment_of(candidates: Candidates, value: str) -> str:
+    """The IRI segment of the first kind in `candidates` that has the id `value`."""
+    return next(segment for segment, table in candidates if value in table)

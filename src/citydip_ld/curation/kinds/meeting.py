@@ -97,7 +97,7 @@ class MeetingKind(Kind):
             e.labels(s, meeting.label, where=meeting.where("label"))
             if meeting.date:
                 triples.date(e, s, meeting.date, TIME.hasTime)
-                if meeting.date.date.precision == "day":
+                if meeting.date.date.precision == "day" and meeting.date.bound is None:
                     e.add(s, SDO.startDate, xsd_date(meeting.date.date.first_day))
             if meeting.location_city:
                 place = triples.iri("city", meeting.location_city)
