@@ -20,7 +20,10 @@ SOURCE = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
 #: The stages in data-flow order; a module belongs to the first prefix it matches.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("shared", ("citydip_ld.errors", "citydip_ld.iris", "citydip_ld.atomic")),
+    (
+        "shared",
+        ("citydip_ld.errors", "citydip_ld.iris", "citydip_ld.atomic", "citydip_ld.normalise"),
+    ),
     ("curation", ("citydip_ld.curation",)),
     ("rdf", ("citydip_ld.rdf",)),
     ("validation", ("citydip_ld.validation",)),
