@@ -1,0 +1,211 @@
+"""The search index: labels and alternate names of every resource, normalised, built once.
+
+`build_search_index(store, base)` reads every label-like literal (rdfs:label, skos:prefLabel,
+skos:altLabel, skos:hiddenLabel, dcterms:title, schema:name, schema:alternateName) of the
+resources under `{base}id/{kind}/` with one SPARQL query, keys each by
+`citydip_ld.normalise.normalise`, and keeps, per kind and for all kinds together:
+
+- a dict key -> entries (exact matches, one lookup);
+- the keys sorted (prefix matches: one `bisect` gives the range);
+- every suffix of a key that starts a later word, sorted (word matches: one `bisect`);
+- the sorted keys joined by NUL into one string (substring matches: `str.find` in C, each hit
+  mapped to its key by `bisect` over the keys' offsets).
+
+`SearchIndex.search` walks the tiers in rank order, exact > prefix > word > substring, keeps
+each resource once (its best match) and stops after `limit` resources, so a query costs a few
+lookups plus the results it returns, never a pass over every label in Python. The web layer
+builds one per store (per generation of a store folder) and reuses it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from citydip_ld.normalise import normalise
+from citydip_ld.stores.describe import Queryable, sparql_string
+
+__all__ = [
+    "SEARCH_PROPERTIES",
+    "Hit",
+    "Resource",
+    "SearchIndex",
+    "SearchIndexes",
+    "build_search_index",
+    "label_rows",
+]
+
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_SDO = "https://schema.org/"
+#: Properties whose literals are searched; the first two name the resource in results.
+SEARCH_PROPERTIES = (
+    f"{_RDFS}label",
+    f"{_SKOS}prefLabel",
+    "http://purl.org/dc/terms/title",
+    f"{_SDO}name",
+    f"{_SKOS}altLabel",
+    f"{_SDO}alternateName",
+    f"{_SKOS}hiddenLabel",
+)
+_DISPLAY = frozenset(SEARCH_PROPERTIES[:4])
+#: The match tiers, best first.
+TIERS = ("exact", "prefix", "word", "substring")
+#: The shortest key searched for inside words (one letter would match nearly every label).
+MIN_SUBSTRING = 2
+_END = "\U0010ffff"
+_SEPARATOR = "\x00"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource the index knows: IRI, kind (its IRI segment), display labels by language."""
+
+    iri: str
+    kind: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the resource, how it matched, and the label (with its language) that did."""
+
+    resource: Resource
+    match: str
+    text: str
+    lang: str
+
+
+# An entry: (resource number, label text, language).
+_Entry = tuple[int, str, str]
+
+
+class SearchIndex:
+    """The index over one set of entries (one kind, or all); see the module docstring."""
+
+    def __init__(self, resources: list[Resource], entries: Iterable[_Entry]) -> None:
+        self._resources = resources
+        by_key: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            key = normalise(entry[1])
+            if key:
+                by_key.setdefault(key, []).append(entry)
+        self._exact = by_key
+        self._keys = sorted(by_key)
+        suffixes: list[tuple[str, int]] = []
+        for number, key in enumerate(self._keys):
+            start = key.find(" ")
+            while start >= 0:
+                suffixes.append((key[start + 1 :], number))
+                start = key.find(" ", start + 1)
+        suffixes.sort()
+        self._word_keys = [s for s, _ in suffixes]
+        self._word_owner = array("l", (n for _, n in suffixes))
+        self._text = _SEPARATOR.join(self._keys)
+        offsets = array("l")
+        position = 0
+        for key in self._keys:
+            offsets.append(position)
+            position += len(key) + 1
+        self._offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _candidates(self, key: str) -> Iterator[tuple[str, list[_Entry]]]:
+        """(tier, entries) in rank order; the same entry may come again in a lower tier."""
+        exact = self._exact.get(key)
+        if exact:
+            yield "exact", exact
+        keys = self._keys
+        lo = bisect.bisect_left(keys, key)
+        hi = bisect.bisect_left(keys, key + _END, lo)
+        for number in range(lo, hi):
+            yield "prefix", self._exact[keys[number]]
+        words = self._word_keys
+        lo = bisect.bisect_left(words, key)
+        hi = bisect.bisect_left(words, key + _END, lo)
+        for position in range(lo, hi):
+            yield "word", self._exact[keys[self._word_owner[position]]]
+        if len(key) < MIN_SUBSTRING:
+            return
+        text, offsets = self._text, self._offsets
+        found = text.find(key)
+        while found >= 0:
+            number = bisect.bisect_right(offsets, found) - 1
+            yield "substring", self._exact[keys[number]]
+            # On to the next key: later hits in the same key add nothing.
+            following = offsets[number + 1] if number + 1 < len(offsets) else len(text)
+            found = text.find(key, following)
+
+    def search(self, query: str, limit: int) -> tuple[list[Hit], bool]:
+        """The first `limit` resources matching `query`, best first, and whether there are
+        more. Within a tier: by normalised label, then by IRI."""
+        key = normalise(query)
+        hits: list[Hit] = []
+        if not key or limit <= 0:
+            return hits, False
+        seen: set[int] = set()
+        for tier, entries in self._candidates(key):
+            for number, text, lang in sorted(entries):
+                if number in seen:
+                    continue
+                if len(hits) == limit:
+                    return hits, True
+                seen.add(number)
+                hits.append(Hit(self._resources[number], tier, text, lang))
+        return hits, False
+
+
+class SearchIndexes:
+    """A `SearchIndex` over every kind together and one per kind."""
+
+    def __init__(self, resources: list[Resource], entries: list[_Entry]) -> None:
+        self.resources = resources
+        self.all = SearchIndex(resources, entries)
+        by_kind: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            by_kind.setdefault(resources[entry[0]].kind, []).append(entry)
+        self.kinds = {kind: SearchIndex(resources, found) for kind, found in by_kind.items()}
+
+    def search(self, query: str, kind: str | None, limit: int) -> tuple[list[Hit], bool]:
+        """`SearchIndex.search` over `kind` (None: every kind; an unknown kind: nothing)."""
+        index = self.all if kind is None else self.kinds.get(kind)
+        return index.search(query, limit) if index is not None else ([], False)
+
+
+def label_rows(store: Queryable, base: str) -> Iterator[tuple[str, str, str, str]]:
+    """(IRI, property, text, language) of every searched literal of `{base}id/…` resources."""
+    prefix = f"{base}id/"
+    properties = " ".join(f"<{p}>" for p in SEARCH_PROPERTIES)
+    query = f"""
+SELECT DISTINCT ?s ?p ?l WHERE {{
+  VALUES ?p {{ {properties} }}
+  GRAPH ?g {{ ?s ?p ?l }}
+  FILTER(isLiteral(?l) && isIRI(?s) && STRSTARTS(STR(?s), {sparql_string(prefix)})
+         && !CONTAINS(STR(?s), "#"))
+}}"""
+    for row in store.query(query):
+        literal = row["l"]
+        yield row["s"].value, row["p"].value, literal.value, literal.language or ""
+
+
+def build_search_index(store: Queryable, base: str) -> SearchIndexes:
+    """The index of every `{base}id/{kind}/{slug}` resource's labels (one query)."""
+    prefix = f"{base}id/"
+    numbers: dict[str, int] = {}
+    rows = sorted(label_rows(store, base))
+    iris = sorted({iri for iri, _p, _t, _l in rows})
+    labels: dict[str, dict[str, str]] = {iri: {} for iri in iris}
+    for iri, prop, text, lang in rows:
+        if prop in _DISPLAY:
+            labels[iri].setdefault(lang, text)
+    resources: list[Resource] = []
+    for iri in iris:
+        numbers[iri] = len(resources)
+        kind = iri[len(prefix) :].split("/", 1)[0]
+        resources.append(Resource(iri, kind, labels[iri]))
+    entries = [(numbers[iri], text, lang) for iri, _p, text, lang in rows]
+    return SearchIndexes(resources, entries)
