@@ -229,3 +229,30 @@ def test_the_index_is_built_once_per_store(app: Flask, client: FlaskClient) -> N
     built = memo.get(BASE, lambda: pytest.fail("built again"))
     search(client, q="baku")
     assert memo.get(BASE, lambda: pytest.fail("built again")) is built
+
+
+def test_counting_stops_at_counted_and_later_pages_still_page(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past COUNTED results the total is a lower bound; the next page is still offered and
+    gathers as far as it needs."""
+    from citydip_ld.web import search as route
+
+    whole = [r["iri"] for r in search(client, q="tabriz", limit="100")["results"]]
+    monkeypatch.setattr(route, "COUNTED", 3)
+    first = search(client, q="tabriz", limit="2")
+    assert (first["total"], first["totalIsLowerBound"]) == (3, True)
+    assert first["next"] is not None
+    third = search(client, q="tabriz", limit="2", page="3")
+    assert [r["iri"] for r in third["results"]] == whole[4:6]
+    assert third["total"] >= 6
+
+
+def test_long_candidate_lists_are_intersected(index: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from citydip_ld.stores import search_index
+
+    monkeypatch.setattr(search_index, "_INTERSECT_ABOVE", 0)
+    assert [h.text for h in index.search("ara", None, 10)[0]] == ["Karaj"]  # one trigram
+    assert [h.text for h in index.search("araj", None, 10)[0]] == ["Karaj"]
+    assert [h.text for h in index.search("azan", None, 10)[0]] == ["Kazan"]
+    assert index.search("araz", None, 10)[0] == []

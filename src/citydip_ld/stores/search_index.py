@@ -8,8 +8,9 @@ resources under `{base}id/{kind}/` with one SPARQL query, keys each by
 - a dict key -> entries (exact matches, one lookup);
 - the keys sorted (prefix matches: one `bisect` gives the range);
 - every suffix of a key that starts a later word, sorted (word matches: one `bisect`);
-- the sorted keys joined by NUL into one string (substring matches: `str.find` in C, each hit
-  mapped to its key by `bisect` over the keys' offsets).
+- every 2- and 3-character piece of a key -> the keys holding it (substring matches: a
+  two-character query is one lookup; a longer one checks only the keys holding its rarest
+  three-character piece, intersected with the next rarest when that list is long).
 
 `SearchIndex.search` walks the tiers in rank order, exact > prefix > word > substring, keeps
 each resource once (its best match) and stops after `limit` resources, so a query costs a few
@@ -56,7 +57,23 @@ TIERS = ("exact", "prefix", "word", "substring")
 #: The shortest key searched for inside words (one letter would match nearly every label).
 MIN_SUBSTRING = 2
 _END = "\U0010ffff"
-_SEPARATOR = "\x00"
+_NONE = array("l")
+#: A candidate list longer than this is intersected with the next shortest before checking.
+_INTERSECT_ABOVE = 2048
+
+
+def _grams(keys: list[str]) -> dict[str, array[int]]:
+    """Every 2- and 3-character piece of `keys` -> the numbers of the keys holding it, in
+    order (so a substring query checks only the keys holding its rarest piece)."""
+    grams: dict[str, array[int]] = {}
+    for number, key in enumerate(keys):
+        for size in (2, 3):
+            for gram in {key[i : i + size] for i in range(len(key) - size + 1)}:
+                postings = grams.get(gram)
+                if postings is None:
+                    postings = grams[gram] = array("l")
+                postings.append(number)
+    return grams
 
 
 @dataclass(frozen=True)
@@ -103,13 +120,7 @@ class SearchIndex:
         suffixes.sort()
         self._word_keys = [s for s, _ in suffixes]
         self._word_owner = array("l", (n for _, n in suffixes))
-        self._text = _SEPARATOR.join(self._keys)
-        offsets = array("l")
-        position = 0
-        for key in self._keys:
-            offsets.append(position)
-            position += len(key) + 1
-        self._offsets = offsets
+        self._grams = _grams(self._keys)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -129,16 +140,23 @@ class SearchIndex:
         hi = bisect.bisect_left(words, key + _END, lo)
         for position in range(lo, hi):
             yield "word", self._exact[keys[self._word_owner[position]]]
-        if len(key) < MIN_SUBSTRING:
-            return
-        text, offsets = self._text, self._offsets
-        found = text.find(key)
-        while found >= 0:
-            number = bisect.bisect_right(offsets, found) - 1
+        for number in self._containing(key):
             yield "substring", self._exact[keys[number]]
-            # On to the next key: later hits in the same key add nothing.
-            following = offsets[number + 1] if number + 1 < len(offsets) else len(text)
-            found = text.find(key, following)
+
+    def _containing(self, key: str) -> Iterable[int]:
+        """The numbers of the keys that contain `key` (two characters or more), in order."""
+        if len(key) < MIN_SUBSTRING:
+            return ()
+        if len(key) == 2:
+            return self._grams.get(key, _NONE)
+        lists = sorted(
+            (self._grams.get(key[i : i + 3], _NONE) for i in range(len(key) - 2)), key=len
+        )
+        candidates: Iterable[int] = lists[0]
+        if len(lists[0]) > _INTERSECT_ABOVE and len(lists) > 1:
+            candidates = sorted(set(lists[0]).intersection(lists[1]))
+        keys = self._keys
+        return (number for number in candidates if key in keys[number])
 
     def search(self, query: str, limit: int) -> tuple[list[Hit], bool]:
         """The first `limit` resources matching `query`, best first, and whether there are
