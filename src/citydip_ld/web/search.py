@@ -4,7 +4,8 @@ The work is `citydip_ld.stores.search_index` (built once per store, `context.get
 this route checks the parameters, pages the hits and renders them. Parameters: `q` (the text,
 normalised as readers type it: `citydip_ld.normalise`), `kind` (one kind's IRI segment),
 `page` (from 1), `limit` (results a page, 1 to 100), `format` (`html` or `json`, else
-`Accept`), `lang`. At most the first MAX_RESULTS results are paged.
+`Accept`), `lang`. Results are counted up to COUNTED (or as far as the page asked for; beyond,
+the total is a lower bound) and at most the first MAX_RESULTS are paged.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ OFFERED = (HTML, JSON)
 #: Results a page unless `limit=` says otherwise, and the most it may ask for.
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-#: Results counted and paged for one query (a search engine's "about 1,000+").
+#: Results counted for a query's first pages ("more than 100" beyond): a query costs the
+#: results it gathers, so the count stops here unless a later page needs more.
+COUNTED = 100
+#: Results paged for one query (a search engine's "about 1,000+").
 MAX_RESULTS = 1000
 #: Longest query in characters (400 beyond).
 MAX_QUERY = 200
@@ -94,14 +98,15 @@ def _body(
     fmt: Format, query: str, kind: str | None, page: int, size: int
 ) -> tuple[str, dict[str, str]]:
     """The answer's body in `fmt` and its neighbouring pages (`prev`, `next`)."""
+    wanted = min(max(page * size, COUNTED), MAX_RESULTS)
     hits, more = (
-        get_search_index(dataset_base()).search(query, kind, MAX_RESULTS) if query else ([], False)
+        get_search_index(dataset_base()).search(query, kind, wanted) if query else ([], False)
     )
     shown = hits[(page - 1) * size : page * size]
     neighbours = {}
     if page > 1:
         neighbours["prev"] = _page_url(page - 1)
-    if page * size < len(hits):
+    if page * size < len(hits) or (more and page * size < MAX_RESULTS):
         neighbours["next"] = _page_url(page + 1)
     if fmt is JSON:
         data = {
