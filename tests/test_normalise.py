@@ -83,3 +83,23 @@ def test_persian_variants_and_joiners_never_matter(word: str, data: st.DataObjec
 @given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=30))
 def test_latin_case_never_matters(text: str) -> None:
     assert normalise(text.upper()) == normalise(text.lower()) == normalise(text)
+
+
+def _one_at_a_time(text: str) -> str:
+    """The same steps without the first plane's table (the path for text beyond it)."""
+    import unicodedata
+
+    from citydip_ld.normalise import _TABLE, _kept
+
+    folded = unicodedata.normalize("NFKD", text).casefold().translate(_TABLE)
+    kept = "".join(_kept(ch) for ch in folded)
+    return " ".join(unicodedata.normalize("NFKC", kept).translate(_TABLE).split())
+
+
+@given(st.text(st.one_of(st.characters(max_codepoint=0xFFFF), _ARABIC_SCRIPT), max_size=40))
+def test_the_first_planes_table_agrees_with_one_character_at_a_time(text: str) -> None:
+    assert normalise(text) == _one_at_a_time(text)
+
+
+def test_text_beyond_the_first_plane() -> None:
+    assert normalise("Tabriz \U0001f600 𝐓𝐚𝐛𝐫𝐢𝐳") == "tabriz tabriz"  # emoji a space; bold letters

@@ -57,11 +57,30 @@ def _kept(ch: str) -> str:
     return " "
 
 
+def _plane_table() -> dict[int, str | None]:
+    """`_TABLE` and `_kept` in one table for the Basic Multilingual Plane (built at import,
+    about 30 ms), so most text is normalised by one `str.translate` in C."""
+    table: dict[int, str | None] = {}
+    for code in range(0x10000):
+        ch = chr(code)
+        kept = _kept(ch)
+        if kept != ch:
+            table[code] = kept or None
+    table.update(_TABLE)
+    return table
+
+
+_PLANE = _plane_table()
+
+
 def normalise(text: str) -> str:
     """The search key of `text` (see the module docstring); idempotent."""
-    folded = unicodedata.normalize("NFKD", text).casefold().translate(_TABLE)
-    kept = "".join(ch if ch.isalnum() else _kept(ch) for ch in folded)
-    # NFKD again: a letter folded above may decompose (none does today; cheap insurance).
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    if folded.isascii() or max(folded) <= "\uffff":
+        kept = folded.translate(_PLANE)
+    else:  # a character beyond the first plane: one at a time
+        kept = "".join(_kept(ch) for ch in folded.translate(_TABLE))
+    # NFKC puts back what NFKD split and the steps above kept (Hangul syllables).
     return " ".join(unicodedata.normalize("NFKC", kept).translate(_TABLE).split())
 
 

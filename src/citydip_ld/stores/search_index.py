@@ -65,15 +65,20 @@ _INTERSECT_ABOVE = 2048
 def _grams(keys: list[str]) -> dict[str, array[int]]:
     """Every 2- and 3-character piece of `keys` -> the numbers of the keys holding it, in
     order (so a substring query checks only the keys holding its rarest piece)."""
-    grams: dict[str, array[int]] = {}
+    grams: dict[str, list[int]] = {}
+    get = grams.get
     for number, key in enumerate(keys):
-        for size in (2, 3):
-            for gram in {key[i : i + size] for i in range(len(key) - size + 1)}:
-                postings = grams.get(gram)
-                if postings is None:
-                    postings = grams[gram] = array("l")
+        size = len(key)
+        pieces = {key[i : i + 2] for i in range(size - 1)} | {
+            key[i : i + 3] for i in range(size - 2)
+        }
+        for piece in pieces:
+            postings = get(piece)
+            if postings is None:
+                grams[piece] = [number]
+            else:
                 postings.append(number)
-    return grams
+    return {piece: array("l", postings) for piece, postings in grams.items()}
 
 
 @dataclass(frozen=True)
@@ -102,11 +107,11 @@ _Entry = tuple[int, str, str]
 class SearchIndex:
     """The index over one set of entries (one kind, or all); see the module docstring."""
 
-    def __init__(self, resources: list[Resource], entries: Iterable[_Entry]) -> None:
+    def __init__(self, resources: list[Resource], keyed: Iterable[tuple[str, _Entry]]) -> None:
+        """`keyed`: (normalised key, entry) pairs; empty keys are left out."""
         self._resources = resources
         by_key: dict[str, list[_Entry]] = {}
-        for entry in entries:
-            key = normalise(entry[1])
+        for key, entry in keyed:
             if key:
                 by_key.setdefault(key, []).append(entry)
         self._exact = by_key
@@ -182,10 +187,11 @@ class SearchIndexes:
 
     def __init__(self, resources: list[Resource], entries: list[_Entry]) -> None:
         self.resources = resources
-        self.all = SearchIndex(resources, entries)
-        by_kind: dict[str, list[_Entry]] = {}
-        for entry in entries:
-            by_kind.setdefault(resources[entry[0]].kind, []).append(entry)
+        keyed = [(normalise(entry[1]), entry) for entry in entries]
+        self.all = SearchIndex(resources, keyed)
+        by_kind: dict[str, list[tuple[str, _Entry]]] = {}
+        for pair in keyed:
+            by_kind.setdefault(resources[pair[1][0]].kind, []).append(pair)
         self.kinds = {kind: SearchIndex(resources, found) for kind, found in by_kind.items()}
 
     def search(self, query: str, kind: str | None, limit: int) -> tuple[list[Hit], bool]:
