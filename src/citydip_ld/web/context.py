@@ -4,6 +4,7 @@ index derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -118,7 +119,12 @@ def get_search_index(base: str) -> SearchIndexes:
     store (a store folder's generation; a remote store's: again after a while), then reused."""
 
     def compute() -> SearchIndexes:
-        return build_search_index(get_store(), base)
+        index = build_search_index(get_store(), base)
+        # The index lives as long as the app: out of the cyclic collector's sight, so a full
+        # collection does not walk its hundreds of thousands of objects in some request.
+        gc.collect()
+        gc.freeze()
+        return index
 
     index: SearchIndexes = _memo(SEARCH_KEY).get(base, compute)
     return index
