@@ -137,3 +137,19 @@ def test_sandbox_benchmark_compares_the_guarded_thread_with_a_direct_run(
     assert report["direct_us_median"] > 0 and report["sandboxed_us_median"] > 0
     ratio = report["sandboxed_us_median"] / report["direct_us_median"]
     assert abs(report["ratio"] - ratio) < 0.02
+
+
+def test_search_benchmark_measures_the_index_the_route_and_the_sparql_peer(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    report = run_benchmark(
+        "search.py", dataset_dir, tmp_path / "search.json", "--queries", "30", "--peer-queries", "5"
+    )
+    figures = report["figures"]
+    assert figures["index"]["samples"] == figures["route"]["samples"] == 30
+    assert figures["sparql"]["samples"] == figures["index (peer's)"]["samples"] == 5
+    for name in ("index", "route", "sparql"):
+        assert 0 < figures[name]["median_ms"] <= figures[name]["p99_ms"]
+    assert figures["queries_with_a_hit_of_the_peers"]["index"] == 5  # drawn from its labels
+    assert report["index"]["resources"] > 100
+    assert sum(report["forms"].values()) == 30

@@ -223,3 +223,60 @@ def test_other_answers_open_in_the_browser_without_errors(
     else:
         assert response.ok
     assert tab.locator("body").inner_text() != ""
+
+
+# ---------------------------------------------------------------- search box
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "shown"), [("en", "tabr", "Tabriz"), ("fa", "تبريز", "تبریز")]
+)
+def test_search_box_suggests_as_you_type_and_the_keyboard_reaches_tabriz(
+    tab: Any, mini_server: str, tmp_path: Path, lang: str, typed: str, shown: str
+) -> None:
+    """Typing "tabr" (or «تبريز» with Arabic yeh) in the box on the home page shows Tabriz
+    first; arrow down and Enter open its page. Every request stays on the site's origin; a
+    screenshot with the suggestions open is kept in CITYDIP_SCREENSHOTS when set."""
+    page = tab
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{mini_server}/?lang={lang}")
+    box = page.get_by_role("combobox", name="Search names" if lang == "en" else "جستجوی نام‌ها")
+    box.press_sequentially(typed, delay=30)
+    first = page.locator("#site-search-suggestions li[role=option]").first
+    first.wait_for(timeout=10_000)
+    assert first.locator("bdi").inner_text() == shown
+    assert box.get_attribute("aria-expanded") == "true"
+    listbox = page.locator("#site-search-suggestions")
+    assert listbox.evaluate("e => getComputedStyle(e).direction") == (
+        "rtl" if lang == "fa" else "ltr"
+    )
+    folder = Path(os.environ.get("CITYDIP_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / f"search-{lang}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "site-search-option-0"
+    assert first.get_attribute("aria-selected") == "true"
+    with page.expect_navigation():
+        box.press("Enter")
+    page.wait_for_load_state()
+    assert "/doc/city/tabriz" in page.url
+    origin = mini_server.rstrip("/")
+    assert [url for url in requests if not url.startswith(origin + "/")] == []
+    assert any("/search?" in url for url in requests)
+
+
+def test_search_form_works_without_javascript(browser: Any, mini_server: str) -> None:
+    """With scripts off the box is a plain form: Enter opens the results page."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{mini_server}/?lang=fa")
+    page.fill("#site-search", "تبريز")
+    with page.expect_navigation():
+        page.press("#site-search", "Enter")
+    assert "/search?q=" in page.url and "lang=fa" in page.url
+    first = page.locator("ol.search-results li a").first
+    assert first.get_attribute("href") == "/id/city/tabriz?lang=fa"
+    context.close()

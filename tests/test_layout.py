@@ -28,6 +28,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "citydip_ld.atomic",
             "citydip_ld.conneg",
             "citydip_ld.httpclient",  # linking (Wikidata) and stores (remote, publish)
+            "citydip_ld.normalise",  # search keys: the store's index and the web's queries
         ),
     ),
     ("curation", ("citydip_ld.curation",)),

@@ -77,6 +77,12 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "/": [("GET", "/", HTML), ("GET", "/?lang=fa", HTML), ("GET", "/", JSON)],
     "/query": [("GET", "/query", HTML), ("GET", "/query?lang=fa&query=ASK%7B%7D", HTML)],
+    "/search": [
+        ("GET", "/search?q=tabr", HTML),
+        ("GET", "/search?q=%D8%AA%D8%A8%D8%B1&lang=fa", HTML),
+        ("GET", "/search?q=tabr", JSON),
+        ("GET", "/search?q=tabr&kind=planet", HTML),
+    ],
 }
 #: Routes serving RDF documents (and their errors): readable from any origin.
 CORS_RULES = {

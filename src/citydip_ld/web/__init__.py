@@ -1,11 +1,12 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `sparql_routes`) and what they share (`context`: the store, statistics, list orders
-and query gate per app), so the factory imports the blueprints and never the reverse; one
-error body shape (`errors`); what every answer gets (`response_guards`, `security_headers`);
-the page views (`view`, `shapes_view`, `i18n`); and the pure pieces they serve (`conneg`:
-Accept -> format, `documents`, `void`, `service_description`).
+`pages`, `search`, `sparql_routes`) and what they share (`context`: the store, statistics,
+list orders, search index and query gate per app), so the factory imports the blueprints and
+never the reverse; one error body shape (`errors`); what every answer gets
+(`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
+the pure pieces they serve (`conneg`: Accept -> format, `documents`, `void`,
+`service_description`).
 May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
 commands (`cli`, `serving`).
 """
@@ -25,10 +26,17 @@ from citydip_ld.web import (
     pages,
     resources,
     response_guards,
+    search,
     security_headers,
     sparql_routes,
 )
-from citydip_ld.web.context import STORE_KEY, get_listing, get_statistics, get_store
+from citydip_ld.web.context import (
+    STORE_KEY,
+    get_listing,
+    get_search_index,
+    get_statistics,
+    get_store,
+)
 
 __all__ = [
     "DEFAULTS",
@@ -84,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql_routes.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -91,8 +100,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def warm_up(app: Flask) -> None:
-    """Compute what the first visitors would otherwise wait for: the dataset statistics and
-    the order of every kind's list (`serve` runs this in a background thread at start)."""
+    """Compute what the first visitors would otherwise wait for: the dataset statistics, the
+    order of every kind's list and the search index (`serve` runs this in a background thread
+    at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -100,6 +110,7 @@ def warm_up(app: Flask) -> None:
         get_statistics(base)
         for kind in KINDS:
             get_listing(base, kind)
+        get_search_index(base)
 
 
 def start_warm_up(app: Flask) -> None:

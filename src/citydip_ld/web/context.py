@@ -1,9 +1,10 @@
 """What the blueprints share, kept per app in `app.extensions` (as `flaskr/db.py` keeps the
-database connection): the store, opened on first use, and the figures and list orders derived
-from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
+database connection): the store, opened on first use, and the figures, list orders and search
+index derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from citydip_ld.sparql.sandbox import SandboxSettings
 from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
 from citydip_ld.stores.listing import Listing, MemoryListing
 from citydip_ld.stores.remote import is_remote
+from citydip_ld.stores.search_index import SearchIndexes, build_search_index
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.stores.store import Store, open_store, open_store_folder
 
@@ -23,6 +25,7 @@ STORE_KEY = "citydip.store"
 GATE_KEY = "citydip.query_gate"
 STATISTICS_KEY = "citydip.statistics"
 LISTING_KEY = "citydip.listing"
+SEARCH_KEY = "citydip.search"
 #: How long counts and list orders of a remote store are reused (it may be republished).
 REMOTE_STATISTICS_TTL = 300.0
 
@@ -120,3 +123,19 @@ def get_listing(base: str, kind: str) -> Listing:
 
     listing: Listing = _memo(LISTING_KEY).get(f"{_generation_key()} {base} {kind}", compute)
     return listing
+
+
+def get_search_index(base: str) -> SearchIndexes:
+    """The search index of the app's store (`citydip_ld.stores.search_index`): built once per
+    store (a store folder's generation; a remote store's: again after a while), then reused."""
+
+    def compute() -> SearchIndexes:
+        index = build_search_index(get_store(), base)
+        # The index lives as long as the app: out of the cyclic collector's sight, so a full
+        # collection does not walk its hundreds of thousands of objects in some request.
+        gc.collect()
+        gc.freeze()
+        return index
+
+    index: SearchIndexes = _memo(SEARCH_KEY).get(base, compute)
+    return index

@@ -88,6 +88,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "of": {"en": "of", "fa": "از"},
     "prev": {"en": "Previous page", "fa": "صفحه قبل"},
     "next": {"en": "Next page", "fa": "صفحه بعد"},
+    "search": {"en": "Search", "fa": "جستجو"},
+    "search_label": {"en": "Search names", "fa": "جستجوی نام‌ها"},
+    "search_placeholder": {"en": "a city, an organisation…", "fa": "شهر، سازمان…"},
+    "search_results": {"en": "{n} results", "fa": "{n} نتیجه"},
+    "search_more": {"en": "more than {n} results", "fa": "بیش از {n} نتیجه"},
+    "search_none": {"en": "Nothing matches.", "fa": "چیزی یافت نشد."},
+    "search_hint": {
+        "en": "Type a name in Persian or English; spelling variants of Persian letters, "
+        "digits, case and accents do not matter.",
+        "fa": "نامی به فارسی یا انگلیسی بنویسید؛ گونه‌های نوشتاری حروف، ارقام، بزرگی و "
+        "کوچکی حروف و اعراب مهم نیستند.",
+    },
+    "all_kinds": {"en": "All kinds", "fa": "همه انواع"},
+    "kind": {"en": "Kind", "fa": "نوع"},
+    "match.exact": {"en": "exact", "fa": "دقیق"},
+    "match.prefix": {"en": "starts with", "fa": "آغاز نام"},
+    "match.word": {"en": "word", "fa": "واژه"},
+    "match.substring": {"en": "part of a word", "fa": "بخشی از واژه"},
     # Kinds, plural: the heading of each list page, from the kind's module.
     **{
         f"kind.{segment}": {"en": label.en, "fa": label.fa}
