@@ -30,6 +30,7 @@ from citydip_ld.serving import (
     ServerSettings,
 )
 from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
+from citydip_ld.validation.engines import DEFAULT_ENGINE, ENGINES
 from citydip_ld.validation.validate import Report, read_rdf, split_dataset, validate_graph
 
 
@@ -156,11 +157,22 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
     show_default=True,
     help="Language of the messages.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    envvar="CITYDIP_SHACL_ENGINE",
+    help="SHACL engine: pyshacl-turbo (Rust) on a pyoxigraph store, or pySHACL (the reference). "
+    "Env CITYDIP_SHACL_ENGINE.",
+)
 @click.pass_obj
-def check(obj: Context, input_file: Path | None, output_format: str, lang: str) -> None:
+def check(
+    obj: Context, input_file: Path | None, output_format: str, lang: str, engine: str
+) -> None:
     """Validate the dataset against the SHACL shapes; exit 1 on violations."""
     try:
-        report = run_check(obj, input_file, lang)
+        report = run_check(obj, input_file, lang, engine)
     except CitydipError as exc:
         raise fail(exc) from None
     click.echo(report.to_json() if output_format == "json" else report.to_text())
@@ -168,13 +180,15 @@ def check(obj: Context, input_file: Path | None, output_format: str, lang: str) 
         sys.exit(1)
 
 
-def run_check(obj: Context, input_file: Path | None, lang: str) -> Report:
+def run_check(
+    obj: Context, input_file: Path | None, lang: str, engine: str = DEFAULT_ENGINE
+) -> Report:
     """Build (or read `input_file`) and validate; lines come from the fact files either way."""
     built = build_for_check(obj.layout, obj.base)
     data = built.data
     if input_file is not None:
         data, _, _ = split_dataset(read_rdf(input_file), obj.base)
-    return validate_graph(data, built.shapes, sources=built.sources, lang=lang)
+    return validate_graph(data, built.shapes, sources=built.sources, lang=lang, engine=engine)
 
 
 @main.command()
