@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from citydip_ld.rdf.build import add_turtle_graph
 from citydip_ld.rdf.output import Layout, build_for_check
-from citydip_ld.validation.engines import ENGINES, run_engine
+from citydip_ld.validation.engines import ENGINES, choose_engine, run_engine, turbo_shortfalls
 from citydip_ld.validation.validate import Problem, Report, validate_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +143,41 @@ def test_the_broken_corpus_violates_every_constraint_of_every_shape() -> None:
         )
     ]
     assert missing == []
+
+
+# ---------------------------------------------------------------- falling back to pySHACL
+
+
+def test_our_shapes_need_no_fallback() -> None:
+    assert turbo_shortfalls(shapes_graph()) == []
+    assert choose_engine(shapes_graph(), "turbo") == ("turbo", None)
+
+
+def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl() -> None:
+    """W3C core/property/or-datatypes-001: pyshacl-turbo lets "none"^^xsd:boolean pass
+    sh:datatype xsd:boolean inside sh:or; pySHACL reports it."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:property [ sh:path ex:p ;
+                sh:or ( [ sh:datatype xsd:boolean ] [ sh:datatype xsd:integer ] ) ] .
+        """,
+        format="turtle",
+    )
+    data = Graph().parse(
+        data='<http://example.org/a> <http://example.org/p> "none"^^'
+        "<http://www.w3.org/2001/XMLSchema#boolean> .",
+        format="turtle",
+    )
+    engine, note = choose_engine(shapes, "turbo")
+    assert engine == "pyshacl"
+    assert note is not None and "or-datatypes-001" in note
+    report = validate_graph(data, shapes)
+    assert report.engine == "pyshacl" and report.note == note
+    assert [(p.focus, p.path, p.component) for p in report.problems] == [
+        ("http://example.org/a", "http://example.org/p", "sh:OrConstraintComponent")
+    ]
+    assert choose_engine(shapes, "pyshacl") == ("pyshacl", None)

@@ -175,6 +175,8 @@ def check(
         report = run_check(obj, input_file, lang, engine)
     except CitydipError as exc:
         raise fail(exc) from None
+    if report.note:
+        click.echo(f"note: {report.note}", err=True)
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.conforms:
         sys.exit(1)

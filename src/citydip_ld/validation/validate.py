@@ -16,7 +16,7 @@ from rdflib.term import Node
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri
 from citydip_ld.rdf.build import SourceMap
-from citydip_ld.validation.engines import DEFAULT_ENGINE, plain, run_engine
+from citydip_ld.validation.engines import DEFAULT_ENGINE, choose_engine, plain, run_engine
 
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
@@ -45,6 +45,8 @@ class Problem:
 class Report:
     conforms: bool
     problems: list[Problem] = field(default_factory=list)
+    engine: str = DEFAULT_ENGINE  # the engine that ran (not in the text or JSON report)
+    note: str | None = None  # why it is not the one asked for
 
     @property
     def violations(self) -> list[Problem]:
@@ -96,7 +98,8 @@ def validate_graph(
     `data` may be validated in place: it must not be shared with other readers meanwhile."""
     if not any(shapes.triples((None, RDF.type, SH.NodeShape))):
         raise LoadError("the shapes graph holds no sh:NodeShape; is the shapes/ folder right?")
-    conforms, results = run_engine(data, shapes, engine)
+    ran, note = choose_engine(shapes, engine)
+    conforms, results = run_engine(data, shapes, ran)
     if not isinstance(results, Graph):
         raise LoadError(f"the shapes graph cannot be used for validation: {results}")
     prefixes = {prefix: str(ns) for prefix, ns in data.namespaces() if prefix}
@@ -106,7 +109,7 @@ def validate_graph(
         for r in results.subjects(RDF.type, SH.ValidationResult)
     ]
     problems.sort(key=_order)
-    return Report(conforms, problems)
+    return Report(conforms, problems, engine=ran, note=note)
 
 
 def _order(p: Problem) -> tuple[str, ...]:
