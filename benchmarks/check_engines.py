@@ -9,9 +9,9 @@ triples (`--peers store`; the store is the copy pyshacl-turbo's pyoxigraph mode 
 the alternative `check` measured against before choosing the graph. Record results in
 benchmarks/README.md; never assert timings in tests.
 
-    python benchmarks/check_engines.py                       # the shipped data
-    python benchmarks/check_engines.py --data /tmp/world-s   # a world made by world.py --out
-    python benchmarks/check_engines.py --data data --data /tmp/world-s --repeat 3 --json out.json
+    python benchmarks/check_engines.py                    # the shipped data
+    python benchmarks/check_engines.py --data worlds/s     # world.py --size S --out worlds/s
+    python benchmarks/check_engines.py --data data --data worlds/s --repeat 3 --json out.json
 """
 
 from __future__ import annotations
