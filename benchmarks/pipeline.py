@@ -1,8 +1,9 @@
 """Benchmark: the citydip-ld pipeline on a generated world (benchmarks/world.py), stage by stage.
 
 Stages, each timed in one process: facts (YAML -> records, `load_facts`), build (records ->
-rdflib dataset, plus the ontology and shapes graphs), serialise (N-Quads), check (pySHACL via
-`validate_graph`), load (pyoxigraph `bulk_load` of the .nq) and three SPARQL queries. Peers in
+rdflib dataset, plus the ontology and shapes graphs), serialise (N-Quads), check (`validate_graph`
+with `check`'s default engine, pyshacl-turbo; benchmarks/check_engines.py compares the
+engines), load (pyoxigraph `bulk_load` of the .nq) and three SPARQL queries. Peers in
 the same run give the ratios: PyYAML's pure-Python safe loader (plain parse) for facts (the
 peer was ruamel's `typ="safe"` until ruamel.yaml left the dependencies), pyoxigraph's N-Quads
 dump for serialise, rdflib parsing the same .nq for load, rdflib's in-memory Graph (the union of

@@ -1,5 +1,6 @@
-"""benchmarks/http_bench.py and benchmarks/load.py keep working: each runs in a tiny bounded mode on
-the shipped data (no peers) and reports 0 errors and well-formed figures. No timing is
+"""benchmarks/http_bench.py, benchmarks/load.py and benchmarks/check_engines.py keep working: each
+runs in a tiny bounded mode on the shipped data and reports 0 errors and well-formed figures
+(check_engines.py: both engines and its store peer, each exiting 0). No timing is
 asserted (see benchmarks/README.md for the measured results)."""
 
 from __future__ import annotations
@@ -153,3 +154,24 @@ def test_search_benchmark_measures_the_index_the_route_and_the_sparql_peer(
     assert figures["queries_with_a_hit_of_the_peers"]["index"] == 5  # drawn from its labels
     assert report["index"]["resources"] > 100
     assert sum(report["forms"].values()) == 30
+
+
+def test_check_benchmark_runs_each_engine_on_the_shipped_data(tmp_path: Path) -> None:
+    out = tmp_path / "check.json"
+    script = str(ROOT / "benchmarks/check_engines.py")
+    done = subprocess.run(
+        [sys.executable, script, "--peers", "store", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = json.loads(out.read_text())
+    assert [row["engine"] for row in rows] == ["turbo", "pyshacl", "store"]
+    for row in rows:
+        [run] = row["runs"]
+        assert run["exit"] == 0 and row["triples"] > 1000
+        assert run["peak_rss_mib"] > 0 and run["wall_s"] > 0
+    assert rows[0]["runs"][0]["last_line"] == "conforms: the dataset satisfies every shape"

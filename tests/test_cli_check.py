@@ -220,3 +220,26 @@ def test_a_ledger_entry_pointing_at_nothing_is_reported(project: Path) -> None:
     assert "(found: http://localhost:5000/id/twinning/tabriz-atlantis)" in output
     code, output = run("check", "--lang", "fa")
     assert f"{LEDGER_004}:{line}: violation: هر مدخل دفتر پوشش باید به رکوردهای موجود" in output
+
+
+def test_both_engines_print_the_same_report(project: Path) -> None:
+    edit(project / ARTICLE, "value: 16484", "value: -16484")
+    quote = (
+        "quote: ووهان چین، آخرین شهری است که تفاهم نامه دوستی و همکاری با آن در خرداد ۱۳۹۵"
+        " منعقد شده است."
+    )
+    edit(project / ARTICLE, quote, "quote: ووهان")
+    reports = {}
+    for engine in ("turbo", "pyshacl"):
+        for fmt in ("text", "json"):
+            code, reports[engine, fmt] = run("check", "--engine", engine, "--format", fmt)
+            assert code == 1
+    assert reports["turbo", "text"].strip().endswith("2 violation(s), 0 other result(s)")
+    assert reports["turbo", "text"] == reports["pyshacl", "text"]
+    assert reports["turbo", "json"] == reports["pyshacl", "json"]
+
+
+def test_an_unknown_engine_is_a_usage_error(project: Path) -> None:
+    code, output = run("check", "--engine", "pyrudof")
+    assert code == 2
+    assert "'pyrudof' is not one of 'turbo', 'pyshacl'" in output

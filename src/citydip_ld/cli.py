@@ -32,6 +32,7 @@ from citydip_ld.serving import (
     ServerSettings,
 )
 from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
+from citydip_ld.validation.engines import DEFAULT_ENGINE, ENGINES
 from citydip_ld.validation.validate import Report, read_rdf, split_dataset, validate_graph
 
 
@@ -174,21 +175,38 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
     show_default=True,
     help="Language of the messages.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    envvar="CITYDIP_SHACL_ENGINE",
+    help="SHACL engine: pyshacl-turbo (Rust) on a pyoxigraph store, or pySHACL (the reference). "
+    "Env CITYDIP_SHACL_ENGINE.",
+)
 @click.pass_obj
-def check(obj: Context, input_file: Path | None, output_format: str, lang: str) -> None:
+def check(
+    obj: Context, input_file: Path | None, output_format: str, lang: str, engine: str
+) -> None:
     """Validate the dataset against the SHACL shapes; exit 1 on violations."""
     try:
         with Progress() as progress:
-            report = run_check(obj, input_file, lang, progress)
+            report = run_check(obj, input_file, lang, progress, engine)
     except CitydipError as exc:
         raise fail(exc) from None
+    if report.note:
+        click.echo(f"note: {report.note}", err=True)
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.conforms:
         sys.exit(1)
 
 
 def run_check(
-    obj: Context, input_file: Path | None, lang: str, progress: Progress | None = None
+    obj: Context,
+    input_file: Path | None,
+    lang: str,
+    progress: Progress | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Report:
     """Build (or read `input_file`) and validate; lines come from the fact files either way."""
     say = progress or (lambda _message: None)
@@ -198,8 +216,8 @@ def run_check(
     if input_file is not None:
         say(f"reading {input_file}")
         data, _, _ = split_dataset(read_rdf(input_file), obj.base)
-    say(f"validating {len(data)} triples against the shapes (pySHACL)")
-    return validate_graph(data, built.shapes, sources=built.sources, lang=lang)
+    say(f"validating {len(data)} triples against the shapes ({engine})")
+    return validate_graph(data, built.shapes, sources=built.sources, lang=lang, engine=engine)
 
 
 @main.command()

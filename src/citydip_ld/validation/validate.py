@@ -1,5 +1,6 @@
-"""Validate a dataset against the SHACL shapes (pyshacl) and turn the report into plain words
-that point at the fact file and line a maintainer must fix.
+"""Validate a dataset against the SHACL shapes (pyshacl-turbo or pySHACL, `engines.py`) and
+turn the report into plain words that point at the fact file and line a maintainer must fix;
+the report reads the same whichever engine ran.
 """
 
 from __future__ import annotations
@@ -9,48 +10,17 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pyshacl import validate as shacl_validate
-from rdflib import RDF, SH, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import NamespaceManager, split_uri
+from rdflib import RDF, SH, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri
 from citydip_ld.rdf.build import SourceMap
+from citydip_ld.validation.engines import DEFAULT_ENGINE, choose_engine, plain, run_engine
 
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 PERSIAN_SCRIPT = re.compile("[\u0600-\u06ff]")
-
-
-class _ParameterList(list[URIRef]):
-    """pySHACL's list of constraint parameters with a set's membership test: for every focus
-    node and every property shape it asks, of each triple of the shape, whether the predicate
-    is a parameter; on a list that is about 140 IRI comparisons a call, 3 s of CPU at world S.
-    Same items in the same order; `copy()` gives the plain list back."""
-
-    def __init__(self, items: list[URIRef]) -> None:
-        super().__init__(items)
-        self._members = frozenset(items)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-
-def _index_constraint_parameters() -> None:
-    """Prime pySHACL's lazily filled module cache `pyshacl.shape.CONSTRAINT_PARAMS` with a
-    `_ParameterList`. Does nothing if a pySHACL version has no such cache or filled it with
-    something else: validation is then only slower, never different."""
-    import pyshacl.shape
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-
-    cached = getattr(pyshacl.shape, "CONSTRAINT_PARAMS", None)
-    if isinstance(cached, tuple) and isinstance(cached[0], _ParameterList):
-        return
-    if cached is None or cached == (ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP):
-        pyshacl.shape.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
-            _ParameterList(ALL_CONSTRAINT_PARAMETERS),
-            CONSTRAINT_PARAMETERS_MAP,
-        )
 
 
 @dataclass(frozen=True)
@@ -64,6 +34,7 @@ class Problem:
     value: str | None
     shape: str | None
     location: str | None  # `data/file.yaml:line`, when the node was built from a fact file
+    component: str | None = None  # the SHACL constraint component, `sh:MinCountConstraintComponent`
 
     def describe(self) -> str:
         where = self.location or self.focus
@@ -76,6 +47,8 @@ class Problem:
 class Report:
     conforms: bool
     problems: list[Problem] = field(default_factory=list)
+    engine: str = DEFAULT_ENGINE  # the engine that ran (not in the text or JSON report)
+    note: str | None = None  # why it is not the one asked for
 
     @property
     def violations(self) -> list[Problem]:
@@ -119,77 +92,47 @@ def validate_graph(
     *,
     sources: SourceMap | None = None,
     lang: str = "en",
+    engine: str = DEFAULT_ENGINE,
 ) -> Report:
-    """Validate `data` against `shapes`; map each focus node back to its fact file and line.
+    """Validate `data` against `shapes` with `engine`; map each focus node back to its fact
+    file and line.
 
-    `data` is validated in place: it must not be shared with other readers meanwhile."""
+    `data` may be validated in place: it must not be shared with other readers meanwhile."""
     if not any(shapes.triples((None, RDF.type, SH.NodeShape))):
         raise LoadError("the shapes graph holds no sh:NodeShape; is the shapes/ folder right?")
-    # The build states every class explicitly, so no inference and no ontology mix-in are
-    # needed; validating in place spares pyshacl a copy of the data graph.
-    _index_constraint_parameters()
-    namespaces = data.namespace_manager
-    data.namespace_manager = _ReportNamespaces(data)
-    try:
-        conforms, results, _text = shacl_validate(
-            data,
-            shacl_graph=_lean_copy(shapes),
-            inference="none",
-            abort_on_first=False,
-            allow_warnings=True,
-            inplace=True,
-        )
-    finally:
-        data.namespace_manager = namespaces
-    assert isinstance(results, Graph)
+    ran, note = choose_engine(shapes, engine)
+    conforms, results = run_engine(data, shapes, ran)
+    if not isinstance(results, Graph):
+        raise LoadError(f"the shapes graph cannot be used for validation: {results}")
     prefixes = {prefix: str(ns) for prefix, ns in data.namespaces() if prefix}
+    prefixes.setdefault("sh", str(SH))
     problems = [
-        _problem(results, r, sources, lang, prefixes)
+        _problem(results, r, sources, lang, prefixes, data)
         for r in results.subjects(RDF.type, SH.ValidationResult)
     ]
-    problems.sort(key=lambda p: (p.location or "~", p.focus, p.path or "", p.message))
-    return Report(bool(conforms), problems)
+    problems.sort(key=_order)
+    return Report(conforms, problems, engine=ran, note=note)
 
 
-def _lean_copy(shapes: Graph) -> Graph:
-    """`shapes` in rdflib's store without named-graph bookkeeping: pySHACL reads the shapes
-    graph for every focus node and property shape (2 million reads at world S), and this store
-    answers them faster (S validation 11.1 -> 8.7-9.7 s CPU). Same triples and prefixes."""
-    lean = Graph(store="SimpleMemory")
-    for prefix, namespace in shapes.namespaces():
-        lean.bind(prefix, namespace, override=True)
-    for triple in shapes:
-        lean.add(triple)
-    return lean
-
-
-class _ReportNamespaces(NamespaceManager):
-    """The data graph's prefixes, writing IRIs in pySHACL's text report (which we drop) the same
-    as rdflib's manager, without its cost at scale: rdflib files the namespace of every IRI it
-    writes in a prefix trie, one sibling per date node (`.../twinning/x#`), each insertion
-    scanning the others, about 2 s of CPU at world S. Failed branches of `sh:or` are written
-    out even when the `sh:or` holds, so every date node is written once."""
-
-    def __init__(self, graph: Graph) -> None:
-        super().__init__(graph, bind_namespaces="none")  # the bindings live in the graph's store
-
-    def normalizeUri(self, rdfTerm: str) -> str:  # noqa: N802, N803  rdflib's names
-        try:
-            namespace, _ = split_uri(rdfTerm)
-        except ValueError:
-            return super().normalizeUri(rdfTerm)
-        if self.store.prefix(URIRef(namespace)) is None:
-            return f"<{rdfTerm}>"  # what rdflib writes too, once it has filed the namespace
-        return super().normalizeUri(rdfTerm)
+def _order(p: Problem) -> tuple[str, ...]:
+    """By place, then everything else: the same results always print in the same order."""
+    rest = (p.path, p.message, p.component, p.value, p.severity, p.shape)
+    return (p.location or "~", p.focus, *(item or "" for item in rest))
 
 
 def _problem(
-    results: Graph, result: Node, sources: SourceMap | None, lang: str, prefixes: dict[str, str]
+    results: Graph,
+    result: Node,
+    sources: SourceMap | None,
+    lang: str,
+    prefixes: dict[str, str],
+    data: Graph,
 ) -> Problem:
     focus = results.value(result, SH.focusNode)
     path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
+    value = _as_written(data, focus, path, plain(results.value(result, SH.value)))
     severity = results.value(result, SH.resultSeverity)
+    component = results.value(result, SH.sourceConstraintComponent)
     messages = list(results.objects(result, SH.resultMessage))
     message = _pick(messages, lang) or "does not satisfy its shape"
     location = None
@@ -202,11 +145,33 @@ def _problem(
         else "violation",
         message=message,
         focus=str(focus),
-        path=_short(path, prefixes) if path is not None else None,
+        path=render_path(results, path, prefixes) if path is not None else None,
         value=str(value) if value is not None else None,
         shape=_named(results.value(result, SH.sourceShape)),
         location=location,
+        component=_short(component, prefixes) if isinstance(component, URIRef) else None,
     )
+
+
+def _as_written(
+    data: Graph, focus: Node | None, path: Node | None, value: Node | None
+) -> Node | None:
+    """`value` as the data writes it: a store keeps a literal's canonical form (`-91.0` as a
+    decimal is stored `-91`), so a literal the data holds under another lexical form equal in
+    value (same datatype and language) is written the data's way."""
+    if not isinstance(value, Literal) or not isinstance(path, URIRef) or focus is None:
+        return value
+    if (focus, path, value) in data:
+        return value
+    for written in data.objects(focus, path):
+        if (
+            isinstance(written, Literal)
+            and written.datatype == value.datatype
+            and written.language == value.language
+            and written.eq(value)
+        ):
+            return written
+    return value
 
 
 def _named(node: Node | None) -> str | None:
@@ -232,6 +197,39 @@ def _language(message: Literal) -> str:
     if message.language:
         return message.language
     return "fa" if PERSIAN_SCRIPT.search(str(message)) else "en"
+
+
+#: SHACL's unary path operators and the suffix or prefix SPARQL writes them with.
+_UNARY_PATHS = {
+    SH.inversePath: ("^", ""),
+    SH.zeroOrMorePath: ("", "*"),
+    SH.oneOrMorePath: ("", "+"),
+    SH.zeroOrOnePath: ("", "?"),
+}
+
+
+def render_path(graph: Graph, path: Node, prefixes: dict[str, str]) -> str:
+    """A SHACL property path in SPARQL's syntax: `cd:partner`, `time:hasBeginning/time:inXSDDate`,
+    `^cd:partner`, `(a|b)`. Complex paths are blank nodes of the report graph."""
+    if not isinstance(path, BNode):
+        return _short(path, prefixes)
+    if graph.value(path, RDF.first) is not None:
+        return "/".join(_operand(graph, step, prefixes) for step in Collection(graph, path))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        options = [_operand(graph, option, prefixes) for option in Collection(graph, alternatives)]
+        return "(" + "|".join(options) + ")"
+    for operator, (before, after) in _UNARY_PATHS.items():
+        inner = graph.value(path, operator)
+        if inner is not None:
+            return before + _operand(graph, inner, prefixes) + after
+    return str(path)
+
+
+def _operand(graph: Graph, path: Node, prefixes: dict[str, str]) -> str:
+    """A path inside another one, in brackets when it is a sequence."""
+    text = render_path(graph, path, prefixes)
+    return f"({text})" if isinstance(path, BNode) and graph.value(path, RDF.first) else text
 
 
 def _short(path: Node, prefixes: dict[str, str]) -> str:

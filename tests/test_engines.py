@@ -1,0 +1,207 @@
+"""Both SHACL engines give the same report: pyshacl-turbo (what `check` runs) against pySHACL
+(the reference), on the shipped data and on `tests/data/broken.ttl`, a corpus that breaks every
+node shape and every constraint of `shapes/` at least once.
+
+Any difference in (focus node, path, constraint component, severity) fails; so does a report
+that reads differently (message, value, location), whichever engine wrote it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, SH, Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from citydip_ld.rdf.build import add_turtle_graph
+from citydip_ld.rdf.output import Layout, build_for_check
+from citydip_ld.validation.engines import ENGINES, choose_engine, run_engine, turbo_shortfalls
+from citydip_ld.validation.validate import Problem, Report, validate_graph
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "http://localhost:5000/"
+BROKEN = ROOT / "tests/data/broken.ttl"
+
+#: Predicates of a shape that are not constraint parameters.
+NOT_PARAMETERS = {
+    SH.path,
+    SH.message,
+    SH.property,
+    SH.targetClass,
+    SH.targetObjectsOf,
+    SH.name,
+    SH.description,
+    SH.severity,
+}
+
+
+def shapes_graph() -> Graph:
+    return add_turtle_graph(Dataset(), ROOT / "shapes", "shapes", BASE)
+
+
+def broken_data() -> Graph:
+    return Graph().parse(BROKEN, format="turtle")
+
+
+def key(problem: Problem) -> tuple[str, str | None, str | None, str]:
+    return (problem.focus, problem.path, problem.component, problem.severity)
+
+
+def test_the_engine_names_are_the_cli_choices() -> None:
+    assert ENGINES == ("turbo", "pyshacl")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_shipped_data_conforms_with_each_engine(engine: str) -> None:
+    built = build_for_check(Layout.beside(ROOT / "data"), BASE)
+    report = validate_graph(built.data, built.shapes, sources=built.sources, engine=engine)
+    assert report.conforms and report.problems == []
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, Report]:
+    shapes = shapes_graph()
+    return {engine: validate_graph(broken_data(), shapes, engine=engine) for engine in ENGINES}
+
+
+def test_both_engines_find_the_same_results_in_the_broken_corpus(
+    reports: dict[str, Report],
+) -> None:
+    turbo, reference = reports["turbo"], reports["pyshacl"]
+    assert not turbo.conforms and not reference.conforms
+    assert Counter(map(key, turbo.problems)) == Counter(map(key, reference.problems))
+    assert len(reference.problems) > 100
+
+
+def test_both_engines_write_the_same_report(reports: dict[str, Report]) -> None:
+    """Messages are ours and values are written alike (pyshacl-turbo's `"12.5"^^xsd:string`
+    is the plain literal "12.5"); shapes are named alike (anonymous ones not at all)."""
+    assert reports["turbo"].to_text() == reports["pyshacl"].to_text()
+    assert reports["turbo"].to_json() == reports["pyshacl"].to_json()
+
+
+def test_plain_literal_values_read_the_same(reports: dict[str, Report]) -> None:
+    for report in reports.values():
+        found = {
+            p.value
+            for p in report.problems
+            if p.focus.endswith("/statistic/many") and p.path == "rdf:value"
+        }
+        assert "12.5" in found and "-5" in found
+
+
+# ---------------------------------------------------------------- coverage of the corpus
+
+
+def _targets(data: Graph, shapes: Graph, shape: Node) -> set[Node]:
+    nodes: set[Node] = set()
+    for cls in shapes.objects(shape, SH.targetClass):
+        nodes.update(data.subjects(RDF.type, cls))
+    for predicate in shapes.objects(shape, SH.targetObjectsOf):
+        nodes.update(data.objects(None, predicate))
+    return nodes
+
+
+def _components(shapes: Graph, shape: Node) -> set[URIRef]:
+    """The constraint components a shape's own parameters select (`sh:minCount` ->
+    `sh:MinCountConstraintComponent`)."""
+    return {
+        SH.SPARQLConstraintComponent
+        if p == SH.sparql
+        else SH[
+            f"{p.removeprefix(str(SH))[0].upper()}{p.removeprefix(str(SH))[1:]}ConstraintComponent"
+        ]
+        for p in set(shapes.predicates(shape, None))
+        if isinstance(p, URIRef) and p.startswith(str(SH)) and p not in NOT_PARAMETERS
+    }
+
+
+#: Node shapes added after the corpus was written (events, proposals, programmes, ledgers,
+#: coordinates): the engines are compared on them through the shipped data only, until
+#: tests/data/broken.ttl breaks their constraints too. A test below keeps this list exact.
+NOT_YET_IN_THE_CORPUS = {
+    URIRef(f"http://localhost:5000/shapes#{name}")
+    for name in (
+        "CityCoordinatesShape",
+        "EventShape",
+        "LedgerEntryShape",
+        "ProgrammeShape",
+        "ProposalShape",
+        "Recorded",
+        "ReportedNotLaterShape",
+    )
+}
+
+
+def _expected(data: Graph, shapes: Graph) -> set[tuple[Node, Node, URIRef]]:
+    """(node shape, shape, component) for every constraint of every node shape: its own and
+    those of each property shape it uses."""
+    wanted = set()
+    for node_shape in shapes.subjects(RDF.type, SH.NodeShape):
+        for shape in [node_shape, *shapes.objects(node_shape, SH.property)]:
+            wanted.update((node_shape, shape, c) for c in _components(shapes, shape))
+    return wanted
+
+
+def test_the_broken_corpus_violates_every_constraint_of_every_shape() -> None:
+    data, shapes = broken_data(), shapes_graph()
+    conforms, results = run_engine(broken_data(), shapes, "pyshacl")
+    assert not conforms
+    found = {
+        (results.value(r, SH.focusNode), results.value(r, SH.sourceShape), component)
+        for r in results.subjects(RDF.type, SH.ValidationResult)
+        for component in results.objects(r, SH.sourceConstraintComponent)
+    }
+    expected = _expected(data, shapes)
+    assert len(expected) >= 137  # 16 node shapes; grows with shapes/
+    missing = [
+        (node_shape, shape, component)
+        for node_shape, shape, component in expected
+        if not any(
+            (focus, shape, component) in found for focus in _targets(data, shapes, node_shape)
+        )
+    ]
+    assert [m for m in missing if m[0] not in NOT_YET_IN_THE_CORPUS] == []
+    # The list of shapes the corpus does not cover yet is exact: a shape covered since, or a
+    # new one left uncovered, fails here.
+    assert {m[0] for m in missing} == NOT_YET_IN_THE_CORPUS
+
+
+# ---------------------------------------------------------------- falling back to pySHACL
+
+
+def test_our_shapes_need_no_fallback() -> None:
+    assert turbo_shortfalls(shapes_graph()) == []
+    assert choose_engine(shapes_graph(), "turbo") == ("turbo", None)
+
+
+def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl() -> None:
+    """W3C core/property/or-datatypes-001: pyshacl-turbo lets "none"^^xsd:boolean pass
+    sh:datatype xsd:boolean inside sh:or; pySHACL reports it."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:property [ sh:path ex:p ;
+                sh:or ( [ sh:datatype xsd:boolean ] [ sh:datatype xsd:integer ] ) ] .
+        """,
+        format="turtle",
+    )
+    data = Graph().parse(
+        data='<http://example.org/a> <http://example.org/p> "none"^^'
+        "<http://www.w3.org/2001/XMLSchema#boolean> .",
+        format="turtle",
+    )
+    engine, note = choose_engine(shapes, "turbo")
+    assert engine == "pyshacl"
+    assert note is not None and "or-datatypes-001" in note
+    report = validate_graph(data, shapes)
+    assert report.engine == "pyshacl" and report.note == note
+    assert [(p.focus, p.path, p.component) for p in report.problems] == [
+        ("http://example.org/a", "http://example.org/p", "sh:OrConstraintComponent")
+    ]
+    assert choose_engine(shapes, "pyshacl") == ("pyshacl", None)
