@@ -56,6 +56,16 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Named(Record):
+    """A shared record that is only a name: labels, a Wikidata id and former ids that redirect
+    (people, countries; `kinds.base.NamedKind` reads and emits them)."""
+
+    label: Labels
+    wikidata: str | None
+    former_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Fact(Record):
     """A record drawn from one article, with the verbatim quote that supports it."""
 

@@ -273,11 +273,6 @@ def query_thread(settings: SandboxSettings) -> QueryThread:
         return _THREAD
 
 
-def longest_query(stack_size: int) -> int:
-    """The longest query (characters) a thread with `stack_size` bytes of stack survives."""
-    return stack_size // STACK_PER_CHARACTER
-
-
 def memory_message(limit: int | None) -> str:
     """What a client is told when its query ran out of the worker's memory budget."""
     budget = f"the {limit >> 20} MiB" if limit else "the"

@@ -6,8 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from rdflib import URIRef
+
 from citydip_ld.curation.reader import FieldReader
-from citydip_ld.curation.records import Labels, Record, Tables
+from citydip_ld.curation.records import Labels, Named, Record, Tables
 from citydip_ld.curation.triples import Triples
 from citydip_ld.errors import FactError
 
@@ -86,6 +88,42 @@ class Kind(ABC):
     @abstractmethod
     def emit(self, tables: Tables, triples: Triples) -> None:
         """Add the triples of every record of this kind."""
+
+
+class NamedKind(Kind):
+    """A kind whose records are only names (`records.Named`): id, labels, Wikidata id, former
+    ids; read and emitted alike, typed with `types`."""
+
+    #: The record class (a subclass of `Named`) and how an error calls one ("a person").
+    record: ClassVar[type[Named]]
+    what: ClassVar[str]
+
+    @abstractmethod
+    def types(self, triples: Triples) -> tuple[URIRef, ...]:
+        """The classes a record of this kind is an instance of."""
+
+    def read(self, node: Any, context: ReadContext) -> None:
+        r = context.reader(node, self.what)
+        r.allow(("id", "label"), ("wikidata", "former_ids"))
+        record = self.record(
+            r.slug("id"),
+            r.loc(),
+            r.key_lines(),
+            r.labels("label"),
+            r.wikidata(),
+            r.slug_list("former_ids"),
+        )
+        context.claim(self.name, record)
+        context.tables.by_id(self.record)[record.id] = record
+
+    def emit(self, tables: Tables, triples: Triples) -> None:
+        e = triples.emitter("curated")
+        types = self.types(triples)
+        for record in tables.by_id(self.record).values():
+            s = triples.iri(self.name, record.id)
+            triples.entity(e, s, record, types, record.label)
+            triples.same_as(e, s, record.wikidata, record)
+            triples.former(e, s, self.name, record.former_ids, record)
 
 
 def need(table: Mapping[str, Any], kind: str, value: str | None, record: Record, key: str) -> None:

@@ -6,19 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import RDFS
+from rdflib import RDFS, URIRef
 from rdflib.namespace import SDO
 
-from citydip_ld.curation.kinds.base import Kind, ReadContext, need
-from citydip_ld.curation.records import Labels, Record, Tables
+from citydip_ld.curation.kinds.base import Kind, NamedKind, ReadContext, need
+from citydip_ld.curation.records import Labels, Named, Record, Tables
 from citydip_ld.curation.triples import GEONAMES, Triples
 
 
 @dataclass(frozen=True)
-class Country(Record):
-    label: Labels
-    wikidata: str | None
-    former_ids: tuple[str, ...] = ()
+class Country(Named):
+    pass
 
 
 @dataclass(frozen=True)
@@ -30,33 +28,16 @@ class City(Record):
     former_ids: tuple[str, ...] = ()
 
 
-class CountryKind(Kind):
+class CountryKind(NamedKind):
     name = "country"
     file = "places.yaml"
     section = "countries"
     list_labels = (("country", Labels(en="Countries", fa="کشورها")),)
+    record = Country
+    what = "a country"
 
-    def read(self, node: Any, context: ReadContext) -> None:
-        r = context.reader(node, "a country")
-        r.allow(("id", "label"), ("wikidata", "former_ids"))
-        country = Country(
-            r.slug("id"),
-            r.loc(),
-            r.key_lines(),
-            r.labels("label"),
-            r.wikidata(),
-            r.slug_list("former_ids"),
-        )
-        context.claim("country", country)
-        context.tables.by_id(Country)[country.id] = country
-
-    def emit(self, tables: Tables, triples: Triples) -> None:
-        e = triples.emitter("curated")
-        for country in tables.by_id(Country).values():
-            s = triples.iri("country", country.id)
-            triples.entity(e, s, country, (triples.cd.Country, SDO.Country), country.label)
-            triples.same_as(e, s, country.wikidata, country)
-            triples.former(e, s, "country", country.former_ids, country)
+    def types(self, triples: Triples) -> tuple[URIRef, ...]:
+        return (triples.cd.Country, SDO.Country)
 
 
 class CityKind(Kind):
