@@ -14,13 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# JavaScript clients the tests run (Comunica), pinned by package-lock.json; skipped without npm
-# (those tests then skip and say so).
+# Browser libraries the pages load (YASGUI, Leaflet, world-atlas, Cytoscape, vis-timeline) and
+# JavaScript clients the tests run (Comunica), pinned by package-lock.json. Without npm the pages
+# fall back to what works without those scripts and the tests that need them skip and say so.
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --loglevel=error; \
 	else \
-		echo "npm not found: the Comunica client tests will be skipped"; \
+		echo "npm not found: pages fall back to no-JavaScript forms; Comunica and browser-library tests will be skipped"; \
 	fi
 
 install: $(VENV)/.installed node_modules/.package-lock.json

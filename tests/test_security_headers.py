@@ -27,6 +27,11 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/static/query.js", "*/*"),
         ("GET", "/static/missing.css", HTML),
     ],
+    "/vendor/": [("GET", "/vendor/", HTML), ("GET", "/vendor/?lang=fa", HTML)],
+    "/vendor/<name>/<path:file>": [
+        ("GET", "/vendor/leaflet/dist/leaflet.css", "*/*"),
+        ("GET", "/vendor/leaflet/package.json", HTML),
+    ],
     "/sparql": [
         ("GET", "/sparql", TURTLE),
         ("GET", ASK, "application/sparql-results+json"),

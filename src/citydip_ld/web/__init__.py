@@ -1,8 +1,9 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `search`, `sparql_routes`) and what they share (`context`: the store, statistics,
-list orders, search index and query gate per app), so the factory imports the blueprints and
+`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries) and what they share
+(`context`: the store, statistics, list orders, search index and query gate per app), so the
+factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
 (`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
 the pure pieces they serve (`conneg`: Accept -> format, `documents`, `void`,
@@ -29,6 +30,7 @@ from citydip_ld.web import (
     search,
     security_headers,
     sparql_routes,
+    vendor,
 )
 from citydip_ld.web.context import (
     STORE_KEY,
@@ -77,6 +79,9 @@ DEFAULTS: dict[str, Any] = {
     # with Retry-After at once, so queries never hold every web thread (`serve` keeps it a
     # quarter of its threads, at least 2, below the thread count).
     "QUERY_CONCURRENCY": 8,
+    # The npm packages' folder the pages' browser libraries are served from (None: the source
+    # checkout's node_modules/; web/vendor.py).
+    "VENDOR_DIR": None,
 }
 
 
@@ -93,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(vendor.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)

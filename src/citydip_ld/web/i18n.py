@@ -89,6 +89,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "prev": {"en": "Previous page", "fa": "صفحه قبل"},
     "next": {"en": "Next page", "fa": "صفحه بعد"},
     "search": {"en": "Search", "fa": "جستجو"},
+    "libraries": {"en": "Browser libraries", "fa": "کتابخانه‌های مرورگر"},
+    "libraries_about": {
+        "en": "The pages load these libraries from this site only, never from another one; "
+        "each is an npm package installed with the site, served with its licence.",
+        "fa": "صفحه‌ها این کتابخانه‌ها را فقط از همین وبگاه بارگیری می‌کنند، نه از جای دیگر؛ "
+        "هر یک بسته‌ای از npm است که با وبگاه نصب می‌شود و با پروانه‌اش عرضه می‌شود.",
+    },
+    "library": {"en": "Library", "fa": "کتابخانه"},
+    "version": {"en": "Version", "fa": "نسخه"},
+    "licence": {"en": "Licence", "fa": "پروانه"},
+    "used_for": {"en": "Used for", "fa": "کاربرد"},
+    "not_installed": {"en": "not installed", "fa": "نصب نشده"},
     "search_label": {"en": "Search names", "fa": "جستجوی نام‌ها"},
     "search_placeholder": {"en": "a city, an organisation…", "fa": "شهر، سازمان…"},
     "search_results": {"en": "{n} results", "fa": "{n} نتیجه"},
