@@ -101,6 +101,13 @@ class FolderStore:
         except StoreUnavailableError:
             return None
 
+    @property
+    def release(self) -> str | None:
+        """What identifies the data answering now: the live generation and its marker's inode
+        and change time (None: the folder is missing). Two system calls, no store work."""
+        identity = _identity(self.directory)
+        return None if identity is None else f"folder:{identity[0]}:{identity[1]}:{identity[2]}"
+
     def _missing(self, why: str) -> StoreFolderMissingError:
         if not self._missing_logged:
             log.error("store folder %s: %s; answering 503 until it is back", self.directory, why)

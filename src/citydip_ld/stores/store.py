@@ -332,6 +332,13 @@ class OxigraphStore:
         """The store-folder generation this store reads (None: loaded into memory)."""
         return self._source.generation if self._source is not None else None
 
+    @property
+    def release(self) -> str:
+        """What identifies the data this store answers: it never changes once opened (a store
+        folder's generation, or a dataset loaded into memory by this object)."""
+        generation = self.generation
+        return f"generation:{generation}" if generation else f"memory:{id(self)}"
+
     def query(self, sparql: str, **options: Any) -> Any:
         if "default_graph" not in options:
             options.setdefault("use_default_graph_as_union", True)

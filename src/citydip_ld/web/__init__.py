@@ -5,7 +5,8 @@ Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: der
 (`context`: the store, statistics, list orders, search index and query gate per app), so the
 factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
-(`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
+(`response_guards`, `security_headers`); the answers kept per release (`response_cache`,
+a WSGI middleware in front of the app); the page views (`view`, `shapes_view`, `i18n`); and
 the pure pieces they serve (`conneg`: Accept -> format, `documents`, `void`,
 `service_description`).
 May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
@@ -26,6 +27,7 @@ from citydip_ld.web import (
     errors,
     pages,
     resources,
+    response_cache,
     response_guards,
     search,
     security_headers,
@@ -38,6 +40,7 @@ from citydip_ld.web.context import (
     get_search_index,
     get_statistics,
     get_store,
+    release_of,
 )
 
 __all__ = [
@@ -82,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # The npm packages' folder the pages' browser libraries are served from (None: the source
     # checkout's node_modules/; web/vendor.py).
     "VENDOR_DIR": None,
+    # Bytes the response cache may hold: GET answers of the current release, emptied when it
+    # changes (web/response_cache.py); 0 turns it off.
+    "RESPONSE_CACHE_BYTES": response_cache.DEFAULT_BYTES,
 }
 
 
@@ -102,6 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
+    response_cache.install_response_cache(app, lambda: release_of(app))
     return app
 
 

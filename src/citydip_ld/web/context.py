@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
+from citydip_ld.errors import CitydipError
 from citydip_ld.iris import normalise_base
+from citydip_ld.rdf.dumps import CHECKSUMS_FILE
 from citydip_ld.sparql.federation import allowed_services
 from citydip_ld.sparql.protocol import QueryGate
 from citydip_ld.sparql.sandbox import SandboxSettings
@@ -139,3 +142,28 @@ def get_search_index(base: str) -> SearchIndexes:
 
     index: SearchIndexes = _memo(SEARCH_KEY).get(base, compute)
     return index
+
+
+def release_of(app: Flask) -> str | None:
+    """What the app's answers are a function of, besides the request (the response cache's
+    release, `citydip_ld.web.response_cache`): the store's own release (a store folder's live
+    generation, or the embedded store loaded once) and the dumps' `SHA256SUMS` in DATASET_DIR
+    (the dumps and `Last-Modified` are read from there). None when the store cannot be
+    opened (a dataset that cannot be loaded: the app answers why), a store folder is missing,
+    or the store is remote (it can be republished behind our back, and says nothing of it):
+    then nothing is cached. Opens the store on first use; then two or three system calls."""
+    store = app.extensions.get(STORE_KEY)
+    if store is None:
+        with app.app_context():
+            try:
+                store = get_store()
+            except CitydipError:
+                return None
+    own: str | None = getattr(store, "release", None)
+    if own is None:
+        return None
+    try:
+        sums = (Path(str(app.config["DATASET_DIR"])) / CHECKSUMS_FILE).stat()
+    except OSError:
+        return f"{own} no-dumps"
+    return f"{own} {sums.st_ino}:{sums.st_mtime_ns}:{sums.st_size}"

@@ -3,6 +3,10 @@
 CORS: any origin may query (GET, POST) and read the answer, errors included; the preflight
 (OPTIONS) allows the headers SPARQL clients send (`Content-Type: application/sparql-query`,
 `Accept`). No credentials: the endpoint is public and read-only, nothing depends on cookies.
+
+GET answers are kept by the response cache (`response_cache`) like any page, except those of
+queries that mention SERVICE (`Cache-Control: no-store`): a federated answer is not a function
+of the release.
 """
 
 from __future__ import annotations
@@ -94,7 +98,16 @@ def sparql() -> Response:
         outcome = get_store().run(job)
     response = Response(outcome.body, content_type=outcome.content_type)
     response.headers["X-Result-Count"] = str(outcome.count)
+    if _may_be_federated(parsed.query):
+        # Another endpoint's answer is not a function of our release: never kept.
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _may_be_federated(query: str) -> bool:
+    """Whether the query may call another endpoint: any mention of SERVICE (case-insensitive;
+    in a string or a comment too: a false "yes" only means the answer is not cached)."""
+    return "service" in query.lower()
 
 
 def _service_description(accept: MIMEAccept) -> Response:

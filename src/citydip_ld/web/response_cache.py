@@ -1,0 +1,380 @@
+"""Answers from the release: a response cache in front of the app (WSGI middleware).
+
+A published dataset does not change until the next release, so a GET answer is a function of
+the release and the request. `install_response_cache(app)` wraps `app.wsgi_app` with
+`ResponseCacheMiddleware`, which keeps every cacheable answer in one byte-bounded LRU
+(`ResponseCache`, RESPONSE_CACHE_BYTES; 0 turns it off), shared by all threads and emptied
+when the release changes (`context.release_of`: the store folder's live generation, the
+embedded store and the dumps' SHA256SUMS; a remote store has none, so nothing is cached).
+
+- **Key**: path, query string, the `Accept` header as negotiation reads it (media ranges
+  without parameters, qualities replaced by their rank: `text/turtle;q=0.9` and `text/turtle`
+  are one entry) and the interface language `Accept-Language` negotiates (`?lang=` is in the
+  query string). Both are normalised once per distinct header value (`functools.lru_cache`).
+- **ETag** = the release and the key, hashed: a conditional GET or HEAD (`If-None-Match`, or
+  `If-Modified-Since` against a cached `Last-Modified`) is answered 304 before any work, from
+  the entry or, when the entry is not (or no longer) cached, from the tag alone.
+- **What is kept**: a GET or HEAD (HEAD is answered from the GET's entry, without the body)
+  whose answer is 200 with a `Content-Length` of at most an eighth of the bound, no
+  `Cache-Control: no-store`, `no-cache` or `private`, no `Set-Cookie`, and a `Vary` of at most
+  `Accept` and `Accept-Language`. Errors carry `no-store` (`response_guards`), streamed
+  answers no `Content-Length`; so neither is kept. A route whose answer is not a function of
+  the release and the request opts out with `Cache-Control: no-store` (SPARQL queries that
+  mention SERVICE do: `sparql_routes`). Requests with `Range` or `Cookie` pass through.
+- The cached answer is the app's whole answer (security headers, CORS, `Vary`, `Link`
+  included), so a warm answer has the cold one's headers, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+
+from citydip_ld.conneg import negotiate_language, parse_accept
+from citydip_ld.web.i18n import LANGUAGES
+from citydip_ld.web.security_headers import COMMON_HEADERS, NON_HTML_POLICY
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+CACHE_KEY = "citydip.response_cache"
+#: The default bound of the cache, in bytes (bodies, headers and keys).
+DEFAULT_BYTES = 64 << 20
+#: An entry may take at most this fraction of the bound (1/8).
+ENTRY_SHARE = 8
+#: Bytes counted per entry beyond its body, headers and key (the objects holding them).
+ENTRY_OVERHEAD = 512
+#: `Vary` headers the key covers; an answer varying on anything else is not kept.
+KEYED_VARY = frozenset({"accept", "accept-language"})
+#: `Cache-Control` directives that keep an answer out of the cache.
+OPT_OUT = ("no-store", "no-cache", "private")
+#: Headers a 304 does not repeat (it has no body).
+NOT_ON_304 = frozenset({"content-length", "content-type"})
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One cached answer: its status line, headers (ETag included) and body."""
+
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str
+    last_modified: str | None
+    size: int
+
+
+class ResponseCache:
+    """A byte-bounded LRU of answers for one release; thread-safe (one lock)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry = max_bytes // ENTRY_SHARE
+        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._release: str | None = None
+        self.bytes = 0
+        self.hits = self.misses = self.clears = 0
+
+    def use_release(self, release: str) -> None:
+        """Empty the cache if `release` is not the one its entries belong to."""
+        if release == self._release:
+            return
+        with self._lock:
+            if release != self._release:
+                self._entries.clear()
+                self.bytes = 0
+                self.clears += self._release is not None
+                self._release = release
+
+    def clear(self) -> None:
+        """Forget every entry (the release stays; e.g. a test that changes a limit)."""
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+            self.clears += 1
+
+    def get(self, key: Key) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: Key, entry: Entry, release: str) -> None:
+        """Keep `entry` (if it fits and still belongs to the current release), evicting the
+        least recently used entries beyond the bound."""
+        if entry.size > self.max_entry:
+            return
+        with self._lock:
+            if release != self._release:
+                return
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old.size
+            self._entries[key] = entry
+            self.bytes += entry.size
+            while self.bytes > self.max_bytes:
+                _key, evicted = self._entries.popitem(last=False)
+                self.bytes -= evicted.size
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def stats(self) -> dict[str, int]:
+        """Entries, bytes, hits, misses and clears so far (tests, benchmarks)."""
+        with self._lock:
+            return {
+                "entries": len(self._entries),
+                "bytes": self.bytes,
+                "max_bytes": self.max_bytes,
+                "hits": self.hits,
+                "misses": self.misses,
+                "clears": self.clears,
+            }
+
+
+# ---------------------------------------------------------------- the key and the tag
+
+
+@lru_cache(maxsize=1024)
+def accept_key(header: str) -> str:
+    """The `Accept` header as negotiation reads it: ranges without parameters, each quality
+    replaced by its rank among the header's qualities (0 stays 0). werkzeug's `best_match`
+    only compares qualities, so two headers with the same key negotiate alike."""
+    ranges = list(parse_accept(header))
+    if not ranges:
+        return header if header.strip() else ""  # not a header negotiation reads: kept as is
+    ranks = {q: rank for rank, q in enumerate(sorted({q for _r, q in ranges if q > 0}), 1)}
+    return ",".join(f"{value};{ranks.get(q, 0)}" for value, q in ranges)
+
+
+@lru_cache(maxsize=256)
+def language_key(header: str) -> str:
+    """The interface language an `Accept-Language` header negotiates (pages' rule)."""
+    return negotiate_language(header or None, LANGUAGES)
+
+
+def request_key(environ: WSGIEnvironment) -> Key:
+    return (
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        accept_key(environ.get("HTTP_ACCEPT", "")),
+        language_key(environ.get("HTTP_ACCEPT_LANGUAGE", "")),
+    )
+
+
+def entity_tag(release_tag: str, key: Key) -> str:
+    """The strong ETag of the answer to `key` in the release tagged `release_tag`."""
+    digest = hashlib.blake2b("\0".join(key).encode("utf-8", "surrogateescape"), digest_size=12)
+    return f'"{release_tag}-{digest.hexdigest()}"'
+
+
+def release_tag(release: str) -> str:
+    return hashlib.blake2b(release.encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """`If-None-Match` (weak comparison, `*` included) against our tag."""
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def not_modified(environ: WSGIEnvironment, etag: str, last_modified: str | None) -> bool:
+    """Whether a conditional GET/HEAD may be answered 304 (RFC 9110 §13.2.2 order)."""
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return _etag_matches(if_none_match, etag)
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if since is None or last_modified is None:
+        return False
+    try:
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- what may be kept
+
+
+def cacheable(status: str, headers: list[tuple[str, str]], max_entry: int) -> bool:
+    """Whether an answer with `status` and `headers` may be kept (module docstring)."""
+    if not status.startswith("200"):
+        return False
+    length = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-length":
+            length = value
+        elif lowered == "cache-control":
+            directives = value.lower()
+            if any(word in directives for word in OPT_OUT):
+                return False
+        elif lowered == "set-cookie":
+            return False
+        elif lowered == "vary":
+            varied = {part.strip().lower() for part in value.split(",")}
+            if not varied <= KEYED_VARY:
+                return False
+    return length is not None and length.isdigit() and int(length) <= max_entry
+
+
+def make_entry(
+    status: str, headers: list[tuple[str, str]], body: bytes, etag: str, key: Key
+) -> Entry:
+    """An entry with the app's headers, its ETag replaced by the release's."""
+    kept = [(name, value) for name, value in headers if name.lower() != "etag"]
+    kept.append(("ETag", etag))
+    modified = next((v for n, v in headers if n.lower() == "last-modified"), None)
+    size = ENTRY_OVERHEAD + len(body) + sum(len(n) + len(v) + 16 for n, v in kept)
+    size += sum(len(part) for part in key)
+    return Entry(status, tuple(kept), body, etag, modified, size)
+
+
+def minimal_304_headers(etag: str) -> list[tuple[str, str]]:
+    """A 304 for a tag whose entry is not cached: the tag, caching and security headers."""
+    return [
+        ("ETag", etag),
+        ("Cache-Control", "public, max-age=300"),
+        *COMMON_HEADERS,
+        ("Content-Security-Policy", NON_HTML_POLICY),
+    ]
+
+
+# ---------------------------------------------------------------- the middleware
+
+
+class ResponseCacheMiddleware:
+    """The WSGI middleware answering GET and HEAD from `cache` (module docstring).
+
+    `release` says which release the app answers from now (None: no caching, the app
+    answers; e.g. a store folder that is missing, or a store not opened yet)."""
+
+    def __init__(
+        self, app: WSGIApplication, cache: ResponseCache, release: Callable[[], str | None]
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.release = release
+        self._tags: tuple[str, str] = ("", "")
+
+    def _tag(self, release: str) -> str:
+        known, tag = self._tags
+        if known != release:
+            tag = release_tag(release)
+            self._tags = (release, tag)
+        return tag
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or "HTTP_RANGE" in environ or "HTTP_COOKIE" in environ:
+            return self.app(environ, start_response)
+        release = self.release()
+        if release is None:
+            return self.app(environ, start_response)
+        self.cache.use_release(release)
+        key = request_key(environ)
+        entry = self.cache.get(key)
+        if entry is not None:
+            return answer(entry, environ, start_response)
+        etag = entity_tag(self._tag(release), key)
+        if environ.get("HTTP_IF_NONE_MATCH") is not None and not_modified(environ, etag, None):
+            start_response("304 Not Modified", minimal_304_headers(etag))
+            return []
+        return self._fill(environ, start_response, key, etag, release)
+
+    def _fill(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        key: Key,
+        etag: str,
+        release: str,
+    ) -> Iterable[bytes]:
+        """Ask the app (HEAD as GET), keep its answer if it may be kept, then answer. The app
+        sees the conditional headers too: a tag it made itself (an answer too big to keep)
+        gets its own 304, which passes through."""
+        inner = environ
+        if environ["REQUEST_METHOD"] == "HEAD":  # answered from the GET's entry
+            inner = {**environ, "REQUEST_METHOD": "GET"}
+        captured: dict[str, Any] = {}
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            captured.update(status=status, headers=headers, exc_info=exc_info)
+            return _no_write
+
+        body = self.app(inner, capture)
+        status, headers = captured["status"], captured["headers"]
+        if captured["exc_info"] is not None or not cacheable(status, headers, self.cache.max_entry):
+            start_response(status, headers, captured["exc_info"])
+            return _without_body(body) if environ["REQUEST_METHOD"] == "HEAD" else body
+        data = _read(body)
+        entry = make_entry(status, headers, data, etag, key)
+        length = next(v for n, v in headers if n.lower() == "content-length")
+        if int(length) == len(data) and self.release() == release:
+            self.cache.put(key, entry, release)
+        return answer(entry, environ, start_response)
+
+
+def _no_write(_data: bytes) -> object:
+    raise RuntimeError("the response cache does not support WSGI's write()")
+
+
+def _read(body: Iterable[bytes]) -> bytes:
+    try:
+        return b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def _without_body(body: Iterable[bytes]) -> list[bytes]:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+    return []
+
+
+def answer(entry: Entry, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+    """Answer from `entry`: 304 when the client has it, headers only for HEAD."""
+    if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and not_modified(
+        environ, entry.etag, entry.last_modified
+    ):
+        headers = [(n, v) for n, v in entry.headers if n.lower() not in NOT_ON_304]
+        start_response("304 Not Modified", headers)
+        return []
+    start_response(entry.status, list(entry.headers))
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [entry.body]
+
+
+def get_response_cache(app: Flask) -> ResponseCache | None:
+    """The app's response cache (None: RESPONSE_CACHE_BYTES is 0)."""
+    cache: ResponseCache | None = app.extensions.get(CACHE_KEY)
+    return cache
+
+
+def install_response_cache(app: Flask, release: Callable[[], str | None]) -> None:
+    """Wrap `app.wsgi_app` with the response cache, unless RESPONSE_CACHE_BYTES is 0."""
+    max_bytes = int(app.config.get("RESPONSE_CACHE_BYTES") or 0)
+    if max_bytes <= 0:
+        return
+    cache = ResponseCache(max_bytes)
+    app.extensions[CACHE_KEY] = cache
+    app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache, release)  # type: ignore[method-assign]

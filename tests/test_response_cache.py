@@ -1,0 +1,380 @@
+"""Answers from the release (`citydip_ld.web.response_cache`): a GET answer is kept per release
+and request, served again without store work, answered 304 before any work, bounded in bytes,
+and emptied when a store folder is republished. Proved with counters of store calls and
+stores that fail, never with timings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from citydip_ld.stores.disk_publish import write_store_dir
+from citydip_ld.web import create_app, get_store
+from citydip_ld.web.response_cache import (
+    ResponseCache,
+    accept_key,
+    get_response_cache,
+    language_key,
+)
+from remote_support import write_dataset
+
+BASE = "http://localhost:5000/"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+TURTLE = {"Accept": "text/turtle"}
+
+
+class StoreCalls:
+    """Counts the store's `query` and `run` calls; `fail()` makes every later call raise."""
+
+    def __init__(self, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+        with app.app_context():
+            store = get_store()
+        self.count = 0
+        self.failing = False
+        for name in ("query", "run"):
+            original = getattr(store, name)
+            monkeypatch.setattr(store, name, self._wrap(original))
+
+    def _wrap(self, original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self.failing:
+                raise AssertionError("the store was asked although the answer is cached")
+            self.count += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    def fail(self) -> None:
+        self.failing = True
+
+
+def cache_of(app: Flask) -> ResponseCache:
+    cache = get_response_cache(app)
+    assert cache is not None
+    return cache
+
+
+@pytest.fixture()
+def calls(app: Flask, monkeypatch: pytest.MonkeyPatch) -> StoreCalls:
+    return StoreCalls(app, monkeypatch)
+
+
+def headers_of(response: TestResponse) -> list[tuple[str, str]]:
+    return list(response.headers.items())
+
+
+def test_a_second_identical_get_is_answered_from_the_cache(
+    client: FlaskClient, app: Flask, calls: StoreCalls
+) -> None:
+    first = client.get("/doc/city/tabriz", headers=TURTLE)
+    assert first.status_code == 200 and b'"Tabriz"@en' in first.data
+    assert calls.count > 0
+    calls.fail()  # from now on any store call fails the test
+    second = client.get("/doc/city/tabriz", headers=TURTLE)
+    assert second.data == first.data
+    assert headers_of(second) == headers_of(first)
+    stats = cache_of(app).stats()
+    assert stats["hits"] == 1 and stats["entries"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/doc/city/tabriz", {"Accept": "text/html", "Accept-Language": "fa"}),
+        ("/doc/city/tabriz.jsonld", {}),
+        ("/", {"Accept-Language": "en"}),
+        ("/doc/city/", {"Accept": "text/turtle"}),
+        ("/.well-known/void", {"Accept": "application/n-triples"}),
+        ("/ontology", {"Accept": "text/html"}),
+        (f"/sparql?query={quote(COUNT)}", {"Accept": "application/sparql-results+json"}),
+        ("/sparql", {"Accept": "text/turtle"}),  # the service description
+        ("/search?q=tabr", {"Accept": "application/json"}),
+    ],
+)
+def test_cold_and_warm_answers_are_identical_headers_included(
+    client: FlaskClient, calls: StoreCalls, path: str, headers: dict[str, str]
+) -> None:
+    cold = client.get(path, headers=headers)
+    assert cold.status_code == 200, cold.text
+    calls.fail()
+    warm = client.get(path, headers=headers)
+    assert warm.data == cold.data
+    assert headers_of(warm) == headers_of(cold)
+    # What every answer must carry is on the kept one too.
+    assert warm.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in warm.headers["Content-Security-Policy"]
+    assert warm.headers["ETag"].startswith('"')
+
+
+def test_head_is_answered_from_the_get_entry_without_a_body(
+    client: FlaskClient, calls: StoreCalls
+) -> None:
+    get = client.get("/doc/city/tabriz.ttl")
+    calls.fail()
+    head = client.head("/doc/city/tabriz.ttl")
+    assert head.status_code == 200 and head.data == b""
+    assert headers_of(head) == headers_of(get)
+    assert head.headers["Content-Length"] == str(len(get.data))
+
+
+def test_a_head_first_fills_the_entry_for_the_get(client: FlaskClient, calls: StoreCalls) -> None:
+    head = client.head("/doc/city/wuhan.nt")
+    assert head.status_code == 200 and head.data == b""
+    calls.fail()
+    get = client.get("/doc/city/wuhan.nt")
+    assert len(get.data) == int(head.headers["Content-Length"]) > 0
+
+
+def test_if_none_match_is_answered_304_without_touching_the_store(
+    client: FlaskClient, app: Flask, dataset_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = client.get("/doc/city/tabriz", headers=TURTLE)
+    etag = first.headers["ETag"]
+    calls = StoreCalls(app, monkeypatch)
+    calls.fail()
+    warm = client.get("/doc/city/tabriz", headers={**TURTLE, "If-None-Match": etag})
+    assert warm.status_code == 304 and warm.data == b""
+    assert warm.headers["ETag"] == etag and warm.headers["Vary"] == first.headers["Vary"]
+
+    # Another app on the same release with an empty cache: the tag alone answers.
+    other = create_app({"TESTING": True, "DATASET_DIR": str(dataset_dir), "BASE": BASE})
+    cold = other.test_client().get(
+        "/doc/city/tabriz", headers={**TURTLE, "If-None-Match": f'W/"x", {etag}'}
+    )
+    assert cold.status_code == 304 and cold.headers["ETag"] == etag
+    assert cache_of(other).stats()["entries"] == 0
+    head = other.test_client().head("/doc/city/tabriz", headers={**TURTLE, "If-None-Match": etag})
+    assert head.status_code == 304
+
+
+def test_a_stale_tag_or_another_variant_gets_the_answer(client: FlaskClient) -> None:
+    turtle = client.get("/doc/city/tabriz", headers=TURTLE)
+    stale = client.get("/doc/city/tabriz", headers={**TURTLE, "If-None-Match": '"old-tag"'})
+    assert stale.status_code == 200 and stale.data == turtle.data
+    jsonld = client.get(
+        "/doc/city/tabriz",
+        headers={"Accept": "application/ld+json", "If-None-Match": turtle.headers["ETag"]},
+    )
+    assert jsonld.status_code == 200 and jsonld.headers["ETag"] != turtle.headers["ETag"]
+
+
+def test_if_modified_since_is_answered_from_the_entry(client: FlaskClient) -> None:
+    first = client.get("/doc/city/tabriz.ttl")
+    modified = first.headers["Last-Modified"]
+    again = client.get("/doc/city/tabriz.ttl", headers={"If-Modified-Since": modified})
+    assert again.status_code == 304
+    old = client.get(
+        "/doc/city/tabriz.ttl", headers={"If-Modified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"}
+    )
+    assert old.status_code == 200 and old.data == first.data
+
+
+def test_the_negotiated_variant_not_the_raw_header_is_the_key(
+    client: FlaskClient, app: Flask, calls: StoreCalls
+) -> None:
+    cache = cache_of(app)
+    turtle = client.get("/doc/city/tabriz", headers=TURTLE)
+    same = client.get("/doc/city/tabriz", headers={"Accept": "text/turtle;q=0.9"})
+    assert same.data == turtle.data and cache.stats()["entries"] == 1
+
+    jsonld = client.get("/doc/city/tabriz", headers={"Accept": "application/ld+json"})
+    assert jsonld.headers["Content-Type"].startswith("application/ld+json")
+    persian = client.get(
+        "/doc/city/tabriz", headers={"Accept": "text/html", "Accept-Language": "fa"}
+    )
+    english = client.get(
+        "/doc/city/tabriz", headers={"Accept": "text/html", "Accept-Language": "en"}
+    )
+    by_query = client.get("/doc/city/tabriz?lang=fa", headers={"Accept": "text/html"})
+    assert 'lang="fa"' in persian.text and 'lang="en"' in english.text
+    assert 'lang="fa"' in by_query.text
+    assert cache.stats()["entries"] == 5
+    assert len({r.headers["ETag"] for r in (turtle, jsonld, persian, english, by_query)}) == 5
+
+    calls.fail()  # each variant is kept apart: asking again does no work, and gets its own
+    assert client.get("/doc/city/tabriz", headers={"Accept": "application/ld+json"}).data == (
+        jsonld.data
+    )
+    again = client.get("/doc/city/tabriz", headers={"Accept": "text/html", "Accept-Language": "fa"})
+    assert again.data == persian.data
+
+
+def test_the_accept_key_keeps_what_negotiation_reads() -> None:
+    assert (
+        accept_key("text/turtle;q=0.9")
+        == accept_key("text/turtle")
+        == accept_key(" text/turtle ; charset=utf-8")
+    )
+    assert accept_key("text/turtle, */*;q=0.1") == accept_key("text/turtle;q=1, */*;q=0.5")
+    assert accept_key("*/*, text/html;q=0") != accept_key("*/*, text/html;q=0.1")
+    assert accept_key("text/turtle, application/ld+json;q=0.9") != accept_key(
+        "text/turtle;q=0.9, application/ld+json"
+    )
+    assert accept_key("") == "" and accept_key("garbage") == "garbage"
+    assert language_key("fa-IR,fa;q=0.9") == "fa" and language_key("") == "en"
+
+
+def test_errors_are_not_cached(client: FlaskClient, app: Flask, calls: StoreCalls) -> None:
+    for _ in range(2):
+        missing = client.get("/doc/city/atlantis", headers=TURTLE)
+        assert missing.status_code == 404
+        assert missing.headers["Cache-Control"] == "no-store"
+    bad = client.get("/sparql?query=SELEKT")
+    assert bad.status_code == 400
+    assert cache_of(app).stats()["entries"] == 0
+    before = calls.count
+    client.get("/doc/city/atlantis", headers=TURTLE)
+    assert calls.count > before  # asked again: nothing was kept
+
+
+def test_sparql_queries_that_mention_service_are_not_cached(
+    client: FlaskClient, app: Flask, calls: StoreCalls
+) -> None:
+    query = "SELECT ?s WHERE { ?s a <http://localhost:5000/ontology#City> } # Service, not called"
+    url = f"/sparql?query={quote(query)}"
+    first = client.get(url, headers={"Accept": "application/sparql-results+json"})
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    before = calls.count
+    client.get(url, headers={"Accept": "application/sparql-results+json"})
+    assert calls.count == before + 1
+    assert cache_of(app).stats()["entries"] == 0
+
+    plain = f"/sparql?query={quote(COUNT)}"
+    client.get(plain)
+    client.get(plain)
+    assert calls.count == before + 2  # the plain query once, then from the cache
+
+
+def test_post_queries_are_never_cached(client: FlaskClient, app: Flask, calls: StoreCalls) -> None:
+    for _ in range(2):
+        answer = client.post("/sparql", data={"query": COUNT})
+        assert answer.status_code == 200
+    assert calls.count == 2 and cache_of(app).stats()["entries"] == 0
+
+
+def test_the_byte_bound_holds_under_many_distinct_requests(dataset_dir: Path) -> None:
+    bound = 128 * 1024  # an entry may take 16 KiB; the 150 answers take about 600 KiB
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATASET_DIR": str(dataset_dir),
+            "BASE": BASE,
+            "QUERY_WORKERS": 0,
+            "RESPONSE_CACHE_BYTES": bound,
+        }
+    )
+    client = app.test_client()
+    cache = cache_of(app)
+    seen = set()
+    for n in range(150):
+        query = f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n + 1}"
+        answer = client.get(f"/sparql?query={quote(query)}", headers={"Accept": "text/csv"})
+        assert answer.status_code == 200 and answer.text.count("\n") == min(n + 1, 10000) + 1
+        seen.add(answer.headers["ETag"])
+        assert cache.bytes <= bound
+    stats = cache.stats()
+    assert len(seen) == 150
+    assert 0 < stats["entries"] < 150 and stats["bytes"] <= bound
+    # The least recently used went first: the last answer is still kept, the first is not.
+    last = client.get(
+        f"/sparql?query={quote('SELECT ?s WHERE { ?s ?p ?o } LIMIT 150')}",
+        headers={"Accept": "text/csv"},
+    )
+    assert cache.stats()["hits"] == stats["hits"] + 1 and last.status_code == 200
+    client.get(
+        f"/sparql?query={quote('SELECT ?s WHERE { ?s ?p ?o } LIMIT 1')}",
+        headers={"Accept": "text/csv"},
+    )
+    assert cache.stats()["misses"] == stats["misses"] + 1
+
+
+def test_an_answer_bigger_than_an_entry_may_be_is_served_but_not_kept(dataset_dir: Path) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATASET_DIR": str(dataset_dir),
+            "BASE": BASE,
+            "RESPONSE_CACHE_BYTES": 8000,
+        }
+    )
+    client = app.test_client()
+    page = client.get("/doc/city/tabriz", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and len(page.data) > 1000
+    assert cache_of(app).stats()["entries"] == 0
+
+
+def test_a_zero_bound_turns_the_cache_off(dataset_dir: Path) -> None:
+    app = create_app(
+        {"TESTING": True, "DATASET_DIR": str(dataset_dir), "BASE": BASE, "RESPONSE_CACHE_BYTES": 0}
+    )
+    assert get_response_cache(app) is None
+    answer = app.test_client().get("/doc/city/tabriz.ttl")
+    assert answer.status_code == 200 and answer.headers["ETag"]
+
+
+@pytest.fixture()
+def folder_app(dataset_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, Path]]:
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+    app = create_app(
+        {
+            "TESTING": True,
+            "BASE": BASE,
+            "STORE": str(folder),
+            "DATASET_DIR": str(dataset_dir),
+            "QUERY_WORKERS": 0,
+        }
+    )
+    yield app, folder
+
+
+def count_of(client: FlaskClient) -> tuple[int, str]:
+    answer = client.get(f"/sparql?query={quote(COUNT)}", headers={"Accept": "text/csv"})
+    assert answer.status_code == 200, answer.text
+    return int(answer.text.split()[1]), answer.headers["ETag"]
+
+
+def test_a_republished_store_folder_empties_the_cache(
+    folder_app: tuple[Flask, Path], dataset_dir: Path, tmp_path: Path
+) -> None:
+    app, folder = folder_app
+    client = app.test_client()
+    cache = cache_of(app)
+    full, tag = count_of(client)
+    tabriz = client.get("/doc/city/tabriz.ttl")
+    assert count_of(client) == (full, tag) and cache.stats()["entries"] == 2
+
+    quads = list(
+        pyoxigraph.parse(path=str(dataset_dir / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    )
+    smaller = write_dataset(tmp_path / "smaller", quads[: len(quads) // 2])
+    write_store_dir([smaller / "dataset.nq"], folder, BASE)
+
+    half, new_tag = count_of(client)
+    assert half == len(quads) // 2 and new_tag != tag
+    assert cache.stats()["clears"] == 1 and cache.stats()["entries"] == 1
+    # The former tag is not answered 304: the client gets the new release's answer.
+    stale = client.get(tabriz.request.path, headers={"If-None-Match": tabriz.headers["ETag"]})
+    assert stale.status_code in (200, 404)
+    assert stale.headers.get("ETag") != tabriz.headers["ETag"]
+
+
+def test_a_missing_store_folder_is_not_answered_from_the_cache(
+    folder_app: tuple[Flask, Path], tmp_path: Path
+) -> None:
+    app, folder = folder_app
+    client = app.test_client()
+    full, _tag = count_of(client)
+    folder.rename(tmp_path / "away")
+    gone = client.get(f"/sparql?query={quote(COUNT)}", headers={"Accept": "text/csv"})
+    assert gone.status_code == 503
+    (tmp_path / "away").rename(folder)
+    assert count_of(client)[0] == full
