@@ -13,9 +13,11 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, FOAF, OWL, RDF, RDFS, VOID, XSD
 
+from citydip_ld.conneg import FORMATS
 from citydip_ld.rdf.dumps import list_dumps, read_checksums, sha256_file
 from citydip_ld.stores import describe
 from citydip_ld.stores.store import OxigraphStore
+from citydip_ld.web.documents import OXIGRAPH_FORMATS, document_triples, serialize
 
 BASE = "http://localhost:5000/"
 ID = Namespace(f"{BASE}id/")
@@ -460,3 +462,32 @@ def test_unsafe_iris_are_refused(store: OxigraphStore, iri: str) -> None:
 def test_successor_of_a_former_iri(store: OxigraphStore) -> None:
     assert describe.successor(store, f"{BASE}id/city/wu-han", str(CD)) == WUHAN
     assert describe.successor(store, f"{BASE}id/city/nowhere", str(CD)) is None
+
+
+FAST_FORMATS = [f for f in FORMATS if f.rdflib_format in OXIGRAPH_FORMATS]
+
+
+def test_documents_in_the_stores_terms_are_the_same_bytes(
+    dataset_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`describe_terms` (the RDF formats Oxigraph writes, no rdflib terms) gives every
+    resource of the shipped data the bytes `describe` gives, in every such format, with and
+    without incoming links left out."""
+    store = OxigraphStore.from_dataset_dir(dataset_dir)
+    subjects = store.query(
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+        f'FILTER(STRSTARTS(STR(?s), "{BASE}id/") && !CONTAINS(STR(?s), "#")) }}'
+    )
+    iris = sorted(solution["s"].value for solution in subjects)
+    assert len(iris) > 100
+    for limit in (describe.MAX_INCOMING, 2):
+        monkeypatch.setattr(describe, "MAX_INCOMING", limit)
+        for iri in [*iris, f"{BASE}id/city/atlantis"]:
+            slow = describe.describe(store, iri)
+            fast, more = describe.describe_terms(store, iri)
+            assert bool(fast) == bool(slow) and more == slow.more_incoming, iri
+            for fmt in FAST_FORMATS:
+                doc = [*document_triples(f"{iri}.doc", iri)]
+                assert serialize([*doc, *fast], fmt, BASE) == serialize(
+                    [*doc, *slow.quads], fmt, BASE
+                ), (iri, fmt.name)

@@ -46,6 +46,8 @@ class Generation(Protocol):
 
     def run(self, job: QueryJob) -> QueryOutcome: ...
 
+    def quads_for_pattern(self, *pattern: Any) -> Any: ...
+
     def close(self) -> None: ...
 
 
@@ -144,6 +146,10 @@ class FolderStore:
 
     def run(self, job: QueryJob) -> QueryOutcome:
         return self.current().run(job)
+
+    def quads_for_pattern(self, *pattern: Any) -> Any:
+        """The live generation's index lookup (`OxigraphStore.quads_for_pattern`)."""
+        return self.current().quads_for_pattern(*pattern)
 
     def close(self) -> None:
         with self._lock:

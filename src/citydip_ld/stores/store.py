@@ -24,6 +24,7 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -343,6 +344,13 @@ class OxigraphStore:
         if "default_graph" not in options:
             options.setdefault("use_default_graph_as_union", True)
         return self._store.query(sparql, **options)
+
+    def quads_for_pattern(
+        self, subject: Any, predicate: Any, object_: Any, graph_name: Any
+    ) -> Iterator[pyoxigraph.Quad]:
+        """The quads matching a pattern (None: any), from the store's index in this process:
+        the cheap lookups of `describe` need no SPARQL and no worker."""
+        return self._store.quads_for_pattern(subject, predicate, object_, graph_name)
 
     def run(self, job: QueryJob) -> QueryOutcome:
         if self._workers <= 0 or self._source is None:

@@ -29,6 +29,7 @@ GATE_KEY = "citydip.query_gate"
 STATISTICS_KEY = "citydip.statistics"
 LISTING_KEY = "citydip.listing"
 SEARCH_KEY = "citydip.search"
+SUMS_KEY = "citydip.checksums_path"
 #: How long counts and list orders of a remote store are reused (it may be republished).
 REMOTE_STATISTICS_TTL = 300.0
 
@@ -162,8 +163,11 @@ def release_of(app: Flask) -> str | None:
     own: str | None = getattr(store, "release", None)
     if own is None:
         return None
+    path: Path | None = app.extensions.get(SUMS_KEY)
+    if path is None:
+        path = app.extensions[SUMS_KEY] = Path(str(app.config["DATASET_DIR"])) / CHECKSUMS_FILE
     try:
-        sums = (Path(str(app.config["DATASET_DIR"])) / CHECKSUMS_FILE).stat()
+        sums = path.stat()
     except OSError:
         return f"{own} no-dumps"
     return f"{own} {sums.st_ino}:{sums.st_mtime_ns}:{sums.st_size}"

@@ -71,7 +71,8 @@ def serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
     """`quads` in `fmt` (an RDF format of `citydip_ld.conneg`), in a stable order.
 
     Oxigraph's writers serialise every format but JSON-LD (about 10x faster than rdflib's);
-    JSON-LD is compacted with our prefixes by rdflib."""
+    JSON-LD is compacted with our prefixes by rdflib. For Oxigraph's formats the quads may
+    hold pyoxigraph terms as the store answered them (`describe.describe_terms`)."""
     if fmt.rdflib_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
     if fmt.rdflib_format in OXIGRAPH_FORMATS:
@@ -130,8 +131,13 @@ def _with_default_graph(quads: Iterable[Quad]) -> set[Any]:
     return out
 
 
+_OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
+
+
 def _ox(term: Any) -> Any:
-    """An rdflib term as a pyoxigraph term."""
+    """An rdflib term as a pyoxigraph term (a pyoxigraph term as it is)."""
+    if isinstance(term, _OX_TERMS):
+        return term
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, Literal):

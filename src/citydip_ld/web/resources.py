@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
@@ -27,11 +28,11 @@ from citydip_ld.conneg import split_extension as split_ext
 from citydip_ld.iris import KINDS, ontology_namespace
 from citydip_ld.rdf.dumps import CHECKSUMS_FILE, DUMP_FILES
 from citydip_ld.stores import describe
-from citydip_ld.stores.describe import Quad
+from citydip_ld.stores.describe import Quad, TermQuad
 from citydip_ld.stores.store import DATASET_FILE
 from citydip_ld.web import pages
 from citydip_ld.web.context import get_listing, get_statistics, get_store
-from citydip_ld.web.documents import document_triples, serialize
+from citydip_ld.web.documents import OXIGRAPH_FORMATS, document_triples, serialize
 from citydip_ld.web.errors import error_response
 from citydip_ld.web.pages import Alternate, dataset_base
 from citydip_ld.web.void import void_graph
@@ -184,15 +185,18 @@ def serve_document(
     topic: str | None,
     html: Callable[[list[Quad], list[Alternate]], str] | None,
     offered: Sequence[Format] = FORMATS,
+    term_quads: Callable[[], list[TermQuad]] | None = None,
 ) -> Response:
-    """Negotiate and serve the document at `path` (no extension) about `topic`."""
+    """Negotiate and serve the document at `path` (no extension) about `topic`; `term_quads`
+    gives the same quads in the store's terms, for the formats Oxigraph writes."""
     if html is None:
         offered = [f for f in offered if f is not HTML]
     fmt = requested_format(offered, extension)
     if fmt is None:
         not_acceptable(offered)
         raise AssertionError  # abort() does not return
-    data = quads()
+    written_by_oxigraph = fmt.rdflib_format in OXIGRAPH_FORMATS
+    data: list[Any] = term_quads() if term_quads and written_by_oxigraph else quads()
     if not data:
         return not_found(fmt, iri, negotiated=extension is None)
     alts = alternates(path, offered)
@@ -265,6 +269,7 @@ def document(kind: str, name: str) -> BaseResponse:
         f"/doc/{kind}/{slug}",
         extension,
         quads,
+        term_quads=lambda: describe.describe_terms(store, iri)[0],
         iri=iri,
         topic=iri,
         html=lambda data, alts: pages.render_resource(

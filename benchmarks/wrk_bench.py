@@ -1,0 +1,244 @@
+"""Benchmark: warm and cold answers over HTTP with `wrk`, citydip-ld against `oxigraph serve`.
+
+For each dataset (default: the shipped data/, built into a temp folder) it starts, on
+127.0.0.1, `citydip-ld serve --no-check` once per `--servers` entry (waitress by default;
+`granian` or `granian:THREADS`) and `oxigraph serve --union-default-graph` on the same
+dataset.nq, then runs `wrk` (C, so the client costs the shared cores little) cell by cell,
+the servers interleaved:
+
+- warm document: the same `GET /doc/city/<city>` (Accept text/turtle) again and again;
+  oxigraph: the same `DESCRIBE <city>` as Turtle (the nearest equivalent);
+- warm SPARQL lookup: the same "sister cities" SELECT, JSON results, on both;
+- cold document: a different city each request (Accept text/turtle; each cell its own slice
+  of the cities, so no request repeats within a run); oxigraph: `DESCRIBE` of each city;
+- cold HTML page: a different city's page each request (Accept text/html); no peer.
+
+At each `--concurrency` (connections; wrk threads = min(connections, 2)) for `--duration`
+seconds. wrk's median, p99 and req/s, non-2xx answers and socket errors are reported, and
+the ratios citydip/oxigraph. RSS of each server after the run. Timings are never asserted in
+tests; record results in benchmarks/README.md.
+
+    python benchmarks/wrk_bench.py --dataset <S build> --duration 5 --json out.json
+    python benchmarks/wrk_bench.py --servers waitress,granian --peers none
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import harness as h
+
+from citydip_ld.serving import DEFAULT_THREADS
+
+#: wrk's Lua: one request per line of PATHS (a path, a tab, the Accept header), each wrk
+#: thread taking every THREADS-th line from its own offset, so no request repeats.
+LUA = """
+local lines = {}
+for line in io.lines(os.getenv("WRK_PATHS")) do lines[#lines + 1] = line end
+local count = 0
+function setup(thread)
+  thread:set("offset", count)
+  count = count + 1
+end
+local step = tonumber(os.getenv("WRK_THREADS"))
+local i = nil
+function request()
+  if i == nil then i = offset + 1 else i = i + step end
+  if i > #lines then i = (i - 1) % #lines + 1 end
+  local path, accept = lines[i]:match("([^\\t]*)\\t(.*)")
+  return wrk.format("GET", path, {["Accept"] = accept})
+end
+"""
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", action="append", default=[], help="a built dataset folder")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per cell")
+    parser.add_argument("--concurrency", default="1,8", help="connections, comma-separated")
+    parser.add_argument("--servers", default="waitress", help="e.g. waitress,granian:16")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--peers", default="oxigraph", help="oxigraph or none")
+    parser.add_argument("--city", default="tabriz", help="the warm city (world: its slug)")
+    parser.add_argument("--cold-slice", type=int, default=3000, help="cities per cold cell")
+    parser.add_argument("--kinds", default="warm document,warm sparql,cold document,cold html")
+    parser.add_argument("--json", type=Path, help="write all figures here as JSON")
+    return parser.parse_args()
+
+
+def wrk(
+    port: int, lines: list[str], connections: int, duration: int, scratch: Path
+) -> dict[str, Any]:
+    """Run wrk on `lines` (path TAB accept) and parse its report."""
+    threads = min(connections, 2)
+    paths = scratch / "wrk-paths.txt"
+    paths.write_text("\n".join(lines) + "\n")
+    script = scratch / "wrk.lua"
+    script.write_text(LUA)
+    done = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
+         "-s", str(script), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, timeout=duration + 60, check=False,
+        env={"WRK_PATHS": str(paths), "WRK_THREADS": str(threads), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    return parse_wrk(done.stdout + done.stderr)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def parse_wrk(report: str) -> dict[str, Any]:
+    requests = re.search(r"(\d+) requests in", report)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", report)
+    p50 = re.search(r"^\s+50%\s+(\S+)", report, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", report, re.MULTILINE)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", report
+    )
+    if not (requests and rps and p50 and p99):
+        raise SystemExit(f"could not read wrk's report:\n{report}")
+    return {
+        "requests": int(requests.group(1)),
+        "rps": float(rps.group(1)),
+        "median_ms": round(_ms(p50.group(1)), 3),
+        "p99_ms": round(_ms(p99.group(1)), 3),
+        "errors": (int(non2xx.group(1)) if non2xx else 0)
+        + (sum(int(g) for g in sockets.groups()) if sockets else 0),
+    }
+
+
+def query_path(server: h.Server, query: str) -> str:
+    return f"{server.sparql}?{urllib.parse.urlencode({'query': query})}"
+
+
+def lines_for(server: h.Server, kind: str, cities: list[str], city: str) -> list[str] | None:
+    """The requests of `kind` on `server` (None: it has no such request)."""
+    is_ours = server.name.startswith("citydip")
+    turtle = "text/turtle"
+    if kind == "warm sparql":
+        return [f"{query_path(server, h.sister_cities(city))}\t{h.JSON_RESULTS}"]
+    chosen = [city] if kind.startswith("warm") else cities
+    if kind == "cold html":
+        return [f"/doc/city/{c.rsplit('/', 1)[1]}\ttext/html" for c in chosen] if is_ours else None
+    if is_ours:
+        return [f"/doc/city/{c.rsplit('/', 1)[1]}\t{turtle}" for c in chosen]
+    return [f"{query_path(server, f'DESCRIBE <{c}>')}\t{turtle}" for c in chosen]
+
+
+def measure_dataset(
+    args: argparse.Namespace, directory: Path, scratch: Path
+) -> list[dict[str, Any]]:
+    """Long because it starts the servers and walks kinds x connections x servers in one loop."""
+    dataset = h.read_dataset(directory)
+    city = dataset.city(args.city)
+    kinds = [k for k in args.kinds.split(",") if k]
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    figures: list[dict[str, Any]] = []
+    print(f"dataset {dataset.quads} quads, {len(dataset.cities)} cities, city {city}", flush=True)
+    with ExitStack() as stack:
+        servers = []
+        for item in args.servers.split(","):
+            name, _, threads = item.partition(":")
+            servers.append(
+                stack.enter_context(
+                    h.citydip(dataset, scratch, threads=int(threads or args.threads), server=name)
+                )
+            )
+        if "oxigraph" in args.peers:
+            servers.append(stack.enter_context(h.oxigraph(dataset, scratch)))
+        others = [c for c in dataset.cities if c != city]
+        cell = 0
+        for kind in kinds:
+            for connections in concurrencies:
+                cold = others[cell * args.cold_slice : (cell + 1) * args.cold_slice] or others
+                if kind.startswith("cold"):
+                    cell += 1
+                for server in servers:
+                    lines = lines_for(server, kind, cold, city)
+                    if lines is None:
+                        continue
+                    run = wrk(server.port, lines, connections, args.duration, scratch)
+                    row = {"dataset_quads": dataset.quads, "server": server.name, "kind": kind,
+                           "concurrency": connections, "distinct": len(lines), **run}  # fmt: skip
+                    figures.append(row)
+                    print(line(row), flush=True)
+        for server in servers:
+            own, total = server.rss_mib()
+            figures.append(
+                {"dataset_quads": dataset.quads, "server": server.name, "kind": "rss",
+                 "rss_mib": round(own, 1), "rss_total_mib": round(total, 1)}
+            )  # fmt: skip
+            print(f"{server.name}: RSS {own:.1f} MiB (with children {total:.1f})", flush=True)
+    return figures
+
+
+def line(row: dict[str, Any]) -> str:
+    return (
+        f"| {row['dataset_quads']:,} | {row['kind']} | {row['server']} | {row['concurrency']} "
+        f"| {row['requests']:,} ({row['distinct']} distinct) | {row['errors']} "
+        f"| {row['median_ms']} | {row['p99_ms']} | {row['rps']:,.0f} |"
+    )
+
+
+def ratios(figures: list[dict[str, Any]]) -> list[str]:
+    """citydip/oxigraph per cell: req/s ratio (higher is better), p99 ratio (lower)."""
+    out = []
+    peers = {(r["dataset_quads"], r["kind"], r["concurrency"]): r for r in figures
+             if r["server"] == "oxigraph" and r["kind"] != "rss"}  # fmt: skip
+    for row in figures:
+        peer = peers.get((row["dataset_quads"], row["kind"], row.get("concurrency")))
+        if peer is None or row["server"] == "oxigraph":
+            continue
+        out.append(
+            f"| {row['dataset_quads']:,} | {row['kind']} | {row['server']} | {row['concurrency']} "
+            f"| x{row['rps'] / peer['rps']:.2f} | x{row['p99_ms'] / peer['p99_ms']:.2f} |"
+        )
+    return out
+
+
+def main() -> None:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    figures: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="citydip-wrk-") as tmp:
+        scratch = Path(tmp)
+        directories = [Path(d) for d in args.dataset] or [h.build_shipped(scratch)]
+        print("| quads | kind | server | conn. | requests | errors | median ms | p99 ms | req/s |")
+        print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+        for directory in directories:
+            figures += measure_dataset(args, directory, scratch)
+    found = ratios(figures)
+    print("\n| quads | kind | server | conn. | req/s vs oxigraph | p99 vs oxigraph |")
+    print("|---:|---|---|---:|---:|---:|")
+    print("\n".join(found))
+    if args.json:
+        report = {"date": date.today().isoformat(), "machine": h.machine(),
+                  "settings": {k: str(v) for k, v in vars(args).items() if k != "json"},
+                  "figures": figures, "ratios": found}  # fmt: skip
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    errors = sum(row.get("errors", 0) for row in figures)
+    if errors:
+        print(f"{errors} errors", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
