@@ -166,6 +166,18 @@ def value_quads(
     wanted = sorted(set(iris))
     props = list(properties)
     out: list[Quad] = []
+    lookup = getattr(store, "quads_for_pattern", None)
+    if lookup is not None:  # the store's index in this process: no SPARQL (_label_term_quads)
+        predicates = [ox.NamedNode(str(p)) for p in props]
+        for iri in wanted:
+            subject = ox.NamedNode(str(iri))
+            for predicate in predicates:
+                for q in lookup(subject, predicate, None, None):
+                    if isinstance(q.graph_name, ox.NamedNode):
+                        s, p, o = to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
+                        assert s is not None and p is not None and o is not None
+                        out.append((s, p, o, URIRef(q.graph_name.value)))
+        return out
     for start in range(0, len(wanted), 200):
         out.extend(_quads(store, _values_query(wanted[start : start + 200], props)))
     return out
