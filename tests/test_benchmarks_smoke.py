@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CD = "http://localhost:5000/ontology#"
@@ -175,3 +176,20 @@ def test_check_benchmark_runs_each_engine_on_the_shipped_data(tmp_path: Path) ->
         assert run["exit"] == 0 and row["triples"] > 1000
         assert run["peak_rss_mib"] > 0 and run["wall_s"] > 0
     assert rows[0]["runs"][0]["last_line"] == "conforms: the dataset satisfies every shape"
+
+
+def test_wrk_benchmark_measures_warm_and_cold_answers(dataset_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (Debian: apt-get install wrk)")
+    report = run_benchmark(
+        "wrk_bench.py", dataset_dir, tmp_path / "wrk.json", "--duration", "1",
+        "--concurrency", "1", "--peers", "none", "--cold-slice", "5",
+    )  # fmt: skip
+    rows = {row["kind"]: row for row in report["figures"] if row["kind"] != "rss"}
+    assert set(rows) == {"warm document", "warm sparql", "cold document", "cold html"}
+    for row in rows.values():
+        assert row["errors"] == 0 and row["requests"] > 0 and row["rps"] > 0
+        assert 0 < row["median_ms"] <= row["p99_ms"]
+    assert rows["cold document"]["distinct"] == 5
