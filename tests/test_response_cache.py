@@ -21,6 +21,7 @@ from citydip_ld.web import create_app, get_store
 from citydip_ld.web.response_cache import (
     ResponseCache,
     accept_key,
+    cacheable,
     get_response_cache,
     language_key,
 )
@@ -378,3 +379,50 @@ def test_a_missing_store_folder_is_not_answered_from_the_cache(
     assert gone.status_code == 503
     (tmp_path / "away").rename(folder)
     assert count_of(client)[0] == full
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "kept"),
+    [
+        ("200 OK", [("Content-Length", "10")], True),
+        ("200 OK", [("Content-Length", "10"), ("Vary", "Accept, Accept-Language")], True),
+        ("200 OK", [], False),  # streamed: no Content-Length
+        ("200 OK", [("Content-Length", "100000")], False),  # over the entry cap
+        ("200 OK", [("Content-Length", "10"), ("Cache-Control", "no-store")], False),
+        ("200 OK", [("Content-Length", "10"), ("Cache-Control", "private, max-age=9")], False),
+        ("200 OK", [("Content-Length", "10"), ("Cache-Control", "no-cache")], False),
+        ("200 OK", [("Content-Length", "10"), ("Set-Cookie", "a=b")], False),
+        ("200 OK", [("Content-Length", "10"), ("Vary", "Accept, Cookie")], False),
+        ("200 OK", [("Content-Length", "10"), ("Vary", "*")], False),
+        ("206 Partial Content", [("Content-Length", "10")], False),
+        ("304 Not Modified", [], False),
+        ("404 Not Found", [("Content-Length", "10")], False),
+    ],
+)
+def test_what_may_be_kept(status: str, headers: list[tuple[str, str]], kept: bool) -> None:
+    assert cacheable(status, headers, max_entry=1000) is kept
+
+
+def test_the_cache_is_shared_by_threads_and_stays_in_its_bound(dataset_dir: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bound = 1 << 20
+    app = create_app(
+        {"TESTING": True, "DATASET_DIR": str(dataset_dir), "BASE": BASE,
+         "QUERY_WORKERS": 0, "RESPONSE_CACHE_BYTES": bound}
+    )  # fmt: skip
+    cache = cache_of(app)
+    paths = [f"/doc/city/{slug}.nt" for slug in ("tabriz", "wuhan", "rasht", "tehran")] * 25
+
+    def fetch(path: str) -> bytes:
+        answer = app.test_client().get(path)
+        assert answer.status_code == 200
+        assert cache.bytes <= bound
+        return answer.data
+
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(fetch, paths))
+    for path, body in zip(paths, bodies, strict=True):
+        assert body == bodies[paths.index(path)]
+    stats = cache.stats()
+    assert stats["entries"] == 4 and stats["hits"] + stats["misses"] == 100
