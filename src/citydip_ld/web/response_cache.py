@@ -7,10 +7,11 @@ the release and the request. `install_response_cache(app)` wraps `app.wsgi_app` 
 when the release changes (`context.release_of`: the store folder's live generation, the
 embedded store and the dumps' SHA256SUMS; a remote store has none, so nothing is cached).
 
-- **Key**: path, query string, the `Accept` header as negotiation reads it (media ranges
-  without parameters, qualities replaced by their rank: `text/turtle;q=0.9` and `text/turtle`
-  are one entry) and the interface language `Accept-Language` negotiates (`?lang=` is in the
-  query string). Both are normalised once per distinct header value (`functools.lru_cache`).
+- **Key**: path (with the mount point, SCRIPT_NAME, that links on pages start with), query
+  string, the `Accept` header as negotiation reads it (media ranges without parameters,
+  qualities replaced by their rank: `text/turtle;q=0.9` and `text/turtle` are one entry) and
+  the interface language `Accept-Language` negotiates (`?lang=` is in the query string).
+  Both are normalised once per distinct header value (`functools.lru_cache`).
 - **ETag** = the release and the key, hashed: a conditional GET or HEAD (`If-None-Match`, or
   `If-Modified-Since` against a cached `Last-Modified`) is answered 304 before any work, from
   the entry or, when the entry is not (or no longer) cached, from the tag alone.
@@ -170,7 +171,7 @@ def language_key(header: str) -> str:
 
 def request_key(environ: WSGIEnvironment) -> Key:
     return (
-        environ.get("PATH_INFO", ""),
+        environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
         accept_key(environ.get("HTTP_ACCEPT", "")),
         language_key(environ.get("HTTP_ACCEPT_LANGUAGE", "")),
