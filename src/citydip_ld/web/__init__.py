@@ -1,7 +1,8 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries) and what they share
+`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `reconcile`: the
+reconciliation service) and what they share
 (`context`: the store, statistics, list orders, search index and query gate per app), so the
 factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
@@ -25,6 +26,7 @@ from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_L
 from citydip_ld.web import (
     errors,
     pages,
+    reconcile,
     resources,
     response_guards,
     search,
@@ -79,6 +81,8 @@ DEFAULTS: dict[str, Any] = {
     # with Retry-After at once, so queries never hold every web thread (`serve` keeps it a
     # quarter of its threads, at least 2, below the thread count).
     "QUERY_CONCURRENCY": 8,
+    # Queries a reconciliation batch (and ids a data extension request) may hold (400 beyond).
+    "RECONCILE_MAX_BATCH": 100,
     # The npm packages' folder the pages' browser libraries are served from (None: the source
     # checkout's node_modules/; web/vendor.py).
     "VENDOR_DIR": None,
@@ -99,6 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(reconcile.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)

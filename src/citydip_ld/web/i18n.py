@@ -137,6 +137,14 @@ STRINGS: dict[str, dict[str, str]] = {
             "هر منبع شناسه‌ای پایدار دارد که به مرورگر این صفحه و به برنامه‌ها RDF می‌دهد."
         ),
     },
+    # The reconciliation service's preview card (web/reconcile.py) and the home page's link.
+    "recon_type": {"en": "Type", "fa": "نوع"},
+    "recon_country": {"en": "Country", "fa": "کشور"},
+    "recon_partners": {"en": "Sister cities", "fa": "شهرهای خواهرخوانده"},
+    "recon_service": {
+        "en": "reconciliation service (OpenRefine)",
+        "fa": "سرویس تطبیق نام‌ها (OpenRefine)",
+    },
 }
 
 

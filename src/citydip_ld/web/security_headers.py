@@ -5,7 +5,9 @@ HTML pages may load only this site's own scripts, styles and images, post forms 
 allowed, so the templates keep theirs in `static/`. Every other answer (RDF, SPARQL results,
 errors, dumps) gets a policy that allows nothing, in case a browser renders it. Every answer
 gets `nosniff`, a referrer policy and `X-Frame-Options`. These are defaults: a route that sets
-one of them itself keeps its own. CORS headers are not touched (documents keep `*`).
+one of them itself keeps its own; one whose own policy lets any page frame it
+(`frame-ancestors *`: the reconciliation preview, shown in OpenRefine's iframe) gets no
+`X-Frame-Options`. CORS headers are not touched (documents keep `*`).
 """
 
 from __future__ import annotations
@@ -42,8 +44,10 @@ COMMON_HEADERS: tuple[tuple[str, str], ...] = (
 def add_security_headers(response: Response) -> Response:
     """Set the security headers `response` does not already carry."""
     headers = response.headers
+    framable = "frame-ancestors *" in headers.get("Content-Security-Policy", "")
     for name, value in COMMON_HEADERS:
-        headers.setdefault(name, value)
+        if not (framable and name == "X-Frame-Options"):
+            headers.setdefault(name, value)
     policy = HTML_POLICY if response.mimetype in HTML_TYPES else NON_HTML_POLICY
     headers.setdefault("Content-Security-Policy", policy)
     return response

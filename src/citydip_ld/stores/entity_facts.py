@@ -1,0 +1,203 @@
+"""What the reconciliation service says about an entity: its types and properties, and their
+values read from the store for a few entities at a time.
+
+Pure: a store (`Queryable`) in, plain values out; no Flask. The types are our kinds (`city`,
+`country`, `organisation`, `person`); the properties (`country`, `wikidata`, `geonames`,
+`coordinates`, `population`, `partners`) are read by one SPARQL query over the entities asked
+for (`read_facts`), so a batch costs one query, not one per entity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from citydip_ld.stores.describe import Queryable, UnsafeIRIError, sparql_iri
+
+__all__ = [
+    "PROPERTIES",
+    "TYPES",
+    "EntityFacts",
+    "Property",
+    "geonames_id",
+    "read_facts",
+    "wikidata_id",
+]
+
+#: The types a query may name: our kinds, with their names in English and Persian.
+TYPES: dict[str, dict[str, str]] = {
+    "city": {"en": "City", "fa": "شهر"},
+    "country": {"en": "Country", "fa": "کشور"},
+    "organisation": {"en": "Organisation", "fa": "سازمان"},
+    "person": {"en": "Person", "fa": "شخص"},
+}
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property a query may constrain and data extension may fetch."""
+
+    id: str
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    #: The types whose entities may have it (the property proposal per type).
+    types: tuple[str, ...]
+    #: The type of its values when they are entities (None: strings or numbers).
+    value_type: str | None = None
+
+
+PROPERTIES: tuple[Property, ...] = (
+    Property(
+        "country",
+        {"en": "Country", "fa": "کشور"},
+        {
+            "en": "the country the city (or the organisation's city) is in",
+            "fa": "کشوری که شهر (یا شهر سازمان) در آن است",
+        },
+        ("city", "organisation"),
+        "country",
+    ),
+    Property(
+        "wikidata",
+        {"en": "Wikidata id", "fa": "شناسه ویکی‌داده"},
+        {"en": "the Wikidata item (Q-id) it is the same as", "fa": "شناسه آیتم ویکی‌داده (Q)"},
+        ("city", "country", "organisation", "person"),
+    ),
+    Property(
+        "geonames",
+        {"en": "GeoNames id", "fa": "شناسه ژئونیمز"},
+        {"en": "its GeoNames feature id", "fa": "شناسه عارضه در ژئونیمز"},
+        ("city", "country"),
+    ),
+    Property(
+        "coordinates",
+        {"en": "Coordinates", "fa": "مختصات"},
+        {"en": "latitude,longitude (WGS84, from GeoNames)", "fa": "عرض،طول جغرافیایی (WGS84)"},
+        ("city",),
+    ),
+    Property(
+        "population",
+        {"en": "Population", "fa": "جمعیت"},
+        {"en": "population (from GeoNames)", "fa": "جمعیت (از ژئونیمز)"},
+        ("city",),
+    ),
+    Property(
+        "partners",
+        {"en": "Sister cities", "fa": "شهرهای خواهرخوانده"},
+        {"en": "the cities it is twinned with", "fa": "شهرهایی که با آن خواهرخوانده است"},
+        ("city",),
+        "city",
+    ),
+)
+PROPERTY_IDS = {prop.id: prop for prop in PROPERTIES}
+
+_WIKIDATA = "http://www.wikidata.org/entity/"
+_QID = re.compile(r"^(?:https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/)?([Qq][1-9][0-9]*)$")
+_GEONAMES = re.compile(r"^(?:https?://(?:sws\.|www\.)?geonames\.org/)?([1-9][0-9]*)(?:/.*)?$")
+
+
+def wikidata_id(text: str) -> str | None:
+    """`Q80053` from `Q80053`, `q80053` or a Wikidata entity or page URL; else None."""
+    found = _QID.match(text.strip())
+    return found.group(1).upper() if found else None
+
+
+def geonames_id(text: str) -> str | None:
+    """`113646` from `113646` or a GeoNames URI (`https://sws.geonames.org/113646/`)."""
+    found = _GEONAMES.match(text.strip())
+    return found.group(1) if found else None
+
+
+@dataclass
+class EntityFacts:
+    """The properties of one entity, and its labels by language."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    country: list[str] = field(default_factory=list)
+    wikidata: list[str] = field(default_factory=list)
+    geonames: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    population: int | None = None
+    partners: list[str] = field(default_factory=list)
+
+
+def _facts_query(base: str, values: str) -> str:
+    cd = f"{base}ontology#"
+    return f"""
+PREFIX schema: <https://schema.org/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+PREFIX cd: <{cd}>
+SELECT DISTINCT ?s ?k ?o WHERE {{
+  VALUES ?s {{ {values} }}
+  {{ ?s rdfs:label ?o . BIND("label" AS ?k) }}
+  UNION {{ ?s schema:containedInPlace ?o . ?o a schema:Country . BIND("country" AS ?k) }}
+  UNION {{ ?s schema:location ?o . ?o a schema:Country . BIND("country" AS ?k) }}
+  UNION {{ ?s schema:location/schema:containedInPlace ?o . ?o a schema:Country .
+           BIND("country" AS ?k) }}
+  UNION {{ ?s owl:sameAs ?o . BIND("wikidata" AS ?k) }}
+  UNION {{ ?s rdfs:seeAlso ?o . BIND("geonames" AS ?k) }}
+  UNION {{ ?s geo:lat ?o . BIND("latitude" AS ?k) }}
+  UNION {{ ?s geo:long ?o . BIND("longitude" AS ?k) }}
+  UNION {{ ?s cd:population ?o . BIND("population" AS ?k) }}
+  UNION {{ ?s cd:twinnedWith ?o . BIND("partners" AS ?k) }}
+}}"""
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _add(facts: EntityFacts, key: str, value: str, lang: str) -> None:
+    """Record one (property, value) row of `_facts_query` in `facts`."""
+    if key == "label":
+        facts.labels.setdefault(lang or "", value)
+    elif key == "wikidata" and value.startswith(_WIKIDATA):
+        facts.wikidata.append(value[len(_WIKIDATA) :])
+    elif key == "geonames" and "geonames.org/" in value:
+        found = geonames_id(value)
+        if found:
+            facts.geonames.append(found)
+    elif key == "latitude":
+        facts.latitude = _number(value)
+    elif key == "longitude":
+        facts.longitude = _number(value)
+    elif key == "population":
+        number = _number(value)
+        facts.population = int(number) if number is not None else None
+    elif key in ("country", "partners"):
+        values: list[str] = getattr(facts, key)
+        if value not in values:
+            values.append(value)
+
+
+def read_facts(store: Queryable, base: str, iris: Iterable[str]) -> dict[str, EntityFacts]:
+    """The facts of each entity of `iris` under `{base}id/` (one query); other IRIs, and those
+    the store does not know, are left out."""
+    wanted: list[str] = []
+    for iri in dict.fromkeys(iris):
+        if not iri.startswith(f"{base}id/"):
+            continue
+        try:
+            wanted.append(sparql_iri(iri))
+        except UnsafeIRIError:
+            continue
+    if not wanted:
+        return {}
+    found: dict[str, EntityFacts] = {}
+    for row in store.query(_facts_query(base, " ".join(wanted))):
+        value = row["o"]
+        facts = found.setdefault(row["s"].value, EntityFacts())
+        _add(facts, row["k"].value, value.value, getattr(value, "language", None) or "")
+    for facts in found.values():
+        facts.wikidata.sort()
+        facts.geonames.sort()
+        facts.country.sort()
+        facts.partners.sort()
+    return found
