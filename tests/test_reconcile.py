@@ -254,6 +254,23 @@ def test_an_unverifiable_property_lowers_the_score_and_withholds_match(
     assert matched(found) == []
 
 
+def test_a_query_without_a_name_finds_entities_by_their_identifiers(client: FlaskClient) -> None:
+    queries = {
+        "qid": {"properties": [{"pid": "wikidata", "v": "Q80053"}]},
+        "url": {"properties": [{"pid": "wikidata", "v": "http://www.wikidata.org/entity/Q900"}]},
+        "geonames": {"properties": [{"pid": "geonames", "v": "https://sws.geonames.org/113646/"}]},
+        "typed": {"type": "country", "properties": [{"pid": "wikidata", "v": "Q80053"}]},
+        "country": {"properties": [{"pid": "country", "v": "Iran"}]},
+        "nobody": {"properties": [{"pid": "wikidata", "v": "Q1"}]},
+    }
+    check_request("reconciliation-query-batch", queries)
+    found = results(post_queries(client, queries))
+    assert matched(found["qid"]) == [CITY + "tabriz"]
+    assert matched(found["url"]) == [CITY + "kazan"]
+    assert matched(found["geonames"]) == [CITY + "tabriz"]
+    assert found["typed"] == found["country"] == found["nobody"] == []
+
+
 def test_limit_caps_the_candidates(client: FlaskClient) -> None:
     found = results(post_queries(client, {"a": {"query": "شهرداری", "limit": 2}}))["a"]
     assert len(found) == 2

@@ -20,6 +20,7 @@ __all__ = [
     "TYPES",
     "EntityFacts",
     "Property",
+    "find_by_identifier",
     "geonames_id",
     "read_facts",
     "wikidata_id",
@@ -201,3 +202,28 @@ def read_facts(store: Queryable, base: str, iris: Iterable[str]) -> dict[str, En
         facts.country.sort()
         facts.partners.sort()
     return found
+
+
+def find_by_identifier(store: Queryable, base: str, pid: str, values: Iterable[str]) -> list[str]:
+    """Our entities (IRIs under `{base}id/`) with one of `values` as their Wikidata id
+    (`pid` "wikidata") or GeoNames id ("geonames"), sorted; other properties find none."""
+    if pid == "wikidata":
+        found = {wikidata_id(v) for v in values}
+        targets = [f"<{_WIKIDATA}{qid}>" for qid in sorted(q for q in found if q)]
+        predicate = "<http://www.w3.org/2002/07/owl#sameAs>"
+    elif pid == "geonames":
+        numbers = sorted({n for n in (geonames_id(v) for v in values) if n})
+        targets = [f"<https://sws.geonames.org/{n}/>" for n in numbers]
+        predicate = "<http://www.w3.org/2000/01/rdf-schema#seeAlso>"
+    else:
+        return []
+    if not targets:
+        return []
+    query = f"""SELECT DISTINCT ?s WHERE {{
+  VALUES ?o {{ {" ".join(targets)} }}
+  ?s {predicate} ?o .
+}}"""
+    prefix = f"{base}id/"
+    return sorted(
+        iri for iri in (row["s"].value for row in store.query(query)) if iri.startswith(prefix)
+    )

@@ -16,6 +16,8 @@ a batch is answered on its own:
   fifth.
 - **`match: true`** only for the one candidate of a query whose name matches exactly when no
   other candidate does, and whose every given property is confirmed (not merely absent).
+- A query **without a name** finds the entities its `wikidata` or `geonames` values identify
+  (the spec allows `properties` alone); other properties alone find nothing.
 
 Client mistakes (malformed JSON, too many queries, too long a query, an unknown type or
 property) raise `ReconciliationError` with a message saying what to change.
@@ -35,6 +37,7 @@ from citydip_ld.stores.describe import Queryable
 from citydip_ld.stores.entity_facts import (
     TYPES,
     EntityFacts,
+    find_by_identifier,
     geonames_id,
     read_facts,
     wikidata_id,
@@ -266,8 +269,26 @@ class _Candidate:
     unknown: int = 0
 
 
-def _candidates(index: SearchIndexes, query: Query, base: str) -> list[_Candidate]:
-    """The candidates of one query before property checks: by IRI, or by name."""
+def _by_identifier(
+    index: SearchIndexes, store: Queryable, base: str, query: Query
+) -> list[_Candidate]:
+    """The candidates of a query without a name: the entities its `wikidata` or `geonames`
+    values identify (other properties alone find none)."""
+    kinds = query.types or tuple(TYPES)
+    known = resources_by_iri(index)
+    iris: set[str] = set()
+    for pid, values in query.properties:
+        texts = [text for text in map(_entity_value, values) if text]
+        iris.update(find_by_identifier(store, base, pid, texts))
+    found = [known[iri] for iri in sorted(iris) if iri in known]
+    return [_Candidate(r, "", True, 100.0) for r in found if r.kind in kinds]
+
+
+def _candidates(
+    index: SearchIndexes, store: Queryable, query: Query, base: str
+) -> list[_Candidate]:
+    """The candidates of one query before property checks: by IRI, by name, or (no name) by
+    the identifiers among its properties."""
     text = query.text.strip()
     if text.startswith(f"{base}id/"):
         resource = resources_by_iri(index).get(text)
@@ -277,7 +298,7 @@ def _candidates(index: SearchIndexes, query: Query, base: str) -> list[_Candidat
         return [_Candidate(resource, "", True, 100.0)]
     key = normalise(text)
     if not key:
-        return []
+        return _by_identifier(index, store, base, query)
     # One more than asked, so an exact name shared beyond the limit still counts as ambiguous.
     hits = find(index, text, query.types, max(query.limit, DEFAULT_LIMIT) + 1)
     return [
@@ -350,7 +371,7 @@ def reconcile_batch(
     """The result batch of `queries` (names in `lang`; None: each in the language it matched).
     Properties are read in two queries for the whole batch: the candidates', then the
     countries' they name."""
-    found = {key: _candidates(index, query, base) for key, query in queries.items()}
+    found = {key: _candidates(index, store, query, base) for key, query in queries.items()}
     constrained = [
         c.resource.iri for key, cs in found.items() if queries[key].properties for c in cs
     ]
