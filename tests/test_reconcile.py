@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 import reconcile_schemas as schemas
@@ -523,6 +525,9 @@ BAD_REQUESTS = [
     ("queries", json.dumps({"a": {"query": "x", "properties": [{"v": 1}]}}), "{pid, v}"),
     ("queries", json.dumps({k: {"query": k} for k in "abcd"}), "at most 3 a batch"),
     ("queries", "[" * 100000 + "]" * 100000, "not valid JSON"),
+    ("queries", '{"a": {"query": "x", "limit": Infinity}}', "not valid JSON"),
+    ("queries", '{"a": {"query": "x", "limit": 1e400}}', "`limit` must be"),
+    ("queries", '{"a": {"query": "x", "limit": 2.5}}', "`limit` must be"),
     ("extend", "{}", "`ids` must be"),
     ("extend", json.dumps({"ids": ["a"], "properties": [{"id": "colour"}]}), "unknown property"),
     ("extend", json.dumps({"ids": list("abcd"), "properties": []}), "at most 3 at once"),
@@ -609,3 +614,72 @@ def test_an_openrefine_batch_over_http(shipped_server: str) -> None:
     assert [matched(body[f"q{n}"]["result"]) for n in range(5)] == [[CITY + s] for s in slugs]
     manifest = requests.get(f"{shipped_server}/reconcile", timeout=30).json()
     assert manifest["identifierSpace"] == f"{BASE}id/"
+
+
+# ---------------------------------------------------------------- any JSON at all
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+QUERY_LIKE = st.fixed_dictionaries(
+    {},
+    optional={
+        "query": st.text(max_size=40) | JSON_VALUES,
+        "type": st.sampled_from(["city", "country", "person", "planet"]) | JSON_VALUES,
+        "limit": st.integers(-3, 50) | JSON_VALUES,
+        "properties": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "pid": st.sampled_from(["country", "wikidata", "geonames", "population"])
+                    | JSON_VALUES,
+                    "v": JSON_VALUES,
+                },
+            ),
+            max_size=3,
+        ),
+        "type_strict": JSON_VALUES,
+    },
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batch=st.dictionaries(st.text(max_size=6), QUERY_LIKE, max_size=4) | JSON_VALUES)
+def test_any_batch_is_answered_by_a_valid_result_or_a_400(client: FlaskClient, batch: Any) -> None:
+    response = client.post("/reconcile", data={"queries": json.dumps(batch)})
+    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    if response.status_code == 200 and not shared_material.missing(schemas.SCHEMAS):
+        assert schemas.errors("reconciliation-result-batch", response.get_json()) == []
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=st.fixed_dictionaries(
+        {},
+        optional={
+            "ids": st.lists(st.sampled_from([CITY + "tabriz", "x", BASE + "id/"]) | JSON_VALUES),
+            "properties": st.lists(
+                st.fixed_dictionaries({"id": st.sampled_from(ALL_PROPERTIES) | JSON_VALUES})
+                | JSON_VALUES,
+                max_size=3,
+            ),
+        },
+    )
+    | JSON_VALUES
+)
+def test_any_extension_is_answered_by_a_valid_response_or_a_400(
+    client: FlaskClient, query: Any
+) -> None:
+    response = client.post("/reconcile", data={"extend": json.dumps(query)})
+    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    if response.status_code == 200 and not shared_material.missing(schemas.SCHEMAS):
+        assert schemas.errors("data-extension-response", response.get_json()) == []

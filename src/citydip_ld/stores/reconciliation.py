@@ -79,10 +79,14 @@ class Query:
     properties: tuple[tuple[str, tuple[Any, ...]], ...]
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json(text: str, what: str) -> Any:
     """`text` parsed as JSON; a `ReconciliationError` naming the parameter `what` if not."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as error:
         raise ReconciliationError(f"`{what}` is not valid JSON: {error}") from None
 
@@ -104,9 +108,8 @@ def parse_types(value: Any, where: str) -> tuple[str, ...]:
 def _parse_limit(value: Any, where: str) -> int:
     if value is None:
         return DEFAULT_LIMIT
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise ReconciliationError(f"{where}: `limit` must be a positive whole number.")
-    if value < 1:
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or value < 1:
         raise ReconciliationError(f"{where}: `limit` must be a positive whole number.")
     return min(int(value), MAX_LIMIT)
 
