@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.normalise import normalise
@@ -170,12 +171,15 @@ def parse_batch(text: str, max_batch: int) -> dict[str, Query]:
 # ---------------------------------------------------------------- candidates
 
 
+#: Each search index's resources by IRI, made once per index and gone with it.
+_BY_IRI: WeakKeyDictionary[SearchIndexes, dict[str, Resource]] = WeakKeyDictionary()
+
+
 def resources_by_iri(index: SearchIndexes) -> dict[str, Resource]:
-    """Every resource of the index by IRI (made once per index and kept on it)."""
-    found: dict[str, Resource] | None = getattr(index, "_reconcile_by_iri", None)
+    """Every resource of the index by IRI."""
+    found = _BY_IRI.get(index)
     if found is None:
-        found = {resource.iri: resource for resource in index.resources}
-        index._reconcile_by_iri = found  # type: ignore[attr-defined]
+        found = _BY_IRI.setdefault(index, {r.iri: r for r in index.resources})
     return found
 
 
