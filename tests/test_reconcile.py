@@ -683,3 +683,28 @@ def test_any_extension_is_answered_by_a_valid_response_or_a_400(
     assert response.status_code in (200, 400), response.get_data(as_text=True)
     if response.status_code == 200 and not shared_material.missing(schemas.SCHEMAS):
         assert schemas.errors("data-extension-response", response.get_json()) == []
+
+
+def test_the_reconciliation_benchmark_runs_on_the_shipped_data(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "reconcile.json"
+    script = str(root / "benchmarks" / "reconcile.py")
+    command = [sys.executable, script, "--dataset", str(dataset_dir), "--batches", "2"]
+    done = subprocess.run(
+        [*command, "--batch-size", "10", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["matched"] == "20 of 20"  # the shipped cities have no namesakes
+    for kind in ("queries", "queries_with_country", "extend_all_properties"):
+        assert report[kind]["median_ms"] > 0
