@@ -12,19 +12,30 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-#: The policy of every HTML page.
-HTML_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",  # the query page sends its query to /sparql
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
+
+def html_policy(connect_src: tuple[str, ...] = (), style_src: tuple[str, ...] = ()) -> str:
+    """The policy of an HTML page: the site's own resources, plus the sources given (for a
+    page that needs more and sets its own policy)."""
+
+    def sources(extra: tuple[str, ...]) -> str:
+        return " ".join(("'self'", *extra))
+
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            f"style-src {sources(style_src)}",
+            "img-src 'self'",
+            f"connect-src {sources(connect_src)}",  # the query page sends its query to /sparql
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+#: The policy of every HTML page.
+HTML_POLICY = html_policy()
 #: The policy of every other answer: no content of its own, never framed.
 NON_HTML_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
