@@ -136,6 +136,16 @@ STRINGS: dict[str, dict[str, str]] = {
             "و جمله‌ای که از آن آمده است. "
             "هر منبع شناسه‌ای پایدار دارد که به مرورگر این صفحه و به برنامه‌ها RDF می‌دهد."
         ),
+    },  # The SPARQL editor on /query (YASGUI; web/query_editor.py).
+    "query_editor_tab": {"en": "Query", "fa": "پرس‌وجو"},
+    "query_editor_label": {"en": "SPARQL editor", "fa": "ویرایشگر SPARQL"},
+    "query_editor_hint": {
+        "en": "Pick a question above or write your own; Ctrl+Enter or the ▶ button runs it "
+        "against this site's SPARQL endpoint, and the results appear as a table below the "
+        "editor.",
+        "fa": "یکی از پرسش‌های بالا را برگزینید یا پرسش خود را بنویسید؛ Ctrl+Enter یا دکمه ▶ "
+        "آن را روی نقطه دسترسی SPARQL همین وبگاه اجرا می‌کند و نتایج به صورت جدول زیر "
+        "ویرایشگر نمایش داده می‌شوند.",
     },
 }
 

@@ -6,6 +6,16 @@ allowed, so the templates keep theirs in `static/`. Every other answer (RDF, SPA
 errors, dumps) gets a policy that allows nothing, in case a browser renders it. Every answer
 gets `nosniff`, a referrer policy and `X-Frame-Options`. These are defaults: a route that sets
 one of them itself keeps its own. CORS headers are not touched (documents keep `*`).
+
+One page sets its own, narrowly wider policy: `/query` (web/query_editor.py). YASR, the
+results view of the YASGUI editor, draws its table with a bundled column resizer that writes
+two `<style>` elements into the page's head, with fixed text, whatever the configuration (no
+option turns the resizer off). Without them the table loses its layout and every drawing is a
+policy violation, so `/query`'s `style-src` names those two texts' sha256 hashes: exactly those
+two stylesheets, not 'unsafe-inline' (style attributes in markup and any other `<style>` stay
+blocked), and on that route only. When the operator turns the editor's remote lookups on,
+that page's `connect-src` also names prefix.cc and Linked Open Vocabularies; by default it
+connects to the site alone, like every page.
 """
 
 from __future__ import annotations
@@ -14,8 +24,8 @@ from flask import Flask, Response
 
 
 def html_policy(connect_src: tuple[str, ...] = (), style_src: tuple[str, ...] = ()) -> str:
-    """The policy of an HTML page: the site's own resources, plus the sources given (for a
-    page that needs more and sets its own policy)."""
+    """The policy of an HTML page: the site's own resources, plus the sources given (the
+    `/query` page's editor, web/query_editor.py)."""
 
     def sources(extra: tuple[str, ...]) -> str:
         return " ".join(("'self'", *extra))
