@@ -220,6 +220,38 @@ def test_prefix_autocompletion_offers_our_prefixes_without_asking_anyone(
     only_same_origin(requests, mini_server)
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("?t a cd:Tw", "cd:Twinning"), ("?t cd:par", "cd:partner"), ("?c rdfs:la", "rdfs:label")],
+)
+def test_classes_and_properties_complete_from_our_vocabulary(
+    tab: Any, requests: list[str], mini_server: str, typed: str, expected: str
+) -> None:
+    """Ctrl+Space completes a class or a property from our ontology and shapes (asked of our
+    /sparql), written with the query's prefix; no request leaves the site (no LOV)."""
+    page = tab
+    open_editor(page, f"{mini_server}/query")
+    page.evaluate(
+        """() => { window.citydipYasgui.getTab().setQuery(
+        "PREFIX cd: <http://localhost:5000/ontology#>\\n"
+        + "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\\n"
+        + "SELECT * WHERE {\\n  \\n}"); }"""
+    )
+    page.click(".query-editor .CodeMirror-code")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("End")
+    page.keyboard.type(typed, delay=30)
+    page.keyboard.press("Control+Space")
+    hints = page.locator(".CodeMirror-hints li")
+    hints.first.wait_for(timeout=10_000)
+    assert expected in hints.all_inner_texts()
+    hints.filter(has_text=expected).first.click()
+    query = page.evaluate("window.citydipYasgui.getTab().getQuery()")
+    assert f"{typed.rsplit(' ', 1)[0]} {expected}" in query
+    only_same_origin(requests, mini_server)
+
+
 def test_a_linked_query_opens_in_the_editor(tab: Any, mini_server: str) -> None:
     """`/query?query=...` (the resource pages' link to all incoming links) opens that query,
     also over the tabs YASGUI kept from an earlier visit."""

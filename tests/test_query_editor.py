@@ -118,3 +118,28 @@ def test_remote_lookups_come_from_the_environment(
         assert editor["data-prefix-api"] == (
             "https://prefix.cc/popular/all.file.json" if on else ""
         )
+
+
+def test_the_vocabulary_query_finds_our_classes_and_properties(mini_client: FlaskClient) -> None:
+    """The query the editor sends for class and property completion, on our /sparql: the
+    ontology's classes and properties, the classes they specialise and the shapes' paths."""
+    from citydip_ld.web.query_editor import vocabulary_query
+
+    response = mini_client.post(
+        "/sparql",
+        data={"query": vocabulary_query(BASE)},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 200
+    rows = response.get_json()["results"]["bindings"]
+    terms = {(row["kind"]["value"], row["term"]["value"]) for row in rows}
+    cd = f"{BASE}ontology#"
+    assert {
+        ("class", f"{cd}City"),
+        ("class", f"{cd}Twinning"),
+        ("class", "https://schema.org/City"),  # cd:City rdfs:subClassOf schema:City
+        ("property", f"{cd}partner"),
+        ("property", f"{cd}jalaliDate"),
+        ("property", "http://www.w3.org/2000/01/rdf-schema#label"),  # a shape's sh:path
+    } <= terms
+    assert {kind for kind, _ in terms} == {"class", "property"}

@@ -140,12 +140,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "query_editor_tab": {"en": "Query", "fa": "پرس‌وجو"},
     "query_editor_label": {"en": "SPARQL editor", "fa": "ویرایشگر SPARQL"},
     "query_editor_hint": {
-        "en": "Pick a question above or write your own; Ctrl+Enter or the ▶ button runs it "
-        "against this site's SPARQL endpoint, and the results appear as a table below the "
-        "editor.",
-        "fa": "یکی از پرسش‌های بالا را برگزینید یا پرسش خود را بنویسید؛ Ctrl+Enter یا دکمه ▶ "
-        "آن را روی نقطه دسترسی SPARQL همین وبگاه اجرا می‌کند و نتایج به صورت جدول زیر "
-        "ویرایشگر نمایش داده می‌شوند.",
+        "en": "Pick a question above or write your own; Ctrl+Space completes prefixes, "
+        "classes and properties, and Ctrl+Enter or the ▶ button runs the query against this "
+        "site's SPARQL endpoint: the results appear as a table below the editor.",
+        "fa": "یکی از پرسش‌های بالا را برگزینید یا پرسش خود را بنویسید؛ Ctrl+Space پیشوندها، "
+        "کلاس‌ها و ویژگی‌ها را کامل می‌کند و Ctrl+Enter یا دکمه ▶ پرسش را روی نقطه دسترسی "
+        "SPARQL همین وبگاه اجرا می‌کند: نتایج به صورت جدول زیر ویرایشگر نمایش داده می‌شوند.",
     },
 }
 

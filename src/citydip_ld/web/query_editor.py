@@ -3,12 +3,14 @@ the plain query form by `static/query-editor.js`; the form stays as the fallback
 JavaScript or without `node_modules/`.
 
 What the editor needs from the server, and nothing else: our `/sparql` endpoint (below
-`request.script_root`), the dataset's prefixes (those its documents use), and whether the
-editor may look things up on other sites. By default it may not: the prefix autocompleter
-offers our prefixes and YASQE's bundled list (no request to prefix.cc), and the class and
-property autocompleters, which ask Linked Open Vocabularies, are left out. An operator who
-sets `QUERY_EDITOR_REMOTE_LOOKUPS = True` turns both on; the page's policy then lets it
-connect to those two origins, and only the `/query` page's (`editor_policy`).
+`request.script_root`), the dataset's prefixes (those its documents use), the query that
+lists our classes and properties (`vocabulary_query`, which the editor sends to `/sparql` for
+its completion), and whether the editor may look things up on other sites. By default it may
+not: the prefix autocompleter offers our prefixes and YASQE's bundled list (no request to
+prefix.cc), and the class and property autocompleters offer our vocabulary instead of asking
+Linked Open Vocabularies. An operator who sets `QUERY_EDITOR_REMOTE_LOOKUPS = True` turns
+both lookups on (LOV's suggestions then follow ours); the page's policy then lets it connect
+to those two origins, and only the `/query` page's (`editor_policy`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from citydip_ld.iris import graph_iri
 from citydip_ld.web.documents import prefixes
 from citydip_ld.web.security_headers import html_policy
 
@@ -45,6 +48,7 @@ class EditorSettings:
 
     prefixes: dict[str, str]
     remote_lookups: bool
+    vocabulary_query: str
 
     @property
     def prefixes_json(self) -> str:
@@ -65,7 +69,34 @@ def remote_lookups() -> bool:
 
 def editor_settings(base: str) -> EditorSettings:
     """The editor's settings for the dataset at `base`."""
-    return EditorSettings(prefixes(base), remote_lookups())
+    return EditorSettings(prefixes(base), remote_lookups(), vocabulary_query(base))
+
+
+def vocabulary_query(base: str) -> str:
+    """The SPARQL query the editor sends to our `/sparql` (once per page, on first use) for
+    its offline class and property autocompletion: the classes and properties the ontology
+    declares or aligns with, and those the shapes constrain (so `schema:`, `prov:`,
+    `rdfs:label` ... that the data uses), each with its kind, `class` or `property`."""
+    ontology = graph_iri(base, "ontology")
+    shapes = graph_iri(base, "shapes")
+    return f"""PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT DISTINCT ?term ?kind WHERE {{
+  {{ GRAPH <{ontology}> {{ ?term a ?type }}
+    VALUES (?type ?kind) {{
+      (owl:Class "class") (rdfs:Class "class") (owl:ObjectProperty "property")
+      (owl:DatatypeProperty "property") (owl:AnnotationProperty "property")
+      (rdf:Property "property") }} }}
+  UNION {{ GRAPH <{ontology}> {{ ?c rdfs:subClassOf|owl:equivalentClass ?term }}
+    BIND("class" AS ?kind) }}
+  UNION {{ GRAPH <{ontology}> {{ ?p rdfs:subPropertyOf|owl:equivalentProperty ?term }}
+    BIND("property" AS ?kind) }}
+  UNION {{ GRAPH <{shapes}> {{ ?s sh:targetClass|sh:class ?term }} BIND("class" AS ?kind) }}
+  UNION {{ GRAPH <{shapes}> {{ ?s sh:path ?term }} BIND("property" AS ?kind) }}
+  FILTER(isIRI(?term))
+}} ORDER BY ?kind ?term"""
 
 
 def editor_policy() -> str:

@@ -1,7 +1,7 @@
 // The SPARQL editor on /query: YASGUI (served from /vendor/, web/query_editor.py) mounted over
 // the plain form, which stays for browsers without JavaScript or without the library.
-// It talks to our /sparql only: no prefix.cc, no LOV, unless the operator turned remote
-// lookups on (the page's data-prefix-api and data-remote-lookups say so).
+// It talks to our /sparql only (queries, and the terms it completes): no prefix.cc, no LOV,
+// unless the operator turned remote lookups on (data-prefix-api, data-remote-lookups).
 (function () {
   "use strict";
   var mount = document.getElementById("query-editor");
@@ -39,10 +39,83 @@
       });
     }
   }, false);
-  var completers = ["citydipPrefixes", "variables"];
-  if (remote) {
-    completers.push("property", "class"); // Linked Open Vocabularies
+
+  // Classes and properties: those of our ontology and shapes, asked of our /sparql once (on
+  // first use); with remote lookups on, Linked Open Vocabularies' suggestions follow ours.
+  var vocabularyQuery = mount.getAttribute("data-vocabulary-query");
+  var vocabulary = null;
+  function loadVocabulary() {
+    if (!vocabulary) {
+      vocabulary = fetch(endpoint, {
+        method: "POST",
+        headers: {
+          "Accept": "application/sparql-results+json",
+          "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"
+        },
+        body: new URLSearchParams({ query: vocabularyQuery }).toString()
+      }).then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.json();
+      }).then(function (data) {
+        var terms = { "class": [], "property": [] };
+        data.results.bindings.forEach(function (row) {
+          (terms[row.kind.value] || []).push(row.term.value);
+        });
+        return terms;
+      }).catch(function () {
+        vocabulary = null; // try again next time
+        return { "class": [], "property": [] };
+      });
+    }
+    return vocabulary;
   }
+
+  // A suggested IRI as the query would write it: with the prefix typed, or one the query
+  // declares, else in <...>.
+  function writeTerm(yasqe, token, iri) {
+    if (token.tokenPrefix && token.tokenPrefixUri && iri.indexOf(token.tokenPrefixUri) === 0) {
+      return token.tokenPrefix + iri.substring(token.tokenPrefixUri.length);
+    }
+    var declared = yasqe.getPrefixesFromQuery();
+    for (var name in declared) {
+      var local = iri.substring(declared[name].length);
+      if (iri.indexOf(declared[name]) === 0 && /^[A-Za-z_][\w-]*$/.test(local)) {
+        return name + ":" + local;
+      }
+    }
+    return "<" + iri + ">";
+  }
+
+  function termCompleter(kind, name) {
+    var lov = Yasgui.Yasqe.Autocompleters[kind].get;
+    Yasgui.Yasqe.forkAutocompleter(kind, {
+      name: name,
+      bulk: false,
+      persistenceId: null,
+      get: function (yasqe, token) {
+        var typed = ((token && token.autocompletionString) || "").toLowerCase();
+        var ours = loadVocabulary().then(function (terms) {
+          return terms[kind].filter(function (iri) {
+            return iri.toLowerCase().indexOf(typed) === 0;
+          });
+        });
+        if (!remote) {
+          return ours;
+        }
+        return Promise.all([ours, Promise.resolve(lov(yasqe, token))]).then(function (both) {
+          return both[0].concat((both[1] || []).filter(function (iri) {
+            return both[0].indexOf(iri) < 0;
+          }));
+        });
+      },
+      postProcessSuggestion: writeTerm
+    }, false);
+  }
+  termCompleter("class", "citydipClasses");
+  termCompleter("property", "citydipProperties");
+  var completers = ["citydipPrefixes", "variables", "citydipClasses", "citydipProperties"];
 
   var yasgui = new Yasgui(mount, {
     requestConfig: {
