@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -179,6 +180,26 @@ def test_every_competency_question_runs_in_the_editor(
     only_same_origin(requests, mini_server)
 
 
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_a_bad_query_shows_our_error_title_and_detail(
+    tab: Any, problems: list[str], mini_server: str, tmp_path: Path, lang: str
+) -> None:
+    """Our endpoint's error body is shown as its title and detail (not raw JSON), wrapped
+    inside the page."""
+    page = tab
+    open_editor(page, f"{mini_server}/query?lang={lang}")
+    page.evaluate("() => { window.citydipYasgui.getTab().setQuery('SELECT * WHERE { ?s ?p }'); }")
+    page.click(".query-editor .yasqe_queryButton")
+    error = page.locator(".query-editor .query-error")
+    error.wait_for(timeout=15_000)
+    assert error.locator(".query-error-title").inner_text() == "400 Bad SPARQL request"
+    assert "SPARQL syntax error" in error.locator(".query-error-detail").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    screenshot(page, tmp_path, f"query-editor-error-{lang}")
+    # The browser logs the 400 itself; nothing else may be reported.
+    problems[:] = [p for p in problems if "status of 400" not in p]
+
+
 def test_a_column_drag_stays_within_the_policy(tab: Any, mini_server: str) -> None:
     """YASR's table writes two fixed `<style>` elements (drawing, and dragging a column
     border); the page's policy allows exactly those by hash, so neither is a violation."""
@@ -253,22 +274,51 @@ def test_classes_and_properties_complete_from_our_vocabulary(
 
 
 def test_a_linked_query_opens_in_the_editor(tab: Any, mini_server: str) -> None:
-    """`/query?query=...` (the resource pages' link to all incoming links) opens that query,
-    also over the tabs YASGUI kept from an earlier visit."""
+    """`/query?query=...` (the resource pages' link to all incoming links) opens that query
+    and runs it; over the tabs YASGUI kept from an earlier visit, in a tab of its own."""
     page = tab
     query = "SELECT ?s WHERE { ?s ?p <http://localhost:5000/id/city/tabriz> }"
-    open_editor(page, f"{mini_server}/query")  # a first visit: YASGUI stores its tab
-    first = page.evaluate("window.citydipYasgui.getTab().getQuery()")
-    assert first.startswith("PREFIX") and first != query
-    open_editor(page, f"{mini_server}/query?query={playwright_quote(query)}")
+    open_editor(page, f"{mini_server}/query?query={quote(query, safe='')}")
     assert page.evaluate("window.citydipYasgui.getTab().getQuery()") == query
+    page.locator(ROWS).first.wait_for(timeout=15_000)  # run at once
+    assert page.locator(ROWS).count() == 2  # the two twinnings of the mini dataset
+    other = "SELECT ?s WHERE { ?s ?p <http://localhost:5000/id/city/wuhan> }"
+    open_editor(page, f"{mini_server}/query?query={quote(other, safe='')}")
+    assert page.evaluate("window.citydipYasgui.getTab().getQuery()") == other
     assert page.evaluate("Object.keys(window.citydipYasgui._tabs).length") == 2
 
 
-def playwright_quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+def test_a_shared_link_opens_its_query_against_our_endpoint_only(
+    tab: Any, requests: list[str], mini_server: str
+) -> None:
+    """YASGUI's share link (`/query#query=...&endpoint=...`) opens its query and settings in a
+    tab, but a link naming another endpoint, extra arguments or headers is not followed."""
+    page = tab
+    query = "SELECT ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    fragment = urlencode(
+        {
+            "query": query,
+            "endpoint": "https://elsewhere.example/sparql",
+            "requestMethod": "GET",
+            "tabTitle": "Shared",
+            "headers": '{"X-Elsewhere": "1"}',
+            "token": "secret",
+        },
+        quote_via=quote,
+    )
+    open_editor(page, f"{mini_server}/query#{fragment}")
+    yasgui_tab = "window.citydipYasgui.getTab()"
+    assert page.evaluate(f"{yasgui_tab}.getQuery()") == query
+    assert page.evaluate(f"{yasgui_tab}.getName()") == "Shared"
+    assert page.evaluate(f"{yasgui_tab}.getEndpoint()") == f"{mini_server}/sparql"
+    with page.expect_request(lambda r: "/sparql" in r.url) as sent:
+        page.click(".query-editor .yasqe_queryButton")
+    request = sent.value
+    assert request.method == "GET"  # the link's method is kept
+    assert "X-Elsewhere" not in request.all_headers() and "x-elsewhere" not in request.all_headers()
+    assert "token=" not in request.url
+    page.locator(ROWS).first.wait_for(timeout=15_000)
+    only_same_origin(requests, mini_server)
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])

@@ -117,6 +117,52 @@
   termCompleter("property", "citydipProperties");
   var completers = ["citydipPrefixes", "variables", "citydipClasses", "citydipProperties"];
 
+  // Our endpoint's errors have one shape ({"error": {"status", "title", "detail"}}): shown
+  // as their title and detail rather than as raw JSON.
+  function renderError(error) {
+    var body;
+    try {
+      body = JSON.parse(error.text).error;
+    } catch (e) {
+      return Promise.resolve(undefined); // not ours: YASR's own message
+    }
+    if (!body || !body.title) {
+      return Promise.resolve(undefined);
+    }
+    var box = document.createElement("div");
+    box.className = "query-error";
+    var title = document.createElement("p");
+    title.className = "query-error-title";
+    title.textContent = (body.status || error.status || "") + " " + body.title;
+    box.appendChild(title);
+    if (body.detail) {
+      var detail = document.createElement("pre");
+      detail.className = "query-error-detail";
+      detail.textContent = body.detail;
+      box.appendChild(detail);
+    }
+    return Promise.resolve(box);
+  }
+  Yasgui.Yasr.defaults.errorRenderers = [renderError];
+
+  // A query in the address (`/query?query=...` from resource pages, or YASGUI's share link,
+  // `/query#query=...&...`) opens in a tab of its own: its query, name, method, accept
+  // headers, graphs and result view; never another endpoint, extra arguments or headers.
+  function fromAddress(tab) {
+    var asked = tab.requestConfig || {};
+    tab.requestConfig = {
+      endpoint: endpoint,
+      method: asked.method === "GET" ? "GET" : "POST",
+      acceptHeaderSelect: asked.acceptHeaderSelect,
+      acceptHeaderGraph: asked.acceptHeaderGraph,
+      namedGraphs: asked.namedGraphs || [],
+      defaultGraphs: asked.defaultGraphs || [],
+      args: [],
+      headers: {}
+    };
+    return tab;
+  }
+
   var yasgui = new Yasgui(mount, {
     requestConfig: {
       endpoint: endpoint,
@@ -128,7 +174,7 @@
       getData: function () { return [{ endpoint: endpoint }]; }
     },
     copyEndpointOnNewTab: true,
-    populateFromUrl: false,
+    populateFromUrl: fromAddress,
     autofocus: false,
     tabName: mount.getAttribute("data-tab-name") || "Query",
     yasqe: {
@@ -161,14 +207,6 @@
   yasgui.on("tabChange", function () { window.setTimeout(lockEndpoints, 0); });
   yasgui.on("tabSelect", function () { window.setTimeout(lockEndpoints, 0); });
 
-  // A query in the address (`/query?query=...`: links from resource pages, shared links)
-  // opens in a tab of its own, over what an earlier visit left in the editor.
-  var linked = new URLSearchParams(window.location.search).get("query");
-  if (linked && yasgui.getTab() && yasgui.getTab().getQuery() !== linked) {
-    yasgui.addTab(true, { yasqe: { value: linked }, requestConfig: { endpoint: endpoint } },
-      { avoidDuplicateTabs: true });
-    lockEndpoints();
-  }
 
   // A question from the list goes into the current tab's editor.
   select.addEventListener("change", function () {
