@@ -15,8 +15,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from citydip_ld.web import create_app
 from citydip_ld.web.vendor import default_vendor_dir
-from web_support import BASE
+from web_support import BASE, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -319,6 +320,62 @@ def test_a_shared_link_opens_its_query_against_our_endpoint_only(
     assert "token=" not in request.url
     page.locator(ROWS).first.wait_for(timeout=15_000)
     only_same_origin(requests, mini_server)
+
+
+@pytest.fixture(scope="module")
+def remote_lookups_server(mini_dataset_dir: Path) -> Iterator[str]:
+    """The app on the mini dataset with QUERY_EDITOR_REMOTE_LOOKUPS on."""
+    app = create_app(
+        {
+            "DATASET_DIR": str(mini_dataset_dir),
+            "BASE": BASE,
+            "QUERY_WORKERS": 0,
+            "QUERY_EDITOR_REMOTE_LOOKUPS": True,
+        }
+    )
+    with live_server(app) as server:
+        yield server.url
+
+
+def test_remote_lookups_when_the_operator_turns_them_on(
+    tab: Any, requests: list[str], remote_lookups_server: str
+) -> None:
+    """With QUERY_EDITOR_REMOTE_LOOKUPS on, the editor asks prefix.cc for prefixes and Linked
+    Open Vocabularies for class names (answered here by the test, offline), the page's policy
+    lets it, and LOV's suggestions follow ours."""
+    page = tab
+    cors = {"Access-Control-Allow-Origin": "*"}
+    page.route(
+        "https://prefix.cc/**",
+        lambda route: route.fulfill(json={"zzexample": "http://zz.example.org/ns#"}, headers=cors),
+    )
+    lov_term = f"{BASE}ontology#TwinningFromLov"
+    page.route(
+        "https://lov.linkeddata.es/**",
+        lambda route: route.fulfill(json={"results": [{"uri": [lov_term]}]}, headers=cors),
+    )
+    open_editor(page, f"{remote_lookups_server}/query")
+    page.evaluate("() => { window.citydipYasgui.getTab().setQuery(''); }")
+    page.click(".query-editor .CodeMirror-code")
+    page.keyboard.type("PREFIX zzex", delay=40)
+    hints = page.locator(".CodeMirror-hints li")
+    hints.first.wait_for(timeout=10_000)
+    assert "zzexample: <http://zz.example.org/ns#>" in hints.all_inner_texts()
+    page.keyboard.press("Escape")
+    page.evaluate(
+        """() => { window.citydipYasgui.getTab().setQuery(
+        "PREFIX cd: <http://localhost:5000/ontology#>\\nSELECT * WHERE {\\n  \\n}"); }"""
+    )
+    page.click(".query-editor .CodeMirror-code")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("End")
+    page.keyboard.type("?t a cd:Tw", delay=30)
+    page.keyboard.press("Control+Space")
+    hints.first.wait_for(timeout=10_000)
+    assert hints.all_inner_texts() == ["cd:Twinning", "cd:TwinningFromLov"]
+    asked = {url.split("/")[2] for url in requests if not url.startswith(remote_lookups_server)}
+    assert asked == {"prefix.cc", "lov.linkeddata.es"}
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
