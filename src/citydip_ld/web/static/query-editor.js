@@ -207,7 +207,6 @@
   yasgui.on("tabChange", function () { window.setTimeout(lockEndpoints, 0); });
   yasgui.on("tabSelect", function () { window.setTimeout(lockEndpoints, 0); });
 
-
   // A question from the list goes into the current tab's editor.
   select.addEventListener("change", function () {
     var source = document.getElementById("example-" + select.value);
