@@ -139,6 +139,11 @@ def test_a_yasgui_query_returns_rows(
     assert editor.evaluate("e => getComputedStyle(e.querySelector('.CodeMirror')).direction") == (
         "ltr"
     )
+    # The first question is in the editor, drawn (not in a container CodeMirror cannot
+    # measure), and named in the list.
+    first = page.locator(".query-editor .CodeMirror-line >> visible=true").first
+    assert first.inner_text().startswith("PREFIX cd:")
+    assert page.input_value("#example") == "tabriz-sister-cities"
     tab_name = page.locator(".query-editor .tabPanel.active, .query-editor .tab.active").first
     assert tab_name.inner_text().strip().startswith("Query" if lang == "en" else "پرس‌وجو")
     screenshot(page, tmp_path, f"query-editor-{lang}")

@@ -163,34 +163,47 @@
     return tab;
   }
 
-  var yasgui = new Yasgui(mount, {
-    requestConfig: {
-      endpoint: endpoint,
-      method: "POST",
-      acceptHeaderSelect: "application/sparql-results+json",
-      acceptHeaderGraph: "text/turtle"
-    },
-    endpointCatalogueOptions: {
-      getData: function () { return [{ endpoint: endpoint }]; }
-    },
-    copyEndpointOnNewTab: true,
-    populateFromUrl: fromAddress,
-    autofocus: false,
-    tabName: mount.getAttribute("data-tab-name") || "Query",
-    yasqe: {
-      value: textarea.value,
-      autocompleters: completers,
-      prefixCcApi: prefixApi,
-      consumeShareLink: null,
-      resizeable: true,
-      editorHeight: "22rem"
-    },
-    yasr: {
-      prefixes: prefixes,
-      defaultPlugin: "table",
-      pluginOrder: ["table", "response"]
-    }
-  });
+  // Shown before YASGUI mounts: CodeMirror draws nothing in a hidden container.
+  mount.hidden = false;
+  var yasgui;
+  try {
+    yasgui = new Yasgui(mount, editorConfig());
+  } catch (error) {
+    mount.hidden = true; // the form stays
+    mount.textContent = "";
+    throw error;
+  }
+
+  function editorConfig() {
+    return {
+      requestConfig: {
+        endpoint: endpoint,
+        method: "POST",
+        acceptHeaderSelect: "application/sparql-results+json",
+        acceptHeaderGraph: "text/turtle"
+      },
+      endpointCatalogueOptions: {
+        getData: function () { return [{ endpoint: endpoint }]; }
+      },
+      copyEndpointOnNewTab: true,
+      populateFromUrl: fromAddress,
+      autofocus: false,
+      tabName: mount.getAttribute("data-tab-name") || "Query",
+      yasqe: {
+        value: textarea.value,
+        autocompleters: completers,
+        prefixCcApi: prefixApi,
+        consumeShareLink: null,
+        resizeable: true,
+        editorHeight: "22rem"
+      },
+      yasr: {
+        prefixes: prefixes,
+        defaultPlugin: "table",
+        pluginOrder: ["table", "response"]
+      }
+    };
+  }
 
   // Every tab asks our endpoint, whatever an earlier visit stored; the page may connect to
   // no other (its policy), so the endpoint field only shows where queries go.
@@ -207,6 +220,21 @@
   yasgui.on("tabChange", function () { window.setTimeout(lockEndpoints, 0); });
   yasgui.on("tabSelect", function () { window.setTimeout(lockEndpoints, 0); });
 
+  // The list names the question in the current tab, if it is one.
+  function showQuestion() {
+    var tab = yasgui.getTab();
+    var query = tab ? tab.getQuery() : "";
+    var shown = "";
+    Array.prototype.forEach.call(document.querySelectorAll("pre.example-query"), function (pre) {
+      if (pre.textContent === query) {
+        shown = pre.id.replace(/^example-/, "");
+      }
+    });
+    select.value = shown;
+  }
+  showQuestion();
+  yasgui.on("tabSelect", function () { window.setTimeout(showQuestion, 0); });
+
   // A question from the list goes into the current tab's editor.
   select.addEventListener("change", function () {
     var source = document.getElementById("example-" + select.value);
@@ -221,7 +249,6 @@
   document.getElementById("run").hidden = true;
   document.getElementById("form-results").hidden = true;
   form.classList.add("with-editor");
-  mount.hidden = false;
   var hint = document.getElementById("query-editor-hint");
   if (hint) {
     hint.hidden = false;
