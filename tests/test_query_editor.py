@@ -5,6 +5,7 @@ operator turns them on. The editor itself runs in tests/test_browser_query_edito
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,15 @@ def test_the_vocabulary_query_finds_our_classes_and_properties(mini_client: Flas
         ("property", "http://www.w3.org/2000/01/rdf-schema#label"),  # a shape's sh:path
     } <= terms
     assert {kind for kind, _ in terms} == {"class", "property"}
+
+
+@needs_yasgui
+def test_the_query_page_credits_yasgui_and_its_licence(mini_client: FlaskClient) -> None:
+    """The page links to /vendor/, which names the editor's package, version and licence
+    (MIT in its package.json; the package ships no LICENSE file)."""
+    assert 'href="/vendor/"' in mini_client.get("/query").get_data(as_text=True)
+    page = mini_client.get("/vendor/").get_data(as_text=True)
+    row = re.search(r"<tr>\s*<td dir=\"ltr\"><bdi>@zazuko/yasgui</bdi></td>(.*?)</tr>", page, re.S)
+    assert row is not None
+    assert "4.6.2" in row.group(1) and "MIT" in row.group(1)
+    assert "the SPARQL editor on /query" in row.group(1)
