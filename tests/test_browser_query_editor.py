@@ -400,3 +400,20 @@ def test_without_node_modules_the_form_works(
     screenshot(page, tmp_path, f"query-form-{lang}")
     assert not [url for url in requests if "/vendor/" in url]
     only_same_origin(requests, mini_server_without_vendor)
+
+
+def test_without_javascript_the_form_is_the_page(browser: Any, mini_server: str) -> None:
+    """With scripts off the editor never shows; the form's textarea and button send the
+    query to /sparql, whose answer (SPARQL JSON, as to any browser) is saved."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{mini_server}/query?lang=fa")
+    assert page.locator("#query-editor").is_hidden()
+    assert page.locator("#query").is_visible()
+    assert page.input_value("#query").startswith("PREFIX cd:")
+    with page.expect_download() as download:  # SPARQL JSON: the browser saves it
+        page.click("#run")
+    assert "/sparql?" in download.value.url and "query=PREFIX" in download.value.url
+    saved = download.value.path()
+    assert "Istanbul" in Path(saved).read_text(encoding="utf-8")
+    context.close()
