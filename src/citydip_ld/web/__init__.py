@@ -6,7 +6,8 @@ reconciliation service) and what they share
 (`context`: the store, statistics, list orders, search index and query gate per app), so the
 factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
-(`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
+(`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`,
+`query_editor`: what the SPARQL editor on /query is told); and
 the pure pieces they serve (`conneg`: Accept -> format, `documents`, `void`,
 `service_description`).
 May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
@@ -86,6 +87,10 @@ DEFAULTS: dict[str, Any] = {
     # The npm packages' folder the pages' browser libraries are served from (None: the source
     # checkout's node_modules/; web/vendor.py).
     "VENDOR_DIR": None,
+    # Whether the SPARQL editor on /query may call prefix.cc (prefixes) and Linked Open
+    # Vocabularies (class and property names); the /query page's policy then allows those two
+    # origins (web/query_editor.py). Off: the editor contacts no other site.
+    "QUERY_EDITOR_REMOTE_LOOKUPS": False,
 }
 
 

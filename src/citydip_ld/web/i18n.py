@@ -136,6 +136,16 @@ STRINGS: dict[str, dict[str, str]] = {
             "و جمله‌ای که از آن آمده است. "
             "هر منبع شناسه‌ای پایدار دارد که به مرورگر این صفحه و به برنامه‌ها RDF می‌دهد."
         ),
+    },  # The SPARQL editor on /query (YASGUI; web/query_editor.py).
+    "query_editor_tab": {"en": "Query", "fa": "پرس‌وجو"},
+    "query_editor_label": {"en": "SPARQL editor", "fa": "ویرایشگر SPARQL"},
+    "query_editor_hint": {
+        "en": "Pick a question above or write your own; Ctrl+Space completes prefixes, "
+        "classes and properties, and Ctrl+Enter or the ▶ button runs the query against this "
+        "site's SPARQL endpoint: the results appear as a table below the editor.",
+        "fa": "یکی از پرسش‌های بالا را برگزینید یا پرسش خود را بنویسید؛ Ctrl+Space پیشوندها، "
+        "کلاس‌ها و ویژگی‌ها را کامل می‌کند و Ctrl+Enter یا دکمه ▶ پرسش را روی نقطه دسترسی "
+        "SPARQL همین وبگاه اجرا می‌کند: نتایج به صورت جدول زیر ویرایشگر نمایش داده می‌شوند.",
     },
     # The reconciliation service's preview card (web/reconcile.py) and the home page's link.
     "recon_type": {"en": "Type", "fa": "نوع"},

@@ -8,25 +8,46 @@ gets `nosniff`, a referrer policy and `X-Frame-Options`. These are defaults: a r
 one of them itself keeps its own; one whose own policy lets any page frame it
 (`frame-ancestors *`: the reconciliation preview, shown in OpenRefine's iframe) gets no
 `X-Frame-Options`. CORS headers are not touched (documents keep `*`).
+
+One page sets its own, narrowly wider policy: `/query` (web/query_editor.py). YASR, the
+results view of the YASGUI editor, draws its table with a bundled column resizer that writes
+two `<style>` elements into the page's head, with fixed text, whatever the configuration (no
+option turns the resizer off). Without them the table loses its layout and every drawing is a
+policy violation, so `/query`'s `style-src` names those two texts' sha256 hashes: exactly those
+two stylesheets, not 'unsafe-inline' (style attributes in markup and any other `<style>` stay
+blocked), and on that route only. When the operator turns the editor's remote lookups on,
+that page's `connect-src` also names prefix.cc and Linked Open Vocabularies; by default it
+connects to the site alone, like every page.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response
 
-#: The policy of every HTML page.
-HTML_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",  # the query page sends its query to /sparql
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
+
+def html_policy(connect_src: tuple[str, ...] = (), style_src: tuple[str, ...] = ()) -> str:
+    """The policy of an HTML page: the site's own resources, plus the sources given (the
+    `/query` page's editor, web/query_editor.py)."""
+
+    def sources(extra: tuple[str, ...]) -> str:
+        return " ".join(("'self'", *extra))
+
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            f"style-src {sources(style_src)}",
+            "img-src 'self'",
+            f"connect-src {sources(connect_src)}",  # the query page sends its query to /sparql
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+#: The policy of every HTML page.
+HTML_POLICY = html_policy()
 #: The policy of every other answer: no content of its own, never framed.
 NON_HTML_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
