@@ -88,6 +88,12 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/search?q=tabr", JSON),
         ("GET", "/search?q=tabr&kind=planet", HTML),
     ],
+    "/map.geojson": [
+        ("GET", "/map.geojson", "*/*"),
+        ("GET", "/map.geojson?city=tabriz", "application/geo+json"),
+        ("GET", "/map.geojson?city=nowhere", HTML),
+        ("GET", "/map.geojson?city=a%20b", JSON),
+    ],
 }
 #: Routes serving RDF documents (and their errors): readable from any origin.
 CORS_RULES = {
@@ -105,6 +111,7 @@ CORS_RULES = {
     "/.well-known/void.<ext>",
     "/.well-known/void",
     "/dumps/<name>",
+    "/map.geojson",
 }
 
 

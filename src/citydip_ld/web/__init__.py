@@ -1,8 +1,9 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries) and what they share
-(`context`: the store, statistics, list orders, search index and query gate per app), so the
+`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `maps`: the map data and
+map views) and what they share (`context`: the store, statistics, list orders, search index,
+map data and query gate per app), so the
 factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
 (`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
@@ -24,6 +25,7 @@ from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
 from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.web import (
     errors,
+    maps,
     pages,
     resources,
     response_guards,
@@ -34,6 +36,7 @@ from citydip_ld.web import (
 )
 from citydip_ld.web.context import (
     STORE_KEY,
+    get_geography,
     get_listing,
     get_search_index,
     get_statistics,
@@ -82,6 +85,12 @@ DEFAULTS: dict[str, Any] = {
     # The npm packages' folder the pages' browser libraries are served from (None: the source
     # checkout's node_modules/; web/vendor.py).
     "VENDOR_DIR": None,
+    # The maps' base layer: Natural Earth country outlines served by us unless MAP_TILES, a
+    # tile server's URL template (https://tile.example.org/{z}/{x}/{y}.png; the page policy's
+    # img-src then allows its origin), is set; MAP_TILES_ATTRIBUTION is the credit it asks
+    # for (HTML, shown on the map).
+    "MAP_TILES": None,
+    "MAP_TILES_ATTRIBUTION": "",
 }
 
 
@@ -99,6 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(maps.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -107,8 +117,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list and the search index (`serve` runs this in a background thread
-    at start)."""
+    order of every kind's list, the search index and the map data (`serve` runs this in a
+    background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -117,6 +127,7 @@ def warm_up(app: Flask) -> None:
         for kind in KINDS:
             get_listing(base, kind)
         get_search_index(base)
+        get_geography(base)
 
 
 def start_warm_up(app: Flask) -> None:

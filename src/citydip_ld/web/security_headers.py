@@ -6,11 +6,19 @@ allowed, so the templates keep theirs in `static/`. Every other answer (RDF, SPA
 errors, dumps) gets a policy that allows nothing, in case a browser renders it. Every answer
 gets `nosniff`, a referrer policy and `X-Frame-Options`. These are defaults: a route that sets
 one of them itself keeps its own. CORS headers are not touched (documents keep `*`).
+
+One setting widens the page policy, narrowly: with `MAP_TILES` (a tile server's URL template
+for the maps, `web/maps.py`), `img-src` also allows that server's origin, and nothing else
+(`https://{s}.tile.example.org/{z}/{x}/{y}.png` allows `https://*.tile.example.org`).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import re
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app
 
 #: The policy of every HTML page.
 HTML_POLICY = "; ".join(
@@ -39,16 +47,55 @@ COMMON_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: A host as a tile URL template may write it: `{s}.` (Leaflet's subdomains) first, at most.
+_TILE_HOST = re.compile(
+    r"^(\{s\}\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$"
+)
+
+
+@cache
+def tiles_origin(template: str) -> str:
+    """The CSP source of a tile URL template's server: its scheme and host (and port), with
+    Leaflet's `{s}` subdomain as `*`. Raises ValueError for anything but an http(s) URL
+    whose host is spelled out (placeholders other than a leading `{s}.` are refused)."""
+    try:
+        parts = urlsplit(template)
+    except ValueError as error:
+        raise ValueError(f"MAP_TILES: {template!r} is not a URL ({error})") from None
+    host = parts.netloc
+    if parts.scheme not in ("http", "https") or "@" in host or not _TILE_HOST.match(host):
+        raise ValueError(
+            f"MAP_TILES: {template!r} is not an http(s) URL template with a plain host "
+            "(e.g. https://tile.example.org/{z}/{x}/{y}.png)"
+        )
+    if not all(f"{{{name}}}" in parts.path + parts.query for name in "zxy"):
+        raise ValueError(f"MAP_TILES: {template!r} needs {{z}}, {{x}} and {{y}}")
+    return f"{parts.scheme}://{host.replace('{s}', '*')}".lower()
+
+
+@cache
+def html_policy(tiles: str | None) -> str:
+    """The page policy, its `img-src` also allowing the tile server of `tiles` if set."""
+    if not tiles:
+        return HTML_POLICY
+    return HTML_POLICY.replace("img-src 'self'", f"img-src 'self' {tiles_origin(tiles)}")
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the security headers `response` does not already carry."""
     headers = response.headers
     for name, value in COMMON_HEADERS:
         headers.setdefault(name, value)
-    policy = HTML_POLICY if response.mimetype in HTML_TYPES else NON_HTML_POLICY
+    if response.mimetype in HTML_TYPES:
+        policy = html_policy(current_app.config.get("MAP_TILES") or None)
+    else:
+        policy = NON_HTML_POLICY
     headers.setdefault("Content-Security-Policy", policy)
     return response
 
 
 def register_security_headers(app: Flask) -> None:
-    """Add the security headers to every response of `app`."""
+    """Add the security headers to every response of `app` (a bad `MAP_TILES` is refused
+    here, when the app is made, with a ValueError saying what is wrong)."""
+    html_policy(app.config.get("MAP_TILES") or None)
     app.after_request(add_security_headers)

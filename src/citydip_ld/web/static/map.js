@@ -1,0 +1,200 @@
+/* The maps (templates/_map.html): the twinning network, or one city and its partners, drawn
+   with Leaflet from /map.geojson over Natural Earth country outlines (world-atlas, read with
+   topojson-client), or over the operator's tile server when MAP_TILES is set. Everything is
+   requested from this site unless the operator set tiles.
+
+   Cities are circle markers on one canvas (thousands stay fast); each links to its page
+   (click, or the list beside the map, which keyboards and screen readers use: focusing a
+   city there shows it on the map). The map container is left-to-right (Leaflet misplaces
+   its controls otherwise); labels keep their own direction.
+
+   When drawn, the container says what it drew: data-state="ready", data-points and
+   data-lines (the browser tests count them); window.citydipMaps holds each map and its
+   markers by city IRI. */
+(function () {
+  "use strict";
+
+  var COLOURS = {
+    city: "#0b5cad",
+    focus: "#b3261e",
+    line: "#0b5cad",
+    stroke: "#ffffff",
+    land: "#f3f1ea",
+    border: "#8c8c8c"
+  };
+
+  function element(tag, text, attributes) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    Object.keys(attributes || {}).forEach(function (name) {
+      node.setAttribute(name, attributes[name]);
+    });
+    return node;
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error(url + ": " + response.status);
+      return response.json();
+    });
+  }
+
+  function label(labels, lang) {
+    labels = labels || {};
+    var chosen = labels[lang] !== undefined ? lang : labels.en !== undefined ? "en" : "fa";
+    return { text: labels[chosen] || "", lang: chosen };
+  }
+
+  function tooltip(properties, box) {
+    var lang = box.dataset.lang;
+    var name = label(properties.labels, lang);
+    var content = element("span", "", { class: "map-tooltip" });
+    content.appendChild(element("bdi", name.text, { lang: name.lang, dir: "auto", class: "map-name" }));
+    if (properties.country) {
+      var country = label(properties.country.labels, lang);
+      content.appendChild(element("bdi", country.text, { lang: country.lang, dir: "auto", class: "map-country" }));
+    }
+    var count = new Intl.NumberFormat(lang === "fa" ? "fa-IR" : "en").format(properties.partners);
+    var words = properties.partners === 1 ? box.dataset.partnerLabel : box.dataset.partnersLabel;
+    content.appendChild(element("span", count + " " + words, {
+      dir: lang === "fa" ? "rtl" : "ltr", lang: lang, class: "map-count"
+    }));
+    return content;
+  }
+
+  function radius(properties, focus) {
+    if (properties.iri === focus) return 9;
+    return Math.min(3 + Math.sqrt(properties.partners || 0) * 1.5, 9);
+  }
+
+  function baseLayer(map, box, renderer) {
+    if (box.dataset.tiles) {
+      L.tileLayer(box.dataset.tiles, {
+        attribution: box.dataset.tilesAttribution || "",
+        maxZoom: 18
+      }).addTo(map);
+      return Promise.resolve();
+    }
+    var lang = box.dataset.lang;
+    map.attributionControl.addAttribution(
+      element("span", box.dataset.outlinesAttribution, { lang: lang, dir: lang === "fa" ? "rtl" : "ltr" }).outerHTML
+    );
+    return getJSON(box.dataset.outlines).then(function (topology) {
+      var countries = topojson.feature(topology, topology.objects.countries);
+      L.geoJSON(countries, {
+        renderer: renderer,
+        interactive: false,
+        style: { color: COLOURS.border, weight: 0.6, fillColor: COLOURS.land, fillOpacity: 1 }
+      }).addTo(map);
+    });
+  }
+
+  function draw(map, box, collection, renderer) {
+    var focus = box.dataset.focus || null;
+    var suffix = box.dataset.linkSuffix || "";
+    var markers = {};
+    var bounds = [];
+    var lines = 0;
+    var points = 0;
+    var detailed = Boolean(focus);
+    collection.features.forEach(function (feature) {
+      if (feature.geometry.type !== "LineString") return;
+      var ends = feature.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
+      L.polyline(ends, {
+        renderer: renderer,
+        color: COLOURS.line,
+        weight: detailed ? 2 : 1,
+        opacity: detailed ? 0.7 : 0.35,
+        interactive: false
+      }).addTo(map);
+      lines += 1;
+    });
+    collection.features.forEach(function (feature) {
+      if (feature.geometry.type !== "Point") return;
+      var p = feature.properties;
+      var at = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
+      var marker = L.circleMarker(at, {
+        renderer: renderer,
+        radius: radius(p, focus),
+        color: COLOURS.stroke,
+        weight: 1.5,
+        fillColor: p.iri === focus ? COLOURS.focus : COLOURS.city,
+        fillOpacity: 0.95
+      });
+      marker.bindTooltip(tooltip(p, box), { direction: "top", offset: [0, -6] });
+      marker.on("click", function () { window.location.assign(p.href + suffix); });
+      marker.addTo(map);
+      markers[p.iri] = marker;
+      bounds.push(at);
+      points += 1;
+    });
+    if (focus && markers[focus]) markers[focus].bringToFront();
+    if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: detailed ? 6 : 4 });
+    box.dataset.points = String(points);
+    box.dataset.lines = String(lines);
+    return markers;
+  }
+
+  function linkList(box, markers) {
+    var list = box.parentNode.querySelector(".map-list");
+    if (!list) return;
+    list.querySelectorAll("a[data-iri]").forEach(function (link) {
+      var marker = markers[link.dataset.iri];
+      if (!marker) return;
+      var show = function () { marker.openTooltip(); };
+      var hide = function () { marker.closeTooltip(); };
+      link.addEventListener("focus", show);
+      link.addEventListener("mouseenter", show);
+      link.addEventListener("blur", hide);
+      link.addEventListener("mouseleave", hide);
+    });
+  }
+
+  function start(box) {
+    var status = box.querySelector(".map-status");
+    if (!window.L || !window.topojson) {
+      if (status) status.textContent = box.dataset.failedLabel;
+      box.dataset.state = "failed";
+      return;
+    }
+    var renderer = L.canvas({ padding: 0.5, tolerance: 3 });
+    var map = L.map(box, {
+      renderer: renderer,
+      preferCanvas: true,
+      zoomControl: false,
+      minZoom: 1,
+      maxZoom: box.dataset.tiles ? 18 : 9,
+      zoomSnap: 0.25,
+      worldCopyJump: false
+    });
+    L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
+    map.attributionControl.setPrefix(
+      element("a", "Leaflet", { href: "https://leafletjs.com/" }).outerHTML
+    );
+    map.setView([25, 45], 2);
+    var entry = { map: map, markers: {} };
+    (window.citydipMaps = window.citydipMaps || []).push(entry);
+    Promise.all([baseLayer(map, box, renderer), getJSON(box.dataset.geojson)])
+      .then(function (results) {
+        entry.markers = draw(map, box, results[1], renderer);
+        linkList(box, entry.markers);
+        if (status) status.remove();
+        box.dataset.state = "ready";
+      })
+      .catch(function (error) {
+        if (status) {
+          status.textContent = box.dataset.failedLabel;
+          box.appendChild(status);
+        }
+        box.dataset.state = "failed";
+        console.warn("map: " + error.message);
+      });
+  }
+
+  function ready() {
+    document.querySelectorAll(".map-canvas[data-geojson]").forEach(start);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+})();
