@@ -7,9 +7,13 @@ languages go to the folder in CITYDIP_SCREENSHOTS (else the test's tmp_path)."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
+import struct
+import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -208,3 +212,87 @@ def test_the_map_is_reached_by_keyboard_and_zooms(tab: Any, full_server: str) ->
     page.keyboard.press("+")
     page.wait_for_timeout(500)
     assert page.evaluate("window.citydipMaps[0].map.getZoom()") > before
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain one-colour PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture(scope="module")
+def tile_server() -> Iterator[tuple[str, list[str]]]:
+    """A tile server on another origin (127.0.0.1, another port): every path a pale tile."""
+    tile = _png(256, 256, (200, 225, 205))
+    asked: list[str] = []
+
+    class Tiles(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(tile)))
+            self.end_headers()
+            self.wfile.write(tile)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_operator_s_tile_server_is_drawn_and_only_its_origin_is_added(
+    tab: Any, dataset_dir: Path, tile_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """With MAP_TILES the map loads tiles from that server (the page policy allows its
+    origin: no violation), credits it, and asks nothing of any third origin; the outlines
+    are not requested."""
+    from web_support import live_server
+
+    tiles, asked = tile_server
+    app = create_app(
+        {
+            "DATASET_DIR": str(dataset_dir),
+            "BASE": BASE,
+            "QUERY_WORKERS": 0,
+            "MAP_TILES": f"{tiles}/tiles/{{z}}/{{x}}/{{y}}.png",
+            "MAP_TILES_ATTRIBUTION": "Test tiles",
+        }
+    )
+    page = tab
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    with live_server(app) as server:
+        response = page.goto(f"{server.url}/doc/city/tabriz.html?lang=fa")
+        assert f"img-src 'self' {tiles} data:;" in response.headers["content-security-policy"]
+        page.locator(".map-canvas[data-state=ready]").wait_for(timeout=20_000)
+        page.locator(".leaflet-tile-loaded").first.wait_for(timeout=10_000)
+        page.wait_for_timeout(300)
+        box = page.locator(".map-canvas")
+        box.focus()
+        for key in ("+", "+", "-", "ArrowLeft"):  # zooming cancels tiles on the way
+            page.keyboard.press(key)
+        page.wait_for_timeout(800)
+        assert page.locator(".map-canvas").get_attribute("data-points") == "13"
+        assert "Test tiles" in page.locator(".leaflet-control-attribution").inner_text()
+        _screenshot(page, tmp_path, "map-tiles-fa")
+    assert asked and all(path.startswith("/tiles/") for path in asked)
+    origins = {"/".join(url.split("/", 3)[:3]) for url in requests}
+    assert origins == {server.url, tiles}
+    assert not any("countries-50m" in url for url in requests)

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from citydip_ld.iris import normalise_base
@@ -72,7 +73,7 @@ class Twinning:
 @dataclass
 class Geography:
     """Every city and twinning of one store for `base`; `twinnings_of` indexes the twinnings
-    by city."""
+    by city. Read-only once made (`located` and `lines` are computed once)."""
 
     base: str
     places: dict[str, Place]
@@ -85,11 +86,12 @@ class Geography:
                 self.twinnings_of.setdefault(t.a, []).append(t)
                 self.twinnings_of.setdefault(t.b, []).append(t)
 
-    @property
+    @cached_property
     def located(self) -> list[Place]:
         """The cities with coordinates, in IRI order."""
         return [p for iri, p in sorted(self.places.items()) if p.located]
 
+    @cached_property
     def lines(self) -> int:
         """How many twinnings join two located cities (the whole network's lines)."""
         return sum(1 for t in self.twinnings if self._located(t.a) and self._located(t.b))

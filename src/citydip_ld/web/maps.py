@@ -131,7 +131,7 @@ def _figures(geography: Geography, iri: str | None) -> tuple[list[Place], int] |
     when it would show nothing."""
     if iri is None:
         located = geography.located
-        return (located, geography.lines()) if located else None
+        return (located, geography.lines) if located else None
     place = geography.places.get(iri)
     if place is None or not place.located:
         return None

@@ -8,8 +8,9 @@ gets `nosniff`, a referrer policy and `X-Frame-Options`. These are defaults: a r
 one of them itself keeps its own. CORS headers are not touched (documents keep `*`).
 
 One setting widens the page policy, narrowly: with `MAP_TILES` (a tile server's URL template
-for the maps, `web/maps.py`), `img-src` also allows that server's origin, and nothing else
-(`https://{s}.tile.example.org/{z}/{x}/{y}.png` allows `https://*.tile.example.org`).
+for the maps, `web/maps.py`), `img-src` also allows that server's origin and `data:` images
+(Leaflet's cancelled tiles), and nothing else (`https://{s}.tile.example.org/{z}/{x}/{y}.png`
+allows `https://*.tile.example.org`).
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ def html_policy(tiles: str | None) -> str:
     """The page policy, its `img-src` also allowing the tile server of `tiles` if set."""
     if not tiles:
         return HTML_POLICY
-    return HTML_POLICY.replace("img-src 'self'", f"img-src 'self' {tiles_origin(tiles)}")
+    # `data:` too: Leaflet cancels a tile's download by pointing the image at an empty
+    # `data:` GIF (`Util.emptyImageUrl`, fixed in its source), which the policy would refuse
+    # with an error on every zoom. An image cannot run script.
+    return HTML_POLICY.replace("img-src 'self'", f"img-src 'self' {tiles_origin(tiles)} data:")
 
 
 def add_security_headers(response: Response) -> Response:

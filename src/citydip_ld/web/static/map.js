@@ -121,7 +121,8 @@
         fillColor: p.iri === focus ? COLOURS.focus : COLOURS.city,
         fillOpacity: 0.95
       });
-      marker.bindTooltip(tooltip(p, box), { direction: "top", offset: [0, -6] });
+      // Made when first shown: thousands of markers, few tooltips.
+      marker.bindTooltip(function () { return tooltip(p, box); }, { direction: "top", offset: [0, -6] });
       marker.on("click", function () { window.location.assign(p.href + suffix); });
       marker.addTo(map);
       markers[p.iri] = marker;
