@@ -4,6 +4,7 @@ and the `MAP_TILES` setting's narrow widening of the page policy."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -159,9 +160,26 @@ def test_the_network_geojson(client: FlaskClient) -> None:
         "partners": 12,
     }
     assert "تبریز".encode() in response.data  # Persian kept as UTF-8, not escaped
+    assert "Content-Encoding" not in response.headers  # the client did not ask for gzip
+    assert "Accept-Encoding" in response.headers["Vary"]
     again = client.get("/map.geojson", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     assert client.head("/map.geojson").status_code == 200
+
+
+def test_the_network_is_sent_gzipped_to_clients_that_accept_it(client: FlaskClient) -> None:
+    plain = client.get("/map.geojson")
+    response = client.get("/map.geojson", headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(response.data) == plain.data
+    assert response.headers["ETag"] != plain.headers["ETag"]  # another representation
+    again = client.get(
+        "/map.geojson",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": response.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    refused = client.get("/map.geojson", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
 
 
 @pytest.mark.parametrize("city", ["tabriz", TABRIZ])
@@ -214,7 +232,7 @@ def test_the_home_page_maps_the_whole_network(client: FlaskClient, lang: str) ->
     assert 'data-geojson="/map.geojson"' in html
     assert 'class="map-canvas" dir="ltr"' in html
     assert "/vendor/leaflet/dist/leaflet.js?v=" in html
-    assert "/vendor/world-atlas/countries-50m.json?v=" in html
+    assert "/vendor/world-atlas/countries-110m.json?v=" in html  # the world at a glance
     assert "/static/map.js" in html
     assert html.count('<li><a href="/id/city/') == 18
     assert STRINGS["map_network_label"][lang] in html
@@ -228,6 +246,7 @@ def test_a_city_page_maps_the_city_and_its_partners(client: FlaskClient) -> None
     assert f'data-focus="{TABRIZ}"' in html
     assert 'aria-label="نقشه تبریز و شهرهای خواهرخوانده آن"' in html
     assert 'data-link-suffix="?lang=fa"' in html
+    assert "/vendor/world-atlas/countries-50m.json?v=" in html  # finer outlines up close
     assert html.count('<a href="/id/city/') >= 13
     assert "۱۲ خواهرخوانده" in html  # Tabriz's partners, Persian digits
 

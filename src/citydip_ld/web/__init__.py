@@ -117,8 +117,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list, the search index and the map data (`serve` runs this in a
-    background thread at start)."""
+    order of every kind's list, the search index, the map data and the whole network's
+    GeoJSON (`serve` runs this in a background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -128,6 +128,8 @@ def warm_up(app: Flask) -> None:
             get_listing(base, kind)
         get_search_index(base)
         get_geography(base)
+    with app.test_request_context("/"):
+        maps.network_geojson()
 
 
 def start_warm_up(app: Flask) -> None:

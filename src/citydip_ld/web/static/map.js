@@ -92,28 +92,37 @@
   function draw(map, box, collection, renderer) {
     var focus = box.dataset.focus || null;
     var suffix = box.dataset.linkSuffix || "";
-    var markers = {};
-    var bounds = [];
-    var lines = 0;
-    var points = 0;
     var detailed = Boolean(focus);
+    var markers = {};
+    var points = [];
+    var segments = [];
     collection.features.forEach(function (feature) {
-      if (feature.geometry.type !== "LineString") return;
-      var ends = feature.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
-      L.polyline(ends, {
+      var type = feature.geometry.type;
+      var c = feature.geometry.coordinates;
+      if (type === "Point") points.push({ at: [c[1], c[0]], properties: feature.properties });
+      else if (type === "LineString") segments.push(c.map(function (d) { return [d[1], d[0]]; }));
+    });
+    // Fitted first, so the layers are placed once, at the zoom they are seen at.
+    if (points.length) {
+      map.fitBounds(points.map(function (p) { return p.at; }), {
+        padding: [30, 30], maxZoom: detailed ? 6 : 4, animate: false
+      });
+    }
+    // Every twinning's line in one layer: one path on the canvas, however many lines.
+    if (segments.length) {
+      L.polyline(segments, {
         renderer: renderer,
         color: COLOURS.line,
         weight: detailed ? 2 : 1,
         opacity: detailed ? 0.7 : 0.35,
         interactive: false
       }).addTo(map);
-      lines += 1;
-    });
-    collection.features.forEach(function (feature) {
-      if (feature.geometry.type !== "Point") return;
-      var p = feature.properties;
-      var at = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
-      var marker = L.circleMarker(at, {
+    }
+    // The city the map is about last, so it is drawn over its partners.
+    points.sort(function (a, b) { return (a.properties.iri === focus) - (b.properties.iri === focus); });
+    points.forEach(function (point) {
+      var p = point.properties;
+      var marker = L.circleMarker(point.at, {
         renderer: renderer,
         radius: radius(p, focus),
         color: COLOURS.stroke,
@@ -126,13 +135,9 @@
       marker.on("click", function () { window.location.assign(p.href + suffix); });
       marker.addTo(map);
       markers[p.iri] = marker;
-      bounds.push(at);
-      points += 1;
     });
-    if (focus && markers[focus]) markers[focus].bringToFront();
-    if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: detailed ? 6 : 4 });
-    box.dataset.points = String(points);
-    box.dataset.lines = String(lines);
+    box.dataset.points = String(points.length);
+    box.dataset.lines = String(segments.length);
     return markers;
   }
 
@@ -177,7 +182,9 @@
     (window.citydipMaps = window.citydipMaps || []).push(entry);
     Promise.all([baseLayer(map, box, renderer), getJSON(box.dataset.geojson)])
       .then(function (results) {
+        performance.mark("citydip-map-data");  // read by benchmarks/maps.py
         entry.markers = draw(map, box, results[1], renderer);
+        performance.mark("citydip-map-drawn");
         linkList(box, entry.markers);
         if (status) status.remove();
         box.dataset.state = "ready";
