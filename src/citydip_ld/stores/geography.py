@@ -92,6 +92,11 @@ class Geography:
         return [p for iri, p in sorted(self.places.items()) if p.located]
 
     @cached_property
+    def most_twinned(self) -> list[Place]:
+        """The located cities, those with the most partners first (then in IRI order)."""
+        return sorted(self.located, key=lambda p: (-len(p.partners), p.iri))
+
+    @cached_property
     def lines(self) -> int:
         """How many twinnings join two located cities (the whole network's lines)."""
         return sum(1 for t in self.twinnings if self._located(t.a) and self._located(t.b))

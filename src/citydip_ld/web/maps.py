@@ -175,8 +175,7 @@ def map_view(iri: str | None = None) -> MapView | None:
     lang = ui_lang()
     city = geography.places[iri] if iri else None
     if city is None:
-        ranked = sorted(located, key=lambda p: (-len(p.partners), _label(p, lang)[0]))
-        listed = [_listed(p, lang) for p in ranked[:LISTED]]
+        listed = [_listed(p, lang) for p in geography.most_twinned[:LISTED]]
     else:
         listed = [_listed(p, lang, p is city) for p in located]
     query = f"?city={iri.rsplit('/', 1)[-1]}" if iri else ""

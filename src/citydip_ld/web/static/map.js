@@ -18,6 +18,7 @@
     city: "#0b5cad",
     focus: "#b3261e",
     line: "#0b5cad",
+    faintLine: "#7f9cc4",
     stroke: "#ffffff",
     land: "#f3f1ea",
     border: "#8c8c8c"
@@ -62,9 +63,36 @@
     return content;
   }
 
-  function radius(properties, focus) {
+  function radius(properties, focus, crowded) {
     if (properties.iri === focus) return 9;
-    return Math.min(3 + Math.sqrt(properties.partners || 0) * 1.5, 9);
+    var partners = Math.sqrt(properties.partners || 0);
+    return crowded ? Math.min(1.5 + partners * 0.5, 4) : Math.min(3 + partners * 1.5, 9);
+  }
+
+  // A ring that crosses the antimeridian (Russia's Chukotka, Fiji) jumps from 180° to -180°:
+  // drawn as is, it is a band across the whole map. Its longitudes made continuous, it ends
+  // a little beyond 180° instead. A ring around a pole (Antarctica) crosses once: kept.
+  function unwrapRing(ring) {
+    var offset = 0;
+    var out = [ring[0]];
+    for (var i = 1; i < ring.length; i += 1) {
+      var step = ring[i][0] - ring[i - 1][0];
+      if (step > 180) offset -= 360;
+      else if (step < -180) offset += 360;
+      out.push([ring[i][0] + offset, ring[i][1]]);
+    }
+    return offset === 0 ? out : ring;
+  }
+
+  function unwrapFeature(feature) {
+    var geometry = feature.geometry;
+    if (!geometry) return;
+    if (geometry.type === "Polygon") geometry.coordinates = geometry.coordinates.map(unwrapRing);
+    if (geometry.type === "MultiPolygon") {
+      geometry.coordinates = geometry.coordinates.map(function (polygon) {
+        return polygon.map(unwrapRing);
+      });
+    }
   }
 
   function baseLayer(map, box, renderer) {
@@ -81,6 +109,7 @@
     );
     return getJSON(box.dataset.outlines).then(function (topology) {
       var countries = topojson.feature(topology, topology.objects.countries);
+      countries.features.forEach(unwrapFeature);
       L.geoJSON(countries, {
         renderer: renderer,
         interactive: false,
@@ -108,13 +137,15 @@
         padding: [30, 30], maxZoom: detailed ? 6 : 4, animate: false
       });
     }
+    // Thousands of cities (a world-scale network): small points without outlines, faint lines.
+    var crowded = points.length > 1000;
     // Every twinning's line in one layer: one path on the canvas, however many lines.
     if (segments.length) {
       L.polyline(segments, {
         renderer: renderer,
-        color: COLOURS.line,
-        weight: detailed ? 2 : 1,
-        opacity: detailed ? 0.7 : 0.35,
+        color: crowded ? COLOURS.faintLine : COLOURS.line,
+        weight: detailed ? 2 : crowded ? 0.3 : 1,
+        opacity: detailed ? 0.7 : crowded ? 0.3 : 0.35,
         interactive: false
       }).addTo(map);
     }
@@ -124,9 +155,10 @@
       var p = point.properties;
       var marker = L.circleMarker(point.at, {
         renderer: renderer,
-        radius: radius(p, focus),
+        radius: radius(p, focus, crowded),
         color: COLOURS.stroke,
-        weight: 1.5,
+        weight: crowded ? 0 : 1.5,
+        stroke: !crowded,
         fillColor: p.iri === focus ? COLOURS.focus : COLOURS.city,
         fillOpacity: 0.95
       });
