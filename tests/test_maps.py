@@ -199,6 +199,42 @@ def test_a_partner_s_map_has_one_line_back(client: FlaskClient) -> None:
     assert len(_features(body, "LineString")) == 1
 
 
+def test_top_keeps_the_most_twinned_cities_and_the_twinnings_among_them(
+    client: FlaskClient,
+) -> None:
+    body = client.get("/map.geojson?top=5").get_json(force=True)
+    assert body["limited"] == {"cities": 5, "of": 18}
+    cities = {f["id"].rsplit("/", 1)[1] for f in _features(body, "Point")}
+    assert cities == {"tabriz", "baku", "erzurum", "ganja", "gaza"}  # 12, then 1 each by IRI
+    assert len(_features(body, "LineString")) == 4  # Tabriz to each of the four
+    whole = client.get("/map.geojson?top=18").get_json(force=True)
+    assert "limited" not in whole and len(whole["features"]) == 30
+
+
+@pytest.mark.parametrize(
+    "query", ["top=0", "top=abc", "top=-1", "top=99999", "top=%D9%A1", "city=tabriz&top=3"]
+)
+def test_a_bad_top_is_a_client_error(client: FlaskClient, query: str) -> None:
+    response = client.get(f"/map.geojson?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["detail"]
+
+
+@needs_node_modules
+def test_the_home_map_draws_the_most_twinned_cities_beyond_its_limit(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citydip_ld.web import maps
+
+    monkeypatch.setattr(maps, "HOME_CITIES", 5)
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-geojson="/map.geojson?top=5"' in html
+    assert "The 5 most twinned of the 18 cities with coordinates" in html
+    body = client.get("/map.geojson?top=5").get_json(force=True)
+    assert body["limited"] == {"cities": 5, "of": 18}
+    assert "limited" not in client.get("/map.geojson").get_json(force=True)
+
+
 @pytest.mark.parametrize(
     ("city", "status"),
     [

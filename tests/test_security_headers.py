@@ -93,6 +93,7 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/map.geojson?city=tabriz", "application/geo+json"),
         ("GET", "/map.geojson?city=nowhere", HTML),
         ("GET", "/map.geojson?city=a%20b", JSON),
+        ("GET", "/map.geojson?top=1", "*/*"),
     ],
 }
 #: Routes serving RDF documents (and their errors): readable from any origin.

@@ -110,12 +110,28 @@ class Geography:
         iri = name if "/" in name else f"{self.base}id/city/{name}"
         return iri if iri in self.places else None
 
-    def network(self, href: Callable[[str], str]) -> dict[str, Any]:
+    def network(self, href: Callable[[str], str], top: int | None = None) -> dict[str, Any]:
         """The whole network as a GeoJSON FeatureCollection: every located city, every
-        twinning between two located cities (`href` makes a city's page link)."""
-        points = [self._point(p, href) for p in self.located]
-        lines = [line for t in self.twinnings if (line := self._line(t, href)) is not None]
-        return {"type": "FeatureCollection", "features": [*points, *lines]}
+        twinning between two located cities (`href` makes a city's page link). With `top`,
+        only the `top` most twinned cities and the twinnings among them, and the member
+        `limited`: how many cities are shown of how many."""
+        if top is None or top >= len(self.located):
+            points = [self._point(p, href) for p in self.located]
+            lines = [line for t in self.twinnings if (line := self._line(t, href)) is not None]
+            return {"type": "FeatureCollection", "features": [*points, *lines]}
+        chosen = self.most_twinned[:top]
+        kept = {p.iri for p in chosen}
+        points = [self._point(p, href) for p in sorted(chosen, key=lambda p: p.iri)]
+        lines = [
+            line
+            for t in self.twinnings
+            if t.a in kept and t.b in kept and (line := self._line(t, href)) is not None
+        ]
+        return {
+            "type": "FeatureCollection",
+            "limited": {"cities": len(points), "of": len(self.located)},
+            "features": [*points, *lines],
+        }
 
     def around(self, iri: str, href: Callable[[str], str]) -> dict[str, Any]:
         """City `iri` and its partners: the located ones as points (the city first), and a

@@ -168,16 +168,19 @@ def get_geography(base: str) -> Geography:
     return geography
 
 
-def get_network_geojson(base: str, root: str, href: Callable[[str], str]) -> NetworkGeoJSON:
+def get_network_geojson(
+    base: str, root: str, href: Callable[[str], str], top: int | None = None
+) -> NetworkGeoJSON:
     """The whole network's GeoJSON (`Geography.network`, links made by `href` under the
-    site's `root` path), also gzipped, and its ETag: made once per store and root (about
-    14 MB, 1.7 MB gzipped, at world scale S), then reused."""
+    site's `root` path; with `top`, its `top` most twinned cities), also gzipped, and its
+    ETag: made once per store, root and `top` (the callers pass one `top` at most: the
+    home map's), then reused. At world scale S: 14 MB, 1.7 MB gzipped."""
 
     def compute() -> NetworkGeoJSON:
-        body = to_geojson_bytes(get_geography(base).network(href))
+        body = to_geojson_bytes(get_geography(base).network(href, top))
         etag = hashlib.sha256(body).hexdigest()[:32]
         return NetworkGeoJSON(body, gzip.compress(body, 6, mtime=0), etag)
 
-    key = f"{_generation_key()} {base} {root}"
+    key = f"{_generation_key()} {base} {root} {top}"
     network: NetworkGeoJSON = _memo(NETWORK_KEY).get(key, compute)
     return network

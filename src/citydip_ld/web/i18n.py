@@ -151,6 +151,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{n} cities with coordinates and the {m} twinnings between them.",
         "fa": "{n} شهر دارای مختصات و {m} پیوند خواهرخواندگی میان آن‌ها.",
     },
+    "map_caption_limited": {
+        "en": "The {n} most twinned of the {m} cities with coordinates, "
+        "and the twinnings among them.",
+        "fa": "{n} شهر دارای بیشترین خواهرخوانده از {m} شهر دارای مختصات، "
+        "و پیوندهای خواهرخواندگی میان آن‌ها.",
+    },
     "map_caption_city": {
         "en": "{city} (the larger point) and its {n} partner cities on the map, "
         "with a line for each of its {m} twinnings.",

@@ -7,7 +7,9 @@ too (`context.get_network_geojson`). Answers are
 `application/geo+json` (RFC 7946) with CORS `*` like the documents, an `ETag`, and one extra
 member: `city`, the IRI of the city a `?city=` map is about (a city's point comes first).
 `city` is a city's slug (`tabriz`) or IRI; one the dataset does not have is 404, a malformed
-one 400.
+one 400. `top=N` (1 to HOME_CITIES) keeps the N most twinned cities and the twinnings among
+them (member `limited`: `{"cities": N, "of": all}`): the home map draws the whole network up
+to HOME_CITIES cities (world scale S), the most twinned beyond.
 
 The pages draw the map with Leaflet over Natural Earth country outlines (world-atlas), all
 served by us (`web/vendor.py`); `MAP_TILES` (a tile URL template) and
@@ -38,6 +40,9 @@ MAX_CITY = 2048
 #: Cities listed beside the whole network's map (the most twinned first); the rest are on
 #: the city list.
 LISTED = 50
+#: The most cities the home page's map draws (more: the most twinned, `?top=`); about 17 MB
+#: of GeoJSON (2 MB gzipped). World scale S (12,596) is drawn whole, M (125,960) is not.
+HOME_CITIES = 15_000
 #: The outlines drawn under a city's map (world-atlas: Natural Earth 1:50m country outlines,
 #: 0.75 MB) and under the whole network's (1:110m, 0.1 MB: the world at a glance).
 CITY_OUTLINES = "countries-50m.json"
@@ -67,8 +72,21 @@ def _cors(response: Response) -> Response:
 
 
 def network_geojson() -> NetworkGeoJSON:
-    """The whole network's GeoJSON for this request's site root (made once, then kept)."""
-    return get_network_geojson(dataset_base(), request.script_root, site_href)
+    """The home map's GeoJSON for this request's site root (made once, then kept): the whole
+    network, or its HOME_CITIES most twinned cities when it has more."""
+    base = dataset_base()
+    located = len(get_geography(base).located)
+    top = HOME_CITIES if located > HOME_CITIES else None
+    return get_network_geojson(base, request.script_root, site_href, top)
+
+
+def _top() -> int | None:
+    raw = request.args.get("top")
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= HOME_CITIES:
+        abort(400, description=f"`top` must be a whole number from 1 to {HOME_CITIES}.")
+    return int(raw)
 
 
 @bp.get("/map.geojson")
@@ -76,9 +94,16 @@ def geojson() -> BaseResponse:
     """The twinning network as GeoJSON: every located city and the twinnings between them,
     or (`?city=`) one city, its partners and its twinnings."""
     base = dataset_base()
-    name = request.args.get("city")
+    name, top = request.args.get("city"), _top()
+    if name is not None and top is not None:
+        abort(400, description="`city` and `top` do not go together.")
+    if top is not None and top < min(HOME_CITIES, len(get_geography(base).located)):
+        return _etagged(to_geojson_bytes(get_geography(base).network(site_href, top)))
     if name is None:
-        network = network_geojson()
+        if top is None:  # the whole network, whatever its size
+            network = get_network_geojson(base, request.script_root, site_href)
+        else:  # the home map's
+            network = network_geojson()
         if request.accept_encodings.quality("gzip") > 0:  # 14 MB are 1.7 MB gzipped at S
             response = _etagged(network.gzipped, f"{network.etag}-gzip", gzipped=True)
         else:
@@ -124,6 +149,7 @@ class MapView:
     twinnings: int
     listed: list[ListedCity]
     more: bool
+    shown: int  # cities drawn: all located, or the HOME_CITIES most twinned
     link_suffix: str
 
 
@@ -178,7 +204,11 @@ def map_view(iri: str | None = None) -> MapView | None:
         listed = [_listed(p, lang) for p in geography.most_twinned[:LISTED]]
     else:
         listed = [_listed(p, lang, p is city) for p in located]
-    query = f"?city={iri.rsplit('/', 1)[-1]}" if iri else ""
+    limited = city is None and len(located) > HOME_CITIES
+    if city is not None:
+        query = f"?city={iri.rsplit('/', 1)[-1]}" if iri else ""
+    else:
+        query = f"?top={HOME_CITIES}" if limited else ""
     js, css, topojson, outlines = (str(url) for url in scripts)
     return MapView(
         geojson=f"{request.script_root}/map.geojson{query}",
@@ -193,6 +223,7 @@ def map_view(iri: str | None = None) -> MapView | None:
         twinnings=lines,
         listed=listed,
         more=city is None and len(located) > LISTED,
+        shown=HOME_CITIES if limited else len(located),
         link_suffix=f"?lang={lang}" if lang_from_query() else "",
     )
 
