@@ -120,6 +120,31 @@ def test_wkt_points_count_and_a_city_without_coordinates_is_a_partner_but_no_poi
     assert [f["id"] for f in around["features"]] == [a.iri]
 
 
+def test_a_remote_store_gives_the_same_map(dataset_dir: Path, tmp_path: Path) -> None:
+    """The geography is read with SPARQL alone: `oxigraph serve` holding the published build
+    answers the same GeoJSON as the embedded store, and so does the web app on it."""
+    from citydip_ld.stores.publish import publish_dataset
+    from citydip_ld.stores.remote import RemoteSparqlStore
+    from remote_support import oxigraph_store
+
+    embedded = compute_geography(open_store(str(dataset_dir), workers=0), BASE)
+    try:
+        server = oxigraph_store(tmp_path / "oxigraph")
+        url = server.__enter__()
+    except RuntimeError as error:
+        pytest.skip(str(error))
+    try:
+        publish_dataset(dataset_dir, url)
+        remote = compute_geography(RemoteSparqlStore(f"{url}/query"), BASE)
+        assert remote.network(str) == embedded.network(str)
+        assert remote.around(TABRIZ, str) == embedded.around(TABRIZ, str)
+        client = create_app({"TESTING": True, "STORE": f"{url}/query", "BASE": BASE}).test_client()
+        body = client.get("/map.geojson?city=tabriz").get_json(force=True)
+        assert (len(_features(body, "Point")), len(_features(body, "LineString"))) == (13, 12)
+    finally:
+        server.__exit__(None, None, None)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
