@@ -120,6 +120,13 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/reconcile/preview?lang=fa&id=http://localhost:5000/id/city/wuhan", HTML),
         ("GET", "/reconcile/preview?id=nothing", HTML),
     ],
+    "/map.geojson": [
+        ("GET", "/map.geojson", "*/*"),
+        ("GET", "/map.geojson?city=tabriz", "application/geo+json"),
+        ("GET", "/map.geojson?city=nowhere", HTML),
+        ("GET", "/map.geojson?city=a%20b", JSON),
+        ("GET", "/map.geojson?top=1", "*/*"),
+    ],
 }
 #: Pages any site may frame (the reconciliation preview, in a client's iframe): their policy
 #: says `frame-ancestors *` instead of 'none', and they carry no X-Frame-Options.
@@ -147,6 +154,7 @@ CORS_RULES = {
     "/reconcile/suggest/property",
     "/reconcile/properties",
     "/reconcile/preview",
+    "/map.geojson",
 }
 
 

@@ -2,8 +2,8 @@
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
 `pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `reconcile`: the
-reconciliation service) and what they share
-(`context`: the store, statistics, list orders, search index and query gate per app), so the
+reconciliation service, `maps`: the map data and map views) and what they share (`context`:
+the store, statistics, list orders, search index, map data and query gate per app), so the
 factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
 (`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`,
@@ -26,6 +26,7 @@ from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
 from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.web import (
     errors,
+    maps,
     pages,
     reconcile,
     resources,
@@ -37,6 +38,7 @@ from citydip_ld.web import (
 )
 from citydip_ld.web.context import (
     STORE_KEY,
+    get_geography,
     get_listing,
     get_search_index,
     get_statistics,
@@ -91,6 +93,12 @@ DEFAULTS: dict[str, Any] = {
     # Vocabularies (class and property names); the /query page's policy then allows those two
     # origins (web/query_editor.py). Off: the editor contacts no other site.
     "QUERY_EDITOR_REMOTE_LOOKUPS": False,
+    # The maps' base layer: Natural Earth country outlines served by us unless MAP_TILES, a
+    # tile server's URL template (https://tile.example.org/{z}/{x}/{y}.png; the page policy's
+    # img-src then allows its origin), is set; MAP_TILES_ATTRIBUTION is the credit it asks
+    # for (HTML, shown on the map).
+    "MAP_TILES": None,
+    "MAP_TILES_ATTRIBUTION": "",
 }
 
 
@@ -109,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(reconcile.bp)
+    app.register_blueprint(maps.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -117,8 +126,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list and the search index (`serve` runs this in a background thread
-    at start)."""
+    order of every kind's list, the search index, the map data and the whole network's
+    GeoJSON (`serve` runs this in a background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -127,6 +136,9 @@ def warm_up(app: Flask) -> None:
         for kind in KINDS:
             get_listing(base, kind)
         get_search_index(base)
+        get_geography(base)
+    with app.test_request_context("/"):
+        maps.network_geojson()
 
 
 def start_warm_up(app: Flask) -> None:

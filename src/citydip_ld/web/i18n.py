@@ -155,6 +155,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "reconciliation service (OpenRefine)",
         "fa": "سرویس تطبیق نام‌ها (OpenRefine)",
     },
+    # ---- maps (web/maps.py, templates/_map.html, static/map.js)
+    "map_heading": {"en": "Map", "fa": "نقشه"},
+    "map_network_label": {
+        "en": "Map of the twinning network",
+        "fa": "نقشه شبکه خواهرخواندگی",
+    },
+    "map_city_label": {
+        "en": "Map of {city} and its partner cities",
+        "fa": "نقشه {city} و شهرهای خواهرخوانده آن",
+    },
+    "map_caption_network": {
+        "en": "{n} cities with coordinates and the {m} twinnings between them.",
+        "fa": "{n} شهر دارای مختصات و {m} پیوند خواهرخواندگی میان آن‌ها.",
+    },
+    "map_caption_limited": {
+        "en": "The {n} most twinned of the {m} cities with coordinates, "
+        "and the twinnings among them.",
+        "fa": "{n} شهر دارای بیشترین خواهرخوانده از {m} شهر دارای مختصات، "
+        "و پیوندهای خواهرخواندگی میان آن‌ها.",
+    },
+    "map_caption_city": {
+        "en": "{city} (the larger point) and its {n} partner cities on the map, "
+        "with a line for each of its {m} twinnings.",
+        "fa": "{city} (نقطه بزرگ‌تر) و {n} شهر خواهرخوانده آن روی نقشه، "
+        "با یک خط برای هر یک از {m} پیوند خواهرخواندگی.",
+    },
+    "map_keyboard": {
+        "en": "Each point links to the city's page, as does the list beside the map; "
+        "on the map, arrow keys move it and + and − zoom.",
+        "fa": "هر نقطه به صفحه شهر پیوند دارد، همچنان که فهرست کنار نقشه؛ "
+        "روی نقشه، کلیدهای جهت آن را جابه‌جا و + و − بزرگ و کوچک می‌کنند.",
+    },
+    "map_list_network": {"en": "Most twinned cities", "fa": "شهرهای دارای بیشترین خواهرخوانده"},
+    "map_list_city": {"en": "Cities on this map", "fa": "شهرهای این نقشه"},
+    "map_all_cities": {"en": "All cities", "fa": "همه شهرها"},
+    "map_partner": {"en": "partner", "fa": "خواهرخوانده"},
+    "map_partners": {"en": "partners", "fa": "خواهرخوانده"},
+    "map_loading": {"en": "Loading the map…", "fa": "در حال بارگذاری نقشه…"},
+    "map_failed": {"en": "The map could not be loaded.", "fa": "نقشه بارگذاری نشد."},
+    "map_zoom_in": {"en": "Zoom in", "fa": "بزرگ‌نمایی"},
+    "map_zoom_out": {"en": "Zoom out", "fa": "کوچک‌نمایی"},
+    "map_outlines_credit": {
+        "en": "Country outlines: Natural Earth (public domain)",
+        "fa": "مرز کشورها: Natural Earth (مالکیت عمومی)",
+    },
 }
 
 
