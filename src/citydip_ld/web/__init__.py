@@ -1,11 +1,11 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries) and what they share
-(`context`: the store, statistics, list orders, search index and query gate per app), so the
-factory imports the blueprints and
-never the reverse; one error body shape (`errors`); what every answer gets
-(`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
+`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `timeline`: the dated
+facts) and what they share (`context`: the store, statistics, list orders, search index,
+timeline and query gate per app), so the factory imports the blueprints and never the
+reverse; one error body shape (`errors`); what every answer gets (`response_guards`,
+`security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
 the pure pieces they serve (`conneg`: Accept -> format, `documents`, `void`,
 `service_description`).
 May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
@@ -30,6 +30,7 @@ from citydip_ld.web import (
     search,
     security_headers,
     sparql_routes,
+    timeline,
     vendor,
 )
 from citydip_ld.web.context import (
@@ -38,6 +39,7 @@ from citydip_ld.web.context import (
     get_search_index,
     get_statistics,
     get_store,
+    get_timeline,
 )
 
 __all__ = [
@@ -99,6 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(timeline.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -107,8 +110,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list and the search index (`serve` runs this in a background thread
-    at start)."""
+    order of every kind's list, the search index and the timeline (`serve` runs this in a
+    background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -117,6 +120,7 @@ def warm_up(app: Flask) -> None:
         for kind in KINDS:
             get_listing(base, kind)
         get_search_index(base)
+        get_timeline(base)
 
 
 def start_warm_up(app: Flask) -> None:

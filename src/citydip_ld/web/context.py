@@ -1,6 +1,6 @@
 """What the blueprints share, kept per app in `app.extensions` (as `flaskr/db.py` keeps the
-database connection): the store, opened on first use, and the figures, list orders and search
-index derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
+database connection): the store, opened on first use, and the figures, list orders, search
+index and timeline derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ from citydip_ld.stores.remote import is_remote
 from citydip_ld.stores.search_index import SearchIndexes, build_search_index
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.stores.store import Store, open_store, open_store_folder
+from citydip_ld.stores.timeline import Timeline, read_timeline
 
 STORE_KEY = "citydip.store"
 GATE_KEY = "citydip.query_gate"
 STATISTICS_KEY = "citydip.statistics"
 LISTING_KEY = "citydip.listing"
 SEARCH_KEY = "citydip.search"
+TIMELINE_KEY = "citydip.timeline"
 #: How long counts and list orders of a remote store are reused (it may be republished).
 REMOTE_STATISTICS_TTL = 300.0
 
@@ -139,3 +141,14 @@ def get_search_index(base: str) -> SearchIndexes:
 
     index: SearchIndexes = _memo(SEARCH_KEY).get(base, compute)
     return index
+
+
+def get_timeline(base: str) -> Timeline:
+    """The dated facts of the app's store (`citydip_ld.stores.timeline`): read once per store
+    (a store folder's generation; a remote store's: again after a while), then reused."""
+
+    def compute() -> Timeline:
+        return read_timeline(get_store(), base)
+
+    timeline: Timeline = _memo(TIMELINE_KEY).get(f"{_generation_key()} {base}", compute)
+    return timeline

@@ -1,0 +1,212 @@
+"""The dated facts of the dataset, for a timeline: read once from the store, filtered in memory.
+
+A dated fact is a resource under `{base}id/{kind}/` (articles excepted: they are the sources,
+not facts) with a date node (`time:hasTime`) and an article it was derived from
+(`prov:wasDerivedFrom`). Its date node keeps the date as written (`cd:jalaliDate` or
+`cd:gregorianDate`, `cd:printedDate`) and the Gregorian days it covers (`cd:firstDay`,
+`cd:lastDay`; a date known only from above, `cd:dateBound cd:OnOrBefore`, has a last day and no
+first). A year or a month is an interval from its first to its last day; a day is a point.
+
+`read_timeline(store, base)` asks the store with four SELECT queries over its named graphs
+(`GRAPH ?g`), so the embedded store, a store folder and a remote SPARQL store all answer it
+alike; the web layer keeps the result per store (`citydip_ld.web.context`) and filters it by
+city and kind (`Timeline.select`) for each page and `/timeline.json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from citydip_ld.iris import normalise_base, ontology_namespace
+from citydip_ld.stores.describe import Queryable, sparql_string
+
+__all__ = ["TimelineFact", "Timeline", "read_timeline"]
+
+_TIME = "http://www.w3.org/2006/time#"
+_PROV = "http://www.w3.org/ns/prov#"
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: Kinds that are never facts on a timeline (an article's date is when it was published).
+NOT_FACTS = frozenset({"article"})
+
+
+@dataclass(frozen=True)
+class TimelineFact:
+    """One dated fact: what it is, its date as written, the Gregorian days it covers (ISO
+    `YYYY-MM-DD`, inclusive; `start` None when only the latest day is known), the cities it
+    names, and the article it comes from."""
+
+    iri: str
+    kind: str
+    labels: dict[str, str]
+    calendar: str  # "jalali" or "gregorian": the calendar the article wrote the date in
+    written: str  # YYYY, YYYY-MM or YYYY-MM-DD as written (Latin digits)
+    printed: str | None  # the words of the article (Persian), if recorded
+    precision: str  # "year", "month" or "day"
+    start: str | None
+    end: str
+    on_or_before: bool
+    cities: tuple[str, ...]
+    article: str
+
+    @property
+    def is_range(self) -> bool:
+        """Drawn as an interval: a year or a month with both ends known."""
+        return self.start is not None and self.start != self.end
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "iri": self.iri,
+            "kind": self.kind,
+            "labels": dict(self.labels),
+            "calendar": self.calendar,
+            "written": self.written,
+            "jalali": self.written if self.calendar == "jalali" else None,
+            "gregorian": self.written if self.calendar == "gregorian" else None,
+            "printed": self.printed,
+            "precision": self.precision,
+            "start": self.start,
+            "end": self.end,
+            "onOrBefore": self.on_or_before,
+            "range": self.is_range,
+            "cities": list(self.cities),
+            "article": self.article,
+        }
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every dated fact in date order (earliest first), and the labels of every city of the
+    dataset (dated facts or not)."""
+
+    facts: tuple[TimelineFact, ...]
+    city_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({fact.kind for fact in self.facts})
+
+    @property
+    def cities(self) -> list[str]:
+        return sorted({city for fact in self.facts for city in fact.cities})
+
+    def select(self, city: str | None = None, kind: str | None = None) -> list[TimelineFact]:
+        """The facts naming `city` (an IRI) and of `kind` (an IRI segment); None: any."""
+        return [
+            fact
+            for fact in self.facts
+            if (city is None or city in fact.cities) and (kind is None or fact.kind == kind)
+        ]
+
+
+def _value(row: Any, name: str) -> str | None:
+    term = row[name]
+    return None if term is None else str(term.value)
+
+
+def _date_rows(store: Queryable, base: str) -> list[dict[str, str | None]]:
+    cd = str(ontology_namespace(base))
+    prefix = f"{base}id/"
+    names = ("fact", "article", "jalali", "gregorian", "printed", "precision", "first", "last")
+    query = f"""
+SELECT DISTINCT ?fact ?article ?jalali ?gregorian ?printed ?precision ?first ?last ?bound WHERE {{
+  GRAPH ?g {{
+    ?fact <{_TIME}hasTime> ?date ; <{_PROV}wasDerivedFrom> ?article .
+    ?date <{cd}lastDay> ?last .
+    OPTIONAL {{ ?date <{cd}jalaliDate> ?jalali }}
+    OPTIONAL {{ ?date <{cd}gregorianDate> ?gregorian }}
+    OPTIONAL {{ ?date <{cd}printedDate> ?printed }}
+    OPTIONAL {{ ?date <{cd}precision> ?precision }}
+    OPTIONAL {{ ?date <{cd}firstDay> ?first }}
+    OPTIONAL {{ ?date <{cd}dateBound> ?bound }}
+  }}
+  FILTER(isIRI(?fact) && STRSTARTS(STR(?fact), {sparql_string(prefix)}))
+}}"""
+    rows = []
+    for row in store.query(query):
+        values = {name: _value(row, name) for name in names}
+        values["bound"] = _value(row, "bound")
+        rows.append(values)
+    return rows
+
+
+def _pairs(store: Queryable, query: str, first: str, second: str) -> Iterable[tuple[str, Any]]:
+    for row in store.query(query):
+        yield str(row[first].value), row[second]
+
+
+def _labels(store: Queryable, pattern: str) -> dict[str, dict[str, str]]:
+    """The labels, by language, of the resources `?s` that `pattern` (a graph pattern) finds."""
+    query = f"""
+SELECT DISTINCT ?s ?label WHERE {{
+  {{ SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ {pattern} }} }} }}
+  GRAPH ?h {{ ?s <{_RDFS_LABEL}> ?label }}
+  FILTER(isLiteral(?label))
+}}"""
+    labels: dict[str, dict[str, str]] = {}
+    for iri, literal in sorted(_pairs(store, query, "s", "label"), key=lambda p: p[1].value):
+        labels.setdefault(iri, {}).setdefault(literal.language or "", str(literal.value))
+    return labels
+
+
+def _cities(store: Queryable, base: str) -> dict[str, set[str]]:
+    """The cities each dated resource names directly (as partner, member, place, proposer...)."""
+    cd = str(ontology_namespace(base))
+    query = f"""
+SELECT DISTINCT ?s ?city WHERE {{
+  GRAPH ?g {{ ?s <{_TIME}hasTime> ?d ; ?p ?city }}
+  GRAPH ?h {{ ?city <{_RDF_TYPE}> <{cd}City> }}
+}}"""
+    cities: dict[str, set[str]] = {}
+    for iri, city in _pairs(store, query, "s", "city"):
+        cities.setdefault(iri, set()).add(str(city.value))
+    return cities
+
+
+def _composed(cities: Iterable[str], labels: dict[str, dict[str, str]], fallback: str) -> dict[
+    str, str
+]:
+    """A label made of the cities' labels (`A – B`), for a fact that has none of its own."""
+    composed = {}
+    for lang in ("en", "fa"):
+        names = [labels.get(city, {}).get(lang) or city.rsplit("/", 1)[-1] for city in cities]
+        composed[lang] = " – ".join(names) if names else fallback
+    return composed
+
+
+def read_timeline(store: Queryable, base: str) -> Timeline:
+    """Every dated fact of the store under `base` (see the module docstring), in date order:
+    by first day (or last, when only that is known), then last day, then IRI."""
+    base = normalise_base(base)
+    prefix = f"{base}id/"
+    labels = _labels(store, f"?s <{_TIME}hasTime> ?d")
+    city_labels = _labels(store, f"?s <{_RDF_TYPE}> <{ontology_namespace(base)}City>")
+    cities = _cities(store, base)
+    facts: dict[str, TimelineFact] = {}
+    for row in _date_rows(store, base):
+        iri = str(row["fact"])
+        kind = iri[len(prefix) :].split("/", 1)[0]
+        if kind in NOT_FACTS or "#" in iri or iri in facts:
+            continue
+        named = tuple(sorted(cities.get(iri, ())))
+        own = labels.get(iri) or _composed(named, city_labels, iri.rsplit("/", 1)[-1])
+        precision = (row["precision"] or "day").rsplit("#", 1)[-1].removeprefix("unit").lower()
+        written = row["jalali"] or row["gregorian"] or ""
+        facts[iri] = TimelineFact(
+            iri=iri,
+            kind=kind,
+            labels=own,
+            calendar="jalali" if row["jalali"] else "gregorian",
+            written=written,
+            printed=row["printed"],
+            precision=precision,
+            start=row["first"],
+            end=str(row["last"]),
+            on_or_before=bool(row["bound"] and row["bound"].endswith("OnOrBefore")),
+            cities=named,
+            article=str(row["article"]),
+        )
+    ordered = sorted(facts.values(), key=lambda f: (f.start or f.end, f.end, f.iri))
+    return Timeline(tuple(ordered), dict(sorted(city_labels.items())))
