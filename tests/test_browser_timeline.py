@@ -72,9 +72,11 @@ def tab(
     page.on("request", lambda request: requests_seen.append(request.url))
     page.on(
         "console",
-        lambda m: problems.append(f"console {m.type}: {m.text}")
-        if m.type in ("error", "warning")
-        else None,
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     yield page
@@ -164,9 +166,7 @@ def test_tabriz_timeline_draws_gaza_and_wuhan_over_their_jalali_periods(
     shoot(page, tmp_path, f"timeline-tabriz-{lang}")
 
 
-def test_kind_and_city_filters_reduce_the_items(
-    tab: Any, full_server: str, tmp_path: Path
-) -> None:
+def test_kind_and_city_filters_reduce_the_items(tab: Any, full_server: str, tmp_path: Path) -> None:
     page = tab
     page.goto(f"{full_server}/")
     page.locator(ITEMS).first.wait_for(timeout=10_000)

@@ -22,7 +22,7 @@ from typing import Any
 from citydip_ld.iris import normalise_base, ontology_namespace
 from citydip_ld.stores.describe import Queryable, sparql_string
 
-__all__ = ["TimelineFact", "Timeline", "read_timeline"]
+__all__ = ["Timeline", "TimelineFact", "read_timeline"]
 
 _TIME = "http://www.w3.org/2006/time#"
 _PROV = "http://www.w3.org/ns/prov#"
@@ -165,9 +165,9 @@ SELECT DISTINCT ?s ?city WHERE {{
     return cities
 
 
-def _composed(cities: Iterable[str], labels: dict[str, dict[str, str]], fallback: str) -> dict[
-    str, str
-]:
+def _composed(
+    cities: Iterable[str], labels: dict[str, dict[str, str]], fallback: str
+) -> dict[str, str]:
     """A label made of the cities' labels (`A – B`), for a fact that has none of its own."""
     composed = {}
     for lang in ("en", "fa"):

@@ -163,7 +163,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Timeline of dated facts (links to each fact)",
         "fa": "گاه‌شمار واقعیت‌های تاریخ‌دار (با پیوند به هر واقعیت)",
     },
-    "timeline_list": {"en": "Dated facts, earliest first", "fa": "واقعیت‌های تاریخ‌دار، از قدیم به جدید"},
+    "timeline_list": {
+        "en": "Dated facts, earliest first",
+        "fa": "واقعیت‌های تاریخ‌دار، از قدیم به جدید",
+    },
     "timeline_shown": {"en": "{n} of {total} dated facts", "fa": "{n} از {total} واقعیت تاریخ‌دار"},
     "timeline_none": {"en": "No dated facts.", "fa": "واقعیت تاریخ‌داری نیست."},
     "timeline_legend": {"en": "Kinds", "fa": "انواع"},

@@ -216,8 +216,7 @@ def timeline_view(city: str | None = None) -> TimelineView:
         if city is None
         else [],
         city=city,
-        json_url=f"{request.script_root}/timeline.json"
-        + (f"?{urlencode(query)}" if query else ""),
+        json_url=f"{request.script_root}/timeline.json" + (f"?{urlencode(query)}" if query else ""),
     )
 
 
