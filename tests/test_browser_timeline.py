@@ -226,3 +226,41 @@ def test_without_javascript_the_list_and_the_form_filter(browser: Any, full_serv
         assert "۱۳۸۷" in page.locator(".timeline-list").inner_text()
     finally:
         context.close()
+
+
+#: The WCAG contrast ratio of each fact's text and mark against the drawing's white.
+CONTRASTS = """
+items => {
+  const luminance = colour => {
+    const [r, g, b] = colour.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number).map(v => v / 255)
+      .map(v => (v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4)));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = node => 1.05 / (luminance(getComputedStyle(node).fill) + 0.05);
+  return items.map(a => [
+    ratio(a.querySelector(".tl-label")), ratio(a.querySelector(".tl-date")),
+    ratio(a.querySelector(".tl-mark")),
+  ]);
+}
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_on_a_narrow_screen_every_fact_stays_inside_the_drawing_and_readable(
+    tab: Any, full_server: str, tmp_path: Path, lang: str
+) -> None:
+    """On a phone's width every fact's mark and (shortened) text stay inside the drawing;
+    text is at least 4.5:1 against the background, marks at least 3:1 (WCAG AA)."""
+    page = tab
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{full_server}/?lang={lang}")
+    page.locator(ITEMS).first.wait_for(timeout=10_000)
+    width = float(page.locator(".timeline-chart svg").get_attribute("width"))
+    boxes = page.locator(ITEMS).evaluate_all(
+        "items => items.map(a => { const b = a.getBBox(); return [b.x, b.x + b.width]; })"
+    )
+    assert all(left >= 0 and right <= width for left, right in boxes), (width, boxes)
+    for label, date, mark in page.locator(ITEMS).evaluate_all(CONTRASTS):
+        assert label >= 4.5 and date >= 4.5 and mark >= 3, (label, date, mark)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    shoot(page, tmp_path, f"timeline-home-narrow-{lang}")

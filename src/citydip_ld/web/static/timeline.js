@@ -169,9 +169,21 @@
     var date = svg("text", { "class": "tl-date", y: 34 }, link);
     date.textContent = fact.texts[lang].written + " · " + fact.texts[lang].gregorian;
     var width = Math.max(title.getComputedTextLength(), date.getComputedTextLength());
-    // The text follows the mark in reading order, or precedes it where it would not fit.
-    var after = rtl ? a - 8 - width >= s.left : b + 8 + width <= s.right;
+    // The text follows the mark in reading order, or precedes it where it would not fit;
+    // where it fits on neither side (a narrow screen), it goes where there is more room and
+    // is shortened (the whole text stays in the title and the list).
+    var roomRight = s.right - b - 8;
+    var roomLeft = a - 8 - s.left;
+    var after = rtl ? roomLeft >= width : roomRight >= width;
+    var before = rtl ? roomRight >= width : roomLeft >= width;
     var forward = rtl ? !after : after; // text to the right of the mark
+    if (!after && !before) {
+      forward = roomRight > roomLeft;
+      var room = Math.max(roomRight, roomLeft, 40);
+      fit(date, room, fact.texts[lang].written);
+      fit(title, room, null);
+      width = Math.max(title.getComputedTextLength(), date.getComputedTextLength());
+    }
     var tx = forward ? b + 8 : a - 8;
     [title, date].forEach(function (node) {
       node.setAttribute("x", tx);
@@ -184,6 +196,17 @@
     hit.setAttribute("width", hi - lo + 6);
     hit.setAttribute("height", LANE - 4);
     return { node: link, lo: lo, hi: hi };
+  }
+
+  /* Shorten a text node to `room` pixels: first to `shorter` (if given), then letter by letter. */
+  function fit(node, room, shorter) {
+    if (node.getComputedTextLength() <= room) return;
+    if (shorter) node.textContent = shorter;
+    var text = node.textContent;
+    while (node.getComputedTextLength() > room && text.length > 4) {
+      text = text.slice(0, -1);
+      node.textContent = text.replace(/\s+$/, "") + "…";
+    }
   }
 
   /* Rows: each fact goes to the first row where it overlaps nothing. */
