@@ -5,6 +5,7 @@ city's page (without JavaScript, filterable by a plain form)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,33 @@ def test_a_city_page_lists_that_citys_dated_facts(client: FlaskClient) -> None:
     assert 'class="timeline"' not in client.get("/doc/city/kazan").text
     # Nor has any other kind of page.
     assert 'class="timeline"' not in client.get("/doc/twinning/tabriz-wuhan").text
+
+
+def test_the_json_gives_the_earliest_facts_up_to_its_limit(client: FlaskClient) -> None:
+    body = client.get("/timeline.json?limit=3").json
+    assert (body["total"], len(body["facts"]), body["truncated"]) == (12, 3, True)
+    assert body["facts"][0]["iri"] == f"{BASE}id/event/hiroshima-mayor-proposal-at-un-1982"
+    assert client.get("/timeline.json").json["truncated"] is False
+    for bad in ("0", "abc", "5001", "٣"):
+        answer = client.get(f"/timeline.json?limit={bad}")
+        assert answer.status_code == 400
+        assert "`limit` must be a whole number from 1 to 5000" in answer.json["error"]["detail"]
+
+
+def test_a_page_lists_a_bounded_number_of_facts_and_cities(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At world scale a page would otherwise list thousands of facts and cities: it lists the
+    earliest LISTED and offers the CITY_OPTIONS cities with the most dated facts."""
+    from citydip_ld.web import timeline as view
+
+    monkeypatch.setattr(view, "LISTED", 3)
+    monkeypatch.setattr(view, "CITY_OPTIONS", 3)
+    page = client.get("/").text
+    assert page.count('<li class="timeline-row') == 3
+    assert "12 of 12 dated facts" in page
+    assert "Listed here: the earliest 3. Choose a kind or a city to see the others." in page
+    # Hiroshima, Rasht and Tabriz have two dated facts each, every other city one.
+    offered = re.findall(r'<option value="([a-z]+)">', page.split('id="timeline-city"')[1])
+    assert offered[:3] == ["hiroshima", "rasht", "tabriz"]
+    assert "gaza" not in offered

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from citydip_ld.iris import normalise_base, ontology_namespace
@@ -84,21 +85,19 @@ class Timeline:
     facts: tuple[TimelineFact, ...]
     city_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    @property
-    def kinds(self) -> list[str]:
-        return sorted({fact.kind for fact in self.facts})
-
-    @property
-    def cities(self) -> list[str]:
-        return sorted({city for fact in self.facts for city in fact.cities})
+    @cached_property
+    def by_city(self) -> dict[str, list[TimelineFact]]:
+        """Each city's dated facts, in date order (built on first use, then kept)."""
+        index: dict[str, list[TimelineFact]] = {}
+        for fact in self.facts:
+            for city in fact.cities:
+                index.setdefault(city, []).append(fact)
+        return index
 
     def select(self, city: str | None = None, kind: str | None = None) -> list[TimelineFact]:
         """The facts naming `city` (an IRI) and of `kind` (an IRI segment); None: any."""
-        return [
-            fact
-            for fact in self.facts
-            if (city is None or city in fact.cities) and (kind is None or fact.kind == kind)
-        ]
+        facts = self.facts if city is None else self.by_city.get(city, [])
+        return [fact for fact in facts if kind is None or fact.kind == kind]
 
 
 def _value(row: Any, name: str) -> str | None:

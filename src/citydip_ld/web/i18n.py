@@ -169,6 +169,14 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "timeline_shown": {"en": "{n} of {total} dated facts", "fa": "{n} از {total} واقعیت تاریخ‌دار"},
     "timeline_none": {"en": "No dated facts.", "fa": "واقعیت تاریخ‌داری نیست."},
+    "timeline_listed_first": {
+        "en": "Listed here: the earliest {n}. Choose a kind or a city to see the others.",
+        "fa": "در این فهرست: {n} مورد نخست. برای دیدن بقیه، نوع یا شهری را برگزینید.",
+    },
+    "timeline_drawn_first": {
+        "en": "(the earliest {n} drawn)",
+        "fa": "({n} مورد نخست رسم شده است)",
+    },
     "timeline_legend": {"en": "Kinds", "fa": "انواع"},
     "timeline_range": {"en": "interval (a year or a month)", "fa": "بازه (سال یا ماه)"},
     "timeline_point": {"en": "day", "fa": "روز"},

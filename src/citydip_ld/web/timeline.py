@@ -10,7 +10,9 @@ draws them (a range for a year or a month, a point for a day) from `/timeline.js
 `/timeline.json?city=SLUG&kind=KIND`: the dated facts naming that city and of that kind (both
 optional), earliest first, with both languages' texts (Persian dates wrapped in Unicode
 isolates, see `date_token`); an unknown kind is 400, a city the dataset does not have 404;
-`lang=` only makes the facts' `href`s keep it, as the page's links do.
+`limit=` (1 to MAX_DRAWN, default DRAWN) how many of the earliest to give, `total` saying
+how many match; `lang=` only makes the facts' `href`s keep it, as the page's links do. A page
+lists at most LISTED facts and its city filter offers the CITY_OPTIONS cities with the most.
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
 #: The no-JavaScript filter form's parameters on the pages that include the timeline.
 KIND_PARAMETER = "timeline-kind"
 CITY_PARAMETER = "timeline-city"
+#: Facts a page lists (the earliest; at world scale S the store holds some 6,600 dated facts).
+LISTED = 200
+#: Facts `/timeline.json` gives unless `limit=` says otherwise, and the most it may ask for.
+DRAWN = 500
+MAX_DRAWN = 5000
+#: Cities the home page's city filter offers: those with the most dated facts.
+CITY_OPTIONS = 100
 
 
 def digits(text: str, lang: str) -> str:
@@ -152,7 +161,8 @@ class TimelineView:
     """What `_timeline.html` shows: the rows, the filter options and the JSON's URL."""
 
     rows: list[Row]
-    total: int
+    total: int  # the page's dated facts (every one, or the city's)
+    matching: int  # those of the chosen kind and city
     kinds: list[Option]
     cities: list[Option]
     city: str | None  # the page's city (a city page), whose facts only are shown
@@ -191,33 +201,36 @@ def timeline_view(city: str | None = None) -> TimelineView:
     scope = timeline.select(city=city)
     asked_kind = request.args.get(KIND_PARAMETER) or None
     kind = asked_kind if asked_kind in {f.kind for f in scope} else None
-    cities = sorted({c for f in scope for c in f.cities})
+    cities = _city_options(timeline) if city is None else []
     asked_city = request.args.get(CITY_PARAMETER) or None
     chosen_city = None
     if city is None and asked_city in {_city_slug(c) for c in cities}:
         chosen_city = str(entity_iri(dataset_base(), "city", str(asked_city)))
-    shown = [
-        f
-        for f in scope
-        if (kind is None or f.kind == kind) and (chosen_city is None or chosen_city in f.cities)
-    ]
+    shown = timeline.select(city=city or chosen_city, kind=kind)
     query = {"city": _city_slug(city)} if city else {}
     if lang_from_query():  # the facts' links then keep `?lang=` too
         query["lang"] = lang
     kinds = sorted({f.kind for f in scope}, key=KINDS.index)
+    options = [
+        Option(_city_slug(c), _label(timeline.city_labels.get(c, {}), lang), c == chosen_city)
+        for c in cities
+    ]
     return TimelineView(
-        rows=[_row(f, timeline, lang) for f in shown],
+        rows=[_row(f, timeline, lang) for f in shown[:LISTED]],
         total=len(scope),
+        matching=len(shown),
         kinds=[Option(k, translate(f"kind.{k}", lang), k == kind) for k in kinds],
-        cities=[
-            Option(_city_slug(c), _label(timeline.city_labels.get(c, {}), lang), c == chosen_city)
-            for c in cities
-        ]
-        if city is None
-        else [],
+        cities=sorted(options, key=lambda o: o.label),
         city=city,
         json_url=f"{request.script_root}/timeline.json" + (f"?{urlencode(query)}" if query else ""),
     )
+
+
+def _city_options(timeline: Timeline) -> list[str]:
+    """The cities the home page's filter offers: at most CITY_OPTIONS, those with the most
+    dated facts (a city's own page has its timeline in any case)."""
+    counts = sorted(timeline.by_city.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [city for city, _facts in counts[:CITY_OPTIONS]]
 
 
 @bp.app_context_processor
@@ -261,26 +274,39 @@ def _asked_city(timeline: Timeline) -> str | None:
     return iri
 
 
+def _limit() -> int:
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return DRAWN
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_DRAWN:
+        abort(400, description=f"`limit` must be a whole number from 1 to {MAX_DRAWN}.")
+    return int(raw)
+
+
 @bp.get("/timeline.json")
 def timeline_json() -> Response:
-    """The dated facts, filtered by `city` (a slug) and `kind` (an IRI segment), as JSON."""
+    """The dated facts, filtered by `city` (a slug) and `kind` (an IRI segment), as JSON: the
+    earliest `limit` of them (DRAWN unless asked), `total` how many match."""
     timeline = get_timeline(dataset_base())
     kind = request.args.get("kind") or None
     if kind is not None and kind not in KINDS:
         abort(400, description=f"`kind` must be one of: {', '.join(KINDS)}.")
     city = _asked_city(timeline)
+    limit = _limit()
     facts = timeline.select(city=city, kind=kind)
     scope = timeline.select(city=city)
+    drawn = facts[:limit]
     body = {
         "city": city,
         "kind": kind,
         "total": len(facts),
+        "truncated": len(drawn) < len(facts),
         "kinds": {
             k: {lang: translate(f"kind.{k}", lang) for lang in LANGUAGES}
             for k in sorted({f.kind for f in scope}, key=KINDS.index)
         },
-        "jalaliYears": jalali_years(facts),
-        "facts": [_fact_json(f, timeline) for f in facts],
+        "jalaliYears": jalali_years(drawn),
+        "facts": [_fact_json(f, timeline) for f in drawn],
     }
     response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"

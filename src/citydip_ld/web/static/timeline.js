@@ -3,7 +3,8 @@
  * Draws the facts of /timeline.json as SVG: a fact dated by a year or a month is a bar over
  * the Gregorian days it covers, a day a point, a date known only from above ("on or before")
  * a point with a dashed tail towards the past. Each fact is a link (keyboard: Tab, Enter) to
- * its page, titled with its Jalali date as written and its Gregorian days. The kind (and, on
+ * its page, titled with its Jalali date as written and its Gregorian days (beyond COMPACT_ABOVE
+ * facts, marks only in thin rows, the words in the titles). The kind (and, on
  * the home page, city) <select>s filter the drawing and the server-rendered list beside it
  * through /timeline.json. On Persian pages time runs right to left. Same-origin requests only;
  * no inline style (colours come from static/timeline.css classes).
@@ -17,6 +18,8 @@
   var LANE = 44; // height of one row of facts
   var GAP = 10; // least space between two facts in a row
   var MAX_LABEL = 60; // characters of a label drawn (the whole label is in the title)
+  var COMPACT_ABOVE = 40; // more facts than this: marks only, in thin rows (text in titles)
+  var THIN = 18; // height of a row of marks
   var PERSIAN = "۰۱۲۳۴۵۶۷۸۹";
 
   function svg(name, attrs, parent) {
@@ -164,6 +167,13 @@
       }
       svg("circle", { "class": "tl-mark tl-point", cx: x, cy: 12, r: 6 }, link);
     }
+    if (timeline.compact) {
+      hit.setAttribute("x", a - 3);
+      hit.setAttribute("y", 2);
+      hit.setAttribute("width", b - a + 6);
+      hit.setAttribute("height", THIN - 2);
+      return { node: link, lo: a, hi: b };
+    }
     var title = svg("text", { "class": "tl-label", y: 16 }, link);
     title.textContent = shorten(label(fact.labels, lang));
     var date = svg("text", { "class": "tl-date", y: 34 }, link);
@@ -210,14 +220,14 @@
   }
 
   /* Rows: each fact goes to the first row where it overlaps nothing. */
-  function placeInLanes(items) {
+  function placeInLanes(items, gap) {
     var ends = [];
     items
       .slice()
       .sort(function (p, q) { return p.lo - q.lo; })
       .forEach(function (item) {
         var lane = 0;
-        while (lane < ends.length && ends[lane] + GAP > item.lo) lane++;
+        while (lane < ends.length && ends[lane] + gap > item.lo) lane++;
         ends[lane] = item.hi;
         item.lane = lane;
       });
@@ -248,6 +258,8 @@
     if (!data.facts.length) return;
     var width = Math.max(chart.clientWidth, 320);
     var s = scale(data.facts, width, timeline.rtl);
+    timeline.compact = data.facts.length > COMPACT_ABOVE;
+    var lane = timeline.compact ? THIN : LANE;
     var root = svg("svg", {
       "class": "tl-svg",
       width: width,
@@ -263,12 +275,12 @@
     var axes = svg("g", {}, root);
     var facts = svg("g", { "class": "tl-facts" }, root);
     var items = data.facts.map(function (fact) { return drawFact(facts, fact, s, timeline); });
-    var lanes = placeInLanes(items);
+    var lanes = placeInLanes(items, timeline.compact ? 2 : GAP);
     // Keyboard order follows time, whatever the row.
     items.forEach(function (item) {
-      item.node.setAttribute("transform", "translate(0," + (AXIS + item.lane * LANE) + ")");
+      item.node.setAttribute("transform", "translate(0," + (AXIS + item.lane * lane) + ")");
     });
-    var height = AXIS + lanes * LANE + 4;
+    var height = AXIS + lanes * lane + 4;
     root.setAttribute("height", height);
     root.setAttribute("viewBox", "0 0 " + width + " " + height);
     drawAxes(axes, s, data, timeline, height);
@@ -282,9 +294,11 @@
       row.hidden = !shown[row.dataset.iri];
     });
     var ds = timeline.section.dataset;
-    timeline.status.textContent = ds.shownText
-      .replace("{n}", digits(data.facts.length, timeline.lang))
+    var text = ds.shownText
+      .replace("{n}", digits(data.total, timeline.lang))
       .replace("{total}", digits(ds.total, timeline.lang));
+    if (data.truncated) text += " " + ds.drawnText.replace("{n}", digits(data.facts.length, timeline.lang));
+    timeline.status.textContent = text;
   }
 
   function jsonUrl(timeline) {
@@ -323,7 +337,8 @@
       status: section.querySelector(".timeline-status"),
       selects: Array.prototype.slice.call(section.querySelectorAll("select[data-json-name]")),
       asked: 0,
-      data: null
+      data: null,
+      compact: false
     };
     if (!timeline.chart) return;
     var apply = section.querySelector(".timeline-apply");
