@@ -187,7 +187,9 @@ def test_kind_and_city_filters_reduce_the_items(tab: Any, full_server: str, tmp_
     assert 0 < rasht < everything
 
 
-def test_the_keyboard_reaches_the_filters_and_opens_a_fact(tab: Any, full_server: str) -> None:
+def test_the_keyboard_reaches_the_filters_and_opens_a_fact(
+    tab: Any, full_server: str, tmp_path: Path
+) -> None:
     page = tab
     page.goto(f"{full_server}/doc/city/tabriz.html")
     page.locator(ITEMS).first.wait_for(timeout=10_000)
@@ -198,6 +200,12 @@ def test_the_keyboard_reaches_the_filters_and_opens_a_fact(tab: Any, full_server
     assert focused.endswith("/id/twinning/tabriz-gaza")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.iri").endswith("/tabriz-wuhan")
+    # The focused fact is outlined (its hit area drawn with a stroke).
+    stroke = page.evaluate(
+        "getComputedStyle(document.activeElement.querySelector('.tl-hit')).strokeWidth"
+    )
+    assert stroke == "2px"
+    shoot(page, tmp_path, "timeline-tabriz-focus-en")
     page.keyboard.press("Enter")
     page.wait_for_url("**/doc/twinning/tabriz-wuhan.html")
     assert "Tabriz – Wuhan" in page.locator("h1").inner_text()

@@ -201,9 +201,9 @@
     });
     var lo = forward ? a : a - 8 - width;
     var hi = forward ? b + 8 + width : b;
-    hit.setAttribute("x", lo - 3);
+    hit.setAttribute("x", lo - 5);
     hit.setAttribute("y", 0);
-    hit.setAttribute("width", hi - lo + 6);
+    hit.setAttribute("width", hi - lo + 10);
     hit.setAttribute("height", LANE - 4);
     return { node: link, lo: lo, hi: hi };
   }
