@@ -28,7 +28,6 @@ __all__ = ["Timeline", "TimelineFact", "read_timeline"]
 _TIME = "http://www.w3.org/2006/time#"
 _PROV = "http://www.w3.org/ns/prov#"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: Kinds that are never facts on a timeline (an article's date is when it was published).
 NOT_FACTS = frozenset({"article"})
 
@@ -105,9 +104,18 @@ def _value(row: Any, name: str) -> str | None:
     return None if term is None else str(term.value)
 
 
+def _not_an_article(variable: str, base: str) -> str:
+    """A SPARQL condition: `?variable` is a resource under `{base}id/` other than an article."""
+    ids = sparql_string(f"{base}id/")
+    articles = sparql_string(f"{base}id/article/")
+    return (
+        f"isIRI(?{variable}) && STRSTARTS(STR(?{variable}), {ids})"
+        f" && !STRSTARTS(STR(?{variable}), {articles})"
+    )
+
+
 def _date_rows(store: Queryable, base: str) -> list[dict[str, str | None]]:
     cd = str(ontology_namespace(base))
-    prefix = f"{base}id/"
     names = ("fact", "article", "jalali", "gregorian", "printed", "precision", "first", "last")
     query = f"""
 SELECT DISTINCT ?fact ?article ?jalali ?gregorian ?printed ?precision ?first ?last ?bound WHERE {{
@@ -121,7 +129,7 @@ SELECT DISTINCT ?fact ?article ?jalali ?gregorian ?printed ?precision ?first ?la
     OPTIONAL {{ ?date <{cd}firstDay> ?first }}
     OPTIONAL {{ ?date <{cd}dateBound> ?bound }}
   }}
-  FILTER(isIRI(?fact) && STRSTARTS(STR(?fact), {sparql_string(prefix)}))
+  FILTER({_not_an_article("fact", base)})
 }}"""
     rows = []
     for row in store.query(query):
@@ -131,36 +139,37 @@ SELECT DISTINCT ?fact ?article ?jalali ?gregorian ?printed ?precision ?first ?la
     return rows
 
 
-def _pairs(store: Queryable, query: str, first: str, second: str) -> Iterable[tuple[str, Any]]:
-    for row in store.query(query):
-        yield str(row[first].value), row[second]
-
-
-def _labels(store: Queryable, pattern: str) -> dict[str, dict[str, str]]:
-    """The labels, by language, of the resources `?s` that `pattern` (a graph pattern) finds."""
+def _labels(store: Queryable, pattern: str, condition: str) -> dict[str, dict[str, str]]:
+    """The labels, by language, of the resources `?s` that `pattern` finds in the graph of
+    their label (a fact is written whole in its article's graph, a city in the curated one)
+    and `condition` keeps."""
     query = f"""
 SELECT DISTINCT ?s ?label WHERE {{
-  {{ SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ {pattern} }} }} }}
-  GRAPH ?h {{ ?s <{_RDFS_LABEL}> ?label }}
-  FILTER(isLiteral(?label))
+  GRAPH ?g {{ {pattern} ?s <{_RDFS_LABEL}> ?label }}
+  FILTER(isLiteral(?label) && {condition})
 }}"""
+    rows = sorted(
+        (str(row["s"].value), str(row["label"].value), row["label"].language or "")
+        for row in store.query(query)
+    )
     labels: dict[str, dict[str, str]] = {}
-    for iri, literal in sorted(_pairs(store, query, "s", "label"), key=lambda p: p[1].value):
-        labels.setdefault(iri, {}).setdefault(literal.language or "", str(literal.value))
+    for iri, text, lang in rows:
+        labels.setdefault(iri, {}).setdefault(lang, text)
     return labels
 
 
 def _cities(store: Queryable, base: str) -> dict[str, set[str]]:
-    """The cities each dated resource names directly (as partner, member, place, proposer...)."""
-    cd = str(ontology_namespace(base))
+    """The cities (`{base}id/city/…`) each dated fact names directly (as partner, member,
+    place, proposer...)."""
     query = f"""
 SELECT DISTINCT ?s ?city WHERE {{
   GRAPH ?g {{ ?s <{_TIME}hasTime> ?d ; ?p ?city }}
-  GRAPH ?h {{ ?city <{_RDF_TYPE}> <{cd}City> }}
+  FILTER({_not_an_article("s", base)} && isIRI(?city)
+         && STRSTARTS(STR(?city), {sparql_string(f"{base}id/city/")}))
 }}"""
     cities: dict[str, set[str]] = {}
-    for iri, city in _pairs(store, query, "s", "city"):
-        cities.setdefault(iri, set()).add(str(city.value))
+    for row in store.query(query):
+        cities.setdefault(str(row["s"].value), set()).add(str(row["city"].value))
     return cities
 
 
@@ -180,8 +189,11 @@ def read_timeline(store: Queryable, base: str) -> Timeline:
     by first day (or last, when only that is known), then last day, then IRI."""
     base = normalise_base(base)
     prefix = f"{base}id/"
-    labels = _labels(store, f"?s <{_TIME}hasTime> ?d")
-    city_labels = _labels(store, f"?s <{_RDF_TYPE}> <{ontology_namespace(base)}City>")
+    labels = _labels(store, f"?s <{_TIME}hasTime> ?d .", _not_an_article("s", base))
+    city_prefix = sparql_string(f"{base}id/city/")
+    city_labels = _labels(
+        store, "", f'STRSTARTS(STR(?s), {city_prefix}) && !CONTAINS(STR(?s), "#")'
+    )
     cities = _cities(store, base)
     facts: dict[str, TimelineFact] = {}
     for row in _date_rows(store, base):
