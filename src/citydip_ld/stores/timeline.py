@@ -93,6 +93,16 @@ class Timeline:
                 index.setdefault(city, []).append(fact)
         return index
 
+    @cached_property
+    def kinds(self) -> frozenset[str]:
+        """The kinds of the dated facts."""
+        return frozenset(fact.kind for fact in self.facts)
+
+    @cached_property
+    def busiest_cities(self) -> list[str]:
+        """The cities with dated facts, those with the most first (then by IRI)."""
+        return sorted(self.by_city, key=lambda city: (-len(self.by_city[city]), city))
+
     def select(self, city: str | None = None, kind: str | None = None) -> list[TimelineFact]:
         """The facts naming `city` (an IRI) and of `kind` (an IRI segment); None: any."""
         facts = self.facts if city is None else self.by_city.get(city, [])

@@ -199,8 +199,9 @@ def timeline_view(city: str | None = None) -> TimelineView:
     lang = ui_lang()
     timeline = get_timeline(dataset_base())
     scope = timeline.select(city=city)
+    scope_kinds = timeline.kinds if city is None else frozenset(f.kind for f in scope)
     asked_kind = request.args.get(KIND_PARAMETER) or None
-    kind = asked_kind if asked_kind in {f.kind for f in scope} else None
+    kind = asked_kind if asked_kind in scope_kinds else None
     cities = _city_options(timeline) if city is None else []
     asked_city = request.args.get(CITY_PARAMETER) or None
     chosen_city = None
@@ -210,7 +211,7 @@ def timeline_view(city: str | None = None) -> TimelineView:
     query = {"city": _city_slug(city)} if city else {}
     if lang_from_query():  # the facts' links then keep `?lang=` too
         query["lang"] = lang
-    kinds = sorted({f.kind for f in scope}, key=KINDS.index)
+    kinds = sorted(scope_kinds, key=KINDS.index)
     options = [
         Option(_city_slug(c), _label(timeline.city_labels.get(c, {}), lang), c == chosen_city)
         for c in cities
@@ -229,8 +230,7 @@ def timeline_view(city: str | None = None) -> TimelineView:
 def _city_options(timeline: Timeline) -> list[str]:
     """The cities the home page's filter offers: at most CITY_OPTIONS, those with the most
     dated facts (a city's own page has its timeline in any case)."""
-    counts = sorted(timeline.by_city.items(), key=lambda item: (-len(item[1]), item[0]))
-    return [city for city, _facts in counts[:CITY_OPTIONS]]
+    return timeline.busiest_cities[:CITY_OPTIONS]
 
 
 @bp.app_context_processor
@@ -294,7 +294,9 @@ def timeline_json() -> Response:
     city = _asked_city(timeline)
     limit = _limit()
     facts = timeline.select(city=city, kind=kind)
-    scope = timeline.select(city=city)
+    scope_kinds = (
+        timeline.kinds if city is None else frozenset(f.kind for f in timeline.select(city=city))
+    )
     drawn = facts[:limit]
     body = {
         "city": city,
@@ -303,7 +305,7 @@ def timeline_json() -> Response:
         "truncated": len(drawn) < len(facts),
         "kinds": {
             k: {lang: translate(f"kind.{k}", lang) for lang in LANGUAGES}
-            for k in sorted({f.kind for f in scope}, key=KINDS.index)
+            for k in sorted(scope_kinds, key=KINDS.index)
         },
         "jalaliYears": jalali_years(drawn),
         "facts": [_fact_json(f, timeline) for f in drawn],
