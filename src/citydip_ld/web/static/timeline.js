@@ -19,7 +19,8 @@
   var GAP = 10; // least space between two facts in a row
   var MAX_LABEL = 60; // characters of a label drawn (the whole label is in the title)
   var COMPACT_ABOVE = 40; // more facts than this: marks only, in thin rows (text in titles)
-  var THIN = 18; // height of a row of marks
+  var THIN = 10; // height of a row of marks
+  var MAX_THIN_ROWS = 50; // beyond, marks share rows (the list and each title say what is where)
   var PERSIAN = "۰۱۲۳۴۵۶۷۸۹";
 
   function svg(name, attrs, parent) {
@@ -147,31 +148,33 @@
     var hit = svg("rect", { "class": "tl-hit", rx: 4 }, link);
     var a;
     var b;
+    var mid = timeline.compact ? THIN / 2 : 12; // the marks' vertical middle
+    var half = timeline.compact ? 3 : 6; // half a mark's height
     if (fact.range) {
       var xs = s.x(day(fact.start));
       var xe = s.x(day(fact.end) + DAY);
       a = Math.min(xs, xe);
       b = Math.max(xs, xe);
       if (b - a < 3) { a = (a + b) / 2 - 1.5; b = a + 3; }
-      svg("rect", { "class": "tl-mark tl-range", x: a, y: 6, width: b - a, height: 12, rx: 2 }, link);
+      svg("rect", { "class": "tl-mark tl-range", x: a, y: mid - half, width: b - a, height: 2 * half, rx: 2 }, link);
     } else {
       var t = day(fact.end) + DAY / 2;
       var x = s.x(t);
-      a = x - 6;
-      b = x + 6;
+      a = x - half;
+      b = x + half;
       if (fact.onOrBefore) {
         var tail = rtl ? x + 22 : x - 22;
-        svg("line", { "class": "tl-tail", x1: x, x2: tail, y1: 12, y2: 12 }, link);
+        svg("line", { "class": "tl-tail", x1: x, x2: tail, y1: mid, y2: mid }, link);
         a = Math.min(a, tail);
         b = Math.max(b, tail);
       }
-      svg("circle", { "class": "tl-mark tl-point", cx: x, cy: 12, r: 6 }, link);
+      svg("circle", { "class": "tl-mark tl-point", cx: x, cy: mid, r: half }, link);
     }
     if (timeline.compact) {
       hit.setAttribute("x", a - 3);
-      hit.setAttribute("y", 2);
+      hit.setAttribute("y", 0);
       hit.setAttribute("width", b - a + 6);
-      hit.setAttribute("height", THIN - 2);
+      hit.setAttribute("height", THIN);
       return { node: link, lo: a, hi: b };
     }
     var title = svg("text", { "class": "tl-label", y: 16 }, link);
@@ -276,6 +279,10 @@
     var facts = svg("g", { "class": "tl-facts" }, root);
     var items = data.facts.map(function (fact) { return drawFact(facts, fact, s, timeline); });
     var lanes = placeInLanes(items, timeline.compact ? 2 : GAP);
+    if (timeline.compact && lanes > MAX_THIN_ROWS) {
+      items.forEach(function (item) { item.lane = item.lane % MAX_THIN_ROWS; });
+      lanes = MAX_THIN_ROWS;
+    }
     // Keyboard order follows time, whatever the row.
     items.forEach(function (item) {
       item.node.setAttribute("transform", "translate(0," + (AXIS + item.lane * lane) + ")");
