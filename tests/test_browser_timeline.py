@@ -174,7 +174,9 @@ def test_kind_and_city_filters_reduce_the_items(tab: Any, full_server: str, tmp_
     twinnings = fetch_json(f"{full_server}/timeline.json?kind=twinning")["total"]
     assert 0 < twinnings < everything
     page.select_option("#timeline-kind", "twinning")
-    page.wait_for_function(f"document.querySelectorAll('{ITEMS}').length === {twinnings}")
+    # (expect polls from Playwright's own script: a string predicate would need eval, which
+    # the pages' policy refuses.)
+    playwright_api.expect(page.locator(ITEMS)).to_have_count(twinnings)
     kinds = page.locator(ITEMS).evaluate_all("items => items.map(a => a.dataset.kind)")
     assert set(kinds) == {"twinning"}
     assert page.locator(".timeline-row:not([hidden])").count() == twinnings
@@ -183,7 +185,7 @@ def test_kind_and_city_filters_reduce_the_items(tab: Any, full_server: str, tmp_
     page.select_option("#timeline-kind", "")
     page.select_option("#timeline-city", "rasht")
     rasht = fetch_json(f"{full_server}/timeline.json?city=rasht")["total"]
-    page.wait_for_function(f"document.querySelectorAll('{ITEMS}').length === {rasht}")
+    playwright_api.expect(page.locator(ITEMS)).to_have_count(rasht)
     assert 0 < rasht < everything
 
 
