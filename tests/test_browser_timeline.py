@@ -232,7 +232,7 @@ def test_without_javascript_the_list_and_the_form_filter(browser: Any, full_serv
         page.select_option("#timeline-kind", "twinning")
         page.click(".timeline-apply")
         page.wait_for_url("**timeline-kind=twinning**")
-        assert page.locator(".timeline-row").count() == 2
+        assert page.locator(".timeline-row:visible").count() == 2
         assert "۱۳۸۷" in page.locator(".timeline-list").inner_text()
     finally:
         context.close()
@@ -274,3 +274,18 @@ def test_on_a_narrow_screen_every_fact_stays_inside_the_drawing_and_readable(
         assert label >= 4.5 and date >= 4.5 and mark >= 3, (label, date, mark)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     shoot(page, tmp_path, f"timeline-home-narrow-{lang}")
+
+
+def test_widening_a_choice_made_without_javascript_lists_every_fact_again(
+    tab: Any, full_server: str
+) -> None:
+    """A page opened filtered by the form (a shared link) lists the other facts hidden; the
+    script shows them again, drawn and listed, when the reader chooses every kind."""
+    page = tab
+    page.goto(f"{full_server}/?timeline-kind=twinning")
+    playwright_api.expect(page.locator(ITEMS)).to_have_count(2)
+    assert page.locator(".timeline-row:visible").count() == 2
+    page.select_option("#timeline-kind", "")
+    total = fetch_json(f"{full_server}/timeline.json")["total"]
+    playwright_api.expect(page.locator(ITEMS)).to_have_count(total)
+    assert page.locator(".timeline-row:visible").count() == total

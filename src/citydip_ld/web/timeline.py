@@ -154,6 +154,7 @@ class Row:
     kind_label: str
     texts: dict[str, str | None]
     cities: list[str]
+    hidden: bool  # not of the kind and city chosen (listed so the script can show it again)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _city_slug(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def _row(fact: TimelineFact, timeline: Timeline, lang: str) -> Row:
+def _row(fact: TimelineFact, timeline: Timeline, lang: str, hidden: bool = False) -> Row:
     label = _label(fact.labels, lang)
     other = next((fact.labels[o] for o in LANGUAGES if o != lang and o in fact.labels), None)
     return Row(
@@ -190,7 +191,22 @@ def _row(fact: TimelineFact, timeline: Timeline, lang: str) -> Row:
         kind_label=translate(f"kind.{fact.kind}", lang),
         texts=date_texts(fact, lang),
         cities=[_label(timeline.city_labels.get(c, {}), lang) or c for c in fact.cities],
+        hidden=hidden,
     )
+
+
+def _rows(shown: list[TimelineFact], scope: list[TimelineFact], timeline: Timeline) -> list[Row]:
+    """The earliest LISTED facts shown, and, when the form chose a kind or a city, the others
+    among the page's earliest LISTED, hidden: the script shows them again when the reader
+    widens the choice (the list then matches the drawing)."""
+    lang = ui_lang()
+    listed = shown[:LISTED]
+    chosen = {fact.iri for fact in listed}
+    if len(shown) == len(scope):
+        return [_row(fact, timeline, lang) for fact in listed]
+    others = [fact for fact in scope[:LISTED] if fact.iri not in chosen]
+    merged = sorted([*listed, *others], key=lambda f: (f.start or f.end, f.end, f.iri))
+    return [_row(fact, timeline, lang, hidden=fact.iri not in chosen) for fact in merged]
 
 
 def timeline_view(city: str | None = None) -> TimelineView:
@@ -217,7 +233,7 @@ def timeline_view(city: str | None = None) -> TimelineView:
         for c in cities
     ]
     return TimelineView(
-        rows=[_row(f, timeline, lang) for f in shown[:LISTED]],
+        rows=_rows(shown, scope, timeline),
         total=len(scope),
         matching=len(shown),
         kinds=[Option(k, translate(f"kind.{k}", lang), k == kind) for k in kinds],
