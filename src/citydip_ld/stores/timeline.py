@@ -146,7 +146,8 @@ SELECT DISTINCT ?fact ?article ?jalali ?gregorian ?printed ?precision ?first ?la
         values = {name: _value(row, name) for name in names}
         values["bound"] = _value(row, "bound")
         rows.append(values)
-    return rows
+    # A fact two articles give keeps the first article's row, whatever order the store used.
+    return sorted(rows, key=lambda row: tuple(str(value) for value in row.values()))
 
 
 def _labels(store: Queryable, pattern: str, condition: str) -> dict[str, dict[str, str]]:
