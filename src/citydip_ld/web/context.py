@@ -1,7 +1,7 @@
 """What the blueprints share, kept per app in `app.extensions` (as `flaskr/db.py` keeps the
 database connection): the store, opened on first use, and the figures, list orders, search
-index and map data (geography, the whole network's GeoJSON) derived from it, computed once
-(`citydip_ld.stores.statistics.Memo`)."""
+index, map data (geography, the whole network's GeoJSON) and timeline derived from it,
+computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from citydip_ld.stores.remote import is_remote
 from citydip_ld.stores.search_index import SearchIndexes, build_search_index
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.stores.store import Store, open_store, open_store_folder
+from citydip_ld.stores.timeline import Timeline, read_timeline
 
 STORE_KEY = "citydip.store"
 GATE_KEY = "citydip.query_gate"
@@ -31,6 +32,7 @@ STATISTICS_KEY = "citydip.statistics"
 LISTING_KEY = "citydip.listing"
 SEARCH_KEY = "citydip.search"
 GEOGRAPHY_KEY = "citydip.geography"
+TIMELINE_KEY = "citydip.timeline"
 NETWORK_KEY = "citydip.network"
 
 
@@ -184,3 +186,14 @@ def get_network_geojson(
     key = f"{_generation_key()} {base} {root} {top}"
     network: NetworkGeoJSON = _memo(NETWORK_KEY).get(key, compute)
     return network
+
+
+def get_timeline(base: str) -> Timeline:
+    """The dated facts of the app's store (`citydip_ld.stores.timeline`): read once per store
+    (a store folder's generation; a remote store's: again after a while), then reused."""
+
+    def compute() -> Timeline:
+        return read_timeline(get_store(), base)
+
+    timeline: Timeline = _memo(TIMELINE_KEY).get(f"{_generation_key()} {base}", compute)
+    return timeline

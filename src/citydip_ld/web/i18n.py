@@ -200,6 +200,66 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Country outlines: Natural Earth (public domain)",
         "fa": "مرز کشورها: Natural Earth (مالکیت عمومی)",
     },
+    # The timeline of dated facts (web/timeline.py, templates/_timeline.html, static/timeline.js).
+    "timeline_heading": {"en": "Timeline", "fa": "گاه‌شمار"},
+    "timeline_intro": {
+        "en": (
+            "Dated facts: agreements, memberships, meetings, events, proposals and figures. "
+            "A year or a month is drawn as the interval it covers, a day as a point."
+        ),
+        "fa": (
+            "واقعیت‌های تاریخ‌دار: توافق‌ها، عضویت‌ها، نشست‌ها، رویدادها، پیشنهادها و آمارها. "
+            "سال یا ماه به صورت بازه‌ای که در بر می‌گیرد و روز به صورت یک نقطه نشان داده می‌شود."
+        ),
+    },
+    "timeline_city_intro": {
+        "en": "Dated facts that name this city.",
+        "fa": "واقعیت‌های تاریخ‌داری که از این شهر نام می‌برند.",
+    },
+    "timeline_filters": {"en": "Filter the timeline", "fa": "پالایش گاه‌شمار"},
+    "timeline_kind": {"en": "Kind of fact", "fa": "نوع واقعیت"},
+    "timeline_city": {"en": "City", "fa": "شهر"},
+    "timeline_all_kinds": {"en": "All kinds", "fa": "همه انواع"},
+    "timeline_all_cities": {"en": "All cities", "fa": "همه شهرها"},
+    "timeline_apply": {"en": "Show", "fa": "نمایش"},
+    "timeline_chart": {
+        "en": "Timeline of dated facts (links to each fact)",
+        "fa": "گاه‌شمار واقعیت‌های تاریخ‌دار (با پیوند به هر واقعیت)",
+    },
+    "timeline_list": {
+        "en": "Dated facts, earliest first",
+        "fa": "واقعیت‌های تاریخ‌دار، از قدیم به جدید",
+    },
+    "timeline_shown": {"en": "{n} of {total} dated facts", "fa": "{n} از {total} واقعیت تاریخ‌دار"},
+    "timeline_none": {"en": "No dated facts.", "fa": "واقعیت تاریخ‌داری نیست."},
+    "timeline_listed_first": {
+        "en": "Listed here: the earliest {n}. Choose a kind or a city to see the others.",
+        "fa": "در این فهرست: {n} مورد نخست. برای دیدن بقیه، نوع یا شهری را برگزینید.",
+    },
+    "timeline_drawn_first": {
+        "en": "(the earliest {n} drawn)",
+        "fa": "({n} مورد نخست رسم شده است)",
+    },
+    "timeline_legend": {"en": "Kinds", "fa": "انواع"},
+    "timeline_range": {"en": "interval (a year or a month)", "fa": "بازه (سال یا ماه)"},
+    "timeline_point": {"en": "day", "fa": "روز"},
+    "timeline_calendar_jalali": {"en": "Jalali", "fa": "خورشیدی"},
+    "timeline_calendar_gregorian": {"en": "Gregorian", "fa": "میلادی"},
+    "timeline_gregorian_days": {"en": "Gregorian days", "fa": "روزهای میلادی"},
+    "timeline_jalali_days": {"en": "Jalali days", "fa": "روزهای خورشیدی"},
+    "timeline_to": {"en": "to", "fa": "تا"},
+    "timeline_scales": {
+        "en": "Scales: Gregorian years above, Jalali (Solar Hijri) years below",
+        "fa": "مقیاس‌ها: سال‌های خورشیدی بالا، سال‌های میلادی پایین",
+    },
+    "timeline_on_or_before": {"en": "on or before", "fa": "در یا پیش از"},
+    "timeline_printed": {"en": "as printed", "fa": "در متن خبر"},
+    "timeline_cities": {"en": "Cities", "fa": "شهرها"},
+    "timeline_loading": {"en": "Drawing the timeline…", "fa": "در حال رسم گاه‌شمار…"},
+    "timeline_failed": {
+        "en": "The timeline could not be drawn; the list below has every fact.",
+        "fa": "گاه‌شمار رسم نشد؛ فهرست زیر همه واقعیت‌ها را دارد.",
+    },
 }
 
 
