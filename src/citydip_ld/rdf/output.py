@@ -21,6 +21,8 @@ from citydip_ld.curation.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
 from citydip_ld.rdf.dumps import write_checksums
+from citydip_ld.rdf.network import network_of_dataset
+from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
 
 #: file name -> (rdflib format, whole dataset with named graphs?)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -36,6 +38,8 @@ FORMAT_NAMES = {
     "jsonld": "dataset.jsonld",
     "turtle": "dataset.ttl",
     "ntriples": "dataset.nt",
+    # The twinning network's GraphML and CSV files (`citydip_ld.rdf.network_files`).
+    "network": GRAPHML_FILE,
 }
 
 
@@ -203,14 +207,19 @@ def build_directory(
     layout: Layout | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """The whole `citydip-ld build`: read, build, serialise, then write atomically.
+    """The whole `citydip-ld build`: read, build, serialise (`names`: the files of
+    `FORMAT_NAMES`, default all, the network files included), then write atomically.
     `progress` is told each step."""
     say = progress or (lambda _message: None)
     layout = layout or Layout.beside(data_dir)
     say(f"reading the facts in {data_dir} and building the dataset")
     result = build_all(layout, base)
     say(f"serialising {len(result.dataset)} quads")
-    files = serialise(result.dataset, base, names)
+    wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
+    files = serialise(result.dataset, base, [name for name in wanted if name in FORMATS])
+    if GRAPHML_FILE in wanted:
+        say("reading the twinning network")
+        files.update(network_files(network_of_dataset(result.dataset, base)))
     say(f"writing {len(files)} file(s) into {out_dir}")
     write_outputs(files, Path(out_dir))
     write_checksums(Path(out_dir))
