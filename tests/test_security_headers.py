@@ -88,6 +88,16 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/search?q=tabr", JSON),
         ("GET", "/search?q=tabr&kind=planet", HTML),
     ],
+    "/network": [
+        ("GET", "/network", HTML),
+        ("GET", "/network?lang=fa&city=tabriz", HTML),
+        ("GET", "/network?country=nowhere", HTML),
+    ],
+    "/network.json": [
+        ("GET", "/network.json", JSON),
+        ("GET", "/network.json?city=tabriz", "*/*"),
+        ("GET", "/network.json?city=..%2F", JSON),
+    ],
 }
 #: Routes serving RDF documents (and their errors): readable from any origin.
 CORS_RULES = {

@@ -1,7 +1,8 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries) and what they share
+`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `network`: the twinning
+network view) and what they share
 (`context`: the store, statistics, list orders, search index and query gate per app), so the
 factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
@@ -24,6 +25,7 @@ from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
 from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.web import (
     errors,
+    network,
     pages,
     resources,
     response_guards,
@@ -35,6 +37,7 @@ from citydip_ld.web import (
 from citydip_ld.web.context import (
     STORE_KEY,
     get_listing,
+    get_network,
     get_search_index,
     get_statistics,
     get_store,
@@ -99,6 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(network.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -107,8 +111,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list and the search index (`serve` runs this in a background thread
-    at start)."""
+    order of every kind's list, the search index and the twinning network (`serve` runs this
+    in a background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -117,6 +121,7 @@ def warm_up(app: Flask) -> None:
         for kind in KINDS:
             get_listing(base, kind)
         get_search_index(base)
+        get_network(base)
 
 
 def start_warm_up(app: Flask) -> None:

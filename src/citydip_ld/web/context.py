@@ -1,6 +1,6 @@
 """What the blueprints share, kept per app in `app.extensions` (as `flaskr/db.py` keeps the
-database connection): the store, opened on first use, and the figures, list orders and search
-index derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
+database connection): the store, opened on first use, and the figures, list orders, search
+index and twinning network derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 
 from citydip_ld.iris import normalise_base
+from citydip_ld.rdf.network import Network, read_network
 from citydip_ld.sparql.federation import allowed_services
 from citydip_ld.sparql.protocol import QueryGate
 from citydip_ld.sparql.sandbox import SandboxSettings
@@ -139,3 +140,17 @@ def get_search_index(base: str) -> SearchIndexes:
 
     index: SearchIndexes = _memo(SEARCH_KEY).get(base, compute)
     return index
+
+
+NETWORK_KEY = "citydip.network"
+
+
+def get_network(base: str) -> Network:
+    """The twinning network of the app's store (`citydip_ld.rdf.network`, the same queries
+    `build` runs for the network files): read once per store (a store folder's generation; a
+    remote store's: again after a while), then reused by `/network`, `/network.json` and the
+    city pages."""
+    network: Network = _memo(NETWORK_KEY).get(
+        f"{_generation_key()} {base}", lambda: read_network(get_store(), base)
+    )
+    return network
