@@ -22,7 +22,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from citydip_ld.rdf.dumps import NETWORK_FILES, list_dumps
 from citydip_ld.rdf.network import Country, Network, NetworkEdge, NetworkNode
-from citydip_ld.web.context import get_network
+from citydip_ld.web.context import get_network, get_network_json
 from citydip_ld.web.pages import dataset_base, dataset_dir, ui_lang
 
 bp = Blueprint("network", __name__)
@@ -169,7 +169,17 @@ def network_json(selection: Selection, whole: Network) -> dict[str, Any]:
 def network_data() -> Response:
     """The network (or a city's or country's part of it) as JSON, for the view and scripts."""
     selection = select()
-    body = json.dumps(network_json(selection, get_network(dataset_base())), ensure_ascii=False)
+    base = dataset_base()
+    whole = get_network(base)
+
+    def render(network: Network) -> bytes:
+        data = network_json(Selection(network, selection.city, selection.country), whole)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    if selection.network is whole:
+        body = get_network_json(base, render)  # the same for every visitor: kept
+    else:
+        body = render(selection.network)
     response = Response(body, mimetype="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

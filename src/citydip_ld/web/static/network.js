@@ -55,6 +55,7 @@
   }
 
   function elements(data, countries) {
+    var big = data.nodes.length > SMALL;
     var most = 1;
     data.nodes.forEach(function (node) {
       most = Math.max(most, node.partners);
@@ -67,7 +68,7 @@
           id: node.id,
           label: label(node.label),
           colour: country ? country.colour : data.other,
-          size: 14 + 34 * Math.sqrt(node.partners / most),
+          size: (big ? 5 : 14) + (big ? 20 : 34) * Math.sqrt(node.partners / most),
           href: href(node.id, data.base),
           partners: node.partners,
           countryLabel: country ? label(country.label) : "",
@@ -153,7 +154,7 @@
           "background-color": "data(colour)",
           width: "data(size)",
           height: "data(size)",
-          "border-width": 1,
+          "border-width": big ? 0.5 : 1,
           "border-color": "#1d2330",
           label: "data(label)",
           "font-family": font,
@@ -173,10 +174,10 @@
       {
         selector: "edge",
         style: {
-          width: 1.5,
+          width: big ? 0.5 : 1.5,
           "line-color": "#6b7385",
           "curve-style": big ? "haystack" : "bezier",
-          opacity: 0.8,
+          opacity: big ? 0.25 : 0.8,
         },
       },
     ];
