@@ -168,11 +168,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "network_files_about": {
         "en": (
             "GraphML for Gephi, NetworkX or igraph, and CSV lists of nodes and edges for R or a "
-            "spreadsheet; ids are the IRIs of this dataset. Checksums: SHA256SUMS."
+            "spreadsheet; ids are the IRIs of this dataset. Checksums:"
         ),
         "fa": (
             "GraphML برای Gephi، NetworkX یا igraph، و فهرست‌های CSV گره‌ها و یال‌ها برای R یا "
-            "صفحه‌گسترده؛ شناسه‌ها همان IRIهای این داده‌اند. چکیده‌ها: SHA256SUMS."
+            "صفحه‌گسترده؛ شناسه‌ها همان IRIهای این داده‌اند. چکیده‌ها:"
         ),
     },
     "network_bytes": {"en": "bytes", "fa": "بایت"},

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from citydip_ld.rdf.dumps import NETWORK_FILES, list_dumps
+from citydip_ld.rdf.dumps import NETWORK_FILES, Dump, list_dumps
 from citydip_ld.rdf.network import Country, Network, NetworkEdge, NetworkNode
 from citydip_ld.web.context import get_network, get_network_json
 from citydip_ld.web.pages import dataset_base, dataset_dir, ui_lang
@@ -185,7 +185,7 @@ def network_data() -> Response:
     return response
 
 
-def _files() -> list[Any]:
+def _files() -> list[Dump]:
     return [dump for dump in list_dumps(dataset_dir()) if dump.name in NETWORK_FILES]
 
 
