@@ -128,3 +128,18 @@ def test_files_are_deterministic_and_escape_markup() -> None:
     assert "long" not in loaded.nodes["http://x/a"]
     assert loaded.edges["http://x/a", "http://x/b"]["date_on_or_before"] is True
     assert graphml(network) == graphml(Network(nodes, (edge,)))
+
+
+def test_build_format_network_writes_the_same_bytes_again(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """`build --format network` writes only the network files (and the context, checksums),
+    byte for byte what a full build wrote."""
+    from citydip_ld.rdf.output import FORMAT_NAMES, build_directory
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    build_directory(data, tmp_path, base=BASE, names=[FORMAT_NAMES["network"]])
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(["SHA256SUMS", "context.jsonld", *NETWORK_FILES])
+    for name in NETWORK_FILES:
+        assert (tmp_path / name).read_bytes() == (dataset_dir / name).read_bytes(), name
