@@ -138,6 +138,16 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/map.geojson?city=a%20b", JSON),
         ("GET", "/map.geojson?top=1", "*/*"),
     ],
+    "/network": [
+        ("GET", "/network", HTML),
+        ("GET", "/network?lang=fa&city=tabriz", HTML),
+        ("GET", "/network?country=nowhere", HTML),
+    ],
+    "/network.json": [
+        ("GET", "/network.json", JSON),
+        ("GET", "/network.json?city=tabriz", "*/*"),
+        ("GET", "/network.json?city=..%2F", JSON),
+    ],
 }
 #: Pages any site may frame (the reconciliation preview, in a client's iframe): their policy
 #: says `frame-ancestors *` instead of 'none', and they carry no X-Frame-Options.

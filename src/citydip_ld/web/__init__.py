@@ -2,7 +2,8 @@
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
 `pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `reconcile`: the
-reconciliation service, `maps`: the map data and map views, `timeline`: the dated facts) and
+reconciliation service, `maps`: the map data and map views, `timeline`: the dated facts,
+`network`: the twinning network view) and
 what they share (`context`: the store, statistics, list orders, search index, map data,
 timeline and query gate per app), so the factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
@@ -27,6 +28,7 @@ from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_L
 from citydip_ld.web import (
     errors,
     maps,
+    network,
     pages,
     reconcile,
     resources,
@@ -41,6 +43,7 @@ from citydip_ld.web.context import (
     STORE_KEY,
     get_geography,
     get_listing,
+    get_network,
     get_search_index,
     get_statistics,
     get_store,
@@ -121,6 +124,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reconcile.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(timeline.bp)
+    app.register_blueprint(network.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -129,8 +133,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list, the search index, the map data, the whole network's GeoJSON
-    and the timeline (`serve` runs this in a background thread at start)."""
+    order of every kind's list, the search index, the map data, the whole network's GeoJSON,
+    the timeline and the twinning network (`serve` runs this in a background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -141,6 +145,7 @@ def warm_up(app: Flask) -> None:
         get_search_index(base)
         get_timeline(base)
         get_geography(base)
+        get_network(base)
     with app.test_request_context("/"):
         maps.network_geojson()
 

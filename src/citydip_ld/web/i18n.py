@@ -260,6 +260,75 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The timeline could not be drawn; the list below has every fact.",
         "fa": "گاه‌شمار رسم نشد؛ فهرست زیر همه واقعیت‌ها را دارد.",
     },
+    # The twinning network (web/network.py, templates/network.html, _network*.html).
+    "network_nav": {"en": "Network", "fa": "شبکه"},
+    "network_title": {"en": "Twinning network", "fa": "شبکه خواهرخواندگی"},
+    "network_about": {
+        "en": (
+            "Cities as circles, sized by their number of partner cities and coloured by "
+            "country; each line is a twinning. Click a city, or select it with the arrow keys "
+            "and press Enter, to open its page."
+        ),
+        "fa": (
+            "هر دایره یک شهر است، به اندازه شمار شهرهای خواهرخوانده‌اش و به رنگ کشورش؛ هر خط "
+            "یک خواهرخواندگی است. برای باز کردن صفحه شهر روی آن کلیک کنید، یا با کلیدهای "
+            "جهت‌نما آن را برگزینید و Enter را بزنید."
+        ),
+    },
+    "network_country": {"en": "Country", "fa": "کشور"},
+    "network_all_countries": {"en": "All countries", "fa": "همه کشورها"},
+    "network_show": {"en": "Show", "fa": "نمایش"},
+    "network_whole": {"en": "The whole network", "fa": "کل شبکه"},
+    "network_cities": {"en": "Cities and their partners", "fa": "شهرها و خواهرخوانده‌هایشان"},
+    "network_city": {"en": "City", "fa": "شهر"},
+    "network_partners": {"en": "Partner cities", "fa": "شهرهای خواهرخوانده"},
+    "network_ego": {"en": "Its network", "fa": "شبکه آن"},
+    "network_more_rows": {
+        "en": "… and {n} more cities: every city is in the files below.",
+        "fa": "… و {n} شهر دیگر: همه شهرها در پرونده‌های زیر هستند.",
+    },
+    "network_files": {"en": "The network as files", "fa": "شبکه در قالب پرونده"},
+    "network_files_about": {
+        "en": (
+            "GraphML for Gephi, NetworkX or igraph, and CSV lists of nodes and edges for R or a "
+            "spreadsheet; ids are the IRIs of this dataset. Checksums:"
+        ),
+        "fa": (
+            "GraphML برای Gephi، NetworkX یا igraph، و فهرست‌های CSV گره‌ها و یال‌ها برای R یا "
+            "صفحه‌گسترده؛ شناسه‌ها همان IRIهای این داده‌اند. چکیده‌ها:"
+        ),
+    },
+    "network_bytes": {"en": "bytes", "fa": "بایت"},
+    "network_graph": {"en": "network drawing", "fa": "نمودار شبکه"},
+    "network_keys": {
+        "en": "Twinning network: arrow keys move between cities, Enter opens the city's page",
+        "fa": (
+            "شبکه خواهرخواندگی: کلیدهای جهت‌نما میان شهرها جابه‌جا می‌شوند، "
+            "Enter صفحه شهر را باز می‌کند"
+        ),
+    },
+    "network_legend": {"en": "Countries", "fa": "کشورها"},
+    "network_other": {"en": "Other countries", "fa": "کشورهای دیگر"},
+    "network_loading": {"en": "Loading the network…", "fa": "در حال بارگذاری شبکه…"},
+    "network_summary": {
+        "en": "{nodes} cities, {edges} twinnings.",
+        "fa": "{nodes} شهر، {edges} خواهرخواندگی.",
+    },
+    "network_selected": {"en": "Selected", "fa": "برگزیده"},
+    "network_failed": {
+        "en": "The network could not be loaded; the table below lists the cities.",
+        "fa": "شبکه بارگذاری نشد؛ جدول زیر شهرها را فهرست می‌کند.",
+    },
+    "network_no_drawing": {
+        "en": "The drawing needs the Cytoscape library, which is not installed here; the table "
+        "below lists the cities.",
+        "fa": "نمودار به کتابخانه Cytoscape نیاز دارد که اینجا نصب نیست؛ جدول زیر شهرها را "
+        "فهرست می‌کند.",
+    },
+    "network_open": {
+        "en": "Open in the network view ({n} partner cities)",
+        "fa": "نمایش در نمای شبکه ({n} شهر خواهرخوانده)",
+    },
 }
 
 
