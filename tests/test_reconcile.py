@@ -224,6 +224,25 @@ def test_a_country_given_as_name_iri_or_wikidata_id_confirms(
     assert features["properties_confirmed"] == 1
 
 
+@pytest.mark.parametrize(
+    ("pid", "value"),
+    [
+        ("population", "1,424,641"),
+        ("population", "۱۴۲۴۶۴۱"),
+        ("population", 1424641),
+        ("geonames", "113646"),
+        ("geonames", "https://www.geonames.org/113646/tabriz.html"),
+        ("wikidata", "https://www.wikidata.org/wiki/Q80053"),
+    ],
+)
+def test_identifiers_and_figures_confirm_as_spreadsheets_write_them(
+    client: FlaskClient, pid: str, value: Any
+) -> None:
+    queries = {"a": {"query": "تبریز", "properties": [{"pid": pid, "v": value}]}}
+    found = results(post_queries(client, queries))["a"]
+    assert matched(found) == [CITY + "tabriz"]
+
+
 def test_a_contradicting_property_drops_the_candidate(client: FlaskClient) -> None:
     queries = {
         "turkey": {"query": "Tabriz", "properties": [{"pid": "country", "v": "Turkey"}]},
