@@ -122,6 +122,19 @@ def test_the_manifest_validates_and_names_our_services(client: FlaskClient, path
         assert manifest["defaultTypes"][0]["name"] == "شهر"
 
 
+def test_the_dataset_description_lists_the_service(client: FlaskClient) -> None:
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT, DCTERMS, RDF
+
+    graph = Graph().parse(data=client.get("/.well-known/void.ttl").data, format="turtle")
+    service = URIRef(f"{BASE}reconcile")
+    assert (service, RDF.type, DCAT.DataService) in graph
+    assert (service, DCAT.endpointURL, service) in graph
+    assert (service, DCAT.servesDataset, None) in graph
+    conforms = str(graph.value(service, DCTERMS.conformsTo))
+    assert "reconciliation" in conforms and "0.2" in conforms
+
+
 # ---------------------------------------------------------------- reconciliation
 
 #: Column values as a spreadsheet holds them -> the city they name. Persian as typed on
