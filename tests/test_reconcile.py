@@ -368,6 +368,33 @@ def test_namesakes_are_candidates_but_not_matches_until_a_property_decides() -> 
         assert schemas.errors("reconciliation-result-batch", answer) == []
 
 
+def test_a_property_picks_one_of_many_namesakes_beyond_the_limit() -> None:
+    from citydip_ld.stores.reconciliation import parse_batch, reconcile_batch
+    from citydip_ld.stores.search_index import build_search_index
+
+    many = "".join(
+        f'<{BASE}id/city/lakewood-{n}> rdfs:label "Lakewood"@en ;'
+        f" schema:containedInPlace <{BASE}id/country/b> .\n"
+        for n in range(10)
+    )
+    trig = NAMESAKES.replace(
+        "}\n",
+        many + f'<{BASE}id/city/lakewood-z> rdfs:label "Lakewood"@en ;'
+        f" schema:containedInPlace <{BASE}id/country/a> .\n}}\n",
+    )
+    store = UnionStore(trig)
+    index = build_search_index(store, BASE)
+    batch = {
+        "plain": {"query": "Lakewood", "limit": 3},
+        "in_a": {"query": "Lakewood", "limit": 3, "properties": [{"pid": "country", "v": "Aland"}]},
+    }
+    answer = reconcile_batch(index, store, BASE, parse_batch(json.dumps(batch), 10))
+    assert len(answer["plain"]["result"]) == 3
+    assert matched(answer["plain"]["result"]) == []
+    assert [c["id"] for c in answer["in_a"]["result"]] == [CITY + "lakewood-z"]
+    assert matched(answer["in_a"]["result"]) == [CITY + "lakewood-z"]
+
+
 # ---------------------------------------------------------------- data extension
 
 

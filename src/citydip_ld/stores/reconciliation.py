@@ -306,8 +306,10 @@ def _candidates(
     key = normalise(text)
     if not key:
         return _by_identifier(index, store, base, query)
-    # One more than asked, so an exact name shared beyond the limit still counts as ambiguous.
-    hits = find(index, text, query.types, max(query.limit, DEFAULT_LIMIT) + 1)
+    # One more than asked, so an exact name shared beyond the limit still counts as ambiguous;
+    # with properties, as many as a query may ask for, so they can pick among namesakes.
+    pool = MAX_LIMIT if query.properties else max(query.limit, DEFAULT_LIMIT) + 1
+    hits = find(index, text, query.types, pool)
     return [
         _Candidate(hit.resource, hit.lang, hit.match == "exact", _similarity(key, hit))
         for hit in hits
