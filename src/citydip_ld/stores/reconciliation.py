@@ -378,8 +378,8 @@ def reconcile_batch(
     lang: str | None = None,
 ) -> dict[str, Any]:
     """The result batch of `queries` (names in `lang`; None: each in the language it matched).
-    Properties are read in two queries for the whole batch: the candidates', then the
-    countries' they name."""
+    Properties are read for the whole batch at once (`read_facts`): the candidates', then
+    the countries' they name."""
     found = {key: _candidates(index, store, query, base) for key, query in queries.items()}
     constrained = [
         c.resource.iri for key, cs in found.items() if queries[key].properties for c in cs
