@@ -101,8 +101,28 @@ def void_graph(
     g.add((service, DCAT.endpointURL, service))
     g.add((service, DCAT.servesDataset, ds))
     g.add((ds, DCAT.distribution, service))
+    _add_reconciliation_service(g, ds, base)
     _add_dumps(g, ds, base, dumps)
     return g
+
+
+#: The specification `/reconcile` follows.
+RECONCILIATION_API = (
+    "https://www.w3.org/community/reports/reconciliation/CG-FINAL-specs-0.2-20230410/"
+)
+
+
+def _add_reconciliation_service(g: Graph, ds: URIRef, base: str) -> None:
+    """`/reconcile` (web/reconcile.py) as a DCAT data service of the dataset; its manifest,
+    at the same URL, describes it."""
+    service = URIRef(f"{base}reconcile")
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCAT.endpointURL, service))
+    g.add((service, DCAT.endpointDescription, service))
+    g.add((service, DCAT.servesDataset, ds))
+    g.add((service, DCTERMS.conformsTo, URIRef(RECONCILIATION_API)))
+    g.add((service, DCTERMS.title, Literal("Reconciliation service (OpenRefine)", lang="en")))
+    g.add((service, DCTERMS.title, Literal("سرویس تطبیق نام‌ها (OpenRefine)", lang="fa")))
 
 
 def _credit_geonames(g: Graph, ds: URIRef, links: URIRef) -> None:
