@@ -8,9 +8,9 @@ In one process, on the embedded store with no query workers, through Flask's tes
 2. draws (seed 10) city names from the index's own labels, as a spreadsheet column holds them:
    half Persian (a third of those typed with Arabic ي/ك), half English, some in capitals;
 3. times, per batch of `--batch-size` queries: `POST /reconcile` with `queries=` (type city,
-   no properties), the same with a `country` property on each query (one store query per
-   batch reads the candidates' countries), and `POST /reconcile` with `extend=` for the matched
-   IRIs (every property: one query for the entities, one for their countries and partners).
+   no properties), the same with a `country` property on each query (a few store queries per
+   batch read the candidates' countries), and `POST /reconcile` with `extend=` for the matched
+   IRIs (every property: the entities' triples, then their countries' and partners' labels).
 
 Prints median, p90 and max ms per batch and per query, and how many queries matched. Never
 assert timings in tests; record results in benchmarks/README.md.

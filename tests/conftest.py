@@ -145,3 +145,14 @@ def mini_server_without_vendor(
     )
     with live_server(app) as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def full_server(dataset_dir: Path) -> Iterator[str]:
+    """The app on the shipped data (built once, `dataset_dir`) served by waitress on
+    127.0.0.1, a free port; its URL."""
+    from web_support import live_server
+
+    app = create_app({"DATASET_DIR": str(dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0})
+    with live_server(app) as server:
+        yield server.url

@@ -204,6 +204,20 @@ def test_the_keyboard_reaches_a_partner_from_the_list_beside_the_map(
     assert (box.get_attribute("data-points"), box.get_attribute("data-lines")) == ("2", "1")
 
 
+def test_without_scripts_the_list_serves_and_no_empty_map_shows(
+    browser: Any, full_server: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{full_server}/doc/city/tabriz.html")
+    assert not page.locator(".map-canvas").is_visible()
+    assert page.locator(".map-list a").count() == 13
+    with page.expect_navigation():
+        page.locator(".map-list a[data-iri$='/city/kazan']").click()
+    assert page.url.endswith("/doc/city/kazan.html")
+    context.close()
+
+
 def test_the_map_is_reached_by_keyboard_and_zooms(tab: Any, full_server: str) -> None:
     page = tab
     box = _open_map(page, f"{full_server}/doc/city/tabriz.html")

@@ -122,6 +122,19 @@ def test_the_manifest_validates_and_names_our_services(client: FlaskClient, path
         assert manifest["defaultTypes"][0]["name"] == "شهر"
 
 
+def test_the_dataset_description_lists_the_service(client: FlaskClient) -> None:
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT, DCTERMS, RDF
+
+    graph = Graph().parse(data=client.get("/.well-known/void.ttl").data, format="turtle")
+    service = URIRef(f"{BASE}reconcile")
+    assert (service, RDF.type, DCAT.DataService) in graph
+    assert (service, DCAT.endpointURL, service) in graph
+    assert (service, DCAT.servesDataset, None) in graph
+    conforms = str(graph.value(service, DCTERMS.conformsTo))
+    assert "reconciliation" in conforms and "0.2" in conforms
+
+
 # ---------------------------------------------------------------- reconciliation
 
 #: Column values as a spreadsheet holds them -> the city they name. Persian as typed on
@@ -222,6 +235,25 @@ def test_a_country_given_as_name_iri_or_wikidata_id_confirms(
     assert matched(found) == [CITY + "tabriz"]
     features = {f["id"]: f["value"] for f in found[0]["features"]}
     assert features["properties_confirmed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("pid", "value"),
+    [
+        ("population", "1,424,641"),
+        ("population", "۱۴۲۴۶۴۱"),
+        ("population", 1424641),
+        ("geonames", "113646"),
+        ("geonames", "https://www.geonames.org/113646/tabriz.html"),
+        ("wikidata", "https://www.wikidata.org/wiki/Q80053"),
+    ],
+)
+def test_identifiers_and_figures_confirm_as_spreadsheets_write_them(
+    client: FlaskClient, pid: str, value: Any
+) -> None:
+    queries = {"a": {"query": "تبریز", "properties": [{"pid": pid, "v": value}]}}
+    found = results(post_queries(client, queries))["a"]
+    assert matched(found) == [CITY + "tabriz"]
 
 
 def test_a_contradicting_property_drops_the_candidate(client: FlaskClient) -> None:
@@ -334,6 +366,33 @@ def test_namesakes_are_candidates_but_not_matches_until_a_property_decides() -> 
     assert matched(answer["in_a_by_name"]["result"]) == [CITY + "springfield-a"]
     if not shared_material.missing(schemas.SCHEMAS):
         assert schemas.errors("reconciliation-result-batch", answer) == []
+
+
+def test_a_property_picks_one_of_many_namesakes_beyond_the_limit() -> None:
+    from citydip_ld.stores.reconciliation import parse_batch, reconcile_batch
+    from citydip_ld.stores.search_index import build_search_index
+
+    many = "".join(
+        f'<{BASE}id/city/lakewood-{n}> rdfs:label "Lakewood"@en ;'
+        f" schema:containedInPlace <{BASE}id/country/b> .\n"
+        for n in range(10)
+    )
+    trig = NAMESAKES.replace(
+        "}\n",
+        many + f'<{BASE}id/city/lakewood-z> rdfs:label "Lakewood"@en ;'
+        f" schema:containedInPlace <{BASE}id/country/a> .\n}}\n",
+    )
+    store = UnionStore(trig)
+    index = build_search_index(store, BASE)
+    batch = {
+        "plain": {"query": "Lakewood", "limit": 3},
+        "in_a": {"query": "Lakewood", "limit": 3, "properties": [{"pid": "country", "v": "Aland"}]},
+    }
+    answer = reconcile_batch(index, store, BASE, parse_batch(json.dumps(batch), 10))
+    assert len(answer["plain"]["result"]) == 3
+    assert matched(answer["plain"]["result"]) == []
+    assert [c["id"] for c in answer["in_a"]["result"]] == [CITY + "lakewood-z"]
+    assert matched(answer["in_a"]["result"]) == [CITY + "lakewood-z"]
 
 
 # ---------------------------------------------------------------- data extension

@@ -38,6 +38,12 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/static/missing.css", HTML),
     ],
     "/vendor/": [("GET", "/vendor/", HTML), ("GET", "/vendor/?lang=fa", HTML)],
+    "/timeline.json": [
+        ("GET", "/timeline.json", JSON),
+        ("GET", "/timeline.json?city=tabriz&kind=twinning", "*/*"),
+        ("GET", "/timeline.json?kind=nothing", JSON),
+        ("GET", "/timeline.json?city=nowhere", HTML),
+    ],
     "/vendor/<name>/<path:file>": [
         ("GET", "/vendor/leaflet/dist/leaflet.css", "*/*"),
         ("GET", "/vendor/leaflet/package.json", HTML),
@@ -90,7 +96,12 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/dumps/SHA256SUMS", "*/*"),
         ("GET", "/dumps/nothing.txt", HTML),
     ],
-    "/": [("GET", "/", HTML), ("GET", "/?lang=fa", HTML), ("GET", "/", JSON)],
+    "/": [
+        ("GET", "/", HTML),
+        ("GET", "/?lang=fa", HTML),
+        ("GET", "/", JSON),
+        ("GET", "/?timeline-kind=twinning&timeline-city=tabriz", HTML),
+    ],
     "/query": [("GET", "/query", HTML), ("GET", "/query?lang=fa&query=ASK%7B%7D", HTML)],
     "/search": [
         ("GET", "/search?q=tabr", HTML),
@@ -126,6 +137,16 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/map.geojson?city=nowhere", HTML),
         ("GET", "/map.geojson?city=a%20b", JSON),
         ("GET", "/map.geojson?top=1", "*/*"),
+    ],
+    "/network": [
+        ("GET", "/network", HTML),
+        ("GET", "/network?lang=fa&city=tabriz", HTML),
+        ("GET", "/network?country=nowhere", HTML),
+    ],
+    "/network.json": [
+        ("GET", "/network.json", JSON),
+        ("GET", "/network.json?city=tabriz", "*/*"),
+        ("GET", "/network.json?city=..%2F", JSON),
     ],
 }
 #: Pages any site may frame (the reconciliation preview, in a client's iframe): their policy

@@ -306,8 +306,10 @@ def _candidates(
     key = normalise(text)
     if not key:
         return _by_identifier(index, store, base, query)
-    # One more than asked, so an exact name shared beyond the limit still counts as ambiguous.
-    hits = find(index, text, query.types, max(query.limit, DEFAULT_LIMIT) + 1)
+    # One more than asked, so an exact name shared beyond the limit still counts as ambiguous;
+    # with properties, as many as a query may ask for, so they can pick among namesakes.
+    pool = MAX_LIMIT if query.properties else max(query.limit, DEFAULT_LIMIT) + 1
+    hits = find(index, text, query.types, pool)
     return [
         _Candidate(hit.resource, hit.lang, hit.match == "exact", _similarity(key, hit))
         for hit in hits
@@ -376,8 +378,8 @@ def reconcile_batch(
     lang: str | None = None,
 ) -> dict[str, Any]:
     """The result batch of `queries` (names in `lang`; None: each in the language it matched).
-    Properties are read in two queries for the whole batch: the candidates', then the
-    countries' they name."""
+    Properties are read for the whole batch at once (`read_facts`): the candidates', then
+    the countries' they name."""
     found = {key: _candidates(index, store, query, base) for key, query in queries.items()}
     constrained = [
         c.resource.iri for key, cs in found.items() if queries[key].properties for c in cs

@@ -2,9 +2,10 @@
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
 `pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `reconcile`: the
-reconciliation service, `maps`: the map data and map views) and what they share (`context`:
-the store, statistics, list orders, search index, map data and query gate per app), so the
-factory imports the blueprints and
+reconciliation service, `maps`: the map data and map views, `timeline`: the dated facts,
+`network`: the twinning network view) and
+what they share (`context`: the store, statistics, list orders, search index, map data,
+timeline and query gate per app), so the factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
 (`response_guards`, `security_headers`); the answers kept per release (`response_cache`,
 a WSGI middleware in front of the app); the page views (`view`, `shapes_view`, `i18n`,
@@ -28,6 +29,7 @@ from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_L
 from citydip_ld.web import (
     errors,
     maps,
+    network,
     pages,
     reconcile,
     resources,
@@ -36,15 +38,18 @@ from citydip_ld.web import (
     search,
     security_headers,
     sparql_routes,
+    timeline,
     vendor,
 )
 from citydip_ld.web.context import (
     STORE_KEY,
     get_geography,
     get_listing,
+    get_network,
     get_search_index,
     get_statistics,
     get_store,
+    get_timeline,
     release_of,
 )
 
@@ -124,6 +129,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(vendor.bp)
     app.register_blueprint(reconcile.bp)
     app.register_blueprint(maps.bp)
+    app.register_blueprint(timeline.bp)
+    app.register_blueprint(network.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -133,8 +140,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list, the search index, the map data and the whole network's
-    GeoJSON (`serve` runs this in a background thread at start)."""
+    order of every kind's list, the search index, the map data, the whole network's GeoJSON,
+    the timeline and the twinning network (`serve` runs this in a background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -143,7 +150,9 @@ def warm_up(app: Flask) -> None:
         for kind in KINDS:
             get_listing(base, kind)
         get_search_index(base)
+        get_timeline(base)
         get_geography(base)
+        get_network(base)
     with app.test_request_context("/"):
         maps.network_geojson()
 

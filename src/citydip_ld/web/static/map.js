@@ -190,6 +190,7 @@
 
   function start(box) {
     var status = box.querySelector(".map-status");
+    box.hidden = false;  // hidden in the page, so that without scripts there is no empty box
     if (!window.L || !window.topojson) {
       if (status) status.textContent = box.dataset.failedLabel;
       box.dataset.state = "failed";
