@@ -21,6 +21,7 @@ from citydip_ld.curation.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
 from citydip_ld.rdf.dumps import write_checksums
+from citydip_ld.rdf.jsonld import jsonld_document
 
 #: file name -> (rdflib format, whole dataset with named graphs?)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -119,8 +120,10 @@ def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -
     same facts always give the same bytes (stable dumps, checksums and diffs).
 
     TriG, N-Quads, Turtle and N-Triples are written by Oxigraph from the quads in sorted order;
-    JSON-LD by rdflib (compacted with our context), its node and value arrays then sorted
-    (JSON-LD arrays are unordered sets unless they are `@list`s, which we do not use)."""
+    JSON-LD is rdflib's compacted document (with our context), built from the same quads by
+    `jsonld.jsonld_document` (rdflib itself where that declines), its node and value arrays
+    then sorted (JSON-LD arrays are unordered sets unless they are `@list`s, which we do not
+    use)."""
     wanted = list(names) if names is not None else list(FORMATS)
     context = jsonld_context(base)
     prefixes = {k: v for k, v in context.items() if isinstance(v, str)}
@@ -128,12 +131,10 @@ def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -
     out: dict[str, bytes] = {}
     for name in wanted:
         fmt, with_graphs = FORMATS[name]
-        if fmt == "json-ld":
-            text = dataset.serialize(format=fmt, context=context, auto_compact=True)
-            document = _sorted_json(json.loads(text))
-            out[name] = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
-            continue
         quads = quads if quads is not None else sorted_quads(dataset)
+        if fmt == "json-ld":
+            out[name] = _jsonld_bytes(dataset, quads, context)
+            continue
         statements: list[ox.Quad] | list[ox.Triple] = quads
         if not with_graphs:
             statements = sorted(dict.fromkeys(q.triple for q in quads), key=_triple_key)
@@ -142,6 +143,15 @@ def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -
         )
     out["context.jsonld"] = (json.dumps({"@context": context}, indent=2) + "\n").encode("utf-8")
     return out
+
+
+def _jsonld_bytes(dataset: Dataset, quads: list[ox.Quad], context: dict[str, Any]) -> bytes:
+    document = jsonld_document(quads, context)
+    if document is None:
+        text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
+        document = json.loads(text)
+    document = _sorted_json(document)
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
 OXIGRAPH_FORMATS = {
