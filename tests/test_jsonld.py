@@ -16,11 +16,11 @@ from rdflib import Dataset
 from citydip_ld.rdf.jsonld import jsonld_document
 from citydip_ld.rdf.output import (
     Layout,
+    SortedQuads,
     _sorted_json,
     build_all,
     jsonld_context,
     serialise,
-    sorted_quads,
 )
 
 BASE = "http://localhost:5000/"
@@ -83,13 +83,13 @@ def _fast_bytes(dataset: Dataset) -> bytes:
 @pytest.mark.parametrize("trig", [VARIED, SINGLE], ids=["varied", "single-graph"])
 def test_the_converter_writes_rdflibs_bytes(trig: str) -> None:
     dataset = _dataset(trig)
-    assert jsonld_document(sorted_quads(dataset), jsonld_context(BASE)) is not None
+    assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is not None
     assert _fast_bytes(dataset) == _rdflib_bytes(dataset)
 
 
 def test_the_shipped_data_gives_rdflibs_bytes() -> None:
     dataset = build_all(Layout.beside(ROOT / "data"), BASE).dataset
-    assert jsonld_document(sorted_quads(dataset), jsonld_context(BASE)) is not None
+    assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is not None
     assert _fast_bytes(dataset) == _rdflib_bytes(dataset)
 
 
@@ -108,5 +108,5 @@ DECLINED = {
 @pytest.mark.parametrize("trig", DECLINED.values(), ids=DECLINED.keys())
 def test_rdflib_writes_what_the_converter_declines(trig: str) -> None:
     dataset = _dataset(trig)
-    assert jsonld_document(sorted_quads(dataset), jsonld_context(BASE)) is None
+    assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is None
     assert _fast_bytes(dataset) == _rdflib_bytes(dataset)

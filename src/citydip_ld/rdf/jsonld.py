@@ -5,7 +5,8 @@
 world scale went there: rdflib walks its graph with a query per subject, per list node and per
 object, then writes the text twice. `jsonld_document` follows the same algorithm (which
 subjects become nodes, how a value is written, how an RDF list becomes `@list`, how a value
-joins an existing key) over the quads `output.sorted_quads` already holds, and compacts IRIs
+joins an existing key) over the sorted N-Quads rows `output` already holds (each term as
+Oxigraph writes it, so terms are plain strings: no term objects to hash), and compacts IRIs
 with rdflib's own `Context`, so the sorted document is the same, byte for byte. Where rdflib's
 result would depend on the order it happens to visit triples in (a falsy first value of a key
 with several values, a list whose first value is a literal other than a string), or on a
@@ -16,55 +17,54 @@ and the caller asks rdflib.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
-import pyoxigraph as ox
 from rdflib.plugins.shared.jsonld.context import Context
 
-__all__ = ["jsonld_document"]
+__all__ = ["Row", "jsonld_document"]
+
+#: (graph, subject, predicate, object): terms in N-Triples syntax, the graph "DEFAULT" or an IRI
+Row = tuple[str, str, str, str]
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_FIRST = ox.NamedNode(_RDF + "first")
-_REST = ox.NamedNode(_RDF + "rest")
-_NIL = ox.NamedNode(_RDF + "nil")
-_TYPE = ox.NamedNode(_RDF + "type")
-_LIST = ox.NamedNode(_RDF + "List")
-_STRING = ox.NamedNode(_XSD + "string")
-_LANG_STRING = ox.NamedNode(_RDF + "langString")
-_INTEGER = ox.NamedNode(_XSD + "integer")
-_DOUBLE = ox.NamedNode(_XSD + "double")
-_BOOLEAN = ox.NamedNode(_XSD + "boolean")
+_FIRST = f"<{_RDF}first>"
+_REST = f"<{_RDF}rest>"
+_NIL = f"<{_RDF}nil>"
+_TYPE = f"<{_RDF}type>"
+_LIST = f"<{_RDF}List>"
+_INTEGER = f"{_XSD}integer"
+_DOUBLE = f"{_XSD}double"
+_BOOLEAN = f"{_XSD}boolean"
+_STRING = f"{_XSD}string"
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _DOUBLE_RE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class _DeclinedError(Exception):
     """rdflib's result here is not followed (or depends on its triple order): ask rdflib."""
 
 
-def jsonld_document(quads: Iterable[ox.Quad], context_data: dict[str, Any]) -> Any:
-    """rdflib's compacted JSON-LD structure of `quads` (before sorting), or None when rdflib
-    must be asked (see the module docstring)."""
+def jsonld_document(rows: Iterable[Row], context_data: dict[str, Any]) -> Any:
+    """rdflib's compacted JSON-LD structure of the quads in `rows` (before sorting), or None
+    when rdflib must be asked (see the module docstring)."""
     context = Context(context_data)
     if any(term.type or term.container for term in context.terms.values()):
         return None
-    graphs: dict[ox.NamedNode, list[ox.Quad]] = {}
-    for quad in quads:
-        name = quad.graph_name
-        if not isinstance(name, ox.NamedNode):
-            return None
-        graphs.setdefault(name, []).append(quad)
+    graphs: dict[str, list[Row]] = {}
+    for row in rows:
+        graphs.setdefault(row[0], []).append(row)
+    if any(not name.startswith("<") for name in graphs):
+        return None
     converter = _Converter(context)
     objs: list[dict[str, Any]] = []
     try:
-        for name, graph_quads in graphs.items():
-            nodes = converter.from_graph(graph_quads)
+        for name, graph_rows in graphs.items():
+            nodes = converter.from_graph(graph_rows)
             if nodes:
                 objs.append({context.id_key: converter.shrink(name), context.graph_key: nodes})
     except _DeclinedError:
@@ -75,63 +75,57 @@ def jsonld_document(quads: Iterable[ox.Quad], context_data: dict[str, Any]) -> A
 
 
 class _Converter:
-    """rdflib's `Converter` (use_native_types, auto_compact) over one graph's quads at a time."""
+    """rdflib's `Converter` (use_native_types, auto_compact) over one graph's rows at a time.
+    Terms are N-Triples strings: `<iri>`, `_:label` or a literal starting with `"`."""
 
     def __init__(self, context: Context) -> None:
         self.context = context
         self.id_key: str = context.id_key
         self.type_key: str = context.type_key
-        self.term_iris = {key[0] for key in context._lookup}  # rdflib's term index
+        self.term_iris = {f"<{key[0]}>" for key in context._lookup}  # rdflib's term index
         self._shrunk: dict[str, str] = {}
         self._symbols: dict[str, str] = {}
-        self.po: dict[ox.NamedNode | ox.BlankNode, list[tuple[ox.NamedNode, Term]]] = {}
+        self.po: dict[str, list[tuple[str, str]]] = {}
+        self.firsts: dict[str, str] = {}
         self.nodemap: dict[str, dict[str, Any]] = {}
-        self.firsts: dict[ox.NamedNode | ox.BlankNode, Term] = {}
 
-    def shrink(self, iri: ox.NamedNode) -> str:
-        value = iri.value
-        found = self._shrunk.get(value)
+    def shrink(self, iri: str) -> str:
+        found = self._shrunk.get(iri)
         if found is None:
-            found = self._shrunk[value] = self.context.shrink_iri(value)
+            found = self._shrunk[iri] = self.context.shrink_iri(iri[1:-1])
         return found
 
-    def symbol(self, iri: ox.NamedNode) -> str:
-        value = iri.value
-        found = self._symbols.get(value)
+    def symbol(self, iri: str) -> str:
+        found = self._symbols.get(iri)
         if found is None:
-            found = self._symbols[value] = self.context.to_symbol(value) or value
+            found = self._symbols[iri] = self.context.to_symbol(iri[1:-1]) or iri[1:-1]
         return found
 
-    def from_graph(self, quads: list[ox.Quad]) -> list[dict[str, Any]]:
+    def from_graph(self, rows: list[Row]) -> list[dict[str, Any]]:
         """The graph's nodes: every IRI subject, and every blank subject no triple points to
         (the others are written where they are referenced, or as lists)."""
-        po: dict[ox.NamedNode | ox.BlankNode, list[tuple[ox.NamedNode, Term]]] = {}
-        referenced: set[ox.BlankNode] = set()
-        firsts: dict[ox.NamedNode | ox.BlankNode, Term] = {}
-        for term_iri in {quad.predicate.value for quad in quads} & self.term_iris:
+        po: dict[str, list[tuple[str, str]]] = {}
+        firsts: dict[str, str] = {}
+        for term_iri in {row[2] for row in rows} & self.term_iris:
             raise _DeclinedError(term_iri)
-        for quad in quads:
-            subject, predicate, obj = quad.subject, quad.predicate, quad.object
-            po.setdefault(subject, []).append((predicate, obj))  # type: ignore[arg-type]
-            if isinstance(obj, ox.BlankNode):
-                referenced.add(obj)
+        for _graph, subject, predicate, obj in rows:
+            pairs = po.get(subject)
+            if pairs is None:
+                po[subject] = pairs = []
+            pairs.append((predicate, obj))
             if predicate == _FIRST:
                 if subject in firsts:
                     raise _DeclinedError(f"two rdf:first of {subject}")
-                firsts[subject] = obj  # type: ignore[index,assignment]
-        self.po, self.nodemap, self.firsts = po, {}, firsts
+                firsts[subject] = obj
+        referenced = {row[3] for row in rows if row[3].startswith("_:")}
+        self.po, self.firsts, self.nodemap = po, firsts, {}
         for subject in po:
-            if isinstance(subject, ox.NamedNode) or subject not in referenced:
+            if subject.startswith("<") or subject not in referenced:
                 self.process_subject(subject)
         return list(self.nodemap.values())
 
-    def node_id(self, subject: ox.NamedNode | ox.BlankNode) -> str:
-        if isinstance(subject, ox.NamedNode):
-            return self.shrink(subject)
-        return f"_:{subject.value}"
-
-    def process_subject(self, subject: ox.NamedNode | ox.BlankNode) -> dict[str, Any] | None:
-        node_id = self.node_id(subject)
+    def process_subject(self, subject: str) -> dict[str, Any] | None:
+        node_id = self.shrink(subject) if subject.startswith("<") else subject
         if node_id in self.nodemap:
             return None
         node: dict[str, Any] = {self.id_key: node_id}
@@ -140,11 +134,11 @@ class _Converter:
             self.add_to_node(predicate, obj, node)
         return node
 
-    def add_to_node(self, predicate: ox.NamedNode, obj: Term, s_node: dict[str, Any]) -> None:
+    def add_to_node(self, predicate: str, obj: str, s_node: dict[str, Any]) -> None:
         value: Any = None
         p_key = self.symbol(predicate)
         if predicate == _TYPE:
-            if isinstance(obj, ox.NamedNode):
+            if obj.startswith("<"):
                 value = self.symbol(obj)
             p_key = self.type_key
         if value is None:
@@ -159,24 +153,24 @@ class _Converter:
             s_node[p_key] = existing = [existing]
         existing.append(value)
 
-    def to_raw_value(self, obj: Term | None) -> Any:
+    def to_raw_value(self, obj: str | None) -> Any:
+        if obj is None:
+            return None
         collection = self.to_collection(obj)
         if collection is not None:
             return {"@list": [self.to_raw_value(item) for item in collection]}
-        if isinstance(obj, ox.BlankNode):
+        if obj.startswith("_:"):
             self.process_subject(obj)
-            return {self.id_key: f"_:{obj.value}"}
-        if isinstance(obj, ox.NamedNode):
+            return {self.id_key: obj}
+        if obj.startswith("<"):
             return {self.id_key: self.shrink(obj)}
-        if isinstance(obj, ox.Literal):
-            return self.literal_value(obj)
-        return None
+        return self.literal_value(obj)
 
-    def literal_value(self, literal: ox.Literal) -> Any:
-        lexical, datatype = literal.value, literal.datatype
-        if literal.language is not None:
-            return {"@language": literal.language, "@value": lexical}
-        if datatype == _STRING:
+    def literal_value(self, literal: str) -> Any:
+        lexical, language, datatype = split_literal(literal)
+        if language is not None:
+            return {"@language": language, "@value": lexical}
+        if datatype is None or datatype == _STRING:
             return lexical
         if datatype == _INTEGER:
             if not _INTEGER_RE.fullmatch(lexical):
@@ -190,28 +184,28 @@ class _Converter:
             if lexical not in _BOOLEANS:
                 raise _DeclinedError(lexical)
             return _BOOLEANS[lexical]
-        return {self.type_key: self.symbol(datatype), "@value": lexical}
+        return {self.type_key: self.symbol(f"<{datatype}>"), "@value": lexical}
 
-    def first_value(self, node: Term | None) -> Term | None:
+    def first_value(self, node: str) -> str | None:
         """rdflib's `graph.value(node, RDF.first)`, or None where rdflib would find it falsy."""
-        obj = self.firsts.get(node) if not isinstance(node, ox.Literal) else None  # type: ignore[arg-type]
+        obj = self.firsts.get(node)
         return obj if obj is not None and _truthy(obj) else None
 
-    def to_collection(self, head: Term | None) -> list[Term | None] | None:
+    def to_collection(self, head: str) -> list[str | None] | None:
         """rdflib's `to_collection`: the items of a well-formed list of blank nodes, else None."""
-        if head != _NIL and self.first_value(head) is None:
+        if head != _NIL and (head not in self.firsts or self.first_value(head) is None):
             return None
-        items: list[Term | None] = []
-        chain = {head}
-        node = head
+        items: list[str | None] = []
+        chain: set[str | None] = {head}
+        node: str | None = head
         while node is not None:
             if node == _NIL:
                 return items
-            if isinstance(node, ox.NamedNode):
+            if node.startswith("<"):
                 return None
-            first: Term | None = None
-            rest: Term | None = None
-            for predicate, obj in self.po.get(node, ()):  # type: ignore[arg-type]
+            first: str | None = None
+            rest: str | None = None
+            for predicate, obj in self.po.get(node, ()):
                 if first is None and predicate == _FIRST:
                     first = obj if _truthy(obj) else _falsy_first(obj)
                 elif rest is None and predicate == _REST:
@@ -226,14 +220,33 @@ class _Converter:
         return None
 
 
-def _truthy(term: Term) -> bool:
+def split_literal(literal: str) -> tuple[str, str | None, str | None]:
+    """A literal in N-Triples syntax -> (lexical form, language, datatype IRI); the datatype
+    is None for a simple literal (xsd:string)."""
+    end = literal.rindex('"')
+    lexical = literal[1:end]
+    if "\\" in lexical:
+        try:
+            lexical = json.loads(literal[: end + 1])
+        except ValueError:  # an escape JSON lacks (\U): rdflib reads it
+            raise _DeclinedError(literal) from None
+    suffix = literal[end + 1 :]
+    if suffix.startswith("@"):
+        return lexical, suffix[1:], None
+    if suffix.startswith("^^<"):
+        return lexical, None, suffix[3:-1]
+    return lexical, None, None
+
+
+def _truthy(term: str) -> bool:
     """rdflib's truth value of a term; a literal other than a (language) string is refused."""
-    if not isinstance(term, ox.Literal):
+    if not term.startswith('"'):
         return True
-    if term.language is None and term.datatype not in (_STRING, _LANG_STRING):
-        raise _DeclinedError(str(term))
-    return term.value != ""
+    lexical, language, datatype = split_literal(term)
+    if language is None and datatype not in (None, _STRING):
+        raise _DeclinedError(term)
+    return lexical != ""
 
 
-def _falsy_first(term: Term) -> Term:
+def _falsy_first(term: str) -> str:
     raise _DeclinedError(f"an empty string as a list's first value: {term}")
