@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Browser libraries the pages load (YASGUI, Leaflet, world-atlas, Cytoscape, vis-timeline) and
+# Browser libraries the pages load (YASGUI, Leaflet, world-atlas, Cytoscape) and
 # JavaScript clients the tests run (Comunica), pinned by package-lock.json. Without npm the pages
 # fall back to what works without those scripts and the tests that need them skip and say so.
 node_modules/.package-lock.json: package.json package-lock.json

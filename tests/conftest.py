@@ -124,3 +124,35 @@ def mini_server(mini_dataset_dir: Path) -> Iterator[str]:
     app = create_app({"DATASET_DIR": str(mini_dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0})
     with live_server(app) as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def mini_server_without_vendor(
+    mini_dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`mini_server` with an empty VENDOR_DIR, as without node_modules/: the pages' fallbacks
+    (the plain query form instead of YASGUI)."""
+    from web_support import live_server
+
+    empty = tmp_path_factory.mktemp("no-node-modules")
+    app = create_app(
+        {
+            "DATASET_DIR": str(mini_dataset_dir),
+            "BASE": BASE,
+            "QUERY_WORKERS": 0,
+            "VENDOR_DIR": str(empty),
+        }
+    )
+    with live_server(app) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def full_server(dataset_dir: Path) -> Iterator[str]:
+    """The app on the shipped data (built once, `dataset_dir`) served by waitress on
+    127.0.0.1, a free port; its URL."""
+    from web_support import live_server
+
+    app = create_app({"DATASET_DIR": str(dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0})
+    with live_server(app) as server:
+        yield server.url

@@ -16,7 +16,8 @@ import pytest
 from helpers import copy_project, edit
 
 OUTPUTS = ("dataset.trig", "dataset.nq", "dataset.jsonld", "dataset.ttl", "dataset.nt")
-FILES = (*OUTPUTS, "context.jsonld", "SHA256SUMS")  # in the order the build writes them
+NETWORK = ("network.graphml", "network-nodes.csv", "network-edges.csv")
+FILES = (*OUTPUTS, "context.jsonld", *NETWORK, "SHA256SUMS")  # in the order the build writes
 
 KILLED_BUILD = """
 import os, signal, sys
@@ -57,7 +58,7 @@ def versions(
     edit(data / "places.yaml", "label: {en: Wuhan,", "label: {en: Wuhan City,")
     assert build(project) == 0
     new = snapshot(project / "out")
-    assert all(new[name] != old[name] for name in (*OUTPUTS, "SHA256SUMS"))
+    assert all(new[name] != old[name] for name in (*OUTPUTS, *NETWORK, "SHA256SUMS"))
     return project, old, new
 
 

@@ -5,6 +5,7 @@ scripts, styles and images and hold no inline script or style, and documents kee
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -12,7 +13,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from citydip_ld.web.security_headers import HTML_POLICY, NON_HTML_POLICY
+from citydip_ld.web import create_app
+from citydip_ld.web.query_editor import EDITOR_STYLE_HASHES
+from citydip_ld.web.security_headers import HTML_POLICY, NON_HTML_POLICY, html_policy
+from web_support import BASE
+
+#: /query's policy: the site's, plus the hashes of the two fixed `<style>` elements YASR's
+#: table writes (web/query_editor.py); nothing else.
+QUERY_PAGE_POLICY = HTML_POLICY.replace(
+    "style-src 'self'", "style-src 'self' " + " ".join(EDITOR_STYLE_HASHES)
+)
 
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # a browser's
 TURTLE = "text/turtle"
@@ -28,6 +38,12 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/static/missing.css", HTML),
     ],
     "/vendor/": [("GET", "/vendor/", HTML), ("GET", "/vendor/?lang=fa", HTML)],
+    "/timeline.json": [
+        ("GET", "/timeline.json", JSON),
+        ("GET", "/timeline.json?city=tabriz&kind=twinning", "*/*"),
+        ("GET", "/timeline.json?kind=nothing", JSON),
+        ("GET", "/timeline.json?city=nowhere", HTML),
+    ],
     "/vendor/<name>/<path:file>": [
         ("GET", "/vendor/leaflet/dist/leaflet.css", "*/*"),
         ("GET", "/vendor/leaflet/package.json", HTML),
@@ -80,7 +96,12 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/dumps/SHA256SUMS", "*/*"),
         ("GET", "/dumps/nothing.txt", HTML),
     ],
-    "/": [("GET", "/", HTML), ("GET", "/?lang=fa", HTML), ("GET", "/", JSON)],
+    "/": [
+        ("GET", "/", HTML),
+        ("GET", "/?lang=fa", HTML),
+        ("GET", "/", JSON),
+        ("GET", "/?timeline-kind=twinning&timeline-city=tabriz", HTML),
+    ],
     "/query": [("GET", "/query", HTML), ("GET", "/query?lang=fa&query=ASK%7B%7D", HTML)],
     "/search": [
         ("GET", "/search?q=tabr", HTML),
@@ -88,8 +109,51 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/search?q=tabr", JSON),
         ("GET", "/search?q=tabr&kind=planet", HTML),
     ],
+    "/reconcile": [
+        ("GET", "/reconcile", JSON),
+        ("GET", "/reconcile?queries=%7B%22a%22%3A%7B%22query%22%3A%22Tabriz%22%7D%7D", JSON),
+        ("GET", "/reconcile?queries=%7Bbad", HTML),
+        ("POST", "/reconcile", JSON),
+        ("OPTIONS", "/reconcile", "*/*"),
+    ],
+    "/reconcile/suggest/entity": [
+        ("GET", "/reconcile/suggest/entity?prefix=tab", JSON),
+        ("GET", "/reconcile/suggest/entity?prefix=tab&cursor=x", JSON),
+    ],
+    "/reconcile/suggest/type": [("GET", "/reconcile/suggest/type?prefix=ci", JSON)],
+    "/reconcile/suggest/property": [("GET", "/reconcile/suggest/property?prefix=co", JSON)],
+    "/reconcile/properties": [
+        ("GET", "/reconcile/properties?type=city", JSON),
+        ("GET", "/reconcile/properties?type=planet", JSON),
+    ],
+    "/reconcile/preview": [
+        ("GET", "/reconcile/preview?id=" + quote("http://localhost:5000/id/city/tabriz", ""), HTML),
+        ("GET", "/reconcile/preview?lang=fa&id=http://localhost:5000/id/city/wuhan", HTML),
+        ("GET", "/reconcile/preview?id=nothing", HTML),
+    ],
+    "/map.geojson": [
+        ("GET", "/map.geojson", "*/*"),
+        ("GET", "/map.geojson?city=tabriz", "application/geo+json"),
+        ("GET", "/map.geojson?city=nowhere", HTML),
+        ("GET", "/map.geojson?city=a%20b", JSON),
+        ("GET", "/map.geojson?top=1", "*/*"),
+    ],
+    "/network": [
+        ("GET", "/network", HTML),
+        ("GET", "/network?lang=fa&city=tabriz", HTML),
+        ("GET", "/network?country=nowhere", HTML),
+    ],
+    "/network.json": [
+        ("GET", "/network.json", JSON),
+        ("GET", "/network.json?city=tabriz", "*/*"),
+        ("GET", "/network.json?city=..%2F", JSON),
+    ],
 }
-#: Routes serving RDF documents (and their errors): readable from any origin.
+#: Pages any site may frame (the reconciliation preview, in a client's iframe): their policy
+#: says `frame-ancestors *` instead of 'none', and they carry no X-Frame-Options.
+FRAMABLE_RULES = {"/reconcile/preview"}
+#: Routes serving RDF documents (and their errors), and the reconciliation service (the spec
+#: requires CORS on every endpoint): readable from any origin.
 CORS_RULES = {
     "/id/<kind>/<slug>",
     "/doc/<kind>/<name>",
@@ -105,6 +169,13 @@ CORS_RULES = {
     "/.well-known/void.<ext>",
     "/.well-known/void",
     "/dumps/<name>",
+    "/reconcile",
+    "/reconcile/suggest/entity",
+    "/reconcile/suggest/type",
+    "/reconcile/suggest/property",
+    "/reconcile/properties",
+    "/reconcile/preview",
+    "/map.geojson",
 }
 
 
@@ -134,10 +205,16 @@ def test_every_answer_of_every_route_carries_the_headers(
         where = (rule, method, path, accept, response.status_code, response.mimetype)
         headers = response.headers
         assert headers.get("X-Content-Type-Options") == "nosniff", where
-        assert headers.get("X-Frame-Options") == "DENY", where
         assert headers.get("Referrer-Policy") == "same-origin", where
         is_html = response.mimetype == "text/html"
         policy = HTML_POLICY if is_html else NON_HTML_POLICY
+        if rule == "/query":  # the SPARQL editor's page: two style hashes more (see below)
+            policy = QUERY_PAGE_POLICY
+        if rule in FRAMABLE_RULES and response.status_code == 200:
+            assert "X-Frame-Options" not in headers, where
+            policy = policy.replace("frame-ancestors 'none'", "frame-ancestors *")
+        else:
+            assert headers.get("X-Frame-Options") == "DENY", where
         assert headers.get("Content-Security-Policy") == policy, where
         if rule in CORS_RULES:
             assert headers.get("Access-Control-Allow-Origin") == "*", where
@@ -155,6 +232,33 @@ def test_the_page_policy_allows_only_the_sites_own_resources() -> None:
     assert "unsafe" not in HTML_POLICY
     assert "data:" not in HTML_POLICY
     assert "*" not in HTML_POLICY
+
+
+def test_the_query_page_allows_two_fixed_styles_and_nothing_more() -> None:
+    """The one relaxation: on /query, style-src also names two sha256 hashes (YASR's column
+    resizer's fixed `<style>` text); no 'unsafe-inline', no other origin, scripts unchanged."""
+    directives = dict(d.split(" ", 1) for d in QUERY_PAGE_POLICY.split("; "))
+    assert directives["style-src"].split() == ["'self'", *EDITOR_STYLE_HASHES]
+    assert len(EDITOR_STYLE_HASHES) == 2
+    assert all(h.startswith("'sha256-") and h.endswith("='") for h in EDITOR_STYLE_HASHES)
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert "unsafe" not in QUERY_PAGE_POLICY
+    assert html_policy() == HTML_POLICY
+
+
+def test_remote_lookups_open_two_origins_on_the_query_page_alone(mini_dataset_dir: Path) -> None:
+    """QUERY_EDITOR_REMOTE_LOOKUPS (off by default) lets /query connect to prefix.cc and LOV;
+    every other page keeps the site's policy."""
+    config = {"TESTING": True, "DATASET_DIR": str(mini_dataset_dir), "BASE": BASE}
+    client = create_app({**config, "QUERY_EDITOR_REMOTE_LOOKUPS": True}).test_client()
+    policy = client.get("/query").headers["Content-Security-Policy"]
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    assert directives["connect-src"] == "'self' https://prefix.cc https://lov.linkeddata.es"
+    assert client.get("/").headers["Content-Security-Policy"] == HTML_POLICY
+    assert client.get("/ontology").headers["Content-Security-Policy"] == HTML_POLICY
+    default = create_app(config).test_client().get("/query").headers["Content-Security-Policy"]
+    assert default == QUERY_PAGE_POLICY
 
 
 class InlineCode(HTMLParser):

@@ -24,6 +24,15 @@ DUMP_FILES: dict[str, str] = {
     "dataset.nt": "application/n-triples",
     "dataset.jsonld": "application/ld+json",
 }
+#: The twinning network for graph tools (`citydip_ld.rdf.network_files`): not RDF, so not
+#: VoID data dumps, but downloads listed, checksummed and described (DCAT) like them.
+NETWORK_FILES: dict[str, str] = {
+    "network.graphml": "application/graphml+xml",
+    "network-nodes.csv": "text/csv",
+    "network-edges.csv": "text/csv",
+}
+#: Every file `build` writes for download, in the order they are listed.
+DOWNLOAD_FILES: dict[str, str] = {**DUMP_FILES, **NETWORK_FILES}
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,11 @@ class Dump:
     media_type: str
     byte_size: int
     sha256: str
+
+    @property
+    def is_rdf(self) -> bool:
+        """An RDF dump of the dataset (a VoID data dump), not a network file."""
+        return self.name in DUMP_FILES
 
 
 def sha256_file(path: Path) -> str:
@@ -46,9 +60,10 @@ def sha256_file(path: Path) -> str:
 
 
 def write_checksums(out_dir: str | Path) -> Path:
-    """Write `SHA256SUMS` for the dump files present in `out_dir`; return its path."""
+    """Write `SHA256SUMS` for the dump and network files present in `out_dir`; return its
+    path."""
     directory = Path(out_dir)
-    names = [name for name in DUMP_FILES if (directory / name).is_file()]
+    names = [name for name in DOWNLOAD_FILES if (directory / name).is_file()]
     if not names:
         raise LoadError(f"{directory}: no dataset dumps here; run `citydip-ld build` first")
     lines = [f"{sha256_file(directory / name)}  {name}\n" for name in names]
@@ -78,7 +93,7 @@ def list_dumps(out_dir: str | Path) -> list[Dump]:
     directory = Path(out_dir)
     sums = read_checksums(directory)
     dumps = []
-    for name, media_type in DUMP_FILES.items():
+    for name, media_type in DOWNLOAD_FILES.items():
         path = directory / name
         if path.is_file():
             digest = sums.get(name) or sha256_file(path)

@@ -22,6 +22,8 @@ from citydip_ld.iris import normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
 from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.rdf.jsonld import Row, jsonld_document
+from citydip_ld.rdf.network import DatasetQueries, read_network
+from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
 
 #: file name -> (rdflib format, whole dataset with named graphs?)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -37,6 +39,8 @@ FORMAT_NAMES = {
     "jsonld": "dataset.jsonld",
     "turtle": "dataset.ttl",
     "ntriples": "dataset.nt",
+    # The twinning network's GraphML and CSV files (`citydip_ld.rdf.network_files`).
+    "network": GRAPHML_FILE,
 }
 
 
@@ -115,7 +119,13 @@ def union_graph(dataset: Dataset) -> Graph:
     return union
 
 
-def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -> dict[str, bytes]:
+def serialise(
+    dataset: Dataset,
+    base: str,
+    names: Iterable[str] | None = None,
+    *,
+    sorted_data: SortedQuads | None = None,
+) -> dict[str, bytes]:
     """Serialise `dataset` into each requested output file's bytes, deterministically: the
     same facts always give the same bytes (stable dumps, checksums and diffs).
 
@@ -124,11 +134,12 @@ def serialise(dataset: Dataset, base: str, names: Iterable[str] | None = None) -
     are written by Oxigraph from the sorted quads. JSON-LD is rdflib's compacted document
     (with our context), built from the same rows by `jsonld.jsonld_document` (rdflib itself
     where that declines), its node and value arrays then sorted (JSON-LD arrays are unordered
-    sets unless they are `@list`s, which we do not use)."""
+    sets unless they are `@list`s, which we do not use).
+    `sorted_data`: the dataset's `SortedQuads`, when the caller has them already."""
     wanted = list(names) if names is not None else list(FORMATS)
     context = jsonld_context(base)
     prefixes = {k: v for k, v in context.items() if isinstance(v, str)}
-    data = SortedQuads(dataset) if wanted else None
+    data = sorted_data or (SortedQuads(dataset) if wanted else None)
     out: dict[str, bytes] = {}
     for name in wanted:
         assert data is not None
@@ -276,14 +287,21 @@ def build_directory(
     layout: Layout | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """The whole `citydip-ld build`: read, build, serialise, then write atomically.
+    """The whole `citydip-ld build`: read, build, serialise (`names`: the files of
+    `FORMAT_NAMES`, default all, the network files included), then write atomically.
     `progress` is told each step."""
     say = progress or (lambda _message: None)
     layout = layout or Layout.beside(data_dir)
     say(f"reading the facts in {data_dir} and building the dataset")
     result = build_all(layout, base)
     say(f"serialising {len(result.dataset)} quads")
-    files = serialise(result.dataset, base, names)
+    wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
+    # The quads in Oxigraph's terms, made once for the writers and the network's queries.
+    data = SortedQuads(result.dataset) if GRAPHML_FILE in wanted else None
+    files = serialise(result.dataset, base, [n for n in wanted if n in FORMATS], sorted_data=data)
+    if data is not None:
+        say("reading the twinning network")
+        files.update(network_files(read_network(DatasetQueries(data.quads), base)))
     say(f"writing {len(files)} file(s) into {out_dir}")
     write_outputs(files, Path(out_dir))
     write_checksums(Path(out_dir))

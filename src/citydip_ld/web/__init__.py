@@ -1,11 +1,14 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
 Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
-`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries) and what they share
-(`context`: the store, statistics, list orders, search index and query gate per app), so the
-factory imports the blueprints and
+`pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `reconcile`: the
+reconciliation service, `maps`: the map data and map views, `timeline`: the dated facts,
+`network`: the twinning network view) and
+what they share (`context`: the store, statistics, list orders, search index, map data,
+timeline and query gate per app), so the factory imports the blueprints and
 never the reverse; one error body shape (`errors`); what every answer gets
-(`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`); and
+(`response_guards`, `security_headers`); the page views (`view`, `shapes_view`, `i18n`,
+`query_editor`: what the SPARQL editor on /query is told); and
 the pure pieces they serve (`conneg`: Accept -> format, `documents`, `void`,
 `service_description`).
 May import: every earlier stage (curation, rdf, validation, sparql, stores); never the
@@ -24,20 +27,27 @@ from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
 from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.web import (
     errors,
+    maps,
+    network,
     pages,
+    reconcile,
     resources,
     response_guards,
     search,
     security_headers,
     sparql_routes,
+    timeline,
     vendor,
 )
 from citydip_ld.web.context import (
     STORE_KEY,
+    get_geography,
     get_listing,
+    get_network,
     get_search_index,
     get_statistics,
     get_store,
+    get_timeline,
 )
 
 __all__ = [
@@ -79,9 +89,21 @@ DEFAULTS: dict[str, Any] = {
     # with Retry-After at once, so queries never hold every web thread (`serve` keeps it a
     # quarter of its threads, at least 2, below the thread count).
     "QUERY_CONCURRENCY": 8,
+    # Queries a reconciliation batch (and ids a data extension request) may hold (400 beyond).
+    "RECONCILE_MAX_BATCH": 100,
     # The npm packages' folder the pages' browser libraries are served from (None: the source
     # checkout's node_modules/; web/vendor.py).
     "VENDOR_DIR": None,
+    # Whether the SPARQL editor on /query may call prefix.cc (prefixes) and Linked Open
+    # Vocabularies (class and property names); the /query page's policy then allows those two
+    # origins (web/query_editor.py). Off: the editor contacts no other site.
+    "QUERY_EDITOR_REMOTE_LOOKUPS": False,
+    # The maps' base layer: Natural Earth country outlines served by us unless MAP_TILES, a
+    # tile server's URL template (https://tile.example.org/{z}/{x}/{y}.png; the page policy's
+    # img-src then allows its origin), is set; MAP_TILES_ATTRIBUTION is the credit it asks
+    # for (HTML, shown on the map).
+    "MAP_TILES": None,
+    "MAP_TILES_ATTRIBUTION": "",
 }
 
 
@@ -99,6 +121,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(reconcile.bp)
+    app.register_blueprint(maps.bp)
+    app.register_blueprint(timeline.bp)
+    app.register_blueprint(network.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
@@ -107,8 +133,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
-    order of every kind's list and the search index (`serve` runs this in a background thread
-    at start)."""
+    order of every kind's list, the search index, the map data, the whole network's GeoJSON,
+    the timeline and the twinning network (`serve` runs this in a background thread at start)."""
     from citydip_ld.iris import KINDS, normalise_base
 
     with app.app_context():
@@ -117,6 +143,11 @@ def warm_up(app: Flask) -> None:
         for kind in KINDS:
             get_listing(base, kind)
         get_search_index(base)
+        get_timeline(base)
+        get_geography(base)
+        get_network(base)
+    with app.test_request_context("/"):
+        maps.network_geojson()
 
 
 def start_warm_up(app: Flask) -> None:

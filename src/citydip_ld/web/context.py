@@ -1,31 +1,51 @@
 """What the blueprints share, kept per app in `app.extensions` (as `flaskr/db.py` keeps the
-database connection): the store, opened on first use, and the figures, list orders and search
-index derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
+database connection): the store, opened on first use, and the figures, list orders, search
+index, map data (geography, the whole network's GeoJSON), timeline and twinning network
+derived from it, computed once (`citydip_ld.stores.statistics.Memo`)."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
-from typing import Any
+import gzip
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from flask import current_app
 
 from citydip_ld.iris import normalise_base
+from citydip_ld.rdf.network import Network, read_network
 from citydip_ld.sparql.federation import allowed_services
 from citydip_ld.sparql.protocol import QueryGate
 from citydip_ld.sparql.sandbox import SandboxSettings
 from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
+from citydip_ld.stores.geography import Geography, compute_geography, to_geojson_bytes
 from citydip_ld.stores.listing import Listing, MemoryListing
 from citydip_ld.stores.remote import is_remote
 from citydip_ld.stores.search_index import SearchIndexes, build_search_index
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.stores.store import Store, open_store, open_store_folder
+from citydip_ld.stores.timeline import Timeline, read_timeline
 
 STORE_KEY = "citydip.store"
 GATE_KEY = "citydip.query_gate"
 STATISTICS_KEY = "citydip.statistics"
 LISTING_KEY = "citydip.listing"
 SEARCH_KEY = "citydip.search"
+GEOGRAPHY_KEY = "citydip.geography"
+GEOJSON_KEY = "citydip.network_geojson"
+NETWORK_KEY = "citydip.network"
+TIMELINE_KEY = "citydip.timeline"
+
+
+class NetworkGeoJSON(NamedTuple):
+    """The whole network's GeoJSON as served: plain, gzipped, and its ETag."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
 #: How long counts and list orders of a remote store are reused (it may be republished).
 REMOTE_STATISTICS_TTL = 300.0
 
@@ -139,3 +159,63 @@ def get_search_index(base: str) -> SearchIndexes:
 
     index: SearchIndexes = _memo(SEARCH_KEY).get(base, compute)
     return index
+
+
+def get_geography(base: str) -> Geography:
+    """The cities and twinnings on the map (`citydip_ld.stores.geography`): read once per
+    store (a store folder's generation; a remote store's: again after a while)."""
+
+    def compute() -> Geography:
+        return compute_geography(get_store(), base)
+
+    geography: Geography = _memo(GEOGRAPHY_KEY).get(f"{_generation_key()} {base}", compute)
+    return geography
+
+
+def get_network_geojson(
+    base: str, root: str, href: Callable[[str], str], top: int | None = None
+) -> NetworkGeoJSON:
+    """The whole network's GeoJSON (`Geography.network`, links made by `href` under the
+    site's `root` path; with `top`, its `top` most twinned cities), also gzipped, and its
+    ETag: made once per store, root and `top` (the callers pass one `top` at most: the
+    home map's), then reused. At world scale S: 14 MB, 1.7 MB gzipped."""
+
+    def compute() -> NetworkGeoJSON:
+        body = to_geojson_bytes(get_geography(base).network(href, top))
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        return NetworkGeoJSON(body, gzip.compress(body, 6, mtime=0), etag)
+
+    key = f"{_generation_key()} {base} {root} {top}"
+    network: NetworkGeoJSON = _memo(GEOJSON_KEY).get(key, compute)
+    return network
+
+
+def get_timeline(base: str) -> Timeline:
+    """The dated facts of the app's store (`citydip_ld.stores.timeline`): read once per store
+    (a store folder's generation; a remote store's: again after a while), then reused."""
+
+    def compute() -> Timeline:
+        return read_timeline(get_store(), base)
+
+    timeline: Timeline = _memo(TIMELINE_KEY).get(f"{_generation_key()} {base}", compute)
+    return timeline
+
+
+def get_network(base: str) -> Network:
+    """The twinning network of the app's store (`citydip_ld.rdf.network`, the same queries
+    `build` runs for the network files): read once per store (a store folder's generation; a
+    remote store's: again after a while), then reused by `/network`, `/network.json` and the
+    city pages."""
+    network: Network = _memo(NETWORK_KEY).get(
+        f"{_generation_key()} {base}", lambda: read_network(get_store(), base)
+    )
+    return network
+
+
+def get_network_json(base: str, render: Callable[[Network], bytes]) -> bytes:
+    """The whole network's `/network.json` body, rendered by `render` once per store (12 MB
+    and 1.5 s at world scale S), then reused."""
+    body: bytes = _memo(NETWORK_KEY).get(
+        f"{_generation_key()} {base} json", lambda: render(get_network(base))
+    )
+    return body

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, Response, current_app, g, make_response, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SDO
 from rdflib.term import Node
@@ -24,6 +24,7 @@ from citydip_ld.rdf.dumps import Dump, list_dumps
 from citydip_ld.stores import describe
 from citydip_ld.stores.describe import Item, Quad
 from citydip_ld.validation.competency import competency_questions
+from citydip_ld.web import query_editor
 from citydip_ld.web.context import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.shapes_view import ShapesView
@@ -307,7 +308,15 @@ def home() -> str:
 
 
 @bp.route("/query")
-def query_page() -> str:
-    return render_template(
-        "query.html", examples=competency_questions(dataset_base()), lang=ui_lang()
+def query_page() -> Response:
+    """The query form; with YASGUI installed, the editor mounted over it (query_editor.py)."""
+    base = dataset_base()
+    page = render_template(
+        "query.html",
+        examples=competency_questions(base),
+        editor=query_editor.editor_settings(base),
+        lang=ui_lang(),
     )
+    response = make_response(page)
+    response.headers["Content-Security-Policy"] = query_editor.editor_policy()
+    return response

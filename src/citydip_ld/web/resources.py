@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from citydip_ld.conneg import FORMATS, HTML, RDF_FORMATS, Format, format_by_name, negotiate
 from citydip_ld.conneg import split_extension as split_ext
 from citydip_ld.iris import KINDS, ontology_namespace
-from citydip_ld.rdf.dumps import CHECKSUMS_FILE, DUMP_FILES
+from citydip_ld.rdf.dumps import CHECKSUMS_FILE, DOWNLOAD_FILES
 from citydip_ld.stores import describe
 from citydip_ld.stores.describe import Quad
 from citydip_ld.stores.store import DATASET_FILE
@@ -42,7 +42,7 @@ bp = Blueprint("resources", __name__)
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~.-]{0,199}$")
 MAX_PATH = 2048
 CONTEXT_FILE = "context.jsonld"
-SERVED_FILES = {**DUMP_FILES, CHECKSUMS_FILE: "text/plain", CONTEXT_FILE: "application/ld+json"}
+SERVED_FILES = {**DOWNLOAD_FILES, CHECKSUMS_FILE: "text/plain", CONTEXT_FILE: "application/ld+json"}
 
 
 @bp.before_request

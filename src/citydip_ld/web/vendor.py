@@ -77,15 +77,6 @@ LIBRARIES: dict[str, Library] = {
             ("dist/cytoscape.min.js",),
             purpose="the twinning network view",
         ),
-        Library(
-            "vis-timeline",
-            "vis-timeline",
-            (
-                "standalone/umd/vis-timeline-graph2d.min.js",
-                "styles/vis-timeline-graph2d.min.css",
-            ),
-            purpose="timelines",
-        ),
     )
 }
 

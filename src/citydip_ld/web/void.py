@@ -101,8 +101,28 @@ def void_graph(
     g.add((service, DCAT.endpointURL, service))
     g.add((service, DCAT.servesDataset, ds))
     g.add((ds, DCAT.distribution, service))
+    _add_reconciliation_service(g, ds, base)
     _add_dumps(g, ds, base, dumps)
     return g
+
+
+#: The specification `/reconcile` follows.
+RECONCILIATION_API = (
+    "https://www.w3.org/community/reports/reconciliation/CG-FINAL-specs-0.2-20230410/"
+)
+
+
+def _add_reconciliation_service(g: Graph, ds: URIRef, base: str) -> None:
+    """`/reconcile` (web/reconcile.py) as a DCAT data service of the dataset; its manifest,
+    at the same URL, describes it."""
+    service = URIRef(f"{base}reconcile")
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCAT.endpointURL, service))
+    g.add((service, DCAT.endpointDescription, service))
+    g.add((service, DCAT.servesDataset, ds))
+    g.add((service, DCTERMS.conformsTo, URIRef(RECONCILIATION_API)))
+    g.add((service, DCTERMS.title, Literal("Reconciliation service (OpenRefine)", lang="en")))
+    g.add((service, DCTERMS.title, Literal("سرویس تطبیق نام‌ها (OpenRefine)", lang="fa")))
 
 
 def _credit_geonames(g: Graph, ds: URIRef, links: URIRef) -> None:
@@ -117,11 +137,15 @@ def _credit_geonames(g: Graph, ds: URIRef, links: URIRef) -> None:
 
 
 def _add_dumps(g: Graph, ds: URIRef, base: str, dumps: Sequence[Dump]) -> None:
-    """Each dump as a VoID data dump and a DCAT distribution with its size and SHA-256."""
+    """Each dump as a VoID data dump and a DCAT distribution with its size and SHA-256; the
+    network files (GraphML, CSV) as DCAT distributions only (they are not RDF)."""
 
     for dump in dumps:
         url = URIRef(f"{base}dumps/{dump.name}")
-        g.add((ds, VOID.dataDump, url))
+        if dump.is_rdf:
+            g.add((ds, VOID.dataDump, url))
+        else:
+            _describe_network_file(g, URIRef(f"{base}dumps/{dump.name}#distribution"), dump)
         dist = URIRef(f"{base}dumps/{dump.name}#distribution")
         g.add((ds, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
@@ -141,3 +165,37 @@ def _add_dumps(g: Graph, ds: URIRef, base: str, dumps: Sequence[Dump]) -> None:
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+
+
+#: What each network file holds, for its DCAT distribution.
+NETWORK_DESCRIPTIONS = {
+    "network.graphml": (
+        "The twinning network for graph tools (Gephi, NetworkX, igraph): cities as nodes, "
+        "twinnings as edges, ids our IRIs.",
+        "شبکه خواهرخواندگی برای ابزارهای گراف (Gephi، NetworkX، igraph): شهرها گره و "
+        "خواهرخواندگی‌ها یال، با شناسه‌های همین داده.",
+    ),
+    "network-nodes.csv": (
+        "The twinning network's cities (nodes): IRI, labels, country, coordinates, partners.",
+        "شهرهای شبکه خواهرخواندگی (گره‌ها): شناسه، نام‌ها، کشور، مختصات، شمار شهرهای خواهرخوانده.",
+    ),
+    "network-edges.csv": (
+        "The twinning network's twinnings (edges): IRI, the two cities, dates, article.",
+        "خواهرخواندگی‌های شبکه (یال‌ها): شناسه، دو شهر، تاریخ‌ها، خبر منبع.",
+    ),
+}
+#: The formats the network files follow.
+NETWORK_CONFORMS_TO = {
+    "application/graphml+xml": "http://graphml.graphdrawing.org/specification.html",
+    "text/csv": "https://www.rfc-editor.org/rfc/rfc4180",
+}
+
+
+def _describe_network_file(g: Graph, dist: URIRef, dump: Dump) -> None:
+    en, fa = NETWORK_DESCRIPTIONS.get(dump.name, ("", ""))
+    if en:
+        g.add((dist, DCTERMS.description, Literal(en, lang="en")))
+        g.add((dist, DCTERMS.description, Literal(fa, lang="fa")))
+    conforms = NETWORK_CONFORMS_TO.get(dump.media_type)
+    if conforms:
+        g.add((dist, DCTERMS.conformsTo, URIRef(conforms)))

@@ -1,0 +1,136 @@
+"""The twinning network (`citydip_ld.rdf.network`) as files for Gephi, NetworkX, igraph or R:
+GraphML (`network.graphml`) and CSV (`network-nodes.csv`, `network-edges.csv`; UTF-8, a header
+row, RFC 4180 quoting and line ends).
+
+Ids are our IRIs: a node's `id` is the city's IRI, an edge's `id` the twinning's IRI, and an
+edge's `source` and `target` are node ids (source < target; the network is undirected). Both
+formats carry the same columns, an empty cell or a missing GraphML `<data>` where the data
+has no value. `label` repeats `label_en`: Gephi shows the column of that name. Several
+articles are separated by a space. Pure and deterministic: the same network, the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import TypeVar
+from xml.sax.saxutils import escape, quoteattr
+
+from citydip_ld.rdf.network import Network, NetworkEdge, NetworkNode
+
+GRAPHML_FILE = "network.graphml"
+NODES_FILE = "network-nodes.csv"
+EDGES_FILE = "network-edges.csv"
+
+Value = str | int | float | bool | None
+T = TypeVar("T")
+
+#: (column, GraphML type, value) for nodes and edges, in column order.
+NODE_COLUMNS: tuple[tuple[str, str, Callable[[NetworkNode], Value]], ...] = (
+    ("label", "string", lambda n: n.label_en),
+    ("label_en", "string", lambda n: n.label_en),
+    ("label_fa", "string", lambda n: n.label_fa),
+    ("country", "string", lambda n: n.country.iri if n.country else None),
+    ("country_en", "string", lambda n: n.country.label_en if n.country else None),
+    ("country_fa", "string", lambda n: n.country.label_fa if n.country else None),
+    ("lat", "double", lambda n: n.lat),
+    ("long", "double", lambda n: n.long),
+    ("partners", "int", lambda n: n.partners),
+    ("twinnings", "int", lambda n: n.twinnings),
+)
+EDGE_COLUMNS: tuple[tuple[str, str, Callable[[NetworkEdge], Value]], ...] = (
+    ("label", "string", lambda e: e.label_en),
+    ("label_en", "string", lambda e: e.label_en),
+    ("label_fa", "string", lambda e: e.label_fa),
+    ("kind", "string", lambda e: e.kind),
+    ("date_written", "string", lambda e: e.date_written),
+    ("date_calendar", "string", lambda e: e.date_calendar),
+    ("date_printed", "string", lambda e: e.date_printed),
+    ("date_first_day", "string", lambda e: e.date_first_day),
+    ("date_last_day", "string", lambda e: e.date_last_day),
+    ("date_on_or_before", "boolean", lambda e: e.date_on_or_before),
+    ("articles", "string", lambda e: " ".join(e.articles) or None),
+)
+
+
+def _cell(value: Value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def nodes_csv(network: Network) -> bytes:
+    """`network-nodes.csv`: `id` then `NODE_COLUMNS`, one row per city."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["id", *(name for name, _, _ in NODE_COLUMNS)])
+    for node in network.nodes:
+        writer.writerow([node.iri, *(_cell(get(node)) for _, _, get in NODE_COLUMNS)])
+    return out.getvalue().encode("utf-8")
+
+
+def edges_csv(network: Network) -> bytes:
+    """`network-edges.csv`: `id`, `source`, `target` then `EDGE_COLUMNS`, one row per
+    twinning."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["id", "source", "target", *(name for name, _, _ in EDGE_COLUMNS)])
+    for edge in network.edges:
+        cells = (_cell(get(edge)) for _, _, get in EDGE_COLUMNS)
+        writer.writerow([edge.iri, edge.source, edge.target, *cells])
+    return out.getvalue().encode("utf-8")
+
+
+def _data(
+    prefix: str, columns: tuple[tuple[str, str, Callable[[T], Value]], ...], item: T
+) -> list[str]:
+    lines = []
+    for name, _, get in columns:
+        value = get(item)
+        if value is not None:
+            lines.append(f'      <data key="{prefix}_{name}">{escape(_cell(value))}</data>')
+    return lines
+
+
+def graphml(network: Network) -> bytes:
+    """`network.graphml`: an undirected graph, node and edge ids our IRIs, the same columns
+    as the CSV files as typed GraphML keys."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns'
+        ' http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">',
+    ]
+    for prefix, target, columns in (("n", "node", NODE_COLUMNS), ("e", "edge", EDGE_COLUMNS)):
+        for name, kind, _ in columns:
+            lines.append(
+                f'  <key id="{prefix}_{name}" for="{target}" attr.name="{name}"'
+                f' attr.type="{kind}"/>'
+            )
+    lines.append('  <graph id="twinnings" edgedefault="undirected">')
+    for node in network.nodes:
+        lines.append(f"    <node id={quoteattr(node.iri)}>")
+        lines += _data("n", NODE_COLUMNS, node)
+        lines.append("    </node>")
+    for edge in network.edges:
+        lines.append(
+            f"    <edge id={quoteattr(edge.iri)} source={quoteattr(edge.source)}"
+            f" target={quoteattr(edge.target)}>"
+        )
+        lines += _data("e", EDGE_COLUMNS, edge)
+        lines.append("    </edge>")
+    lines += ["  </graph>", "</graphml>", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def network_files(network: Network) -> dict[str, bytes]:
+    """File name -> bytes of the three network files."""
+    return {
+        GRAPHML_FILE: graphml(network),
+        NODES_FILE: nodes_csv(network),
+        EDGES_FILE: edges_csv(network),
+    }
