@@ -21,6 +21,7 @@ from citydip_ld.curation.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
 from citydip_ld.rdf.dumps import write_checksums
+from citydip_ld.rdf.jsonld import Row, jsonld_document
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
 
@@ -123,35 +124,55 @@ def serialise(
     base: str,
     names: Iterable[str] | None = None,
     *,
-    quads: list[ox.Quad] | None = None,
+    sorted_data: SortedQuads | None = None,
 ) -> dict[str, bytes]:
     """Serialise `dataset` into each requested output file's bytes, deterministically: the
     same facts always give the same bytes (stable dumps, checksums and diffs).
 
-    TriG, N-Quads, Turtle and N-Triples are written by Oxigraph from the quads in sorted order;
-    JSON-LD by rdflib (compacted with our context), its node and value arrays then sorted
-    (JSON-LD arrays are unordered sets unless they are `@list`s, which we do not use).
-    `quads`: the dataset's `sorted_quads`, when the caller has them already."""
+    The quads are sorted by graph, subject, predicate, object, each term compared as Oxigraph
+    writes it (`SortedQuads`). N-Quads and N-Triples are those sorted lines; TriG and Turtle
+    are written by Oxigraph from the sorted quads. JSON-LD is rdflib's compacted document
+    (with our context), built from the same rows by `jsonld.jsonld_document` (rdflib itself
+    where that declines), its node and value arrays then sorted (JSON-LD arrays are unordered
+    sets unless they are `@list`s, which we do not use).
+    `sorted_data`: the dataset's `SortedQuads`, when the caller has them already."""
     wanted = list(names) if names is not None else list(FORMATS)
     context = jsonld_context(base)
     prefixes = {k: v for k, v in context.items() if isinstance(v, str)}
+    data = sorted_data or (SortedQuads(dataset) if wanted else None)
     out: dict[str, bytes] = {}
     for name in wanted:
-        fmt, with_graphs = FORMATS[name]
+        assert data is not None
+        fmt = FORMATS[name][0]
         if fmt == "json-ld":
-            text = dataset.serialize(format=fmt, context=context, auto_compact=True)
-            document = _sorted_json(json.loads(text))
-            out[name] = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
-            continue
-        quads = quads if quads is not None else sorted_quads(dataset)
-        statements: list[ox.Quad] | list[ox.Triple] = quads
-        if not with_graphs:
-            statements = sorted(dict.fromkeys(q.triple for q in quads), key=_triple_key)
-        out[name] = bytes(
-            ox.serialize(statements, format=OXIGRAPH_FORMATS[fmt], prefixes=prefixes) or b""
-        )
+            out[name] = _jsonld_bytes(dataset, data.rows, context)
+        elif fmt == "nquads":
+            out[name] = "".join(_nquads_line(row) for row in data.rows).encode()
+        elif fmt == "nt":
+            out[name] = "".join(f"{s} {p} {o} .\n" for s, p, o in data.triple_keys).encode()
+        else:
+            statements = data.quads if fmt == "trig" else data.triples()
+            out[name] = bytes(
+                ox.serialize(statements, format=OXIGRAPH_FORMATS[fmt], prefixes=prefixes) or b""
+            )
     out["context.jsonld"] = (json.dumps({"@context": context}, indent=2) + "\n").encode("utf-8")
     return out
+
+
+def _nquads_line(row: Row) -> str:
+    graph, subject, predicate, obj = row
+    if graph == "DEFAULT":
+        return f"{subject} {predicate} {obj} .\n"
+    return f"{subject} {predicate} {obj} {graph} .\n"
+
+
+def _jsonld_bytes(dataset: Dataset, rows: list[Row], context: dict[str, Any]) -> bytes:
+    document = jsonld_document(rows, context)
+    if document is None:
+        text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
+        document = json.loads(text)
+    document = _sorted_json(document)
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
 OXIGRAPH_FORMATS = {
@@ -162,25 +183,78 @@ OXIGRAPH_FORMATS = {
 }
 
 
-def _triple_key(triple: ox.Triple) -> tuple[str, str, str]:
-    return (str(triple.subject), str(triple.predicate), str(triple.object))
+class SortedQuads:
+    """The dataset's quads as Oxigraph terms, and as rows of the strings Oxigraph writes for
+    each term (`str(term)`, "DEFAULT" for the default graph), both sorted by graph, subject,
+    predicate, object as strings.
+
+    Oxigraph writes the quads' N-Quads once (one line per quad, each term as `str(term)`);
+    each line is split into its terms with string methods and the rows are sorted as tuples
+    of strings, instead of calling `str()` on four term objects per quad and hashing them."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        nquads = dataset.serialize(format="nquads").encode("utf-8")
+        unsorted = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+        text = bytes(ox.serialize(unsorted, format=ox.RdfFormat.N_QUADS) or b"").decode()
+        keyed = sorted(
+            (*_split_nquads_line(line), index) for index, line in enumerate(text.splitlines())
+        )
+        self.rows: list[Row] = [key[:4] for key in keyed]
+        self.quads: list[ox.Quad] = [unsorted[key[4]] for key in keyed]
+        first: dict[tuple[str, str, str], int] = {}
+        for position, (_graph, subject, predicate, obj) in enumerate(self.rows):
+            first.setdefault((subject, predicate, obj), position)
+        #: the distinct triples (graphs dropped), sorted, and where each is first in `quads`
+        self.triple_keys = sorted(first)
+        self._first = first
+
+    def triples(self) -> list[ox.Triple]:
+        """The distinct triples of every graph, sorted by subject, predicate, object."""
+        return [self.quads[self._first[key]].triple for key in self.triple_keys]
+
+
+def _split_nquads_line(line: str) -> Row:
+    """(graph, subject, predicate, object) of one line of Oxigraph's N-Quads. Subject and
+    predicate hold no space; a graph name is the last token, an IRI or blank node (neither
+    holds a space or a quote); without one the graph is "DEFAULT"."""
+    subject, predicate, rest = line.split(" ", 2)
+    rest = rest[:-2]  # " ."
+    head, space, last = rest.rpartition(" ")
+    if space and '"' not in last and last.startswith(("<", "_:")):
+        return last, subject, predicate, head
+    return "DEFAULT", subject, predicate, rest
 
 
 def sorted_quads(dataset: Dataset) -> list[ox.Quad]:
     """The dataset's quads as Oxigraph terms, sorted by graph, subject, predicate, object."""
-    nquads = dataset.serialize(format="nquads").encode("utf-8")
-    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-    quads.sort(key=lambda q: (str(q.graph_name), *_triple_key(q.triple)))
-    return quads
+    return SortedQuads(dataset).quads
+
+
+_SORT_KEY = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def _sorted_json(node: Any) -> Any:
+    """`node` with every array sorted by the compact JSON of its items (keys sorted)."""
     if isinstance(node, dict):
         return {key: _sorted_json(value) for key, value in node.items()}
     if isinstance(node, list):
         items = [_sorted_json(item) for item in node]
-        return sorted(items, key=lambda item: json.dumps(item, ensure_ascii=False, sort_keys=True))
+        return sorted(items, key=_sort_key(items))
     return node
+
+
+def _sort_key(items: list[Any]) -> Callable[[Any], str]:
+    """The compact JSON of an item, or only of its `@id` where that orders them the same:
+    every item an object whose first key is `@id`, no two with the same `@id`. An encoded
+    string is never a prefix of another, so the first difference lies within the ids."""
+    ids = []
+    for item in items:
+        if not isinstance(item, dict) or min(item, default=None) != "@id":
+            return _SORT_KEY
+        ids.append(item["@id"])
+    if len(set(map(_SORT_KEY, ids))) != len(ids):
+        return _SORT_KEY
+    return lambda item: _SORT_KEY(item["@id"])
 
 
 def remove_stale_temporaries(out_dir: Path) -> None:
@@ -223,11 +297,11 @@ def build_directory(
     say(f"serialising {len(result.dataset)} quads")
     wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
     # The quads in Oxigraph's terms, made once for the writers and the network's queries.
-    quads = sorted_quads(result.dataset) if GRAPHML_FILE in wanted else None
-    files = serialise(result.dataset, base, [n for n in wanted if n in FORMATS], quads=quads)
-    if quads is not None:
+    data = SortedQuads(result.dataset) if GRAPHML_FILE in wanted else None
+    files = serialise(result.dataset, base, [n for n in wanted if n in FORMATS], sorted_data=data)
+    if data is not None:
         say("reading the twinning network")
-        files.update(network_files(read_network(DatasetQueries(quads), base)))
+        files.update(network_files(read_network(DatasetQueries(data.quads), base)))
     say(f"writing {len(files)} file(s) into {out_dir}")
     write_outputs(files, Path(out_dir))
     write_checksums(Path(out_dir))

@@ -1,0 +1,252 @@
+"""The JSON-LD dump from Oxigraph quads, the same document rdflib's serializer gives.
+
+`dataset.jsonld` used to be rdflib's `serialize(format="json-ld", context=..., auto_compact=True)`
+(rdflib 7's `plugins/serializers/jsonld.py`), parsed back and sorted. Most of `build`'s time at
+world scale went there: rdflib walks its graph with a query per subject, per list node and per
+object, then writes the text twice. `jsonld_document` follows the same algorithm (which
+subjects become nodes, how a value is written, how an RDF list becomes `@list`, how a value
+joins an existing key) over the sorted N-Quads rows `output` already holds (each term as
+Oxigraph writes it, so terms are plain strings: no term objects to hash), and compacts IRIs
+with rdflib's own `Context`, so the sorted document is the same, byte for byte. Where rdflib's
+result would depend on the order it happens to visit triples in (a falsy first value of a key
+with several values, a list whose first value is a literal other than a string), or on a
+feature the converter does not follow (a default graph with triples, a context term that is
+not a plain prefix, a literal rdflib would not read as a number or boolean), it returns None
+and the caller asks rdflib.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rdflib.plugins.shared.jsonld.context import Context
+
+__all__ = ["Row", "jsonld_document"]
+
+#: (graph, subject, predicate, object): terms in N-Triples syntax, the graph "DEFAULT" or an IRI
+Row = tuple[str, str, str, str]
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_FIRST = f"<{_RDF}first>"
+_REST = f"<{_RDF}rest>"
+_NIL = f"<{_RDF}nil>"
+_TYPE = f"<{_RDF}type>"
+_LIST = f"<{_RDF}List>"
+_INTEGER = f"{_XSD}integer"
+_DOUBLE = f"{_XSD}double"
+_BOOLEAN = f"{_XSD}boolean"
+_STRING = f"{_XSD}string"
+_INTEGER_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_DOUBLE_RE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class _DeclinedError(Exception):
+    """rdflib's result here is not followed (or depends on its triple order): ask rdflib."""
+
+
+def jsonld_document(rows: Iterable[Row], context_data: dict[str, Any]) -> Any:
+    """rdflib's compacted JSON-LD structure of the quads in `rows` (before sorting), or None
+    when rdflib must be asked (see the module docstring)."""
+    context = Context(context_data)
+    if any(term.type or term.container for term in context.terms.values()):
+        return None
+    graphs: dict[str, list[Row]] = {}
+    for row in rows:
+        graphs.setdefault(row[0], []).append(row)
+    if any(not name.startswith("<") for name in graphs):
+        return None
+    converter = _Converter(context)
+    objs: list[dict[str, Any]] = []
+    try:
+        for name, graph_rows in graphs.items():
+            nodes = converter.from_graph(graph_rows)
+            if nodes:
+                objs.append({context.id_key: converter.shrink(name), context.graph_key: nodes})
+    except _DeclinedError:
+        return None
+    result: dict[str, Any] = objs[0] if len(objs) == 1 else {context.graph_key: objs}
+    result["@context"] = context_data
+    return result
+
+
+class _Converter:
+    """rdflib's `Converter` (use_native_types, auto_compact) over one graph's rows at a time.
+    Terms are N-Triples strings: `<iri>`, `_:label` or a literal starting with `"`."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.id_key: str = context.id_key
+        self.type_key: str = context.type_key
+        self.term_iris = {f"<{key[0]}>" for key in context._lookup}  # rdflib's term index
+        self._shrunk: dict[str, str] = {}
+        self._symbols: dict[str, str] = {}
+        self.po: dict[str, list[tuple[str, str]]] = {}
+        self.firsts: dict[str, str] = {}
+        self.nodemap: dict[str, dict[str, Any]] = {}
+
+    def shrink(self, iri: str) -> str:
+        found = self._shrunk.get(iri)
+        if found is None:
+            found = self._shrunk[iri] = self.context.shrink_iri(iri[1:-1])
+        return found
+
+    def symbol(self, iri: str) -> str:
+        found = self._symbols.get(iri)
+        if found is None:
+            found = self._symbols[iri] = self.context.to_symbol(iri[1:-1]) or iri[1:-1]
+        return found
+
+    def from_graph(self, rows: list[Row]) -> list[dict[str, Any]]:
+        """The graph's nodes: every IRI subject, and every blank subject no triple points to
+        (the others are written where they are referenced, or as lists)."""
+        po: dict[str, list[tuple[str, str]]] = {}
+        firsts: dict[str, str] = {}
+        for term_iri in {row[2] for row in rows} & self.term_iris:
+            raise _DeclinedError(term_iri)
+        for _graph, subject, predicate, obj in rows:
+            pairs = po.get(subject)
+            if pairs is None:
+                po[subject] = pairs = []
+            pairs.append((predicate, obj))
+            if predicate == _FIRST:
+                if subject in firsts:
+                    raise _DeclinedError(f"two rdf:first of {subject}")
+                firsts[subject] = obj
+        referenced = {row[3] for row in rows if row[3].startswith("_:")}
+        self.po, self.firsts, self.nodemap = po, firsts, {}
+        for subject in po:
+            if subject.startswith("<") or subject not in referenced:
+                self.process_subject(subject)
+        return list(self.nodemap.values())
+
+    def process_subject(self, subject: str) -> dict[str, Any] | None:
+        node_id = self.shrink(subject) if subject.startswith("<") else subject
+        if node_id in self.nodemap:
+            return None
+        node: dict[str, Any] = {self.id_key: node_id}
+        self.nodemap[node_id] = node
+        for predicate, obj in self.po.get(subject, ()):
+            self.add_to_node(predicate, obj, node)
+        return node
+
+    def add_to_node(self, predicate: str, obj: str, s_node: dict[str, Any]) -> None:
+        value: Any = None
+        p_key = self.symbol(predicate)
+        if predicate == _TYPE:
+            if obj.startswith("<"):
+                value = self.symbol(obj)
+            p_key = self.type_key
+        if value is None:
+            value = self.to_raw_value(obj)
+        if p_key not in s_node:
+            s_node[p_key] = value
+            return
+        existing = s_node[p_key]
+        if not existing or not value:
+            raise _DeclinedError(f"a falsy value of {p_key} among several")
+        if not isinstance(existing, list):
+            s_node[p_key] = existing = [existing]
+        existing.append(value)
+
+    def to_raw_value(self, obj: str | None) -> Any:
+        if obj is None:
+            return None
+        collection = self.to_collection(obj)
+        if collection is not None:
+            return {"@list": [self.to_raw_value(item) for item in collection]}
+        if obj.startswith("_:"):
+            self.process_subject(obj)
+            return {self.id_key: obj}
+        if obj.startswith("<"):
+            return {self.id_key: self.shrink(obj)}
+        return self.literal_value(obj)
+
+    def literal_value(self, literal: str) -> Any:
+        lexical, language, datatype = split_literal(literal)
+        if language is not None:
+            return {"@language": language, "@value": lexical}
+        if datatype is None or datatype == _STRING:
+            return lexical
+        if datatype == _INTEGER:
+            if not _INTEGER_RE.fullmatch(lexical):
+                raise _DeclinedError(lexical)
+            return int(lexical)
+        if datatype == _DOUBLE:
+            if not _DOUBLE_RE.fullmatch(lexical):
+                raise _DeclinedError(lexical)
+            return float(lexical)
+        if datatype == _BOOLEAN:
+            if lexical not in _BOOLEANS:
+                raise _DeclinedError(lexical)
+            return _BOOLEANS[lexical]
+        return {self.type_key: self.symbol(f"<{datatype}>"), "@value": lexical}
+
+    def first_value(self, node: str) -> str | None:
+        """rdflib's `graph.value(node, RDF.first)`, or None where rdflib would find it falsy."""
+        obj = self.firsts.get(node)
+        return obj if obj is not None and _truthy(obj) else None
+
+    def to_collection(self, head: str) -> list[str | None] | None:
+        """rdflib's `to_collection`: the items of a well-formed list of blank nodes, else None."""
+        if head != _NIL and (head not in self.firsts or self.first_value(head) is None):
+            return None
+        items: list[str | None] = []
+        chain: set[str | None] = {head}
+        node: str | None = head
+        while node is not None:
+            if node == _NIL:
+                return items
+            if node.startswith("<"):
+                return None
+            first: str | None = None
+            rest: str | None = None
+            for predicate, obj in self.po.get(node, ()):
+                if first is None and predicate == _FIRST:
+                    first = obj if _truthy(obj) else _falsy_first(obj)
+                elif rest is None and predicate == _REST:
+                    rest = obj
+                elif predicate != _TYPE or obj != _LIST:
+                    return None
+            items.append(first)
+            node = rest
+            if node in chain:
+                return None
+            chain.add(node)
+        return None
+
+
+def split_literal(literal: str) -> tuple[str, str | None, str | None]:
+    """A literal in N-Triples syntax -> (lexical form, language, datatype IRI); the datatype
+    is None for a simple literal (xsd:string)."""
+    end = literal.rindex('"')
+    lexical = literal[1:end]
+    if "\\" in lexical:
+        try:
+            lexical = json.loads(literal[: end + 1])
+        except ValueError:  # an escape JSON lacks (\U): rdflib reads it
+            raise _DeclinedError(literal) from None
+    suffix = literal[end + 1 :]
+    if suffix.startswith("@"):
+        return lexical, suffix[1:], None
+    if suffix.startswith("^^<"):
+        return lexical, None, suffix[3:-1]
+    return lexical, None, None
+
+
+def _truthy(term: str) -> bool:
+    """rdflib's truth value of a term; a literal other than a (language) string is refused."""
+    if not term.startswith('"'):
+        return True
+    lexical, language, datatype = split_literal(term)
+    if language is None and datatype not in (None, _STRING):
+        raise _DeclinedError(term)
+    return lexical != ""
+
+
+def _falsy_first(term: str) -> str:
+    raise _DeclinedError(f"an empty string as a list's first value: {term}")

@@ -1,0 +1,112 @@
+"""dataset.jsonld from the sorted quads is the document rdflib's serializer gives, byte for byte.
+
+`rdf/jsonld.py` follows rdflib's JSON-LD algorithm over Oxigraph quads; where rdflib's result
+would depend on its triple order, or on what the converter does not follow, it declines and
+rdflib writes the document as before. Both routes are compared with rdflib's own bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset
+
+from citydip_ld.rdf.jsonld import jsonld_document
+from citydip_ld.rdf.output import (
+    Layout,
+    SortedQuads,
+    _sorted_json,
+    build_all,
+    jsonld_context,
+    serialise,
+)
+
+BASE = "http://localhost:5000/"
+ROOT = Path(__file__).resolve().parent.parent
+
+PREFIXES = """
+@prefix cd: <http://localhost:5000/ontology#> .
+@prefix schema: <https://schema.org/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix g: <http://localhost:5000/graph/> .
+@prefix id: <http://localhost:5000/id/> .
+"""
+
+#: Lists (of IRIs, blank nodes, strings, nested, empty), blank nodes referenced and not,
+#: typed and language literals, native numbers and booleans, several values of one key.
+VARIED = """
+g:one {
+  id:city\\/a a schema:City, [ a cd:Thing ] ;
+      schema:name "A"@en, "آ"@fa, "plain", "typed"^^xsd:string ;
+      cd:population 12 ; cd:ratio 1.5e0 ; cd:share 0.25 ; cd:open true ;
+      cd:founded "1999-01-02"^^xsd:date ;
+      cd:partner id:city\\/b, [ cd:note "inner" ] ;
+      cd:steps ( id:city\\/b [ cd:x "y" ] ( "nested" "list" ) ) ;
+      cd:none () ;
+      cd:words ( "b" "a" ) .
+  [] cd:orphan "no one points here" ; cd:other <urn:x:1> .
+  <http://example.org/thing#x> cd:label "elsewhere" .
+}
+g:two {
+  id:city\\/b schema:name "B" ; sh:in ( "x" "y" ) .
+}
+"""
+
+#: A single named graph: rdflib writes it as the top-level object, not inside `@graph`.
+SINGLE = """
+g:only { id:city\\/a schema:name "A" ; cd:population 3 . }
+"""
+
+
+def _dataset(trig: str) -> Dataset:
+    dataset = Dataset()
+    dataset.parse(data=PREFIXES + trig, format="trig")
+    return dataset
+
+
+def _rdflib_bytes(dataset: Dataset) -> bytes:
+    """What `build` wrote before: rdflib's serializer, parsed back and sorted."""
+    context = jsonld_context(BASE)
+    text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
+    document = _sorted_json(json.loads(text))
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _fast_bytes(dataset: Dataset) -> bytes:
+    return serialise(dataset, BASE, ["dataset.jsonld"])["dataset.jsonld"]
+
+
+@pytest.mark.parametrize("trig", [VARIED, SINGLE], ids=["varied", "single-graph"])
+def test_the_converter_writes_rdflibs_bytes(trig: str) -> None:
+    dataset = _dataset(trig)
+    assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is not None
+    assert _fast_bytes(dataset) == _rdflib_bytes(dataset)
+
+
+def test_the_shipped_data_gives_rdflibs_bytes() -> None:
+    dataset = build_all(Layout.beside(ROOT / "data"), BASE).dataset
+    assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is not None
+    assert _fast_bytes(dataset) == _rdflib_bytes(dataset)
+
+
+DECLINED = {
+    # rdflib keeps one of the two values, which one depends on the order it reads them in
+    "falsy-value-among-several": 'g:one { id:a cd:note "", "x" . }',
+    "zero-among-several": "g:one { id:a cd:count 0, 5 . }",
+    "zero-after-another": "g:one { id:a cd:count -1, 0 . }",
+    # rdflib decides whether this is a list by the truth value of its first item
+    "list-of-numbers": "g:one { id:a cd:steps ( 0 1 ) . }",
+    "default-graph": "id:a cd:note 'in the default graph' .",
+    "not-a-number": 'g:one { id:a cd:count "many"^^xsd:integer . }',
+}
+
+
+@pytest.mark.parametrize("trig", DECLINED.values(), ids=DECLINED.keys())
+def test_rdflib_writes_what_the_converter_declines(trig: str) -> None:
+    dataset = _dataset(trig)
+    assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is None
+    assert _fast_bytes(dataset) == _rdflib_bytes(dataset)
