@@ -21,6 +21,7 @@ from citydip_ld.curation.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
 from citydip_ld.rdf.dumps import write_checksums
+from citydip_ld.rdf.source_map import write_source_map
 
 #: file name -> (rdflib format, whole dataset with named graphs?)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -213,5 +214,6 @@ def build_directory(
     files = serialise(result.dataset, base, names)
     say(f"writing {len(files)} file(s) into {out_dir}")
     write_outputs(files, Path(out_dir))
+    write_source_map(result.sources, out_dir)
     write_checksums(Path(out_dir))
     return result

@@ -1,0 +1,130 @@
+"""`check --store DIR|URL`: validate the dataset where it lives, a store folder written by
+`publish --to DIR` (opened read-only: memory is RocksDB's caches and the query in hand, not the
+data) or a remote SPARQL 1.1 store, with the shapes compiled into SPARQL
+(`citydip_ld.validation.compiled`).
+
+The data is every named graph of the store but the shapes and ontology graphs (as `check`
+validates the facts' graphs only); each query names them as its default graph (pyoxigraph's
+`default_graph`, the protocol's `default-graph-uri`), so a remote store's own default-graph
+setting does not matter. The shapes are the store's shapes graph, as published with the data;
+a store without one is checked against `fallback_shapes` (the project's `shapes/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import SH, Dataset, Graph, Namespace, URIRef
+
+from citydip_ld.errors import LoadError
+from citydip_ld.iris import graph_iri, normalise_base, ontology_namespace
+from citydip_ld.rdf.build import PREFIXES
+from citydip_ld.rdf.source_map import SOURCES_FILE, read_source_map
+from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
+from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
+from citydip_ld.validation.compiled import compile_shapes, rdflib_term, run_checks
+from citydip_ld.validation.validate import Report, report_from_results
+
+#: What `Report.engine` says for a check run in the store.
+ENGINE = "sparql"
+
+
+@dataclass
+class StoreView:
+    """A store to validate: a SELECT/CONSTRUCT function, the store's named graphs and, for a
+    store folder, the source map its generation carries."""
+
+    query: Callable[..., Any]
+    graphs: list[str]
+    where: str
+    source_map: Path | None = None
+
+
+def open_view(target: str | Path, *, timeout: float = 600.0) -> StoreView:
+    """The store folder or remote SPARQL endpoint `target`, read-only."""
+    if is_remote(target):
+        remote = RemoteSparqlStore.from_url(str(target), timeout=timeout)
+        rows = remote.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        graphs = [row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)]
+        return StoreView(remote.query, graphs, remote.endpoint)
+    if not is_store_dir(target):
+        raise LoadError(
+            f"{target}: neither a store folder written by `citydip-ld publish --to DIR` nor an "
+            "http(s) SPARQL endpoint"
+        )
+    generation = live_generation(target)
+    store = open_generation(generation)
+    graphs = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+    return StoreView(store.query, graphs, str(target), generation / SOURCES_FILE)
+
+
+def store_shapes(view: StoreView, base: str) -> Graph:
+    """The store's shapes graph (empty if it has none)."""
+    name = str(graph_iri(base, "shapes"))
+    shapes = Graph()
+    if name not in view.graphs:
+        return shapes
+    triples = view.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+    for triple in triples:
+        shapes.add(
+            (rdflib_term(triple.subject), rdflib_term(triple.predicate), rdflib_term(triple.object))
+        )
+    return shapes
+
+
+def build_prefixes(base: str) -> dict[str, str]:
+    """The prefixes `build` binds (rdflib's defaults, ours, `cd:` and `id:`), which the report
+    writes paths with, as when `check` validates the built graph."""
+    base = normalise_base(base)
+    dataset = Dataset()
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace, replace=True)
+    dataset.bind("cd", ontology_namespace(base))
+    dataset.bind("id", Namespace(f"{base}id/"))
+    return {prefix: str(namespace) for prefix, namespace in dataset.namespaces() if prefix}
+
+
+def check_store(
+    target: str | Path,
+    base: str,
+    *,
+    fallback_shapes: Graph | None = None,
+    source_maps: Iterable[Path] = (),
+    lang: str = "en",
+    progress: Callable[[str], None] | None = None,
+    timeout: float = 600.0,
+) -> Report:
+    """Validate the data graphs of the store `target` against its shapes (see the module
+    docstring). Focus nodes are placed at fact files and lines by the source maps
+    (`sources.tsv`) in `source_maps` and the one a store folder carries."""
+    say = progress or (lambda _message: None)
+    say(f"opening {target}")
+    view = open_view(target, timeout=timeout)
+    shapes = store_shapes(view, base)
+    note = None
+    if len(shapes) == 0:
+        if fallback_shapes is None:
+            name = graph_iri(base, "shapes")
+            raise LoadError(f"{view.where}: the store holds no shapes graph <{name}>")
+        shapes, note = fallback_shapes, "the store holds no shapes graph: checked against shapes/"
+    excluded = {str(graph_iri(base, "shapes")), str(graph_iri(base, "ontology"))}
+    data_graphs = [ox.NamedNode(g) for g in view.graphs if g not in excluded]
+    if not data_graphs:
+        raise LoadError(f"{view.where}: the store holds no data graphs (is --base right?)")
+
+    def select(sparql: str) -> Iterable[Any]:
+        return view.query(sparql, default_graph=data_graphs)  # type: ignore[no-any-return]
+
+    checks = compile_shapes(shapes)
+    conforms, results = run_checks(select, shapes, checks, progress=say)
+    maps = [*source_maps, *([view.source_map] if view.source_map is not None else [])]
+    focus = {str(node) for node in results.objects(None, SH.focusNode) if isinstance(node, URIRef)}
+    sources = read_source_map(maps, focus) if maps and focus else None
+    prefixes = build_prefixes(base)
+    report = report_from_results(conforms, results, sources=sources, lang=lang, prefixes=prefixes)
+    report.engine, report.note = ENGINE, note
+    return report
