@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import RDF, SH, XSD, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, SH, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -79,6 +79,8 @@ _NOT_PARAMETERS = {
     SH.targetNode,
     SH.flags,
     SH.defaultValue,
+    SH.prefixes,  # read with sh:sparql (which refuses them)
+    SH.declare,
 }
 _TARGETS = (SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf, SH.targetNode)
 
@@ -137,10 +139,26 @@ def sparql_path(shapes: Graph, path: Node) -> str:
     raise LoadError(f"unsupported SHACL property path {path!r}")
 
 
+_CLASSES = (URIRef("http://www.w3.org/2000/01/rdf-schema#Class"), URIRef(str(OWL) + "Class"))
+
+
+def _is_class(shapes: Graph, shape: Node) -> bool:
+    return any((shape, RDF.type, cls) in shapes for cls in _CLASSES)
+
+
+def _shapes_of(shapes: Graph) -> set[Node]:
+    return set(shapes.subjects(RDF.type, SH.NodeShape)) | set(
+        shapes.subjects(RDF.type, SH.PropertyShape)
+    )
+
+
 def _focus(shapes: Graph, node_shape: Node, names: _Names, this: str = "?this") -> str | None:
     """The pattern binding `this` to each focus node of `node_shape` (None: no target)."""
     parts = []
-    for cls in shapes.objects(node_shape, SH.targetClass):
+    classes = set(shapes.objects(node_shape, SH.targetClass))
+    if _is_class(shapes, node_shape):
+        classes.add(node_shape)  # an implicit class target
+    for cls in sorted(classes, key=str):
         parts.append(f"{{ {this} {_TYPE}/{_SUBCLASS}* {term(cls)} }}")
     for predicate in shapes.objects(node_shape, SH.targetObjectsOf):
         parts.append(f"{{ {names('s')} {term(predicate)} {this} }}")
@@ -373,7 +391,14 @@ def compile_shapes(shapes: Graph) -> list[Check]:
     docstring); raises LoadError for SHACL it does not compile."""
     checks: list[Check] = []
     names = _Names()
-    node_shapes = sorted({s for target in _TARGETS for s in shapes.subjects(target, None)}, key=str)
+    custom = sorted(str(c) for c in shapes.subjects(RDF.type, SH.ConstraintComponent))
+    if custom:
+        raise LoadError(
+            f"`check --store` cannot compile SHACL-SPARQL constraint components ({custom[0]})"
+        )
+    targeted = {s for target in _TARGETS for s in shapes.subjects(target, None)}
+    targeted |= {s for s in _shapes_of(shapes) if _is_class(shapes, s)}
+    node_shapes = sorted(targeted, key=str)
     for node_shape in node_shapes:
         if _deactivated(shapes, node_shape):
             continue
