@@ -149,7 +149,9 @@ def test_a_store_is_checked_at_the_fact_line(project: Path) -> None:
     assert code == 1, output
     assert f"{ARTICLE}:{line}: violation: a statistic has one non-negative" in output
     assert output == run_cli("check")[1]
-    with oxigraph_server(project / "oxigraph", project / "out/dataset.nq") as url:
+    with oxigraph_server(
+        project / "oxigraph", project / "out/dataset.nq", union_default_graph=True
+    ) as url:
         code, output = run_cli(
             "check", "--store", f"{url}/query", "--sources", "out/sources.tsv", "--lang", "fa"
         )
