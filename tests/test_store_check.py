@@ -121,6 +121,18 @@ def test_every_shape_of_shapes_is_compiled() -> None:
     }
 
 
+def test_shapes_loaded_from_several_dumps_are_compiled_once() -> None:
+    """A store loaded from shard builds holds the shapes graph once per shard, its anonymous
+    property shapes as different blank nodes: each constraint is still checked once."""
+    once = shapes_graph()
+    many = Graph()
+    for _ in range(3):
+        for triple in Graph().parse(data=once.serialize(format="nt"), format="nt"):
+            many.add(triple)
+    assert len(many) > 2 * len(once)
+    assert len(compile_shapes(many)) == len(compile_shapes(once))
+
+
 def test_shacl_it_cannot_compile_is_refused_by_name() -> None:
     shapes = Graph().parse(
         data="""

@@ -413,7 +413,38 @@ def compile_shapes(shapes: Graph) -> list[Check]:
                 checks.append(_check(shapes, node_shape, shape, pattern, focus))
             checks.extend(_detail_checks(shapes, node_shape, shape, names))
         checks.extend(_sparql_checks(shapes, node_shape, focus))
-    return checks
+    return _distinct_checks(checks)
+
+
+def _distinct_checks(checks: list[Check]) -> list[Check]:
+    """`checks` without repeats: a store loaded from several dumps of the same shapes (shard
+    builds) holds one copy of every anonymous property shape per dump, blank nodes that only
+    their labels tell apart; their queries are the same but for variable names."""
+    seen: set[tuple[str, Node, URIRef, str, tuple[Literal, ...]]] = set()
+    kept = []
+    for check in checks:
+        query = _canonical(check.query)
+        path = "" if check.path is None else _path_text(check.path, check)
+        key = (query, check.focus_shape, check.component, path, tuple(sorted(check.messages)))
+        if key not in seen:
+            seen.add(key)
+            kept.append(check)
+    return kept
+
+
+def _canonical(query: str) -> str:
+    """`query` with its fresh variables (`?v12`) numbered in order of appearance."""
+    numbers: dict[str, str] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        return numbers.setdefault(match.group(0), f"?{match.group(1)}_{len(numbers)}")
+
+    return re.sub(r"\?([a-z]+)\d+", renumber, query)
+
+
+def _path_text(path: Node, check: Check) -> str:
+    """A path as the query wrote it (blank-node paths are copies too)."""
+    return str(path) if isinstance(path, URIRef) else "(complex)"
 
 
 def _check(shapes: Graph, node_shape: Node, shape: Node, pattern: _Pattern, focus: str) -> Check:
