@@ -194,3 +194,21 @@ def test_an_unreachable_store_exits_2(project: Path) -> None:
     code, output = run_cli("check", "--store", f"http://127.0.0.1:{free_port()}/query")
     assert code == 2
     assert "Error:" in output and "Traceback" not in output
+
+
+def test_the_benchmark_runs_on_the_shipped_data(dataset_dir: Path, tmp_path: Path) -> None:
+    """benchmarks/check_store.py: `check --store` and the in-memory peer, each measured."""
+    import json
+    import subprocess
+    import sys
+
+    write_store_dir([dataset_dir / "dataset.nq"], tmp_path / "store", BASE)
+    script = ROOT / "benchmarks/check_store.py"
+    command = [sys.executable, str(script), "--store", str(tmp_path / "store")]
+    command += ["--nquads", str(dataset_dir / "dataset.nq"), "--json", str(tmp_path / "out.json")]
+    subprocess.run(command, check=True, capture_output=True, timeout=600)
+    runs = json.loads((tmp_path / "out.json").read_text())
+    assert [run["name"] for run in runs] == ["check --store", "peer: pyshacl-turbo in memory"]
+    assert all(run["exit"] == 0 and run["peak_rss_mib"] > 0 for run in runs)
+    assert runs[0]["last_line"] == "conforms: the dataset satisfies every shape"
+    assert runs[1]["last_line"].endswith("conforms: True")
