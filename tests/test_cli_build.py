@@ -68,7 +68,7 @@ def test_base_is_configurable(project: Path) -> None:
 def test_only_requested_formats_are_written(project: Path) -> None:
     assert run("build", "--out", "out", "--format", "turtle")[0] == 0
     written = sorted(p.name for p in (project / "out").iterdir())
-    assert written == ["SHA256SUMS", "context.jsonld", "dataset.ttl"]
+    assert written == ["SHA256SUMS", "context.jsonld", "dataset.ttl", "sources.tsv"]
 
 
 @pytest.mark.parametrize(

@@ -118,21 +118,20 @@ def _components(shapes: Graph, shape: Node) -> set[URIRef]:
     }
 
 
-#: Node shapes added after the corpus was written (events, proposals, programmes, ledgers,
-#: coordinates): the engines are compared on them through the shipped data only, until
-#: tests/data/broken.ttl breaks their constraints too. A test below keeps this list exact.
-NOT_YET_IN_THE_CORPUS = {
-    URIRef(f"http://localhost:5000/shapes#{name}")
-    for name in (
-        "CityCoordinatesShape",
-        "EventShape",
-        "LedgerEntryShape",
-        "ProgrammeShape",
-        "ProposalShape",
-        "Recorded",
-        "ReportedNotLaterShape",
-    )
-}
+def _targeted_through_sh_node(shapes: Graph) -> Graph:
+    """`shapes`, where a node shape with no target of its own that only `sh:node` uses
+    (cds:Recorded) targets the objects of the paths it is used on: its constraints are then
+    reported on those nodes directly, not only as the user's `sh:NodeConstraintComponent`."""
+    copy = Graph()
+    for triple in shapes:
+        copy.add(triple)
+    for user, used in shapes.subject_objects(SH.node):
+        path = shapes.value(user, SH.path)
+        if isinstance(path, URIRef) and not any(
+            (used, target, None) in shapes for target in (SH.targetClass, SH.targetObjectsOf)
+        ):
+            copy.add((used, SH.targetObjectsOf, path))
+    return copy
 
 
 def _expected(data: Graph, shapes: Graph) -> set[tuple[Node, Node, URIRef]]:
@@ -146,7 +145,7 @@ def _expected(data: Graph, shapes: Graph) -> set[tuple[Node, Node, URIRef]]:
 
 
 def test_the_broken_corpus_violates_every_constraint_of_every_shape() -> None:
-    data, shapes = broken_data(), shapes_graph()
+    data, shapes = broken_data(), _targeted_through_sh_node(shapes_graph())
     conforms, results = run_engine(broken_data(), shapes, "pyshacl")
     assert not conforms
     found = {
@@ -155,7 +154,7 @@ def test_the_broken_corpus_violates_every_constraint_of_every_shape() -> None:
         for component in results.objects(r, SH.sourceConstraintComponent)
     }
     expected = _expected(data, shapes)
-    assert len(expected) >= 137  # 16 node shapes; grows with shapes/
+    assert len(expected) >= 173  # 23 node shapes; grows with shapes/
     missing = [
         (node_shape, shape, component)
         for node_shape, shape, component in expected
@@ -163,10 +162,7 @@ def test_the_broken_corpus_violates_every_constraint_of_every_shape() -> None:
             (focus, shape, component) in found for focus in _targets(data, shapes, node_shape)
         )
     ]
-    assert [m for m in missing if m[0] not in NOT_YET_IN_THE_CORPUS] == []
-    # The list of shapes the corpus does not cover yet is exact: a shape covered since, or a
-    # new one left uncovered, fails here.
-    assert {m[0] for m in missing} == NOT_YET_IN_THE_CORPUS
+    assert missing == []
 
 
 # ---------------------------------------------------------------- falling back to pySHACL
@@ -205,3 +201,49 @@ def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl() -> None:
         ("http://example.org/a", "http://example.org/p", "sh:OrConstraintComponent")
     ]
     assert choose_engine(shapes, "pyshacl") == ("pyshacl", None)
+
+
+# ---------------------------------------------------------------- where the engines differ
+
+_EVENT_DATED_BY_A_STRING = """
+@prefix cd: <http://localhost:5000/ontology#> .
+@prefix schema: <https://schema.org/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<http://localhost:5000/id/event/e> a schema:Event ;
+    time:hasTime [ time:inXSDDate "2020-03-20" ] ;
+    prov:wasDerivedFrom <http://localhost:5000/id/article/a> .
+<http://localhost:5000/id/article/a> cd:pageDate [ time:inXSDDate "2020-01-01"^^xsd:date ] .
+"""
+
+
+def _not_later_results(engine: str) -> list[tuple[str, str | None]]:
+    data = Graph().parse(data=_EVENT_DATED_BY_A_STRING, format="turtle")
+    report = validate_graph(data, shapes_graph(), engine=engine)
+    return [
+        (p.focus, p.value) for p in report.problems if p.component == "sh:SPARQLConstraintComponent"
+    ]
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "turbo",
+        pytest.param(
+            "pyshacl",
+            marks=pytest.mark.xfail(
+                strict=True, reason="rdflib 7.6 compares a plain string with an xsd:date"
+            ),
+        ),
+    ],
+)
+def test_a_string_is_not_compared_with_a_date(engine: str) -> None:
+    """cds:ReportedNotLaterShape's `FILTER(?value > ?latest)` with a day written as a plain
+    string and the article's day an xsd:date: SPARQL 1.1 (17.3, operator mapping) defines no
+    `>` between xsd:string and xsd:date, so the comparison is a type error and FILTER drops the
+    row: no result (pyshacl-turbo, and Oxigraph). pySHACL's SPARQL (rdflib) answers true and
+    reports the event: a difference in pySHACL, kept out of tests/data/broken.ttl, where
+    cds:DateShape reports such a day anyway (sh:datatype). When rdflib follows the spec, this
+    xfail passes and fails the run: then drop the mark."""
+    assert _not_later_results(engine) == []

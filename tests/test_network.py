@@ -133,13 +133,13 @@ def test_files_are_deterministic_and_escape_markup() -> None:
 def test_build_format_network_writes_the_same_bytes_again(
     dataset_dir: Path, tmp_path: Path
 ) -> None:
-    """`build --format network` writes only the network files (and the context, checksums),
-    byte for byte what a full build wrote."""
+    """`build --format network` writes only the network files (and the context, checksums and
+    the source map every build writes), byte for byte what a full build wrote."""
     from citydip_ld.rdf.output import FORMAT_NAMES, build_directory
 
     data = Path(__file__).resolve().parent.parent / "data"
     build_directory(data, tmp_path, base=BASE, names=[FORMAT_NAMES["network"]])
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(["SHA256SUMS", "context.jsonld", *NETWORK_FILES])
+    assert written == sorted(["SHA256SUMS", "context.jsonld", "sources.tsv", *NETWORK_FILES])
     for name in NETWORK_FILES:
         assert (tmp_path / name).read_bytes() == (dataset_dir / name).read_bytes(), name

@@ -184,14 +184,48 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
     help="SHACL engine: pyshacl-turbo (Rust) on a pyoxigraph store, or pySHACL (the reference). "
     "Env CITYDIP_SHACL_ENGINE.",
 )
-@click.pass_obj
+@click.option(
+    "--store",
+    "store",
+    default=None,
+    help="Validate a store folder written by `publish --to DIR`, or a remote SPARQL endpoint, "
+    "in place: the shapes compiled into SPARQL, the data never loaded into memory.",
+)
+@click.option(
+    "--sources",
+    "source_map",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --store: the source map `build` wrote (sources.tsv), to report fact files and "
+    "lines for a remote store (a store folder carries its own).",
+)
+@click.pass_context
 def check(
-    obj: Context, input_file: Path | None, output_format: str, lang: str, engine: str
+    ctx: click.Context,
+    input_file: Path | None,
+    output_format: str,
+    lang: str,
+    engine: str,
+    store: str | None,
+    source_map: Path | None,
 ) -> None:
     """Validate the dataset against the SHACL shapes; exit 1 on violations."""
+    obj: Context = ctx.obj
+    if store is not None:
+        if input_file is not None:
+            raise UsageError("--store and --input name two datasets: give one")
+        if ctx.get_parameter_source("engine") not in (None, click.core.ParameterSource.DEFAULT):
+            raise UsageError("--engine does not apply to --store (checked by SPARQL in the store)")
+    elif source_map is not None:
+        raise UsageError("--sources goes with --store (a build has its own source map)")
+    if source_map is not None and not source_map.is_file():
+        raise UsageError(f"--sources {source_map}: no such file")
     try:
         with Progress() as progress:
-            report = run_check(obj, input_file, lang, progress, engine)
+            if store is not None:
+                report = run_store_check(obj, store, lang, progress, source_map)
+            else:
+                report = run_check(obj, input_file, lang, progress, engine)
     except CitydipError as exc:
         raise fail(exc) from None
     if report.note:
@@ -199,6 +233,33 @@ def check(
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.conforms:
         sys.exit(1)
+
+
+def run_store_check(
+    obj: Context,
+    store: str,
+    lang: str,
+    progress: Progress | None = None,
+    source_map: Path | None = None,
+) -> Report:
+    """Validate the store folder or remote endpoint `store` in place (`stores.store_check`)."""
+    from citydip_ld.rdf.build import add_turtle_graph
+    from citydip_ld.stores.store_check import check_store
+
+    shapes_dir = obj.layout.shapes_dir
+    fallback = None
+    if shapes_dir.is_dir():
+        from rdflib import Dataset
+
+        fallback = add_turtle_graph(Dataset(), shapes_dir, "shapes", obj.base)
+    return check_store(
+        store,
+        obj.base,
+        fallback_shapes=fallback,
+        source_maps=[source_map] if source_map is not None else [],
+        lang=lang,
+        progress=progress,
+    )
 
 
 def run_check(

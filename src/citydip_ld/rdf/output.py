@@ -24,6 +24,7 @@ from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.rdf.jsonld import Row, jsonld_document
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
+from citydip_ld.rdf.source_map import write_source_map
 
 #: file name -> (rdflib format, whole dataset with named graphs?)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -304,5 +305,6 @@ def build_directory(
         files.update(network_files(read_network(DatasetQueries(data.quads), base)))
     say(f"writing {len(files)} file(s) into {out_dir}")
     write_outputs(files, Path(out_dir))
+    write_source_map(result.sources, out_dir)
     write_checksums(Path(out_dir))
     return result

@@ -27,6 +27,7 @@ import pyoxigraph
 
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import KINDS, normalise_base
+from citydip_ld.rdf.source_map import SOURCES_FILE
 from citydip_ld.stores.describe import Queryable, ordered_resources
 from citydip_ld.stores.disk_store import (
     CURRENT,
@@ -132,6 +133,7 @@ def _write_generation(
                 store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
             except SyntaxError as exc:
                 raise LoadError(f"{path}: not valid N-Quads ({exc}); rebuild the dataset") from None
+        _carry_source_maps(paths, staging)
         say("compacting the store")
         store.optimize()
         quads = len(store)
@@ -165,6 +167,18 @@ def _write_generation(
     say(f"switching {CURRENT} to {final.name}")
     _switch(target, final)
     return info
+
+
+def _carry_source_maps(paths: list[Path], generation: Path) -> None:
+    """The build's source maps (`sources.tsv` beside each dataset file) into the generation,
+    one after the other, so `check --store` can point at fact files and lines."""
+    maps = [path.parent / SOURCES_FILE for path in paths if (path.parent / SOURCES_FILE).is_file()]
+    if not maps:
+        return
+    with (generation / SOURCES_FILE).open("wb") as out:
+        for source in maps:
+            with source.open("rb") as handle:
+                shutil.copyfileobj(handle, out, 1 << 20)
 
 
 def _write_lists(store: Queryable, base: str, folder: Path) -> dict[str, int]:

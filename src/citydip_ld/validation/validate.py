@@ -105,13 +105,33 @@ def validate_graph(
     if not isinstance(results, Graph):
         raise LoadError(f"the shapes graph cannot be used for validation: {results}")
     prefixes = {prefix: str(ns) for prefix, ns in data.namespaces() if prefix}
-    prefixes.setdefault("sh", str(SH))
+    report = report_from_results(
+        conforms, results, data=data, sources=sources, lang=lang, prefixes=prefixes
+    )
+    report.engine, report.note = ran, note
+    return report
+
+
+def report_from_results(
+    conforms: bool,
+    results: Graph,
+    *,
+    data: Graph | None = None,
+    sources: SourceMap | None = None,
+    lang: str = "en",
+    prefixes: dict[str, str] | None = None,
+) -> Report:
+    """The report of a SHACL validation report graph `results` (any engine's): problems in
+    plain words at file:line (`sources`), paths written with `prefixes`, values as `data`
+    writes them (without `data`, as the report does)."""
+    known = dict(prefixes or {})
+    known.setdefault("sh", str(SH))
     problems = [
-        _problem(results, r, sources, lang, prefixes, data)
+        _problem(results, r, sources, lang, known, data if data is not None else Graph())
         for r in results.subjects(RDF.type, SH.ValidationResult)
     ]
     problems.sort(key=_order)
-    return Report(conforms, problems, engine=ran, note=note)
+    return Report(conforms, problems)
 
 
 def _order(p: Problem) -> tuple[str, ...]:
