@@ -177,8 +177,10 @@ def test_every_competency_question_runs_in_the_editor(
         with page.expect_response(lambda r: r.url.endswith("/sparql")) as answer:
             page.click(".query-editor .yasqe_queryButton")
         assert answer.value.status == 200, key
+        # A function, not an expression: Playwright polls an expression with eval(), which
+        # the page's policy (no 'unsafe-eval') refuses whenever the first poll is not true.
         page.wait_for_function(
-            "window.citydipYasgui.getTab().getYasr().results !== undefined"
+            "() => window.citydipYasgui.getTab().getYasr().results !== undefined"
             " && !document.querySelector('.query-editor .tabPanel.active .yasr.loading')"
         )
         assert page.locator(".query-editor .yasr .errorResult").count() == 0, key
