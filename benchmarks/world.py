@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from citydip_ld.curation.dates import JALALI_MONTHS_FA
+
 #: size -> (cities, twinnings); S is what article 004 reports.
 SIZES: dict[str, tuple[int, int]] = {
     "S": (12_596, 16_484),
@@ -63,20 +65,6 @@ _PERSIAN_LETTERS = set("پچژگیک")
 _NOT_PERSIAN = set("ٹڈڑںےھۃۓګځښڅډړږڼۍېټەۇڭێۆڵڕۋ")  # Urdu, Pashto, Kurdish, Uyghur letters
 _TO_PERSIAN = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه"})
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-JALALI_MONTHS_FA = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
 _INITIAL_VOWELS = {"a": "آ", "e": "ا", "i": "ای", "o": "او", "u": "او"}
 # A crude Latin -> Persian letter map, only for labels marked as placeholders.
 _TRANSLIT = [

@@ -33,6 +33,20 @@ JALALI_MONTHS_EN = (
     "Bahman",
     "Esfand",
 )
+JALALI_MONTHS_FA = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
 
 
 class DateValueError(ValueError):

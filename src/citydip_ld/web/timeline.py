@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 import jdatetime
 from flask import Blueprint, Response, abort, request
 
-from citydip_ld.curation.dates import JALALI_MONTHS_EN
+from citydip_ld.curation.dates import JALALI_MONTHS_EN, JALALI_MONTHS_FA
 from citydip_ld.iris import KINDS, entity_iri
 from citydip_ld.stores.timeline import Timeline, TimelineFact
 from citydip_ld.web.context import get_timeline
@@ -36,20 +36,6 @@ from citydip_ld.web.pages import dataset_base, lang_from_query, local_href, ui_l
 
 bp = Blueprint("timeline", __name__)
 
-JALALI_MONTHS_FA = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 #: What a city slug may hold in `?city=` (anything else cannot name a city of the dataset).
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
