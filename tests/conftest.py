@@ -1,15 +1,18 @@
-"""Shared fixtures: the shipped data built once per session, the app, its client and runner."""
+"""Shared fixtures: the shipped data built once per session, the app, its client and runner,
+live servers, and the browser tests' Chromium, tab and screenshot folder."""
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 import shared_material
+from browser_support import TabWatch, launch_chromium, open_tab, screenshot_folder
 from citydip_ld.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,3 +159,43 @@ def full_server(dataset_dir: Path) -> Iterator[str]:
     app = create_app({"DATASET_DIR": str(dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0})
     with live_server(app) as server:
         yield server.url
+
+
+# ---------------------------------------------------------------- browser tests (browser_support)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium, one per test module; skipped, saying why, without chromium or
+    Playwright."""
+    with launch_chromium() as instance:
+        yield instance
+
+
+@pytest.fixture()
+def tab_watch() -> TabWatch:
+    """What `tab` saw: its problems and requests; `tab_watch.allow(url)` for another origin."""
+    return TabWatch()
+
+
+@pytest.fixture()
+def tab(browser: Any, tab_watch: TabWatch) -> Iterator[Any]:
+    """A page (1100 x 900) that fails the test on a console error or warning, an uncaught script
+    error, a policy violation, or a request to an origin other than the first page's (or one
+    the test allowed)."""
+    with open_tab(browser, tab_watch) as page:
+        yield page
+
+
+@pytest.fixture()
+def tab_without_scripts(browser: Any, tab_watch: TabWatch) -> Iterator[Any]:
+    """`tab` with JavaScript turned off, as some readers browse."""
+    with open_tab(browser, tab_watch, java_script_enabled=False) as page:
+        yield page
+
+
+@pytest.fixture()
+def screenshots(tmp_path: Path) -> Path:
+    """Where a test keeps its screenshots: CITYDIP_SCREENSHOTS (a folder) when set, else its
+    tmp_path."""
+    return screenshot_folder(tmp_path)
