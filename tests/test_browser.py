@@ -1,132 +1,73 @@
 """The pages in real headless Debian Chromium against a live waitress server, under the
-site's Content-Security-Policy: every test fails on a console error, an uncaught script error
-or a policy violation."""
+site's Content-Security-Policy: every test fails on a console error, an uncaught script error,
+a policy violation or a request to another origin (tests/browser_support.py). Screenshots go
+to CITYDIP_SCREENSHOTS (a folder) when set, else the test's tmp_path."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_support import TabWatch, save_screenshot
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-SCREENSHOT = Path("/tmp/citydip-tabriz.png")
 
-if not Path(CHROMIUM).is_file():
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-#: Reports every `securitypolicyviolation` event of every document to the test.
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.citydipViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
-});
-"""
-
-
-@pytest.fixture()
-def problems() -> list[str]:
-    """Console errors, page errors and policy violations seen by `tab` (empty at the end)."""
-    return []
-
-
-@pytest.fixture()
-def tab(browser: Any, problems: list[str]) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.expose_function("citydipViolation", lambda text: problems.append(f"CSP: {text}"))
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-
-    def console(message: Any) -> None:
-        # Every request counts, the site's icon included (static/favicon.svg, linked by
-        # every page, so the browser does not ask for a missing /favicon.ico).
-        if message.type in ("error", "warning"):
-            problems.append(f"console {message.type}: {message.text}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    yield page
-    page.wait_for_timeout(100)  # let late violation reports arrive
-    context.close()
-    assert problems == []
-
-
-def test_tabriz_page_renders_rtl_persian_and_facts(tab: object, mini_server: str) -> None:
+def test_tabriz_page_renders_rtl_persian_and_facts(
+    tab: Any, mini_server: str, screenshots: Path
+) -> None:
     page = tab
-    response = page.goto(f"{mini_server}/id/city/tabriz")  # type: ignore[attr-defined]
+    response = page.goto(f"{mini_server}/id/city/tabriz")
     assert response.ok
-    assert page.url.endswith("/doc/city/tabriz.html")  # type: ignore[attr-defined]
-    label = page.locator("h1 .label-fa")  # type: ignore[attr-defined]
+    assert page.url.endswith("/doc/city/tabriz.html")
+    label = page.locator("h1 .label-fa")
     assert label.inner_text() == "تبریز"
     assert label.evaluate("e => getComputedStyle(e).direction") == "rtl"
-    english = page.locator("h1 .label-en")  # type: ignore[attr-defined]
+    english = page.locator("h1 .label-en")
     assert english.evaluate("e => getComputedStyle(e).direction") == "ltr"
-    quote = page.locator("li.fact blockquote.quotation").first  # type: ignore[attr-defined]
+    quote = page.locator("li.fact blockquote.quotation").first
     assert quote.evaluate("e => getComputedStyle(e).direction") == "rtl"
-    assert page.locator("li.fact").count() == 2  # type: ignore[attr-defined]
-    page.screenshot(path=str(SCREENSHOT), full_page=True)  # type: ignore[attr-defined]
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert page.locator("li.fact").count() == 2
+    save_screenshot(page, screenshots, "city-tabriz-facts", full_page=True)
 
 
-def test_persian_interface_is_right_to_left(tab: object, mini_server: str) -> None:
+def test_persian_interface_is_right_to_left(tab: Any, mini_server: str, screenshots: Path) -> None:
     page = tab
-    page.goto(f"{mini_server}/doc/city/tabriz.html?lang=fa")  # type: ignore[attr-defined]
-    direction = page.evaluate("getComputedStyle(document.body).direction")  # type: ignore[attr-defined]
+    page.goto(f"{mini_server}/doc/city/tabriz.html?lang=fa")
+    direction = page.evaluate("getComputedStyle(document.body).direction")
     assert direction == "rtl"
-    assert page.locator("section.facts h2").inner_text() == "واقعیت‌ها و منابع آن‌ها"  # type: ignore[attr-defined]
-    page.screenshot(path="/tmp/citydip-tabriz-fa.png", full_page=True)  # type: ignore[attr-defined]
+    assert page.locator("section.facts h2").inner_text() == "واقعیت‌ها و منابع آن‌ها"
+    save_screenshot(page, screenshots, "city-tabriz-interface-fa", full_page=True)
 
 
-def test_links_work(tab: object, mini_server: str) -> None:
+def test_links_work(tab: Any, mini_server: str) -> None:
     page = tab
-    page.goto(f"{mini_server}/")  # type: ignore[attr-defined]
-    page.click("a[href='/doc/city/']")  # type: ignore[attr-defined]
-    page.click("a[href='/id/city/wuhan']")  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
-    assert page.url.endswith("/doc/city/wuhan.html")  # type: ignore[attr-defined]
-    assert page.locator("h1 .label-en").inner_text() == "Wuhan"  # type: ignore[attr-defined]
-    page.click("a[href='/id/twinning/tabriz-wuhan']")  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
-    assert "Tabriz – Wuhan" in page.locator("h1").inner_text()  # type: ignore[attr-defined]
-    page.click("text=Sister-cityhood: the transition to city diplomacy")  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
-    assert page.url.endswith("/doc/article/004_aa1ce6595c509616.html")  # type: ignore[attr-defined]
+    page.goto(f"{mini_server}/")
+    page.click("a[href='/doc/city/']")
+    page.click("a[href='/id/city/wuhan']")
+    page.wait_for_load_state()
+    assert page.url.endswith("/doc/city/wuhan.html")
+    assert page.locator("h1 .label-en").inner_text() == "Wuhan"
+    page.click("a[href='/id/twinning/tabriz-wuhan']")
+    page.wait_for_load_state()
+    assert "Tabriz – Wuhan" in page.locator("h1").inner_text()
+    page.click("text=Sister-cityhood: the transition to city diplomacy")
+    page.wait_for_load_state()
+    assert page.url.endswith("/doc/article/004_aa1ce6595c509616.html")
 
 
-def test_query_page_round_trip(tab: object, mini_server_without_vendor: str) -> None:
+def test_query_page_round_trip(tab: Any, mini_server_without_vendor: str) -> None:
     """The plain query form, as without node_modules/ (with it, YASGUI replaces the textarea
     and button: tests/test_browser_query_editor.py)."""
     page = tab
-    page.goto(f"{mini_server_without_vendor}/query")  # type: ignore[attr-defined]
-    page.select_option("#example", "tabriz-wuhan-source")  # type: ignore[attr-defined]
-    assert "tabriz-wuhan" in page.input_value("#query")  # type: ignore[attr-defined]
-    page.select_option("#example", "tabriz-sister-cities")  # type: ignore[attr-defined]
-    page.click("#run")  # type: ignore[attr-defined]
-    table = page.locator("#results table.results")  # type: ignore[attr-defined]
+    page.goto(f"{mini_server_without_vendor}/query")
+    page.select_option("#example", "tabriz-wuhan-source")
+    assert "tabriz-wuhan" in page.input_value("#query")
+    page.select_option("#example", "tabriz-sister-cities")
+    page.click("#run")
+    table = page.locator("#results table.results")
     table.wait_for(timeout=10_000)
     headers = table.locator("thead th").all_inner_texts()
     assert headers[:3] == ["partner", "partnerLabel", "wikidata"]
@@ -148,7 +89,7 @@ SHOTS = [("home", "/"), ("tabriz", "/doc/city/tabriz.html"), ("query", "/query")
 @pytest.mark.parametrize("lang", ["en", "fa"])
 @pytest.mark.parametrize(("name", "path"), SHOTS, ids=[n for n, _ in SHOTS])
 def test_pages_work_under_the_policy(
-    tab: Any, mini_server: str, tmp_path: Path, name: str, path: str, lang: str
+    tab: Any, mini_server: str, screenshots: Path, name: str, path: str, lang: str
 ) -> None:
     """Home, a city and the query form in both languages: served with the policy, styled by
     the site's stylesheet, the query page's script running; a screenshot of each is kept in
@@ -175,15 +116,11 @@ def test_pages_work_under_the_policy(
         assert rows.count() == 2
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the page is wider than the window"
-    folder = Path(os.environ.get("CITYDIP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    shot = folder / f"{name}-{lang}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    save_screenshot(page, screenshots, f"{name}-{lang}", full_page=True)
 
 
 def test_the_policy_is_enforced_and_violations_are_caught(
-    tab: Any, mini_server: str, problems: list[str]
+    tab: Any, tab_watch: TabWatch, mini_server: str
 ) -> None:
     """The control for the tests above: inline script and style injected into a page are
     blocked by the browser, and the fixture sees the violations."""
@@ -202,8 +139,8 @@ def test_the_policy_is_enforced_and_violations_are_caught(
     page.wait_for_timeout(200)
     assert page.evaluate("window.inlineRan === undefined")
     assert page.evaluate("getComputedStyle(document.body).color") != "rgb(255, 0, 0)"
-    seen = list(problems)
-    problems.clear()  # expected here; the fixture would fail on them
+    seen = list(tab_watch.problems)
+    tab_watch.problems.clear()  # expected here; the fixture would fail on them
     assert any(p.startswith("CSP: script-src") for p in seen), seen
     assert any(p.startswith("CSP: style-src") for p in seen), seen
 
@@ -217,7 +154,7 @@ def test_the_policy_is_enforced_and_violations_are_caught(
     ],
 )
 def test_other_answers_open_in_the_browser_without_errors(
-    tab: Any, mini_server: str, problems: list[str], path: str
+    tab: Any, tab_watch: TabWatch, mini_server: str, path: str
 ) -> None:
     """RDF, text, JSON and errors carry a policy allowing nothing; the browser still shows them
     (its own viewers are not blocked)."""
@@ -225,7 +162,8 @@ def test_other_answers_open_in_the_browser_without_errors(
     assert "default-src 'none'" in response.headers["content-security-policy"]
     if path == "/doc/city/nowhere":
         assert response.status == 404
-        problems[:] = [p for p in problems if "404" not in p]  # the status itself is logged
+        # the status itself is logged
+        tab_watch.problems[:] = [p for p in tab_watch.problems if "404" not in p]
     else:
         assert response.ok
     assert tab.locator("body").inner_text() != ""
@@ -238,14 +176,18 @@ def test_other_answers_open_in_the_browser_without_errors(
     ("lang", "typed", "shown"), [("en", "tabr", "Tabriz"), ("fa", "تبريز", "تبریز")]
 )
 def test_search_box_suggests_as_you_type_and_the_keyboard_reaches_tabriz(
-    tab: Any, mini_server: str, tmp_path: Path, lang: str, typed: str, shown: str
+    tab: Any,
+    tab_watch: TabWatch,
+    mini_server: str,
+    screenshots: Path,
+    lang: str,
+    typed: str,
+    shown: str,
 ) -> None:
     """Typing "tabr" (or «تبريز» with Arabic yeh) in the box on the home page shows Tabriz
     first; arrow down and Enter open its page. Every request stays on the site's origin; a
     screenshot with the suggestions open is kept in CITYDIP_SCREENSHOTS when set."""
     page = tab
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{mini_server}/?lang={lang}")
     box = page.get_by_role("combobox", name="Search names" if lang == "en" else "جستجوی نام‌ها")
     box.press_sequentially(typed, delay=30)
@@ -257,11 +199,7 @@ def test_search_box_suggests_as_you_type_and_the_keyboard_reaches_tabriz(
     assert listbox.evaluate("e => getComputedStyle(e).direction") == (
         "rtl" if lang == "fa" else "ltr"
     )
-    folder = Path(os.environ.get("CITYDIP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    shot = folder / f"search-{lang}.png"
-    page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 10_000
+    save_screenshot(page, screenshots, f"search-{lang}")
     box.press("ArrowDown")
     assert box.get_attribute("aria-activedescendant") == "site-search-option-0"
     assert first.get_attribute("aria-selected") == "true"
@@ -270,14 +208,13 @@ def test_search_box_suggests_as_you_type_and_the_keyboard_reaches_tabriz(
     page.wait_for_load_state()
     assert "/doc/city/tabriz" in page.url
     origin = mini_server.rstrip("/")
-    assert [url for url in requests if not url.startswith(origin + "/")] == []
-    assert any("/search?" in url for url in requests)
+    assert [url for url in tab_watch.requests if not url.startswith(origin + "/")] == []
+    assert any("/search?" in url for url in tab_watch.requests)
 
 
-def test_search_form_works_without_javascript(browser: Any, mini_server: str) -> None:
+def test_search_form_works_without_javascript(tab_without_scripts: Any, mini_server: str) -> None:
     """With scripts off the box is a plain form: Enter opens the results page."""
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+    page = tab_without_scripts
     page.goto(f"{mini_server}/?lang=fa")
     page.fill("#site-search", "تبريز")
     with page.expect_navigation():
@@ -285,4 +222,3 @@ def test_search_form_works_without_javascript(browser: Any, mini_server: str) ->
     assert "/search?q=" in page.url and "lang=fa" in page.url
     first = page.locator("ol.search-results li a").first
     assert first.get_attribute("href") == "/id/city/tabriz?lang=fa"
-    context.close()
