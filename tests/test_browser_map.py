@@ -7,12 +7,8 @@ languages go to the folder in CITYDIP_SCREENSHOTS (else the test's tmp_path)."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import os
-import shutil
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,71 +16,17 @@ from typing import Any
 
 import pytest
 
+from browser_support import TabWatch, save_screenshot, serve_constant
 from citydip_ld.web import create_app
+from web_support import BASE, live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
-if not Path(CHROMIUM).is_file():
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
 if not (NODE_MODULES / "leaflet" / "dist" / "leaflet.js").is_file():
     pytest.skip("node_modules/ is missing (run `npm ci`)", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-BASE = "http://localhost:5000/"
 TABRIZ = f"{BASE}id/city/tabriz"
-
-
-#: Reports every `securitypolicyviolation` event of every document to the test.
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.citydipViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
-});
-"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture()
-def tab(browser: Any) -> Iterator[Any]:
-    """A page that fails the test on a console error or warning, a script error or a policy
-    violation."""
-    problems: list[str] = []
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.expose_function("citydipViolation", lambda text: problems.append(f"CSP: {text}"))
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    yield page
-    page.wait_for_timeout(100)  # let late violation reports arrive
-    context.close()
-    assert problems == []
-
-
-@pytest.fixture(scope="module")
-def full_server(dataset_dir: Path) -> Iterator[str]:
-    """The app on the shipped data (the session's build of data/), served by waitress."""
-    from web_support import live_server
-
-    app = create_app({"DATASET_DIR": str(dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0})
-    with live_server(app) as server:
-        yield server.url
 
 
 def _geojson(page: Any, url: str) -> dict[str, Any]:
@@ -112,15 +54,10 @@ def _open_map(page: Any, url: str) -> Any:
     return box
 
 
-def _screenshot(page: Any, tmp_path: Path, name: str) -> None:
-    folder = Path(os.environ.get("CITYDIP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    shot = folder / f"{name}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
-    section = folder / f"{name}-section.png"  # the map and its list alone, to look at
-    page.locator(".map-section").screenshot(path=str(section))
-    assert section.stat().st_size > 10_000
+def _screenshot(page: Any, folder: Path, name: str) -> None:
+    save_screenshot(page, folder, name, full_page=True)
+    # The map and its list alone, to look at.
+    save_screenshot(page.locator(".map-section"), folder, f"{name}-section")
 
 
 def _drawn_markers(page: Any) -> int:
@@ -129,7 +66,7 @@ def _drawn_markers(page: Any) -> int:
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_home_map_draws_every_city_with_coordinates(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     page = tab
     collection = _geojson(page, f"{full_server}/map.geojson")
@@ -150,12 +87,12 @@ def test_home_map_draws_every_city_with_coordinates(
     assert "Natural Earth" in attribution
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the page is wider than the window"
-    _screenshot(page, tmp_path, f"map-home-{lang}")
+    _screenshot(page, screenshots, f"map-home-{lang}")
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_tabriz_map_shows_its_12_partners_and_a_click_opens_one(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     page = tab
     box = _open_map(page, f"{full_server}/id/city/tabriz?lang={lang}")
@@ -166,7 +103,7 @@ def test_tabriz_map_shows_its_12_partners_and_a_click_opens_one(
     assert _drawn_markers(page) == 13
     assert page.locator(".map-list li").count() == 13
     assert page.locator(".map-list li.focus a").get_attribute("data-iri") == TABRIZ
-    _screenshot(page, tmp_path, f"map-tabriz-{lang}")
+    _screenshot(page, screenshots, f"map-tabriz-{lang}")
     # Hovering Kazan's point shows its name in the page's language; a click opens its page.
     x, y = page.evaluate(
         """() => {
@@ -205,17 +142,15 @@ def test_the_keyboard_reaches_a_partner_from_the_list_beside_the_map(
 
 
 def test_without_scripts_the_list_serves_and_no_empty_map_shows(
-    browser: Any, full_server: str
+    tab_without_scripts: Any, full_server: str
 ) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+    page = tab_without_scripts
     page.goto(f"{full_server}/doc/city/tabriz.html")
     assert not page.locator(".map-canvas").is_visible()
     assert page.locator(".map-list a").count() == 13
     with page.expect_navigation():
         page.locator(".map-list a[data-iri$='/city/kazan']").click()
     assert page.url.endswith("/doc/city/kazan.html")
-    context.close()
 
 
 def test_the_map_is_reached_by_keyboard_and_zooms(tab: Any, full_server: str) -> None:
@@ -248,38 +183,23 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 @pytest.fixture(scope="module")
 def tile_server() -> Iterator[tuple[str, list[str]]]:
     """A tile server on another origin (127.0.0.1, another port): every path a pale tile."""
-    tile = _png(256, 256, (200, 225, 205))
     asked: list[str] = []
-
-    class Tiles(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(tile)))
-            self.end_headers()
-            self.wfile.write(tile)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    server.shutdown()
-    server.server_close()
+    with serve_constant(_png(256, 256, (200, 225, 205)), "image/png", asked) as url:
+        yield url, asked
 
 
 def test_an_operator_s_tile_server_is_drawn_and_only_its_origin_is_added(
-    tab: Any, dataset_dir: Path, tile_server: tuple[str, list[str]], tmp_path: Path
+    tab: Any,
+    tab_watch: TabWatch,
+    dataset_dir: Path,
+    tile_server: tuple[str, list[str]],
+    screenshots: Path,
 ) -> None:
     """With MAP_TILES the map loads tiles from that server (the page policy allows its
     origin: no violation), credits it, and asks nothing of any third origin; the outlines
     are not requested."""
-    from web_support import live_server
-
     tiles, asked = tile_server
+    tab_watch.allow(tiles)
     app = create_app(
         {
             "DATASET_DIR": str(dataset_dir),
@@ -290,8 +210,7 @@ def test_an_operator_s_tile_server_is_drawn_and_only_its_origin_is_added(
         }
     )
     page = tab
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
+    requests = tab_watch.requests
     with live_server(app) as server:
         response = page.goto(f"{server.url}/doc/city/tabriz.html?lang=fa")
         assert f"img-src 'self' {tiles} data:;" in response.headers["content-security-policy"]
@@ -305,7 +224,7 @@ def test_an_operator_s_tile_server_is_drawn_and_only_its_origin_is_added(
         page.wait_for_timeout(800)
         assert page.locator(".map-canvas").get_attribute("data-points") == "13"
         assert "Test tiles" in page.locator(".leaflet-control-attribution").inner_text()
-        _screenshot(page, tmp_path, "map-tiles-fa")
+        _screenshot(page, screenshots, "map-tiles-fa")
     assert asked and all(path.startswith("/tiles/") for path in asked)
     origins = {"/".join(url.split("/", 3)[:3]) for url in requests}
     assert origins == {server.url, tiles}

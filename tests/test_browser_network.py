@@ -8,83 +8,15 @@ Persian go to CITYDIP_SCREENSHOTS (a folder) when set."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from citydip_ld.web import create_app
+from browser_support import save_screenshot
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-BASE = "http://localhost:5000/"
-
-if not Path(CHROMIUM).is_file():
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.citydipViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
-});
-"""
-
-
-@pytest.fixture(scope="session")
-def full_server(dataset_dir: Path) -> Iterator[str]:
-    """The app on the full shipped data (conftest's `dataset_dir`, built once a session),
-    served on 127.0.0.1 on a free port; its URL."""
-    from web_support import live_server
-
-    app = create_app({"DATASET_DIR": str(dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0})
-    with live_server(app) as server:
-        yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture()
-def tab(browser: Any, full_server: str) -> Iterator[Any]:
-    """A page that fails the test on console errors, page errors, policy violations and on
-    any request to another origin than the server's."""
-    problems: list[str] = []
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.expose_function("citydipViolation", lambda text: problems.append(f"CSP: {text}"))
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "request",
-        lambda r: (
-            None
-            if r.url.startswith(full_server + "/")
-            else problems.append(f"request to another origin: {r.url}")
-        ),
-    )
-    yield page
-    page.wait_for_timeout(100)
-    context.close()
-    assert problems == []
 
 
 def fetch_json(url: str) -> dict[str, Any]:
@@ -103,17 +35,9 @@ def drawn(page: Any) -> tuple[int, int]:
     return nodes, edges
 
 
-def screenshot(page: Any, tmp_path: Path, name: str, *, full_page: bool = True) -> None:
-    folder = Path(os.environ.get("CITYDIP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    shot = folder / f"{name}.png"
-    page.screenshot(path=str(shot), full_page=full_page)
-    assert shot.stat().st_size > 10_000
-
-
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_the_whole_network_draws_every_city(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     page = tab
     data = fetch_json(f"{full_server}/network.json")
@@ -131,18 +55,18 @@ def test_the_whole_network_draws_every_city(
     assert page.locator("label[for=network-country]").count() == 1
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the page is wider than the window"
-    screenshot(page, tmp_path, f"network-{lang}")
+    save_screenshot(page, screenshots, f"network-{lang}", full_page=True)
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_the_tabriz_ego_network_has_13_cities_and_12_twinnings(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     page = tab
     page.goto(f"{full_server}/network?city=tabriz&lang={lang}")
     assert drawn(page) == (13, 12)
     assert page.locator("#network-view").get_attribute("data-layout") == "concentric"
-    screenshot(page, tmp_path, f"network-tabriz-{lang}")
+    save_screenshot(page, screenshots, f"network-tabriz-{lang}", full_page=True)
     # The city page shows the same ego network.
     page.goto(f"{full_server}/doc/city/tabriz.html?lang={lang}")
     assert drawn(page) == (13, 12)
@@ -150,7 +74,7 @@ def test_the_tabriz_ego_network_has_13_cities_and_12_twinnings(
         "شبکه خواهرخواندگی" if lang == "fa" else "Twinning network"
     )
     page.locator("section.network-ego").scroll_into_view_if_needed()
-    screenshot(page, tmp_path, f"city-tabriz-network-{lang}", full_page=False)  # a long page
+    save_screenshot(page, screenshots, f"city-tabriz-network-{lang}")  # a long page
 
 
 def test_a_city_without_twinnings_has_no_network_section(tab: Any, full_server: str) -> None:
@@ -162,7 +86,7 @@ def test_a_city_without_twinnings_has_no_network_section(tab: Any, full_server: 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_the_country_filter_reduces_the_cities(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     page = tab
     page.goto(f"{full_server}/network?lang={lang}")
@@ -177,7 +101,7 @@ def test_the_country_filter_reduces_the_cities(
     assert (nodes, edges) == (5, 4)  # Turkey's four cities and their partner Tabriz
     assert nodes < whole[0]
     assert page.locator(".network-table tbody tr").count() == 5
-    screenshot(page, tmp_path, f"network-turkey-{lang}")
+    save_screenshot(page, screenshots, f"network-turkey-{lang}", full_page=True)
 
 
 def test_clicking_a_city_opens_its_page(tab: Any, full_server: str) -> None:

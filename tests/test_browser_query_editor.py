@@ -6,8 +6,6 @@ folder in CITYDIP_SCREENSHOTS (else the test's tmp_path)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,92 +13,23 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from browser_support import TabWatch, save_screenshot
 from citydip_ld.web import create_app
 from citydip_ld.web.vendor import default_vendor_dir
 from web_support import BASE, live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-if not Path(CHROMIUM).is_file():
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
 if not (default_vendor_dir() / "@zazuko" / "yasgui" / "package.json").is_file():
     pytest.skip("node_modules/@zazuko/yasgui is not installed (npm ci)", allow_module_level=True)
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-#: Reports every `securitypolicyviolation` event of every document to the test.
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.citydipViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
-});
-"""
 ROWS = ".query-editor .yasr table.dataTable tbody tr"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture()
-def problems() -> list[str]:
-    """Console errors, page errors, policy violations and requests to other origins."""
-    return []
-
-
-@pytest.fixture()
-def requests() -> list[str]:
-    """Every URL the tab requested."""
-    return []
-
-
-@pytest.fixture()
-def tab(browser: Any, problems: list[str], requests: list[str]) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.expose_function("citydipViolation", lambda text: problems.append(f"CSP: {text}"))
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-
-    def console(message: Any) -> None:
-        if message.type in ("error", "warning"):
-            problems.append(f"console {message.type}: {message.text}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("request", lambda request: requests.append(request.url))
-    yield page
-    page.wait_for_timeout(100)  # let late violation reports arrive
-    context.close()
-    assert problems == []
 
 
 def only_same_origin(requests: list[str], server: str) -> None:
     origin = server.rstrip("/") + "/"
     assert requests, "the page made no request at all"
     assert [url for url in requests if not url.startswith(origin)] == []
-
-
-def screenshot(page: Any, tmp_path: Path, name: str) -> Path:
-    folder = Path(os.environ.get("CITYDIP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    shot = folder / f"{name}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
-    return shot
 
 
 def open_editor(page: Any, url: str) -> None:
@@ -119,7 +48,7 @@ def run_question(page: Any, key: str) -> Any:
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_a_yasgui_query_returns_rows(
-    tab: Any, requests: list[str], mini_server: str, tmp_path: Path, lang: str
+    tab: Any, tab_watch: TabWatch, mini_server: str, screenshots: Path, lang: str
 ) -> None:
     """YASGUI replaces the form's textarea and button; the question "Tabriz's sister cities"
     picked from the list and run gives its two rows in YASR's table, IRIs shortened with our
@@ -146,7 +75,7 @@ def test_a_yasgui_query_returns_rows(
     assert page.input_value("#example") == "tabriz-sister-cities"
     tab_name = page.locator(".query-editor .tabPanel.active, .query-editor .tab.active").first
     assert tab_name.inner_text().strip().startswith("Query" if lang == "en" else "پرس‌وجو")
-    screenshot(page, tmp_path, f"query-editor-{lang}")
+    save_screenshot(page, screenshots, f"query-editor-{lang}", full_page=True)
 
     table = run_question(page, "tabriz-sister-cities")
     assert page.locator(ROWS).count() == 2
@@ -155,13 +84,13 @@ def test_a_yasgui_query_returns_rows(
         assert expected in text
     header = table.locator("thead th").nth(1)
     assert header.evaluate("e => getComputedStyle(e).textAlign") == "left"
-    screenshot(page, tmp_path, f"query-editor-results-{lang}")
-    assert any(url.endswith("/sparql") for url in requests)
-    only_same_origin(requests, mini_server)
+    save_screenshot(page, screenshots, f"query-editor-results-{lang}", full_page=True)
+    assert any(url.endswith("/sparql") for url in tab_watch.requests)
+    only_same_origin(tab_watch.requests, mini_server)
 
 
 def test_every_competency_question_runs_in_the_editor(
-    tab: Any, requests: list[str], mini_server: str
+    tab: Any, tab_watch: TabWatch, mini_server: str
 ) -> None:
     """Each question of the list loads into the editor and runs without an error."""
     page = tab
@@ -185,12 +114,12 @@ def test_every_competency_question_runs_in_the_editor(
         )
         assert page.locator(".query-editor .yasr .errorResult").count() == 0, key
         assert page.locator(".query-editor .yasr table.dataTable >> visible=true").count(), key
-    only_same_origin(requests, mini_server)
+    only_same_origin(tab_watch.requests, mini_server)
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_a_bad_query_shows_our_error_title_and_detail(
-    tab: Any, problems: list[str], mini_server: str, tmp_path: Path, lang: str
+    tab: Any, tab_watch: TabWatch, mini_server: str, screenshots: Path, lang: str
 ) -> None:
     """Our endpoint's error body is shown as its title and detail (not raw JSON), wrapped
     inside the page."""
@@ -203,9 +132,9 @@ def test_a_bad_query_shows_our_error_title_and_detail(
     assert error.locator(".query-error-title").inner_text() == "400 Bad SPARQL request"
     assert "SPARQL syntax error" in error.locator(".query-error-detail").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    screenshot(page, tmp_path, f"query-editor-error-{lang}")
+    save_screenshot(page, screenshots, f"query-editor-error-{lang}", full_page=True)
     # The browser logs the 400 itself; nothing else may be reported.
-    problems[:] = [p for p in problems if "status of 400" not in p]
+    tab_watch.problems[:] = [p for p in tab_watch.problems if "status of 400" not in p]
 
 
 def test_a_column_drag_stays_within_the_policy(tab: Any, mini_server: str) -> None:
@@ -227,7 +156,7 @@ def test_a_column_drag_stays_within_the_policy(tab: Any, mini_server: str) -> No
 
 
 def test_prefix_autocompletion_offers_our_prefixes_without_asking_anyone(
-    tab: Any, requests: list[str], mini_server: str
+    tab: Any, tab_watch: TabWatch, mini_server: str
 ) -> None:
     """Typing `PREFIX cit` suggests our `city:` namespace (not the bundled list's namesake),
     with no request to prefix.cc or anywhere else."""
@@ -246,7 +175,7 @@ def test_prefix_autocompletion_offers_our_prefixes_without_asking_anyone(
     assert page.evaluate("window.citydipYasgui.getTab().getQuery()").startswith(
         f"PREFIX city: <{BASE}id/city/>"
     )
-    only_same_origin(requests, mini_server)
+    only_same_origin(tab_watch.requests, mini_server)
 
 
 @pytest.mark.parametrize(
@@ -254,7 +183,7 @@ def test_prefix_autocompletion_offers_our_prefixes_without_asking_anyone(
     [("?t a cd:Tw", "cd:Twinning"), ("?t cd:par", "cd:partner"), ("?c rdfs:la", "rdfs:label")],
 )
 def test_classes_and_properties_complete_from_our_vocabulary(
-    tab: Any, requests: list[str], mini_server: str, typed: str, expected: str
+    tab: Any, tab_watch: TabWatch, mini_server: str, typed: str, expected: str
 ) -> None:
     """Ctrl+Space completes a class or a property from our ontology and shapes (asked of our
     /sparql), written with the query's prefix; no request leaves the site (no LOV)."""
@@ -278,7 +207,7 @@ def test_classes_and_properties_complete_from_our_vocabulary(
     hints.filter(has_text=expected).first.click()
     query = page.evaluate("window.citydipYasgui.getTab().getQuery()")
     assert f"{typed.rsplit(' ', 1)[0]} {expected}" in query
-    only_same_origin(requests, mini_server)
+    only_same_origin(tab_watch.requests, mini_server)
 
 
 def test_a_linked_query_opens_in_the_editor(tab: Any, mini_server: str) -> None:
@@ -297,7 +226,7 @@ def test_a_linked_query_opens_in_the_editor(tab: Any, mini_server: str) -> None:
 
 
 def test_a_shared_link_opens_its_query_against_our_endpoint_only(
-    tab: Any, requests: list[str], mini_server: str
+    tab: Any, tab_watch: TabWatch, mini_server: str
 ) -> None:
     """YASGUI's share link (`/query#query=...&endpoint=...`) opens its query and settings in a
     tab, but a link naming another endpoint, extra arguments or headers is not followed."""
@@ -326,7 +255,7 @@ def test_a_shared_link_opens_its_query_against_our_endpoint_only(
     assert "X-Elsewhere" not in request.all_headers() and "x-elsewhere" not in request.all_headers()
     assert "token=" not in request.url
     page.locator(ROWS).first.wait_for(timeout=15_000)
-    only_same_origin(requests, mini_server)
+    only_same_origin(tab_watch.requests, mini_server)
 
 
 @pytest.fixture(scope="module")
@@ -345,11 +274,12 @@ def remote_lookups_server(mini_dataset_dir: Path) -> Iterator[str]:
 
 
 def test_remote_lookups_when_the_operator_turns_them_on(
-    tab: Any, requests: list[str], remote_lookups_server: str
+    tab: Any, tab_watch: TabWatch, remote_lookups_server: str
 ) -> None:
     """With QUERY_EDITOR_REMOTE_LOOKUPS on, the editor asks prefix.cc for prefixes and Linked
     Open Vocabularies for class names (answered here by the test, offline), the page's policy
     lets it, and LOV's suggestions follow ours."""
+    tab_watch.allow("https://prefix.cc", "https://lov.linkeddata.es")
     page = tab
     cors = {"Access-Control-Allow-Origin": "*"}
     page.route(
@@ -381,13 +311,15 @@ def test_remote_lookups_when_the_operator_turns_them_on(
     page.keyboard.press("Control+Space")
     hints.first.wait_for(timeout=10_000)
     assert hints.all_inner_texts() == ["cd:Twinning", "cd:TwinningFromLov"]
-    asked = {url.split("/")[2] for url in requests if not url.startswith(remote_lookups_server)}
+    asked = {
+        url.split("/")[2] for url in tab_watch.requests if not url.startswith(remote_lookups_server)
+    }
     assert asked == {"prefix.cc", "lov.linkeddata.es"}
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_without_node_modules_the_form_works(
-    tab: Any, requests: list[str], mini_server_without_vendor: str, tmp_path: Path, lang: str
+    tab: Any, tab_watch: TabWatch, mini_server_without_vendor: str, screenshots: Path, lang: str
 ) -> None:
     """With no YASGUI installed the page asks for no /vendor/ file and the plain form runs
     the question into its own table."""
@@ -399,16 +331,17 @@ def test_without_node_modules_the_form_works(
     table = page.locator("#results table.results")
     table.wait_for(timeout=10_000)
     assert table.locator("tbody tr td:nth-child(2)").all_inner_texts() == ["Istanbul", "Wuhan"]
-    screenshot(page, tmp_path, f"query-form-{lang}")
-    assert not [url for url in requests if "/vendor/" in url]
-    only_same_origin(requests, mini_server_without_vendor)
+    save_screenshot(page, screenshots, f"query-form-{lang}", full_page=True)
+    assert not [url for url in tab_watch.requests if "/vendor/" in url]
+    only_same_origin(tab_watch.requests, mini_server_without_vendor)
 
 
-def test_without_javascript_the_form_is_the_page(browser: Any, mini_server: str) -> None:
+def test_without_javascript_the_form_is_the_page(
+    tab_without_scripts: Any, mini_server: str
+) -> None:
     """With scripts off the editor never shows; the form's textarea and button send the
     query to /sparql, whose answer (SPARQL JSON, as to any browser) is saved."""
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+    page = tab_without_scripts
     page.goto(f"{mini_server}/query?lang=fa")
     assert page.locator("#query-editor").is_hidden()
     assert page.locator("#query").is_visible()
@@ -418,4 +351,3 @@ def test_without_javascript_the_form_is_the_page(browser: Any, mini_server: str)
     assert "/sparql?" in download.value.url and "query=PREFIX" in download.value.url
     saved = download.value.path()
     assert "Istanbul" in Path(saved).read_text(encoding="utf-8")
-    context.close()

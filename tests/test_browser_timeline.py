@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_support import expect, save_screenshot
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-if not Path(CHROMIUM).is_file():
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.citydipViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
-});
-"""
 ITEMS = ".timeline-chart a.tl-item"
 #: The two dated agreements of Tabriz (data/articles/004_…yaml): Gaza, a memorandum of 1387
 #: (a Jalali year), and Wuhan, one of Khordad 1395 (a Jalali month), with their Gregorian days.
@@ -41,64 +27,13 @@ AGREEMENTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture()
-def problems() -> list[str]:
-    return []
-
-
-@pytest.fixture()
-def requests_seen() -> list[str]:
-    return []
-
-
-@pytest.fixture()
-def tab(
-    browser: Any, problems: list[str], requests_seen: list[str], full_server: str
-) -> Iterator[Any]:
-    """A page that records every request, console error, page error and policy violation;
-    at the end none may have happened and every request went to the site's origin."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.expose_function("citydipViolation", lambda text: problems.append(f"CSP: {text}"))
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.on("request", lambda request: requests_seen.append(request.url))
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    yield page
-    page.wait_for_timeout(100)
-    context.close()
-    assert problems == []
-    origin = full_server.rstrip("/") + "/"
-    assert requests_seen, "no request was recorded"
-    assert [url for url in requests_seen if not url.startswith(origin)] == []
-
-
 def fetch_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.load(response)
 
 
-def shoot(page: Any, tmp_path: Path, name: str) -> None:
-    folder = Path(os.environ.get("CITYDIP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    shot = folder / f"{name}.png"
-    page.locator("section.timeline").screenshot(path=str(shot))
-    assert shot.stat().st_size > 5_000
+def shoot(page: Any, folder: Path, name: str) -> None:
+    save_screenshot(page.locator("section.timeline"), folder, name, min_bytes=5_000)
 
 
 def pixels(svg: Any, day: str, *, end: bool = False) -> float:
@@ -114,7 +49,7 @@ def pixels(svg: Any, day: str, *, end: bool = False) -> float:
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_home_timeline_draws_every_dated_fact(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     page = tab
     data = fetch_json(f"{full_server}/timeline.json")
@@ -133,12 +68,12 @@ def test_home_timeline_draws_every_dated_fact(
     assert page.locator(".timeline-apply").is_hidden()  # the selects apply at once
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the page is wider than the window"
-    shoot(page, tmp_path, f"timeline-home-{lang}")
+    shoot(page, screenshots, f"timeline-home-{lang}")
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_tabriz_timeline_draws_gaza_and_wuhan_over_their_jalali_periods(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     page = tab
     page.goto(f"{full_server}/doc/city/tabriz.html?lang={lang}")
@@ -163,10 +98,12 @@ def test_tabriz_timeline_draws_gaza_and_wuhan_over_their_jalali_periods(
     # Time runs left to right in English, right to left in Persian.
     earlier_left = lefts["tabriz-gaza"] < lefts["tabriz-wuhan"]
     assert earlier_left == (lang == "en")
-    shoot(page, tmp_path, f"timeline-tabriz-{lang}")
+    shoot(page, screenshots, f"timeline-tabriz-{lang}")
 
 
-def test_kind_and_city_filters_reduce_the_items(tab: Any, full_server: str, tmp_path: Path) -> None:
+def test_kind_and_city_filters_reduce_the_items(
+    tab: Any, full_server: str, screenshots: Path
+) -> None:
     page = tab
     page.goto(f"{full_server}/")
     page.locator(ITEMS).first.wait_for(timeout=10_000)
@@ -174,23 +111,21 @@ def test_kind_and_city_filters_reduce_the_items(tab: Any, full_server: str, tmp_
     twinnings = fetch_json(f"{full_server}/timeline.json?kind=twinning")["total"]
     assert 0 < twinnings < everything
     page.select_option("#timeline-kind", "twinning")
-    # (expect polls from Playwright's own script: a string predicate would need eval, which
-    # the pages' policy refuses.)
-    playwright_api.expect(page.locator(ITEMS)).to_have_count(twinnings)
+    expect(page.locator(ITEMS)).to_have_count(twinnings)
     kinds = page.locator(ITEMS).evaluate_all("items => items.map(a => a.dataset.kind)")
     assert set(kinds) == {"twinning"}
     assert page.locator(".timeline-row:not([hidden])").count() == twinnings
     assert page.locator(".timeline-status").inner_text().startswith(f"{twinnings} of ")
-    shoot(page, tmp_path, "timeline-home-twinnings-en")
+    shoot(page, screenshots, "timeline-home-twinnings-en")
     page.select_option("#timeline-kind", "")
     page.select_option("#timeline-city", "rasht")
     rasht = fetch_json(f"{full_server}/timeline.json?city=rasht")["total"]
-    playwright_api.expect(page.locator(ITEMS)).to_have_count(rasht)
+    expect(page.locator(ITEMS)).to_have_count(rasht)
     assert 0 < rasht < everything
 
 
 def test_the_keyboard_reaches_the_filters_and_opens_a_fact(
-    tab: Any, full_server: str, tmp_path: Path
+    tab: Any, full_server: str, screenshots: Path
 ) -> None:
     page = tab
     page.goto(f"{full_server}/doc/city/tabriz.html")
@@ -207,7 +142,7 @@ def test_the_keyboard_reaches_the_filters_and_opens_a_fact(
         "getComputedStyle(document.activeElement.querySelector('.tl-hit')).strokeWidth"
     )
     assert stroke == "2px"
-    shoot(page, tmp_path, "timeline-tabriz-focus-en")
+    shoot(page, screenshots, "timeline-tabriz-focus-en")
     page.keyboard.press("Enter")
     page.wait_for_url("**/doc/twinning/tabriz-wuhan.html")
     assert "Tabriz – Wuhan" in page.locator("h1").inner_text()
@@ -221,21 +156,19 @@ def test_clicking_an_item_opens_its_page(tab: Any, full_server: str) -> None:
     page.wait_for_url(lambda url: url.endswith("/doc/twinning/tabriz-gaza.html?lang=fa"))
 
 
-def test_without_javascript_the_list_and_the_form_filter(browser: Any, full_server: str) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    try:
-        page.goto(f"{full_server}/?lang=fa")
-        rows = page.locator(".timeline-row")
-        assert rows.count() == fetch_json(f"{full_server}/timeline.json")["total"]
-        assert page.locator(".timeline-chart").is_hidden()
-        page.select_option("#timeline-kind", "twinning")
-        page.click(".timeline-apply")
-        page.wait_for_url("**timeline-kind=twinning**")
-        assert page.locator(".timeline-row:visible").count() == 2
-        assert "۱۳۸۷" in page.locator(".timeline-list").inner_text()
-    finally:
-        context.close()
+def test_without_javascript_the_list_and_the_form_filter(
+    tab_without_scripts: Any, full_server: str
+) -> None:
+    page = tab_without_scripts
+    page.goto(f"{full_server}/?lang=fa")
+    rows = page.locator(".timeline-row")
+    assert rows.count() == fetch_json(f"{full_server}/timeline.json")["total"]
+    assert page.locator(".timeline-chart").is_hidden()
+    page.select_option("#timeline-kind", "twinning")
+    page.click(".timeline-apply")
+    page.wait_for_url("**timeline-kind=twinning**")
+    assert page.locator(".timeline-row:visible").count() == 2
+    assert "۱۳۸۷" in page.locator(".timeline-list").inner_text()
 
 
 #: The WCAG contrast ratio of each fact's text and mark against the drawing's white.
@@ -257,7 +190,7 @@ items => {
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_on_a_narrow_screen_every_fact_stays_inside_the_drawing_and_readable(
-    tab: Any, full_server: str, tmp_path: Path, lang: str
+    tab: Any, full_server: str, screenshots: Path, lang: str
 ) -> None:
     """On a phone's width every fact's mark and (shortened) text stay inside the drawing;
     text is at least 4.5:1 against the background, marks at least 3:1 (WCAG AA)."""
@@ -273,7 +206,7 @@ def test_on_a_narrow_screen_every_fact_stays_inside_the_drawing_and_readable(
     for label, date, mark in page.locator(ITEMS).evaluate_all(CONTRASTS):
         assert label >= 4.5 and date >= 4.5 and mark >= 3, (label, date, mark)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    shoot(page, tmp_path, f"timeline-home-narrow-{lang}")
+    shoot(page, screenshots, f"timeline-home-narrow-{lang}")
 
 
 def test_widening_a_choice_made_without_javascript_lists_every_fact_again(
@@ -283,9 +216,9 @@ def test_widening_a_choice_made_without_javascript_lists_every_fact_again(
     script shows them again, drawn and listed, when the reader chooses every kind."""
     page = tab
     page.goto(f"{full_server}/?timeline-kind=twinning")
-    playwright_api.expect(page.locator(ITEMS)).to_have_count(2)
+    expect(page.locator(ITEMS)).to_have_count(2)
     assert page.locator(".timeline-row:visible").count() == 2
     page.select_option("#timeline-kind", "")
     total = fetch_json(f"{full_server}/timeline.json")["total"]
-    playwright_api.expect(page.locator(ITEMS)).to_have_count(total)
+    expect(page.locator(ITEMS)).to_have_count(total)
     assert page.locator(".timeline-row:visible").count() == total
