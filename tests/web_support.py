@@ -93,6 +93,8 @@ GRANIAN_FLAGS = {
     "keepalive_timeout": "--keepalive-timeout",
     "trusted_proxy": "--trusted-proxy",
     "max_request_body_size": "--max-request-body",
+    "max_request_header_size": "--max-request-header",
+    "query_timeout": "--query-timeout",
 }
 
 
