@@ -203,7 +203,7 @@ def test_each_stage_has_its_own_deadline(serve: Serve) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="granian 2.8.9 streams a body to WSGI with a read() that has no deadline: two slow "
-    "bodies hold both app threads for as long as their clients like (README, 'The HTTP server')",
+    "bodies hold both app threads for as long as their clients like (README, 'Which HTTP server')",
 )
 def test_granian_frees_the_app_from_slow_bodies_at_the_body_deadline(
     mini_dataset_dir: Path,

@@ -2,10 +2,11 @@
 
 `serve(app, settings)` runs waitress (pure Python, threads; the default) and
 `serve_granian(app_factory, settings)` runs granian (HTTP in Rust, one worker process whose
-`threads` Python threads run the app); `citydip-ld serve --server` picks one. Each request is
-logged as one JSON object per line in the application's one log format (`citydip_ld.logs`):
-time, level, logger, message, then client, method, path, query, status, bytes, duration in
-milliseconds, user agent, referrer, Accept.
+`threads` Python threads run the app); `citydip-ld serve --server` picks one. Under either,
+`trust_proxy` handles X-Forwarded-* headers (README, "Which HTTP server", says why waitress
+stays the default). Each request is logged as one JSON object per line in the application's
+one log format (`citydip_ld.logs`): time, level, logger, message, then client, method, path,
+query, status, bytes, duration in milliseconds, user agent, referrer, Accept.
 """
 
 from __future__ import annotations
@@ -139,8 +140,9 @@ class AccessLog:
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """What waitress is told: where to listen and the limits it enforces itself (the read
-    deadlines and the discard limit by `citydip_ld.slow_clients`)."""
+    """Where to listen and the limits the server enforces (under waitress the read deadlines
+    and the discard limit by `citydip_ld.slow_clients`; granian's nearest in
+    `serve_granian`), and the trusted proxy (`trust_proxy`)."""
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
@@ -232,7 +234,7 @@ def serve_granian(
     (`granian_header_timeout`), the header limit bounds the read buffer (at least 8 KiB), the
     trusted proxy is the same middleware (`trust_proxy`) and the body limit is the app's own
     (MAX_CONTENT_LENGTH). There is no body deadline: granian streams a body to the app, whose
-    `read()` waits as long as the client likes (README, "The HTTP server"). Port 0 is not
+    `read()` waits as long as the client likes (README, "Which HTTP server"). Port 0 is not
     supported: granian does not say which port it chose.
     """
     from granian.constants import HTTPModes, Interfaces
