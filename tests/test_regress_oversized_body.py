@@ -4,7 +4,7 @@ Waitress refused the body and closed at once, while the client was still sending
 http.client, urllib (so SPARQLWrapper) and requests saw a connection reset instead of the 413.
 Now the server answers, stops sending, reads and drops the rest of the body (up to a bound),
 then closes. Each client below sends 8 MiB, far more than the socket buffers hold, against the
-default 1 MiB limit of a live waitress server on 127.0.0.1.
+default 1 MiB limit of a live waitress server on 127.0.0.1, and of granian (`GRANIAN_GAP`).
 """
 
 from __future__ import annotations
@@ -16,20 +16,36 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
 
-from web_support import LiveServer, live_server
+from web_support import LiveServer, live_granian, live_server
 
 BODY = b"query=" + b"x" * (8 << 20)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 LIMIT = 1 << 20
 
 
-@pytest.fixture()
-def server(mini_app: Flask) -> Iterator[LiveServer]:
+#: Granian (2.8.9) does not linger: the app's 413 is sent and the connection closed while the
+#: client still sends its body, so http.client, urllib and requests see a broken pipe or a
+#: reset, and a chunked body over the limit gets 400, not 413; README, "Which HTTP server".
+GRANIAN_GAP = pytest.mark.xfail(
+    strict=False, reason="granian closes under a client still sending a refused body"
+)
+
+
+@pytest.fixture(params=["waitress", pytest.param("granian", marks=GRANIAN_GAP)])
+def server(
+    request: pytest.FixtureRequest, mini_app: Flask, mini_dataset_dir: Path
+) -> Iterator[LiveServer]:
+    if request.param == "granian":
+        pytest.importorskip("granian")
+        with live_granian(mini_dataset_dir) as running:
+            yield running
+        return
     with live_server(mini_app) as running:
         yield running
 
@@ -116,7 +132,7 @@ def test_expect_100_continue_gets_the_413_before_sending_the_body(server: LiveSe
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413 ")
     assert b"100 Continue" not in answer
-    assert b"Cache-Control: no-store" in head
+    assert b"cache-control: no-store" in head.lower()
     assert json.loads(body)["error"]["status"] == 413
 
 

@@ -14,14 +14,16 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
-from citydip_ld.serving import AccessLog
-from web_support import live_server
+from citydip_ld.serving import AccessLog, trust_proxy
+from web_support import LiveServer, live_granian, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +88,25 @@ FORWARDED = {
 }
 
 
-def test_forwarded_headers_are_dropped_unless_the_proxy_is_trusted(mini_app: Flask) -> None:
+@contextmanager
+def running(
+    server: str, mini_app: Flask, dataset_dir: Path, **options: Any
+) -> Iterator[LiveServer]:
+    """`mini_app` served by waitress in this process, or the same data by the real
+    `citydip-ld serve --server granian`."""
+    if server == "granian":
+        pytest.importorskip("granian")
+        with live_granian(dataset_dir, **options) as live:
+            yield live
+    else:
+        with live_server(mini_app, **options) as live:
+            yield live
+
+
+@pytest.mark.parametrize("server", ["waitress", "granian"])
+def test_forwarded_headers_are_dropped_unless_the_proxy_is_trusted(
+    mini_app: Flask, mini_dataset_dir: Path, server: str
+) -> None:
     def logged_client(log: list[str]) -> str:
         deadline = time.monotonic() + 5
         while not log and time.monotonic() < deadline:
@@ -94,15 +114,73 @@ def test_forwarded_headers_are_dropped_unless_the_proxy_is_trusted(mini_app: Fla
         client: str = json.loads(log[-1])["client"]
         return client
 
-    with live_server(mini_app) as server:
-        endpoint = service_endpoint(server.url, FORWARDED)
-        assert logged_client(server.log) == "127.0.0.1"  # a client cannot pose as the proxy
+    with running(server, mini_app, mini_dataset_dir) as live:
+        endpoint = service_endpoint(live.url, FORWARDED)
+        assert logged_client(live.log) == "127.0.0.1"  # a client cannot pose as the proxy
 
-    with live_server(mini_app, trusted_proxy="127.0.0.1") as proxied:
+    with running(server, mini_app, mini_dataset_dir, trusted_proxy="10.9.8.7") as other:
+        service_endpoint(other.url, FORWARDED)
+        assert logged_client(other.log) == "127.0.0.1"  # trusted: another address only
+
+    with running(server, mini_app, mini_dataset_dir, trusted_proxy="127.0.0.1") as proxied:
         proxied_endpoint = service_endpoint(proxied.url, FORWARDED)
         assert logged_client(proxied.log) == "203.0.113.7"
+        chained = {**FORWARDED, "X-Forwarded-For": "198.51.100.1, 203.0.113.8"}
+        service_endpoint(proxied.url, chained)
+        deadline = time.monotonic() + 5
+        while len(proxied.log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert logged_client(proxied.log) == "203.0.113.8"  # one hop: the proxy's own entry
     # The endpoint is named from the configured BASE either way, never from the request.
     assert endpoint == proxied_endpoint == "http://localhost:5000/sparql"
+
+
+def _seen_by_the_app(trusted: str | None, peer: str, headers: dict[str, str]) -> dict[str, str]:
+    seen: dict[str, str] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.update(
+            {k: str(v) for k, v in environ.items() if k.isupper() or k == "wsgi.url_scheme"}
+        )
+        start_response("204 No Content", [])
+        return []
+
+    environ = {
+        "REMOTE_ADDR": peer,
+        "HTTP_HOST": "127.0.0.1:5000",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "5000",
+        "wsgi.url_scheme": "http",
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+    }
+    trust_proxy(app, trusted)(environ, lambda *a: None)  # type: ignore[arg-type]
+    return seen
+
+
+PROXIED = {
+    **FORWARDED,
+    "X-Forwarded-Port": "443",
+    "X-Forwarded-By": "198.51.100.9",
+    "Forwarded": "for=192.0.2.1;proto=http",
+}
+
+
+def test_the_trusted_proxy_sets_client_scheme_host_and_port() -> None:
+    seen = _seen_by_the_app("127.0.0.1", "127.0.0.1", PROXIED)
+    assert seen["REMOTE_ADDR"] == "203.0.113.7"
+    assert seen["wsgi.url_scheme"] == "https"
+    assert seen["HTTP_HOST"] == "citydip.example.org"  # 443 is https's own port
+    assert seen["SERVER_PORT"] == "443"
+    assert "HTTP_FORWARDED" not in seen and "HTTP_X_FORWARDED_BY" not in seen
+
+
+@pytest.mark.parametrize("trusted", [None, "127.0.0.1"])
+def test_anyone_else_loses_every_forwarding_header(trusted: str | None) -> None:
+    seen = _seen_by_the_app(trusted, "192.0.2.50", PROXIED)
+    assert seen["REMOTE_ADDR"] == "192.0.2.50"
+    assert seen["wsgi.url_scheme"] == "http"
+    assert seen["HTTP_HOST"] == "127.0.0.1:5000"
+    assert [key for key in seen if "FORWARDED" in key] == []
 
 
 def test_access_log_records_status_and_size() -> None:

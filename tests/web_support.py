@@ -82,3 +82,81 @@ def live_server(app: Flask, **options: Any) -> Iterator[LiveServer]:
         closing.set()
         server.close()
         thread.join(timeout=5)
+
+
+#: `live_granian`'s options and the `citydip-ld serve` flags they become.
+GRANIAN_FLAGS = {
+    "threads": "--threads",
+    "connection_limit": "--connection-limit",
+    "header_timeout": "--header-timeout",
+    "body_timeout": "--body-timeout",
+    "keepalive_timeout": "--keepalive-timeout",
+    "trusted_proxy": "--trusted-proxy",
+    "max_request_body_size": "--max-request-body",
+    "max_request_header_size": "--max-request-header",
+    "query_timeout": "--query-timeout",
+}
+
+
+@contextmanager
+def live_granian(dataset_dir: Path, **options: Any) -> Iterator[LiveServer]:
+    """The real `citydip-ld serve --server granian` on `dataset_dir` (no query workers), on
+    127.0.0.1 and a free port, for the duration of the block; `log` holds its access-log
+    lines from the first request of the block on."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from sparql_support import free_port
+
+    port = free_port()
+    command = [sys.executable, "-m", "citydip_ld.cli", "serve"]
+    command += ["--server", "granian", "--dataset", str(dataset_dir), "--no-check"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--query-workers", "0"]
+    for name, value in {"threads": 4, **options}.items():
+        command += [GRANIAN_FLAGS[name], str(value)]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "CITYDIP_BASE": BASE},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.startswith("{") and json.loads(line).get("logger") == "citydip_ld.access":
+                log.append(line.strip())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    url = f"http://127.0.0.1:{port}"
+    probe = f"{url}/static/probe-{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not any(f"probe-{port}" in line for line in log):
+            assert process.poll() is None, f"granian exited with {process.returncode}"
+            assert time.monotonic() < deadline, "granian did not answer within 60 s"
+            try:
+                urllib.request.urlopen(probe, timeout=5).close()
+            except urllib.error.HTTPError:
+                time.sleep(0.2)  # the 404 is logged after it is sent
+            except OSError:
+                time.sleep(0.2)
+        log.clear()
+        yield LiveServer(url, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        reader.join(5)

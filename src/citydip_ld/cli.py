@@ -476,8 +476,6 @@ def _granian_usable(settings: ServerSettings) -> None:
         ) from None
     if settings.port == 0:
         raise UsageError("--server granian needs an explicit --port (not 0)")
-    if settings.trusted_proxy is not None:
-        raise UsageError("--trusted-proxy works with --server waitress only")
 
 
 def check_built(dataset_dir: Path, base: str) -> Report:

@@ -2,10 +2,11 @@
 
 `serve(app, settings)` runs waitress (pure Python, threads; the default) and
 `serve_granian(app_factory, settings)` runs granian (HTTP in Rust, one worker process whose
-`threads` Python threads run the app); `citydip-ld serve --server` picks one. Each request is
-logged as one JSON object per line in the application's one log format (`citydip_ld.logs`):
-time, level, logger, message, then client, method, path, query, status, bytes, duration in
-milliseconds, user agent, referrer, Accept.
+`threads` Python threads run the app); `citydip-ld serve --server` picks one. Under either,
+`trust_proxy` handles X-Forwarded-* headers (README, "Which HTTP server", says why waitress
+stays the default). Each request is logged as one JSON object per line in the application's
+one log format (`citydip_ld.logs`): time, level, logger, message, then client, method, path,
+query, status, bytes, duration in milliseconds, user agent, referrer, Accept.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import IO, TYPE_CHECKING, Any
 
+from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import create_server
 
 from citydip_ld.logs import ACCESS_LOGGER, configure_logging, log_line
@@ -52,6 +54,21 @@ TRUSTED_PROXY_HEADERS = {
     "x-forwarded-host",
     "x-forwarded-port",
 }
+
+
+def trust_proxy(app: WSGIApplication, trusted_proxy: str | None) -> WSGIApplication:
+    """`app` behind waitress's proxy-header middleware, under either server: from the peer
+    `trusted_proxy` (REMOTE_ADDR), X-Forwarded-For/-Proto/-Host/-Port are believed (one hop:
+    the client's address, the scheme, host and port it asked for) and `Forwarded` and
+    `X-Forwarded-By` dropped; from anyone else (or with None) every such header is dropped,
+    so a client cannot pose as the proxy. A malformed trusted header answers 400."""
+    return proxy_headers_middleware(
+        app,
+        trusted_proxy=trusted_proxy,
+        trusted_proxy_count=1,
+        trusted_proxy_headers=set(TRUSTED_PROXY_HEADERS),
+        clear_untrusted=True,
+    )
 
 
 def query_concurrency(threads: int, wanted: int) -> int:
@@ -123,8 +140,9 @@ class AccessLog:
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """What waitress is told: where to listen and the limits it enforces itself (the read
-    deadlines and the discard limit by `citydip_ld.slow_clients`)."""
+    """Where to listen and the limits the server enforces (under waitress the read deadlines
+    and the discard limit by `citydip_ld.slow_clients`; granian's nearest in
+    `serve_granian`), and the trusted proxy (`trust_proxy`)."""
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
@@ -149,7 +167,8 @@ def make_server(
     access_log: IO[str] | None = None,
 ) -> Any:
     """A waitress server for `app` (not yet running); `.run()` serves, `.close()` stops."""
-    wrapped: WSGIApplication = AccessLog(app, access_log) if access_log is not None else app
+    proxied = trust_proxy(app, settings.trusted_proxy)
+    wrapped = AccessLog(proxied, access_log) if access_log is not None else proxied
     options = asdict(settings)
     deadlines = ReadDeadlines(
         header_timeout=options.pop("header_timeout"),
@@ -157,16 +176,12 @@ def make_server(
         keepalive_timeout=options.pop("keepalive_timeout"),
         discard_limit=options.pop("discard_limit"),
     )
-    if settings.trusted_proxy is not None:
-        options["trusted_proxy_count"] = 1
-        options["trusted_proxy_headers"] = TRUSTED_PROXY_HEADERS
-    else:
-        del options["trusted_proxy"]
+    del options["trusted_proxy"]  # handled by `trust_proxy`, the same under granian
     server = create_server(
         wrapped,
         **options,
         ident="citydip-ld",
-        clear_untrusted_proxy_headers=True,
+        clear_untrusted_proxy_headers=False,
     )
     install_deadlines(server, deadlines)
     return server
@@ -193,6 +208,15 @@ def serve(
         server.close()
 
 
+def granian_header_timeout(settings: ServerSettings) -> int:
+    """Granian's `header_read_timeout` in milliseconds. Granian (hyper) runs one timer from
+    the end of a response, or the connection, to the end of the next request's headers: it
+    is both the header and the keep-alive deadline, so it gets the smaller of the two (at
+    most 60 s, granian's bound)."""
+    seconds = min(settings.header_timeout, settings.keepalive_timeout, 60.0)
+    return max(1, int(seconds * 1000))
+
+
 def serve_granian(
     app_factory: Callable[[], WSGIApplication],
     settings: ServerSettings,
@@ -205,10 +229,13 @@ def serve_granian(
     Granian parses HTTP in Rust and runs the app in one worker process (so one copy of the
     dataset, as with waitress) on `settings.threads` Python threads. The factory must pickle
     (e.g. `functools.partial(create_app, config)`): the worker process builds its own app.
-    Waitress's limits map to granian's nearest: the connection limit bounds requests in
-    progress, the header timeout bounds reading a request's headers (at most 60 s), the
-    header limit bounds the read buffer (at least 8 KiB); the body limit is the app's own
-    (MAX_CONTENT_LENGTH). Port 0 is not supported: granian does not say which port it chose.
+    Waitress's limits map to granian's nearest: the connection limit bounds connections
+    open at once (granian's backpressure), the header and keep-alive timeouts are one timer
+    (`granian_header_timeout`), the header limit bounds the read buffer (at least 8 KiB), the
+    trusted proxy is the same middleware (`trust_proxy`) and the body limit is the app's own
+    (MAX_CONTENT_LENGTH). There is no body deadline: granian streams a body to the app, whose
+    `read()` waits as long as the client likes (README, "Which HTTP server"). Port 0 is not
+    supported: granian does not say which port it chose.
     """
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
@@ -227,7 +254,7 @@ def serve_granian(
         backpressure=settings.connection_limit,
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(
-            header_read_timeout=int(min(settings.header_timeout, 60) * 1000),
+            header_read_timeout=granian_header_timeout(settings),
             max_buffer_size=max(settings.max_request_header_size, 8192),
         ),
         websockets=False,
@@ -239,16 +266,19 @@ def serve_granian(
         ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
     server.serve(
-        target_loader=functools.partial(_granian_app, app_factory, access_log, level),
+        target_loader=functools.partial(_granian_app, app_factory, access_log, level, settings),
         wrap_loader=False,
     )
 
 
 def _granian_app(
-    app_factory: Callable[[], WSGIApplication], access_log: bool, log_level: str = "warning"
+    app_factory: Callable[[], WSGIApplication],
+    access_log: bool,
+    log_level: str = "warning",
+    settings: ServerSettings = ServerSettings(),
 ) -> WSGIApplication:
-    """Run in granian's worker process: the app, with its log and the access log on its
-    stderr, in the one format."""
+    """Run in granian's worker process: the app behind the trusted-proxy middleware, with its
+    log and the access log on its stderr, in the one format."""
     configure_logging(log_level)
-    app = app_factory()
-    return AccessLog(app, sys.stderr) if access_log else app
+    proxied = trust_proxy(app_factory(), settings.trusted_proxy)
+    return AccessLog(proxied, sys.stderr) if access_log else proxied
