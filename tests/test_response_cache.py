@@ -5,6 +5,7 @@ stores that fail, never with timings."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from werkzeug.test import TestResponse
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.web import create_app, get_store
 from citydip_ld.web.response_cache import (
+    Entry,
     ResponseCache,
     accept_key,
     cacheable,
@@ -295,6 +297,30 @@ def test_the_byte_bound_holds_under_many_distinct_requests(dataset_dir: Path) ->
         headers={"Accept": "text/csv"},
     )
     assert cache.stats()["misses"] == stats["misses"] + 1
+
+
+def test_the_fill_and_the_bound_are_logged_once_per_release(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = ResponseCache(8000)  # eighths of 1,000 bytes
+    entry = Entry("200 OK", (), b"x" * 400, '"t"', None, 1000)
+
+    def fill(release: str) -> list[str]:
+        caplog.clear()
+        cache.use_release(release)
+        with caplog.at_level(logging.INFO, logger="citydip_ld.web.response_cache"):
+            for n in range(40):  # five times the bound
+                cache.put(("/doc/city/", str(n), "", "en"), entry, release)
+                assert cache.bytes <= 8000
+        return [record.getMessage() for record in caplog.records]
+
+    for release in ("first", "second"):  # a new release fills (and is logged) anew
+        lines = fill(release)
+        assert lines == [
+            *(f"response cache filling: {n}000 of 8000 bytes in {n} entries" for n in range(1, 8)),
+            "response cache reached its bound: 8000 of 8000 bytes in 8 entries",
+        ]
+    assert cache.stats()["evictions"] == 2 * 32 and cache.stats()["entries"] == 8
 
 
 def test_an_answer_bigger_than_an_entry_may_be_is_served_but_not_kept(dataset_dir: Path) -> None:
