@@ -11,9 +11,10 @@ once per `--servers` entry, e.g. `waitress,granian:2`: the server and its thread
    wrong status (5xx included), malformed answer or connection error is an error. The
    server's RSS (its own, and with its query worker processes) is sampled every second:
    first, last, max, the RSS at the end of each minute, and least-squares slopes in MiB per
-   minute over the whole run, its second half, and the part after the response cache
-   reached its bound (the server runs at log level info, and its cache logs each eighth of
-   its bound it fills and when it is full: those moments are reported too).
+   minute over the whole run, its second half, the part after the response cache reached
+   its bound, and the part after that and the server's warm-up ("steady"; the server runs
+   at log level info: its cache logs each eighth of its bound it fills and when it is full,
+   its warm-up when it is done; those moments are reported too).
 2. runaway (`--runaway-timeout`, default 2 s, as QUERY_TIMEOUT): light traffic (no
    aggregates) for `--runaway-window` seconds alone, then again while one pathological query
    (`COUNT(*)` over a three-way cross product) runs. Reports the runaway's status and wall
@@ -121,6 +122,8 @@ def plan(dataset: h.Dataset, count: int, seed: int, kinds: dict[str, float]) -> 
 CACHE_LINE = re.compile(
     r"response cache (filling|reached its bound): (\d+) of (\d+) bytes in (\d+) entries"
 )
+#: The server's line when its warm-up (search index, map data, ...) is done.
+WARM_UP_LINE = "warm-up done in"
 #: Slopes over fewer seconds than this are not reported (too short to mean anything).
 MIN_SLOPE_SECONDS = 60.0
 
@@ -133,28 +136,36 @@ def slope_per_minute(samples: list[tuple[float, float]]) -> float | None:
     return round(statistics.linear_regression(times, values).slope * 60, 2)
 
 
-def cache_fill(log: str, started: float) -> list[dict[str, Any]]:
-    """The response cache's fill lines in a server log, at seconds since `started` (Unix)."""
-    events = []
+def server_events(log: str, started: float) -> dict[str, Any]:
+    """From a server's log, at seconds since `started` (Unix time): the response cache's fill
+    lines, when it was full, and when the server's warm-up was done."""
+    fill, warm_up = [], None
     for line in log.splitlines():
-        match = CACHE_LINE.search(line)
-        if match is None or not line.startswith("{"):
+        if not line.startswith("{"):
             continue
-        moment = datetime.fromisoformat(json.loads(line)["time"]).timestamp()
-        events.append(
+        match = CACHE_LINE.search(line)
+        if match is None and WARM_UP_LINE not in line:
+            continue
+        at = round(datetime.fromisoformat(json.loads(line)["time"]).timestamp() - started, 1)
+        if match is None:
+            warm_up = at
+            continue
+        fill.append(
             {
-                "at_s": round(moment - started, 1),
+                "at_s": at,
                 "full": match.group(1) != "filling",
                 "bytes": int(match.group(2)),
                 "max_bytes": int(match.group(3)),
                 "entries": int(match.group(4)),
             }
         )
-    return events
+    full = next((e["at_s"] for e in fill if e["full"]), None)
+    return {"warm_up_done_s": warm_up, "cache_full_s": full, "cache_fill": fill}
 
 
-def memory_report(memory: h.MemorySampler, fill: list[dict[str, Any]]) -> dict[str, Any]:
-    """RSS per minute and the slopes: whole run, second half, after the cache was full."""
+def memory_report(memory: h.MemorySampler, events: dict[str, Any]) -> dict[str, Any]:
+    """RSS per minute and the slopes: over the whole run, its second half, after the response
+    cache was full, and after both the cache was full and the warm-up done (steady)."""
     samples = memory.samples
     out: dict[str, Any] = {"server": memory.summary(1), "with_workers": memory.summary(2)}
     per_minute: dict[int, tuple[float, float, float]] = {}
@@ -165,8 +176,13 @@ def memory_report(memory: h.MemorySampler, fill: list[dict[str, Any]]) -> dict[s
         for m, s in sorted(per_minute.items())
     ]
     end = samples[-1][0] if samples else 0.0
-    full = next((e["at_s"] for e in fill if e["full"]), None)
-    parts = {"whole": 0.0, "second_half": end / 2, "after_cache_full": full}
+    full, warm = events["cache_full_s"], events["warm_up_done_s"]
+    parts = {
+        "whole": 0.0,
+        "second_half": end / 2,
+        "after_cache_full": full,
+        "steady": None if full is None else max(full, warm or 0.0),
+    }
     for name, start in parts.items():
         chosen = [s for s in samples if start is not None and s[0] >= start]
         out[f"slope_{name}"] = {
@@ -174,7 +190,7 @@ def memory_report(memory: h.MemorySampler, fill: list[dict[str, Any]]) -> dict[s
             "server_mib_per_min": slope_per_minute([(s[0], s[1]) for s in chosen]),
             "with_workers_mib_per_min": slope_per_minute([(s[0], s[2]) for s in chosen]),
         }
-    out["response_cache"] = {"full_at_s": full, "fill": fill}
+    out["events"] = events
     return out
 
 
@@ -235,7 +251,7 @@ def mixed(
         "traffic": summarise(run),
         "rss_server": memory.summary(1),
         "rss_with_workers": memory.summary(2),
-        "memory": memory_report(memory, cache_fill(log, started)),
+        "memory": memory_report(memory, server_events(log, started)),
     }
 
 

@@ -93,11 +93,14 @@ def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
     assert memory["per_minute"][0]["minute"] == 1
     assert memory["per_minute"][-1]["server_mib"] > 0
     # 20 distinct answers fill a 16 KiB response cache: its log lines give the moments
-    fill = memory["response_cache"]["fill"]
+    events = memory["events"]
+    fill = events["cache_fill"]
     assert fill and fill[-1]["full"] and fill[-1]["max_bytes"] == 16384
     assert all(0 < event["bytes"] <= 16384 for event in fill)
-    assert memory["response_cache"]["full_at_s"] == fill[-1]["at_s"] >= 0
+    assert events["cache_full_s"] == fill[-1]["at_s"] >= 0
     assert memory["slope_after_cache_full"]["from_s"] == fill[-1]["at_s"]
+    assert events["warm_up_done_s"] is not None  # before the traffic: negative or near 0
+    assert memory["slope_steady"]["from_s"] == max(fill[-1]["at_s"], events["warm_up_done_s"])
     assert memory["slope_whole"]["server_mib_per_min"] is None  # 5 s: too short for a slope
     (runaway,) = report["runaway"]
     assert runaway["query_timeout_s"] == 2.0
