@@ -163,9 +163,12 @@ def server_events(log: str, started: float) -> dict[str, Any]:
     return {"warm_up_done_s": warm_up, "cache_full_s": full, "cache_fill": fill}
 
 
-def memory_report(memory: h.MemorySampler, events: dict[str, Any]) -> dict[str, Any]:
+def memory_report(
+    memory: h.MemorySampler, events: dict[str, Any], cache_off: bool = False
+) -> dict[str, Any]:
     """RSS per minute and the slopes: over the whole run, its second half, after the response
-    cache was full, and after both the cache was full and the warm-up done (steady)."""
+    cache was full, and after both the cache was full (`cache_off`: at once) and the warm-up
+    done (steady). `samples`: every (seconds, server MiB, with workers MiB)."""
     samples = memory.samples
     out: dict[str, Any] = {"server": memory.summary(1), "with_workers": memory.summary(2)}
     per_minute: dict[int, tuple[float, float, float]] = {}
@@ -177,6 +180,7 @@ def memory_report(memory: h.MemorySampler, events: dict[str, Any]) -> dict[str, 
     ]
     end = samples[-1][0] if samples else 0.0
     full, warm = events["cache_full_s"], events["warm_up_done_s"]
+    full = 0.0 if cache_off else full
     parts = {
         "whole": 0.0,
         "second_half": end / 2,
@@ -191,6 +195,7 @@ def memory_report(memory: h.MemorySampler, events: dict[str, Any]) -> dict[str, 
             "with_workers_mib_per_min": slope_per_minute([(s[0], s[2]) for s in chosen]),
         }
     out["events"] = events
+    out["samples"] = [[round(t, 1), round(own, 1), round(total, 1)] for t, own, total in samples]
     return out
 
 
@@ -251,7 +256,7 @@ def mixed(
         "traffic": summarise(run),
         "rss_server": memory.summary(1),
         "rss_with_workers": memory.summary(2),
-        "memory": memory_report(memory, server_events(log, started)),
+        "memory": memory_report(memory, server_events(log, started), args.cache_bytes == 0),
     }
 
 

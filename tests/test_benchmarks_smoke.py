@@ -91,6 +91,7 @@ def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
     assert mixed["rss_with_workers"]["max_mib"] > mixed["rss_server"]["max_mib"]  # the pool
     memory = mixed["memory"]
     assert memory["per_minute"][0]["minute"] == 1
+    assert len(memory["samples"]) == memory["server"]["samples"]
     assert memory["per_minute"][-1]["server_mib"] > 0
     # 20 distinct answers fill a 16 KiB response cache: its log lines give the moments
     events = memory["events"]
