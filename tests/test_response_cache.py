@@ -299,6 +299,25 @@ def test_the_byte_bound_holds_under_many_distinct_requests(dataset_dir: Path) ->
     assert cache.stats()["misses"] == stats["misses"] + 1
 
 
+def test_the_header_keys_caches_stay_bounded_and_keep_no_long_header() -> None:
+    from citydip_ld.web.response_cache import _accept_key, _language_key
+
+    for n in range(3000):  # distinct short headers: past both caches' bounds
+        assert accept_key(f"text/turtle;q=0.5, x/y{n}") == f"x/y{n};2,text/turtle;1"
+        language_key(f"de-x{n}, fa;q=0.5")
+    assert _accept_key.cache_info().currsize <= 1024
+    assert _language_key.cache_info().currsize <= 256
+    _accept_key.cache_clear()
+    _language_key.cache_clear()
+    long_accept = "text/turtle, " + ", ".join(f"a/b{n};q=0.1" for n in range(200))
+    long_language = "fa, " + ", ".join(f"x-y{n};q=0.1" for n in range(200))
+    assert len(long_accept) > 512 and len(long_language) > 512
+    for n in range(50):  # distinct long headers: answered, never kept
+        assert accept_key(f"{long_accept}, c/d{n}").startswith(f"text/turtle;2,c/d{n};2,a/b0;1")
+        assert language_key(f"{long_language}, z-{n}") == "fa"
+    assert _accept_key.cache_info().currsize == _language_key.cache_info().currsize == 0
+
+
 def test_the_fill_and_the_bound_are_logged_once_per_release(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

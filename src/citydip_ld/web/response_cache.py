@@ -11,7 +11,8 @@ embedded store and the dumps' SHA256SUMS; a remote store has none, so nothing is
   string, the `Accept` header as negotiation reads it (media ranges without parameters,
   qualities replaced by their rank: `text/turtle;q=0.9` and `text/turtle` are one entry) and
   the interface language `Accept-Language` negotiates (`?lang=` is in the query string).
-  Both are normalised once per distinct header value (`functools.lru_cache`).
+  Both are normalised once per distinct header value of at most 512 characters
+  (`functools.lru_cache`, 1,024 and 256 values), longer ones every time.
 - **ETag** = the release and the key, hashed: a conditional GET or HEAD (`If-None-Match`, or
   `If-Modified-Since` against a cached `Last-Modified`) is answered 304 before any work, from
   the entry or, when the entry is not (or no longer) cached, from the tag alone.
@@ -174,11 +175,25 @@ class ResponseCache:
 # ---------------------------------------------------------------- the key and the tag
 
 
-@lru_cache(maxsize=1024)
+#: Headers longer than this are normalised every time instead of kept in the functions'
+#: caches, which are bounded by count: 1,024 kept headers of a server's largest header size
+#: (waitress: 256 KiB) would be 256 MiB.
+MAX_KEPT_HEADER = 512
+
+
 def accept_key(header: str) -> str:
     """The `Accept` header as negotiation reads it: ranges without parameters, each quality
     replaced by its rank among the header's qualities (0 stays 0). werkzeug's `best_match`
     only compares qualities, so two headers with the same key negotiate alike."""
+    return _accept_key(header) if len(header) <= MAX_KEPT_HEADER else _read_accept(header)
+
+
+@lru_cache(maxsize=1024)
+def _accept_key(header: str) -> str:
+    return _read_accept(header)
+
+
+def _read_accept(header: str) -> str:
     ranges = list(parse_accept(header))
     if not ranges:
         return header if header.strip() else ""  # not a header negotiation reads: kept as is
@@ -186,9 +201,15 @@ def accept_key(header: str) -> str:
     return ",".join(f"{value};{ranks.get(q, 0)}" for value, q in ranges)
 
 
-@lru_cache(maxsize=256)
 def language_key(header: str) -> str:
     """The interface language an `Accept-Language` header negotiates (pages' rule)."""
+    if len(header) > MAX_KEPT_HEADER:
+        return negotiate_language(header, LANGUAGES)
+    return _language_key(header)
+
+
+@lru_cache(maxsize=256)
+def _language_key(header: str) -> str:
     return negotiate_language(header or None, LANGUAGES)
 
 
