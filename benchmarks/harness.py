@@ -156,6 +156,7 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     sparql: str
+    log_path: Path | None = None  # its stdout and stderr
 
     def rss_mib(self) -> tuple[float, float]:
         """(this process, this process + all its descendants) resident memory in MiB."""
@@ -194,7 +195,8 @@ def running(
 ) -> Iterator[Server]:
     """Start `command` (with `{port}` filled in), wait for its query path, stop it on exit."""
     port = free_port()
-    log = (scratch / f"{name}.log").open("wb")
+    log_path = scratch / f"{name}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [part.replace("{port}", str(port)) for part in command],
         env=dict(os.environ, **(env or {})),
@@ -202,7 +204,7 @@ def running(
         stderr=subprocess.STDOUT,
         cwd=scratch,
     )
-    server = Server(name, port, process, sparql)
+    server = Server(name, port, process, sparql, log_path)
     try:
         ask = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
         wait_until_answers(server, f"{sparql}?{ask}", timeout=600)
@@ -225,10 +227,12 @@ def citydip(
     query_timeout: float | None = None,
     threads: int = DEFAULT_THREADS,
     server: str = "waitress",
+    env: dict[str, str] | None = None,
 ) -> Any:
     """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread).
 
-    `server` is `--server` (waitress or granian); a granian server's name says so.
+    `server` is `--server` (waitress or granian); a granian server's name says so. `env`:
+    more environment variables for the server (e.g. `CITYDIP_LOG_LEVEL`).
     """
     name = (
         f"citydip workers={workers}"
@@ -242,7 +246,7 @@ def citydip(
         command += ["--query-workers", workers]
     if query_timeout is not None:
         command += ["--query-timeout", str(query_timeout)]
-    return running(name, command, "/sparql", scratch)
+    return running(name, command, "/sparql", scratch, env)
 
 
 def oxigraph_binary() -> str | None:

@@ -10,7 +10,11 @@ once per `--servers` entry, e.g. `waitress,granian:2`: the server and its thread
    of a city 40%, aggregates (twinnings per country, twinnings, cities per country) 5%. Any
    wrong status (5xx included), malformed answer or connection error is an error. The
    server's RSS (its own, and with its query worker processes) is sampled every second:
-   first, last, max and the least-squares slope in MiB per minute.
+   first, last, max, the RSS at the end of each minute, and least-squares slopes in MiB per
+   minute over the whole run, its second half, the part after the response cache reached
+   its bound, and the part after that and the server's warm-up ("steady"; the server runs
+   at log level info: its cache logs each eighth of its bound it fills and when it is full,
+   its warm-up when it is done; those moments are reported too).
 2. runaway (`--runaway-timeout`, default 2 s, as QUERY_TIMEOUT): light traffic (no
    aggregates) for `--runaway-window` seconds alone, then again while one pathological query
    (`COUNT(*)` over a three-way cross product) runs. Reports the runaway's status and wall
@@ -23,6 +27,8 @@ in benchmarks/README.md; never assert timings in tests.
     python benchmarks/load.py                                  # shipped data
     python benchmarks/load.py --dataset build --world S --json out.json
     python benchmarks/load.py --requests 20 --duration 5       # smoke
+    python benchmarks/load.py --dataset <S build> --duration 600 --requests 150000 \
+        --workers default --no-runaway                         # the 10-minute soak
 """
 
 from __future__ import annotations
@@ -30,12 +36,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
+import statistics
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +81,9 @@ def parse_args() -> argparse.Namespace:
         help="citydip serve --server values, comma-separated, each optionally :THREADS "
         "(e.g. waitress,granian:2)",
     )
+    parser.add_argument(
+        "--cache-bytes", type=int, help="the server's RESPONSE_CACHE_BYTES (default: its own)"
+    )
     parser.add_argument("--runaway-timeout", type=float, default=2.0, help="QUERY_TIMEOUT, s")
     parser.add_argument("--runaway-window", type=float, default=6.0, help="light traffic, s")
     parser.add_argument("--runaway-wait", type=float, default=10.0, help="extra s to wait")
@@ -107,6 +118,87 @@ def plan(dataset: h.Dataset, count: int, seed: int, kinds: dict[str, float]) -> 
     return out
 
 
+#: The response cache's fill lines in the server's log (`citydip_ld.web.response_cache`).
+CACHE_LINE = re.compile(
+    r"response cache (filling|reached its bound): (\d+) of (\d+) bytes in (\d+) entries"
+)
+#: The server's line when its warm-up (search index, map data, ...) is done.
+WARM_UP_LINE = "warm-up done in"
+#: Slopes over fewer seconds than this are not reported (too short to mean anything).
+MIN_SLOPE_SECONDS = 60.0
+
+
+def slope_per_minute(samples: list[tuple[float, float]]) -> float | None:
+    """The least-squares slope of (seconds, MiB) samples, in MiB per minute."""
+    if len(samples) < 2 or samples[-1][0] - samples[0][0] < MIN_SLOPE_SECONDS:
+        return None
+    times, values = zip(*samples, strict=True)
+    return round(statistics.linear_regression(times, values).slope * 60, 2)
+
+
+def server_events(log: str, started: float) -> dict[str, Any]:
+    """From a server's log, at seconds since `started` (Unix time): the response cache's fill
+    lines, when it was full, and when the server's warm-up was done."""
+    fill, warm_up = [], None
+    for line in log.splitlines():
+        if not line.startswith("{"):
+            continue
+        match = CACHE_LINE.search(line)
+        if match is None and WARM_UP_LINE not in line:
+            continue
+        at = round(datetime.fromisoformat(json.loads(line)["time"]).timestamp() - started, 1)
+        if match is None:
+            warm_up = at
+            continue
+        fill.append(
+            {
+                "at_s": at,
+                "full": match.group(1) != "filling",
+                "bytes": int(match.group(2)),
+                "max_bytes": int(match.group(3)),
+                "entries": int(match.group(4)),
+            }
+        )
+    full = next((e["at_s"] for e in fill if e["full"]), None)
+    return {"warm_up_done_s": warm_up, "cache_full_s": full, "cache_fill": fill}
+
+
+def memory_report(
+    memory: h.MemorySampler, events: dict[str, Any], cache_off: bool = False
+) -> dict[str, Any]:
+    """RSS per minute and the slopes: over the whole run, its second half, after the response
+    cache was full, and after both the cache was full (`cache_off`: at once) and the warm-up
+    done (steady). `samples`: every (seconds, server MiB, with workers MiB)."""
+    samples = memory.samples
+    out: dict[str, Any] = {"server": memory.summary(1), "with_workers": memory.summary(2)}
+    per_minute: dict[int, tuple[float, float, float]] = {}
+    for sample in samples:  # the last sample of each minute
+        per_minute[int(sample[0] // 60)] = sample
+    out["per_minute"] = [
+        {"minute": m + 1, "server_mib": round(s[1], 1), "with_workers_mib": round(s[2], 1)}
+        for m, s in sorted(per_minute.items())
+    ]
+    end = samples[-1][0] if samples else 0.0
+    full, warm = events["cache_full_s"], events["warm_up_done_s"]
+    full = 0.0 if cache_off else full
+    parts = {
+        "whole": 0.0,
+        "second_half": end / 2,
+        "after_cache_full": full,
+        "steady": None if full is None else max(full, warm or 0.0),
+    }
+    for name, start in parts.items():
+        chosen = [s for s in samples if start is not None and s[0] >= start]
+        out[f"slope_{name}"] = {
+            "from_s": None if start is None else round(start, 1),
+            "server_mib_per_min": slope_per_minute([(s[0], s[1]) for s in chosen]),
+            "with_workers_mib_per_min": slope_per_minute([(s[0], s[2]) for s in chosen]),
+        }
+    out["events"] = events
+    out["samples"] = [[round(t, 1), round(own, 1), round(total, 1)] for t, own, total in samples]
+    return out
+
+
 def summarise(run: h.Run) -> dict[str, Any]:
     out = {"all": run.figures()}
     for kind in sorted(set(run.kinds)):
@@ -124,8 +216,16 @@ def mixed(
 ) -> Any:
     steps = plan(dataset, args.requests, args.seed, MIX)
     name, _, threads = server_spec.partition(":")
+    info = {"CITYDIP_LOG_LEVEL": "info"}  # the response cache's fill lines
+    if args.cache_bytes is not None:
+        info["CITYDIP_RESPONSE_CACHE_BYTES"] = str(args.cache_bytes)
     with h.citydip(
-        dataset, scratch, workers=workers, server=name, threads=int(threads or DEFAULT_THREADS)
+        dataset,
+        scratch,
+        workers=workers,
+        server=name,
+        threads=int(threads or DEFAULT_THREADS),
+        env=info,
     ) as server:
         # warm every kind once (the worker pool is up already), then sample memory
         for kind in MIX:
@@ -137,6 +237,7 @@ def mixed(
                 requests=1,
                 duration=60,
             )
+        started = time.time()
         with h.MemorySampler(server) as memory:
             run = h.drive(
                 server.port,
@@ -145,6 +246,8 @@ def mixed(
                 requests=args.requests,
                 duration=args.duration,
             )
+        assert server.log_path is not None
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
     return {
         "dataset_quads": dataset.quads,
         "server": server_spec,
@@ -153,6 +256,7 @@ def mixed(
         "traffic": summarise(run),
         "rss_server": memory.summary(1),
         "rss_with_workers": memory.summary(2),
+        "memory": memory_report(memory, server_events(log, started), args.cache_bytes == 0),
     }
 
 

@@ -77,6 +77,7 @@ def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
     report = run_benchmark(
         "load.py", dataset_dir, tmp_path / "load.json", *TINY,
         "--concurrency", "2", "--runaway-window", "1", "--runaway-wait", "5",
+        "--cache-bytes", "16384",
     )  # fmt: skip
     (mixed,) = report["mixed"]
     well_formed(mixed["traffic"]["all"], at_most=20)
@@ -88,6 +89,20 @@ def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
         assert memory["samples"] >= 1
         assert 0 < memory["first_mib"] <= memory["max_mib"]
     assert mixed["rss_with_workers"]["max_mib"] > mixed["rss_server"]["max_mib"]  # the pool
+    memory = mixed["memory"]
+    assert memory["per_minute"][0]["minute"] == 1
+    assert len(memory["samples"]) == memory["server"]["samples"]
+    assert memory["per_minute"][-1]["server_mib"] > 0
+    # 20 distinct answers fill a 16 KiB response cache: its log lines give the moments
+    events = memory["events"]
+    fill = events["cache_fill"]
+    assert fill and fill[-1]["full"] and fill[-1]["max_bytes"] == 16384
+    assert all(0 < event["bytes"] <= 16384 for event in fill)
+    assert events["cache_full_s"] == fill[-1]["at_s"] >= 0
+    assert memory["slope_after_cache_full"]["from_s"] == fill[-1]["at_s"]
+    assert events["warm_up_done_s"] is not None  # before the traffic: negative or near 0
+    assert memory["slope_steady"]["from_s"] == max(fill[-1]["at_s"], events["warm_up_done_s"])
+    assert memory["slope_whole"]["server_mib_per_min"] is None  # 5 s: too short for a slope
     (runaway,) = report["runaway"]
     assert runaway["query_timeout_s"] == 2.0
     assert runaway["runaway"]["status"] == 503  # stopped by the time limit, not answered

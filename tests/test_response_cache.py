@@ -5,6 +5,7 @@ stores that fail, never with timings."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from werkzeug.test import TestResponse
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.web import create_app, get_store
 from citydip_ld.web.response_cache import (
+    Entry,
     ResponseCache,
     accept_key,
     cacheable,
@@ -295,6 +297,49 @@ def test_the_byte_bound_holds_under_many_distinct_requests(dataset_dir: Path) ->
         headers={"Accept": "text/csv"},
     )
     assert cache.stats()["misses"] == stats["misses"] + 1
+
+
+def test_the_header_keys_caches_stay_bounded_and_keep_no_long_header() -> None:
+    from citydip_ld.web.response_cache import _accept_key, _language_key
+
+    for n in range(3000):  # distinct short headers: past both caches' bounds
+        assert accept_key(f"text/turtle;q=0.5, x/y{n}") == f"x/y{n};2,text/turtle;1"
+        language_key(f"de-x{n}, fa;q=0.5")
+    assert _accept_key.cache_info().currsize <= 1024
+    assert _language_key.cache_info().currsize <= 256
+    _accept_key.cache_clear()
+    _language_key.cache_clear()
+    long_accept = "text/turtle, " + ", ".join(f"a/b{n};q=0.1" for n in range(200))
+    long_language = "fa, " + ", ".join(f"x-y{n};q=0.1" for n in range(200))
+    assert len(long_accept) > 512 and len(long_language) > 512
+    for n in range(50):  # distinct long headers: answered, never kept
+        assert accept_key(f"{long_accept}, c/d{n}").startswith(f"text/turtle;2,c/d{n};2,a/b0;1")
+        assert language_key(f"{long_language}, z-{n}") == "fa"
+    assert _accept_key.cache_info().currsize == _language_key.cache_info().currsize == 0
+
+
+def test_the_fill_and_the_bound_are_logged_once_per_release(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = ResponseCache(8000)  # eighths of 1,000 bytes
+    entry = Entry("200 OK", (), b"x" * 400, '"t"', None, 1000)
+
+    def fill(release: str) -> list[str]:
+        caplog.clear()
+        cache.use_release(release)
+        with caplog.at_level(logging.INFO, logger="citydip_ld.web.response_cache"):
+            for n in range(40):  # five times the bound
+                cache.put(("/doc/city/", str(n), "", "en"), entry, release)
+                assert cache.bytes <= 8000
+        return [record.getMessage() for record in caplog.records]
+
+    for release in ("first", "second"):  # a new release fills (and is logged) anew
+        lines = fill(release)
+        assert lines == [
+            *(f"response cache filling: {n}000 of 8000 bytes in {n} entries" for n in range(1, 8)),
+            "response cache reached its bound: 8000 of 8000 bytes in 8 entries",
+        ]
+    assert cache.stats()["evictions"] == 2 * 32 and cache.stats()["entries"] == 8
 
 
 def test_an_answer_bigger_than_an_entry_may_be_is_served_but_not_kept(dataset_dir: Path) -> None:

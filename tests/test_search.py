@@ -223,12 +223,19 @@ def test_substrings_need_two_characters(index: Any) -> None:
     assert [h.match for h in index.search("za", None, 10)[0]] == ["substring"]  # Kazan
 
 
-def test_the_index_is_built_once_per_store(app: Flask, client: FlaskClient) -> None:
+def test_the_index_is_built_once_per_store(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citydip_ld.web import context
+
     search(client, q="tabriz")
-    memo = app.extensions[SEARCH_KEY]
-    built = memo.get(BASE, lambda: pytest.fail("built again"))
+    with app.app_context():
+        built = context.get_search_index(BASE)
+    monkeypatch.setattr(context, "build_search_index", lambda *_: pytest.fail("built again"))
     search(client, q="baku")
-    assert memo.get(BASE, lambda: pytest.fail("built again")) is built
+    with app.app_context():
+        assert context.get_search_index(BASE) is built
+    assert len(app.extensions[SEARCH_KEY]) == 1
 
 
 def test_counting_stops_at_counted_and_later_pages_still_page(

@@ -197,3 +197,24 @@ def test_memo_with_a_ttl_computes_again_after_it() -> None:
     assert memo.get("k", lambda: next(values)) == 0
     time.sleep(0.06)
     assert memo.get("k", lambda: next(values)) == 1
+
+
+def test_a_bounded_memo_keeps_the_most_recently_computed_values_only() -> None:
+    from citydip_ld.stores.statistics import Memo
+
+    memo: Memo[str] = Memo(max_entries=3)
+    calls: list[str] = []
+
+    def compute(key: str) -> str:
+        calls.append(key)
+        return key.upper()
+
+    for i in range(50):  # far past the bound
+        assert memo.get(f"k{i}", lambda i=i: compute(f"k{i}")) == f"K{i}"
+        assert len(memo) <= 3
+    assert len(memo) == 3 and len(memo._locks) <= 3
+    for i in (47, 48, 49):  # the last three are kept: not computed again
+        assert memo.get(f"k{i}", lambda: "never") == f"K{i}"
+    assert memo.get("k0", lambda: compute("k0")) == "K0"  # the first was dropped
+    assert calls == [*(f"k{i}" for i in range(50)), "k0"]
+    assert len(memo) == 3

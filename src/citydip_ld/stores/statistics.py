@@ -107,13 +107,21 @@ def compute_statistics(store: Queryable, base: str) -> DatasetStatistics:
 class Memo(Generic[T]):
     """Values computed once per key by the first caller, then reused (`ttl` None: forever;
     else for `ttl` seconds). One computation per key at a time: callers of that key wait and
-    reuse it; callers of other keys, or of a key already computed, do not wait."""
+    reuse it; callers of other keys, or of a key already computed, do not wait.
 
-    def __init__(self, ttl: float | None = None) -> None:
+    `max_entries` bounds the values kept: beyond it, the least recently computed ones are
+    dropped (the web layer keys by the store folder's generation, so a republished folder's
+    values replace the former generation's instead of adding to them)."""
+
+    def __init__(self, ttl: float | None = None, max_entries: int | None = None) -> None:
         self._ttl = ttl
+        self.max_entries = max_entries
         self._locks_lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._entries: dict[str, tuple[float, T]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def _fresh(self, key: str) -> tuple[float, T] | None:
         entry = self._entries.get(key)
@@ -132,5 +140,15 @@ class Memo(Generic[T]):
             if entry is not None:
                 return entry[1]
             value = compute()
-            self._entries[key] = (time.monotonic(), value)
+            self._keep(key, value)
             return value
+
+    def _keep(self, key: str, value: T) -> None:
+        """Keep `value` as the most recently computed; drop the oldest beyond the bound."""
+        with self._locks_lock:
+            self._entries.pop(key, None)
+            self._entries[key] = (time.monotonic(), value)
+            while self.max_entries is not None and len(self._entries) > self.max_entries:
+                oldest = next(iter(self._entries))
+                del self._entries[oldest]
+                self._locks.pop(oldest, None)

@@ -18,6 +18,8 @@ commands (`cli`, `serving`).
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +143,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def warm_up(app: Flask) -> None:
     """Compute what the first visitors would otherwise wait for: the dataset statistics, the
     order of every kind's list, the search index, the map data, the whole network's GeoJSON,
-    the timeline and the twinning network (`serve` runs this in a background thread at start)."""
+    the timeline and the twinning network (`serve` runs this in a background thread at start;
+    logged at info when done, so a soak can tell warm-up from steady state)."""
     from citydip_ld.iris import KINDS, normalise_base
 
+    started = time.monotonic()
     with app.app_context():
         base = normalise_base(str(app.config["BASE"]))
         get_statistics(base)
@@ -155,6 +159,7 @@ def warm_up(app: Flask) -> None:
         get_network(base)
     with app.test_request_context("/"):
         maps.network_geojson()
+    logging.getLogger(__name__).info("warm-up done in %.1f s", time.monotonic() - started)
 
 
 def start_warm_up(app: Flask) -> None:

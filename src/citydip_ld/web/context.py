@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from flask import Flask, current_app
 
 from citydip_ld.errors import CitydipError
-from citydip_ld.iris import normalise_base
+from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.rdf.dumps import CHECKSUMS_FILE
 from citydip_ld.rdf.network import Network, read_network
 from citydip_ld.sparql.federation import allowed_services
@@ -52,6 +52,18 @@ class NetworkGeoJSON(NamedTuple):
 
 #: How long counts and list orders of a remote store are reused (it may be republished).
 REMOTE_STATISTICS_TTL = 300.0
+#: Values each memo keeps: those of one store (a store folder's live generation; the keys
+#: hold it), so a republished folder's replace the former generation's. GeoJSON: the whole
+#: network and the home map's, per site root (one per server; room for a second).
+MEMO_ENTRIES = {
+    STATISTICS_KEY: 1,
+    LISTING_KEY: len(KINDS),
+    SEARCH_KEY: 1,
+    GEOGRAPHY_KEY: 1,
+    GEOJSON_KEY: 4,
+    TIMELINE_KEY: 1,
+    NETWORK_KEY: 2,  # the network and its `/network.json` body
+}
 
 
 def sparql_endpoint() -> str:
@@ -97,12 +109,13 @@ def get_query_gate() -> QueryGate:
 
 
 def _memo(key: str) -> Memo[Any]:
-    """A per-app `Memo` for values derived from the store; remote stores' expire."""
+    """A per-app `Memo` for values derived from the store, bounded by `MEMO_ENTRIES`;
+    remote stores' expire."""
     memo: Memo[Any] | None = current_app.extensions.get(key)
     if memo is None:
         target = current_app.config.get("STORE")
         ttl = REMOTE_STATISTICS_TTL if target and is_remote(target) else None
-        memo = current_app.extensions.setdefault(key, Memo(ttl))
+        memo = current_app.extensions.setdefault(key, Memo(ttl, MEMO_ENTRIES[key]))
     return memo
 
 
@@ -161,7 +174,7 @@ def get_search_index(base: str) -> SearchIndexes:
         gc.freeze()
         return index
 
-    index: SearchIndexes = _memo(SEARCH_KEY).get(base, compute)
+    index: SearchIndexes = _memo(SEARCH_KEY).get(f"{_generation_key()} {base}", compute)
     return index
 
 

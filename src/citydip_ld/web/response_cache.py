@@ -11,7 +11,8 @@ embedded store and the dumps' SHA256SUMS; a remote store has none, so nothing is
   string, the `Accept` header as negotiation reads it (media ranges without parameters,
   qualities replaced by their rank: `text/turtle;q=0.9` and `text/turtle` are one entry) and
   the interface language `Accept-Language` negotiates (`?lang=` is in the query string).
-  Both are normalised once per distinct header value (`functools.lru_cache`).
+  Both are normalised once per distinct header value of at most 512 characters
+  (`functools.lru_cache`, 1,024 and 256 values), longer ones every time.
 - **ETag** = the release and the key, hashed: a conditional GET or HEAD (`If-None-Match`, or
   `If-Modified-Since` against a cached `Last-Modified`) is answered 304 before any work, from
   the entry or, when the entry is not (or no longer) cached, from the tag alone.
@@ -24,11 +25,16 @@ embedded store and the dumps' SHA256SUMS; a remote store has none, so nothing is
   mention SERVICE do: `sparql_routes`). Requests with `Range` or `Cookie` pass through.
 - The cached answer is the app's whole answer (security headers, CORS, `Vary`, `Link`
   included), so a warm answer has the cold one's headers, byte for byte.
+- **Observable**: `ResponseCache.stats()`; and at log level info (logger
+  `citydip_ld.web.response_cache`), one line each time the cache fills another eighth of its
+  bound, and one when it first reaches the bound in a release (from then on it evicts), each
+  with its bytes and entries (`benchmarks/load.py` reads them).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -46,7 +52,10 @@ from citydip_ld.web.security_headers import COMMON_HEADERS, NON_HTML_POLICY
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+LOG = logging.getLogger(__name__)
 CACHE_KEY = "citydip.response_cache"
+#: The fill is logged at each of these fractions of the bound (eighths) on the way to full.
+FILL_STEPS = 8
 #: The default bound of the cache, in bytes (bodies, headers and keys).
 DEFAULT_BYTES = 64 << 20
 #: An entry may take at most this fraction of the bound (1/8).
@@ -85,7 +94,8 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._release: str | None = None
         self.bytes = 0
-        self.hits = self.misses = self.clears = 0
+        self.hits = self.misses = self.clears = self.evictions = 0
+        self._logged_step = 0  # eighths of the bound logged in this release (FILL_STEPS: full)
 
     def use_release(self, release: str) -> None:
         """Empty the cache if `release` is not the one its entries belong to."""
@@ -97,6 +107,7 @@ class ResponseCache:
                 self.bytes = 0
                 self.clears += self._release is not None
                 self._release = release
+                self._logged_step = 0
 
     def clear(self) -> None:
         """Forget every entry (the release stays; e.g. a test that changes a limit)."""
@@ -104,6 +115,7 @@ class ResponseCache:
             self._entries.clear()
             self.bytes = 0
             self.clears += 1
+            self._logged_step = 0
 
     def get(self, key: Key) -> Entry | None:
         with self._lock:
@@ -128,15 +140,26 @@ class ResponseCache:
                 self.bytes -= old.size
             self._entries[key] = entry
             self.bytes += entry.size
+            full = self.bytes > self.max_bytes
             while self.bytes > self.max_bytes:
                 _key, evicted = self._entries.popitem(last=False)
                 self.bytes -= evicted.size
+                self.evictions += 1
+            step = FILL_STEPS if full else self.bytes * FILL_STEPS // self.max_bytes
+            if step <= self._logged_step:
+                return
+            self._logged_step = step
+            figures = (self.bytes, self.max_bytes, len(self._entries))
+        if step == FILL_STEPS:
+            LOG.info("response cache reached its bound: %d of %d bytes in %d entries", *figures)
+        else:
+            LOG.info("response cache filling: %d of %d bytes in %d entries", *figures)
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def stats(self) -> dict[str, int]:
-        """Entries, bytes, hits, misses and clears so far (tests, benchmarks)."""
+        """Entries, bytes, hits, misses, evictions and clears so far (tests, benchmarks)."""
         with self._lock:
             return {
                 "entries": len(self._entries),
@@ -144,6 +167,7 @@ class ResponseCache:
                 "max_bytes": self.max_bytes,
                 "hits": self.hits,
                 "misses": self.misses,
+                "evictions": self.evictions,
                 "clears": self.clears,
             }
 
@@ -151,11 +175,25 @@ class ResponseCache:
 # ---------------------------------------------------------------- the key and the tag
 
 
-@lru_cache(maxsize=1024)
+#: Headers longer than this are normalised every time instead of kept in the functions'
+#: caches, which are bounded by count: 1,024 kept headers of a server's largest header size
+#: (waitress: 256 KiB) would be 256 MiB.
+MAX_KEPT_HEADER = 512
+
+
 def accept_key(header: str) -> str:
     """The `Accept` header as negotiation reads it: ranges without parameters, each quality
     replaced by its rank among the header's qualities (0 stays 0). werkzeug's `best_match`
     only compares qualities, so two headers with the same key negotiate alike."""
+    return _accept_key(header) if len(header) <= MAX_KEPT_HEADER else _read_accept(header)
+
+
+@lru_cache(maxsize=1024)
+def _accept_key(header: str) -> str:
+    return _read_accept(header)
+
+
+def _read_accept(header: str) -> str:
     ranges = list(parse_accept(header))
     if not ranges:
         return header if header.strip() else ""  # not a header negotiation reads: kept as is
@@ -163,9 +201,15 @@ def accept_key(header: str) -> str:
     return ",".join(f"{value};{ranks.get(q, 0)}" for value, q in ranges)
 
 
-@lru_cache(maxsize=256)
 def language_key(header: str) -> str:
     """The interface language an `Accept-Language` header negotiates (pages' rule)."""
+    if len(header) > MAX_KEPT_HEADER:
+        return negotiate_language(header, LANGUAGES)
+    return _language_key(header)
+
+
+@lru_cache(maxsize=256)
+def _language_key(header: str) -> str:
     return negotiate_language(header or None, LANGUAGES)
 
 
