@@ -14,8 +14,9 @@ break out of `<…>`.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -245,12 +246,20 @@ def _term_quads(store: Queryable, sparql: str) -> list[TermQuad]:
 
 def describe_terms(store: Queryable, iri: str) -> tuple[list[TermQuad], bool]:
     """`describe` in the store's own terms, for the RDF formats Oxigraph writes: the same
-    quads in the same order (`tests/test_dereference.py` compares the two on every resource),
-    without turning each term into rdflib's and back. Returns the quads (empty when the store
-    knows nothing about `iri`) and whether incoming links were left out."""
+    quads (`tests/test_dereference.py` compares the two on every resource), without turning
+    each term into rdflib's and back. Returns the quads (empty when the store knows nothing
+    about `iri`) and whether incoming links were left out.
+
+    A store with an index in this process (`quads_for_pattern`) is read by index lookups
+    alone (`_index_quads`: no SPARQL to parse or plan); any other store (a remote one) by the
+    SPARQL query `describe` sends."""
+    lookup = index_lookup(store)
     ref = ox.NamedNode(iri)
-    quads = list(dict.fromkeys(_term_quads(store, _outgoing_query(iri))))
     hash_prefix = iri + "#"
+    if lookup is not None:
+        quads = _index_quads(lookup, ref, hash_prefix)
+    else:
+        quads = list(dict.fromkeys(_term_quads(store, _outgoing_query(iri))))
     own = {
         q[0]
         for q in quads
@@ -268,18 +277,89 @@ def describe_terms(store: Queryable, iri: str) -> tuple[list[TermQuad], bool]:
         - {t.value for t in own}
     )
     known = set(quads)
-    labels = {quad: None for quad in _label_term_quads(store, neighbours) if quad not in known}
+    labels = {
+        quad: None for quad in _label_term_quads(store, neighbours, lookup) if quad not in known
+    }
     return quads + list(labels), more
+
+
+#: Looks quads up in a store's index: (subject, predicate, object, graph), None for any.
+Lookup = Callable[[Any, Any, Any, Any], Iterable[Any]]
+
+
+def index_lookup(store: Queryable) -> Lookup | None:
+    """The store's index lookup in this process (`quads_for_pattern`), pinned to the data it
+    answers now (a store folder's live generation, looked up once for a whole description);
+    None for a store without one (a remote store)."""
+    current = getattr(store, "current", None)
+    if callable(current):
+        store = current()
+    lookup: Lookup | None = getattr(store, "quads_for_pattern", None)
+    return lookup
+
+
+def _named(found: Iterable[Any]) -> list[TermQuad]:
+    """The quads of `found` that sit in a named graph, as tuples (`GRAPH ?g` finds those)."""
+    return [
+        (q.subject, q.predicate, q.object, q.graph_name)
+        for q in found
+        if isinstance(q.graph_name, ox.NamedNode)
+    ]
+
+
+def _sparql_order(quad: TermQuad) -> tuple[str, str, str]:
+    """SPARQL's `ORDER BY ?s ?p ?g` for an incoming link (three IRIs: their strings)."""
+    s, p, _o, g = quad
+    return (s.value, p.value, g.value)
+
+
+def _index_quads(lookup: Lookup, ref: Any, hash_prefix: str) -> list[TermQuad]:
+    """What `_outgoing_query` answers, by index lookups: the quads of `ref`; those of its
+    hash IRIs that link to it; the first MAX_INCOMING + 1 other incoming links from IRIs
+    (SPARQL's order of subject, predicate, graph); and the quads of the blank nodes and hash
+    IRIs that `ref` links to, directly or through one of its hash IRIs."""
+
+    def near(term: Any) -> bool:
+        return isinstance(term, ox.BlankNode) or (
+            isinstance(term, ox.NamedNode) and term.value.startswith(hash_prefix)
+        )
+
+    out = _named(lookup(ref, None, None, None))
+    mine: list[TermQuad] = []
+    others: list[TermQuad] = []
+    for quad in _named(lookup(None, None, ref, None)):
+        subject = quad[0]
+        if isinstance(subject, ox.NamedNode):  # SPARQL's STR() of a blank node is an error
+            is_mine = subject == ref or subject.value.startswith(hash_prefix)
+            (mine if is_mine else others).append(quad)
+    if len(others) > MAX_INCOMING + 1:
+        others = heapq.nsmallest(MAX_INCOMING + 1, others, key=_sparql_order)
+    first = list(dict.fromkeys(o for _s, _p, o, _g in out if near(o)))
+    reached = {node: _named(lookup(node, None, None, None)) for node in first}
+    second = [
+        o
+        for node in first
+        if isinstance(node, ox.NamedNode)
+        for _s, _p, o, _g in reached[node]
+        if near(o) and o not in reached
+    ]
+    for node in dict.fromkeys(second):
+        reached[node] = _named(lookup(node, None, None, None))
+    found = [*out, *mine, *others]
+    for node_quads in reached.values():
+        found.extend(node_quads)
+    return list(dict.fromkeys(found))
 
 
 _LABEL_TERMS = tuple(ox.NamedNode(str(p)) for p in LABEL_PROPERTIES)
 
 
-def _label_term_quads(store: Queryable, iris: Sequence[str]) -> Iterable[TermQuad]:
+def _label_term_quads(
+    store: Queryable, iris: Sequence[str], lookup: Lookup | None
+) -> Iterable[TermQuad]:
     """The label quads of `iris` (in named graphs, as `GRAPH ?g` finds them): straight from
-    the store's index when it has one in this process (`quads_for_pattern`: no SPARQL to
-    parse, about 5x faster than the VALUES query at world scale S), else by SPARQL."""
-    lookup = getattr(store, "quads_for_pattern", None)
+    the store's index when it has one in this process (`lookup`: no SPARQL to parse, about
+    5x faster than the VALUES query at world scale S), else by SPARQL."""
     if lookup is None:
         for start in range(0, len(iris), 200):
             chunk = [URIRef(n) for n in iris[start : start + 200]]
