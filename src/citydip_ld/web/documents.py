@@ -12,7 +12,7 @@ the provenance.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -103,80 +103,51 @@ OXIGRAPH_FORMATS = {
 }
 
 
-def _oxigraph_serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
+def _oxigraph_serialize(quads: Iterable[Any], fmt: Format, base: str) -> bytes:
     """The statements in a stable order (graph, then subject, predicate, object, each by
     its N-Triples text: the text of a triple orders as the tuple of its terms' texts, as an
-    IRI's `<…>` and a blank node's label cannot hold the space that separates them), written
-    by Oxigraph."""
+    IRI's `<…>` and a blank node's label cannot hold the space that separates them), each
+    once, written by Oxigraph."""
     rdf_format = OXIGRAPH_FORMATS[str(fmt.rdflib_format)]
     statements: list[Any]
     if fmt.quads:
         keyed: dict[tuple[str, str], Any] = {}
-        for quad in _with_default_graph(quads):
-            graph = quad.graph_name
-            keyed[("" if isinstance(graph, ox.DefaultGraph) else str(graph), str(quad))] = quad
+        for graph, triple, quad in _texts(quads):
+            if ("", triple) not in keyed:
+                keyed[("", triple)] = ox.Quad(*quad.triple) if graph else quad
+            if graph:
+                keyed[(graph, triple)] = quad
         statements = [keyed[key] for key in sorted(keyed)]
     else:
-        triples: dict[str, Any] = {}
-        for s, p, o, _g in quads:
-            triple = ox.Triple(_ox(s), _ox(p), _ox(o))
-            triples[str(triple)] = triple
-        statements = [triples[key] for key in sorted(triples)]
+        triples = {triple: quad for _graph, triple, quad in _texts(quads)}
+        statements = [triples[key].triple for key in sorted(triples)]
     if rdf_format in _NO_PREFIXES:
         return bytes(ox.serialize(statements, format=rdf_format) or b"")
-    if rdf_format in _PREFIX_LINES:
-        header = _prefix_header(base, rdf_format)
-        if header is not None:
-            return _with_header(statements, rdf_format, base, header)
     return bytes(ox.serialize(statements, format=rdf_format, prefixes=_prefixes(base)) or b"")
+
+
+def _texts(quads: Iterable[Any]) -> Iterator[tuple[str, str, Any]]:
+    """Each quad (a pyoxigraph `Quad`, or an (s, p, o, g) tuple of rdflib or pyoxigraph
+    terms, g None for the default graph) as a pyoxigraph `Quad` with the N-Triples texts of
+    its graph ("" for the default graph) and of its triple."""
+    for item in quads:
+        quad = item if isinstance(item, ox.Quad) else _quad(*item)
+        text = str(quad)
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            yield "", text, quad
+        else:  # the graph's IRI is the last term: `… <graph>`
+            cut = text.rindex(" <")
+            yield text[cut + 1 :], text[:cut], quad
+
+
+def _quad(s: Any, p: Any, o: Any, g: Any) -> Any:
+    if g is None:
+        return ox.Quad(_ox(s), _ox(p), _ox(o))
+    return ox.Quad(_ox(s), _ox(p), _ox(o), _ox(g))
 
 
 #: Formats without prefixes (Oxigraph writes the same bytes whatever it is given).
 _NO_PREFIXES = frozenset({ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS})
-#: Formats that open with one `@prefix` line per prefix (all of them, used or not).
-_PREFIX_LINES = frozenset({ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG})
-
-
-@functools.lru_cache(maxsize=16)
-def _prefix_header(base: str, rdf_format: ox.RdfFormat) -> bytes | None:
-    """The `@prefix` lines Oxigraph opens a document of `base` with (every prefix), or None
-    when they cannot be told apart from what follows."""
-    sample = ox.Triple(ox.NamedNode(base), ox.NamedNode(base), ox.NamedNode(base))
-    text = bytes(ox.serialize([sample], format=rdf_format, prefixes=_prefixes(base)) or b"")
-    lines = text.splitlines(keepends=True)
-    header = [line for line in lines if line.startswith(b"@prefix ")]
-    if len(header) != len(_prefixes(base)) or lines[: len(header)] != header:
-        return None
-    return b"".join(header)
-
-
-def _with_header(
-    statements: list[Any], rdf_format: ox.RdfFormat, base: str, header: bytes
-) -> bytes:
-    """What Oxigraph writes given every prefix of `base`: the header it writes then, and the
-    statements written with only the prefixes whose namespace begins some IRI among them.
-    Oxigraph shortens an IRI with the longest namespace it begins with, so leaving out
-    namespaces that begin none changes no statement, and each prefix costs it time on every
-    IRI (half its time on a city's Turtle document at world scale S)."""
-    text = "\n".join(str(statement) for statement in statements)
-    used = {name: ns for name, ns in _prefixes(base).items() if f"<{ns}" in text}
-    body = bytes(ox.serialize(statements, format=rdf_format, prefixes=used) or b"")
-    *own, rest = body.split(b"\n", len(used)) if used else [body]
-    if not all(line.startswith(b"@prefix ") for line in own):  # not as expected: all of them
-        return bytes(ox.serialize(statements, format=rdf_format, prefixes=_prefixes(base)) or b"")
-    return header + rest
-
-
-def _with_default_graph(quads: Iterable[Quad]) -> Iterable[Any]:
-    """Every triple in the default graph, and again in its named graph when it has one."""
-    default = ox.DefaultGraph()
-    for s, p, o, g in quads:
-        subject, predicate, object_ = _ox(s), _ox(p), _ox(o)
-        yield ox.Quad(subject, predicate, object_, default)
-        if g is not None:
-            yield ox.Quad(subject, predicate, object_, _ox(g))
-
-
 _OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
 
 
