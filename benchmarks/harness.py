@@ -225,16 +225,23 @@ def citydip(
     query_timeout: float | None = None,
     threads: int = DEFAULT_THREADS,
     server: str = "waitress",
+    source: str | None = None,
 ) -> Any:
     """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread).
 
-    `server` is `--server` (waitress or granian); a granian server's name says so.
+    `server` is `--server` (waitress or granian); a granian server's name says so. `source`:
+    another checkout's `src/` folder to run instead of this one (e.g. the main branch's, as a
+    baseline in the same run); its name ends in "baseline".
     """
     name = (
         f"citydip workers={workers}"
         if server == "waitress"
         else f"citydip {server} workers={workers}"
     )
+    env = None
+    if source is not None:
+        name += " baseline"
+        env = {"PYTHONPATH": str(Path(source).resolve()), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [*CITYDIP, "serve", "--dataset", str(dataset.directory.resolve())]
     command += ["--host", "127.0.0.1", "--port", "{port}", "--threads", str(threads), "--no-check"]
     command += ["--server", server]
@@ -242,7 +249,7 @@ def citydip(
         command += ["--query-workers", workers]
     if query_timeout is not None:
         command += ["--query-timeout", str(query_timeout)]
-    return running(name, command, "/sparql", scratch)
+    return running(name, command, "/sparql", scratch, env)
 
 
 def oxigraph_binary() -> str | None:
