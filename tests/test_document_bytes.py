@@ -20,6 +20,7 @@ from flask import Flask
 
 from citydip_ld.conneg import FORMATS, HTML, Format
 from citydip_ld.stores import describe
+from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.web import create_app
 from citydip_ld.web.documents import (
@@ -118,3 +119,23 @@ def test_the_reference_writer_is_the_documents_writer_with_incoming_links_cut(
             if fmt.rdflib_format in OXIGRAPH_FORMATS:
                 expected = reference_bytes([*doc, *slow.quads], fmt)
                 assert serialize([*doc, *fast], fmt, BASE) == expected, (iri, fmt.name)
+
+
+def test_a_store_folder_serves_the_same_documents(
+    dataset_dir: Path, document_app: Flask, tmp_path: Path
+) -> None:
+    """A store folder (`publish --to DIR`: its live generation, read by index lookups too)
+    serves every resource's documents with the bytes of the store loaded from the dumps."""
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder)
+    from_folder = create_app(
+        {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+    ).test_client()
+    in_memory = document_app.test_client()
+    iris = resources(OxigraphStore.from_dataset_dir(dataset_dir))
+    for iri in iris:
+        path = f"/doc/{iri.removeprefix(BASE + 'id/')}"
+        for ext in ("ttl", "nq"):
+            expected = in_memory.get(f"{path}.{ext}")
+            assert expected.status_code == 200
+            assert from_folder.get(f"{path}.{ext}").data == expected.data, (iri, ext)
