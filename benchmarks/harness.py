@@ -228,17 +228,24 @@ def citydip(
     threads: int = DEFAULT_THREADS,
     server: str = "waitress",
     env: dict[str, str] | None = None,
+    source: str | None = None,
 ) -> Any:
     """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread).
 
     `server` is `--server` (waitress or granian); a granian server's name says so. `env`:
-    more environment variables for the server (e.g. `CITYDIP_LOG_LEVEL`).
+    more environment variables for the server (e.g. `CITYDIP_LOG_LEVEL`). `source`: another
+    checkout's `src/` folder to run instead of this one (e.g. the main branch's, as a baseline
+    in the same run); its name ends in "baseline".
     """
     name = (
         f"citydip workers={workers}"
         if server == "waitress"
         else f"citydip {server} workers={workers}"
     )
+    env = dict(env or {})
+    if source is not None:
+        name += " baseline"
+        env |= {"PYTHONPATH": str(Path(source).resolve()), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [*CITYDIP, "serve", "--dataset", str(dataset.directory.resolve())]
     command += ["--host", "127.0.0.1", "--port", "{port}", "--threads", str(threads), "--no-check"]
     command += ["--server", server]

@@ -20,6 +20,7 @@ tests; record results in benchmarks/README.md.
 
     python benchmarks/wrk_bench.py --dataset <S build> --duration 5 --json out.json
     python benchmarks/wrk_bench.py --servers waitress,granian --peers none
+    python benchmarks/wrk_bench.py --baseline-src <main checkout>/src --settle 60
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 from contextlib import ExitStack
 from datetime import date
@@ -74,6 +76,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cold-slice", type=int, default=3000, help="cities per cold cell")
     parser.add_argument("--kinds", default="warm document,warm sparql,cold document,cold html")
     parser.add_argument("--json", type=Path, help="write all figures here as JSON")
+    parser.add_argument(
+        "--baseline-src",
+        help="another checkout's src/ folder: each server also runs that code (a baseline)",
+    )
+    parser.add_argument(
+        "--settle", type=int, default=0, help="seconds to wait once the servers answer"
+    )
     return parser.parse_args()
 
 
@@ -156,13 +165,15 @@ def measure_dataset(
         servers = []
         for item in args.servers.split(","):
             name, _, threads = item.partition(":")
-            servers.append(
-                stack.enter_context(
-                    h.citydip(dataset, scratch, threads=int(threads or args.threads), server=name)
-                )
-            )
+            for source in (None, args.baseline_src) if args.baseline_src else (None,):
+                started = h.citydip(
+                    dataset, scratch, threads=int(threads or args.threads), server=name,
+                    source=source,
+                )  # fmt: skip
+                servers.append(stack.enter_context(started))
         if "oxigraph" in args.peers:
             servers.append(stack.enter_context(h.oxigraph(dataset, scratch)))
+        time.sleep(args.settle)  # the servers' warm-up (search index, counts) runs meanwhile
         others = [c for c in dataset.cities if c != city]
         cell = 0
         for kind in kinds:

@@ -208,3 +208,14 @@ def test_wrk_benchmark_measures_warm_and_cold_answers(dataset_dir: Path, tmp_pat
         assert row["errors"] == 0 and row["requests"] > 0 and row["rps"] > 0
         assert 0 < row["median_ms"] <= row["p99_ms"]
     assert rows["cold document"]["distinct"] == 5
+
+
+def test_cold_documents_benchmark_reads_every_document_once(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    report = run_benchmark("cold_documents.py", dataset_dir, tmp_path / "cold.json", "--count", "8")
+    assert report["statuses"] == {"200": 9}  # the first opens the store, then 8 are timed
+    assert report["documents"] == 8
+    assert report["cpu_median_ms"] > 0
+    assert report["median_ms"] > 0
+    assert report["mean_bytes"] > 1000

@@ -35,14 +35,15 @@ TURTLE = {"Accept": "text/turtle"}
 
 
 class StoreCalls:
-    """Counts the store's `query` and `run` calls; `fail()` makes every later call raise."""
+    """Counts the store's `query`, `run` and index lookup (`quads_for_pattern`: documents)
+    calls; `fail()` makes every later call raise."""
 
     def __init__(self, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
         with app.app_context():
             store = get_store()
         self.count = 0
         self.failing = False
-        for name in ("query", "run"):
+        for name in ("query", "run", "quads_for_pattern"):
             original = getattr(store, name)
             monkeypatch.setattr(store, name, self._wrap(original))
 

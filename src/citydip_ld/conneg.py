@@ -8,6 +8,7 @@ with our canonical types offered before any alias, ties going to the server's or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -153,7 +154,13 @@ def best_format(accept: MIMEAccept, offered: Sequence[OfferT]) -> OfferT | None:
 
 
 def negotiate(accept_header: str | None, offered: Sequence[Format] = FORMATS) -> Format | None:
-    """The best of `offered` for an `Accept` header (see `best_format`); None: 406."""
+    """The best of `offered` for an `Accept` header (see `best_format`); None: 406. Worked
+    out once per distinct header and offer (a few clients send most requests)."""
+    return _negotiate(accept_header, tuple(offered))
+
+
+@functools.lru_cache(maxsize=1024)
+def _negotiate(accept_header: str | None, offered: tuple[Format, ...]) -> Format | None:
     return best_format(parse_accept(accept_header), offered)
 
 

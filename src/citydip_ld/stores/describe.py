@@ -14,8 +14,9 @@ break out of `<…>`.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -243,14 +244,23 @@ def _term_quads(store: Queryable, sparql: str) -> list[TermQuad]:
     return out
 
 
-def describe_terms(store: Queryable, iri: str) -> tuple[list[TermQuad], bool]:
+def describe_terms(store: Queryable, iri: str) -> tuple[list[Any], bool]:
     """`describe` in the store's own terms, for the RDF formats Oxigraph writes: the same
-    quads in the same order (`tests/test_dereference.py` compares the two on every resource),
-    without turning each term into rdflib's and back. Returns the quads (empty when the store
-    knows nothing about `iri`) and whether incoming links were left out."""
+    quads (`tests/test_dereference.py` compares the two on every resource; a quad may come
+    twice, which the writers drop), without turning each term into rdflib's and back.
+    Returns the quads (empty when the store knows nothing about `iri`) and whether incoming
+    links were left out.
+
+    A store with an index in this process (`quads_for_pattern`) is read by index lookups
+    alone (`_index_description`: no SPARQL to parse or plan; its quads are pyoxigraph
+    `Quad`s); any other store (a remote one) by the SPARQL query `describe` sends (its quads
+    are (s, p, o, g) tuples)."""
+    lookup = index_lookup(store)
+    if lookup is not None:
+        return _index_description(lookup, iri)
     ref = ox.NamedNode(iri)
-    quads = list(dict.fromkeys(_term_quads(store, _outgoing_query(iri))))
     hash_prefix = iri + "#"
+    quads = list(dict.fromkeys(_term_quads(store, _outgoing_query(iri))))
     own = {
         q[0]
         for q in quads
@@ -272,25 +282,124 @@ def describe_terms(store: Queryable, iri: str) -> tuple[list[TermQuad], bool]:
     return quads + list(labels), more
 
 
+#: Looks quads up in a store's index: (subject, predicate, object, graph), None for any.
+Lookup = Callable[[Any, Any, Any, Any], Iterable[Any]]
+
+
+def index_lookup(store: Queryable) -> Lookup | None:
+    """The store's index lookup in this process (`quads_for_pattern`), pinned to the data it
+    answers now (a store folder's live generation, looked up once for a whole description);
+    None for a store without one (a remote store)."""
+    current = getattr(store, "current", None)
+    if callable(current):
+        store = current()
+    lookup: Lookup | None = getattr(store, "quads_for_pattern", None)
+    return lookup
+
+
+def _named(found: Iterable[Any]) -> list[Any]:
+    """The quads of `found` in a named graph (`GRAPH ?g` finds those)."""
+    return [q for q in found if isinstance(q.graph_name, ox.NamedNode)]
+
+
+def _index_description(lookup: Lookup, iri: str) -> tuple[list[Any], bool]:
+    """What the SPARQL route of `describe_terms` gives, by index lookups: the quads of the
+    resource; those of its hash IRIs that link to it; the first MAX_INCOMING other incoming
+    links from IRIs (SPARQL's order of subject, predicate, graph; one more is looked for to
+    tell whether some were left out); the quads of the blank nodes and hash IRIs it links
+    to, directly or through one of its hash IRIs; and the labels of every IRI linked either
+    way. Each part is kept apart from the others as it is read, so no quad is hashed (a
+    pyoxigraph term hashes in Rust, about 1 µs); the writers sort and drop repeats."""
+    ref = ox.NamedNode(iri)
+    hash_prefix = iri + "#"
+    out = _named(lookup(ref, None, None, None))
+    mine: list[Any] = []
+    others: list[Any] = []
+    for quad in _named(lookup(None, None, ref, None)):
+        subject = quad.subject  # SPARQL's STR() of a blank node is an error: never kept here
+        if isinstance(subject, ox.NamedNode):
+            value = subject.value
+            if value.startswith(hash_prefix):
+                mine.append(quad)
+            elif value != iri:  # a link from the resource to itself is among `out`
+                others.append(quad)
+    if len(others) > MAX_INCOMING + 1:  # the query's ORDER BY ?s ?p ?g LIMIT
+        others = heapq.nsmallest(MAX_INCOMING + 1, others, key=_sparql_order)
+    reached, blank_in = _reached(lookup, out, ref, hash_prefix)
+    incoming = others + blank_in
+    more = len(incoming) > MAX_INCOMING
+    if more:
+        dropped = max(incoming, key=_incoming_order)
+        others = [q for q in others if q is not dropped]
+        reached = [q for q in reached if q is not dropped]
+    if not out:
+        return [], more
+    own = {iri} | {q.subject.value for q in mine} | {q.subject.value for q in reached}
+    names = {o.value for q in out if isinstance(o := q.object, ox.NamedNode)}
+    names |= {q.subject.value for q in others}
+    names |= {o.value for q in reached if isinstance(o := q.object, ox.NamedNode)}
+    labels = [
+        quad
+        for name in names - own
+        for predicate in _LABEL_TERMS
+        for quad in lookup(ox.NamedNode(name), predicate, None, None)
+        if isinstance(quad.graph_name, ox.NamedNode)
+    ]
+    return [*out, *mine, *others, *reached, *labels], more
+
+
+def _sparql_order(quad: Any) -> tuple[str, str, str]:
+    """SPARQL's `ORDER BY ?s ?p ?g` for an incoming link from an IRI (three IRIs: their
+    strings, compared by code point as Oxigraph compares them)."""
+    return (quad.subject.value, quad.predicate.value, quad.graph_name.value)
+
+
+def _incoming_order(quad: Any) -> tuple[str, str, str]:
+    """The order `describe` keeps incoming links in: subject, predicate, graph (texts)."""
+    return (_term_text(quad.subject), quad.predicate.value, quad.graph_name.value)
+
+
+def _reached(
+    lookup: Lookup, out: list[Any], ref: Any, hash_prefix: str
+) -> tuple[list[Any], list[Any]]:
+    """The quads of the blank nodes and hash IRIs `out` links to, and of those that these
+    hash IRIs link to; and, apart, those of them that link back to the resource from a
+    blank node (incoming links; from a hash IRI, they are among the resource's own)."""
+
+    def near(term: Any) -> bool:
+        return isinstance(term, ox.BlankNode) or (
+            isinstance(term, ox.NamedNode) and term.value.startswith(hash_prefix)
+        )
+
+    first = list(dict.fromkeys(o for q in out if near(o := q.object)))
+    found = {str(node): _named(lookup(node, None, None, None)) for node in first}
+    for node in first:
+        if isinstance(node, ox.NamedNode):
+            for quad in found[str(node)]:
+                target = quad.object
+                if near(target) and str(target) not in found:
+                    found[str(target)] = _named(lookup(target, None, None, None))
+    reached: list[Any] = []
+    blank_in: list[Any] = []
+    for node_quads in found.values():
+        for quad in node_quads:
+            if quad.object == ref:
+                if isinstance(quad.subject, ox.NamedNode):
+                    continue  # a hash IRI's link to the resource: among `mine` already
+                blank_in.append(quad)
+            reached.append(quad)
+    return reached, blank_in
+
+
 _LABEL_TERMS = tuple(ox.NamedNode(str(p)) for p in LABEL_PROPERTIES)
 
 
 def _label_term_quads(store: Queryable, iris: Sequence[str]) -> Iterable[TermQuad]:
-    """The label quads of `iris` (in named graphs, as `GRAPH ?g` finds them): straight from
-    the store's index when it has one in this process (`quads_for_pattern`: no SPARQL to
-    parse, about 5x faster than the VALUES query at world scale S), else by SPARQL."""
-    lookup = getattr(store, "quads_for_pattern", None)
-    if lookup is None:
-        for start in range(0, len(iris), 200):
-            chunk = [URIRef(n) for n in iris[start : start + 200]]
-            yield from _term_quads(store, _values_query(chunk, LABEL_PROPERTIES))
-        return
-    for iri in iris:
-        subject = ox.NamedNode(iri)
-        for predicate in _LABEL_TERMS:
-            for quad in lookup(subject, predicate, None, None):
-                if isinstance(quad.graph_name, ox.NamedNode):
-                    yield (quad.subject, quad.predicate, quad.object, quad.graph_name)
+    """The label quads of `iris` (in named graphs, as `GRAPH ?g` finds them), by SPARQL
+    (a store with an index in this process reads them by index lookups instead)."""
+    for start in range(0, len(iris), 200):
+        chunk = [URIRef(n) for n in iris[start : start + 200]]
+        yield from _term_quads(store, _values_query(chunk, LABEL_PROPERTIES))
 
 
 def describe_many(store: Queryable, iris: Iterable[str]) -> list[Quad]:

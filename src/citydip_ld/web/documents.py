@@ -11,7 +11,8 @@ the provenance.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -40,6 +41,12 @@ COMMON_PREFIXES: dict[str, str] = {
 
 def prefixes(base: str) -> dict[str, str]:
     """Prefix -> namespace for documents of the dataset at `base`."""
+    return dict(_prefixes(base))
+
+
+@functools.lru_cache(maxsize=16)
+def _prefixes(base: str) -> dict[str, str]:
+    """`prefixes`, made once per base (not to be changed: callers get a copy)."""
     base = normalise_base(base)
     out = dict(COMMON_PREFIXES)
     out["cd"] = str(ontology_namespace(base))
@@ -96,41 +103,51 @@ OXIGRAPH_FORMATS = {
 }
 
 
-def _oxigraph_serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
+def _oxigraph_serialize(quads: Iterable[Any], fmt: Format, base: str) -> bytes:
+    """The statements in a stable order (graph, then subject, predicate, object, each by
+    its N-Triples text: the text of a triple orders as the tuple of its terms' texts, as an
+    IRI's `<…>` and a blank node's label cannot hold the space that separates them), each
+    once, written by Oxigraph."""
+    rdf_format = OXIGRAPH_FORMATS[str(fmt.rdflib_format)]
     statements: list[Any]
     if fmt.quads:
-        statements = sorted(
-            _with_default_graph(quads),
-            key=lambda q: (
-                not isinstance(q.graph_name, ox.DefaultGraph),
-                str(q.graph_name),
-                str(q.subject),
-                str(q.predicate),
-                str(q.object),
-            ),
-        )
+        keyed: dict[tuple[str, str], Any] = {}
+        for graph, triple, quad in _texts(quads):
+            if ("", triple) not in keyed:
+                keyed[("", triple)] = ox.Quad(*quad.triple) if graph else quad
+            if graph:
+                keyed[(graph, triple)] = quad
+        statements = [keyed[key] for key in sorted(keyed)]
     else:
-        statements = sorted(
-            {ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o, _g in quads},
-            key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
-        )
-    out = ox.serialize(
-        statements, format=OXIGRAPH_FORMATS[str(fmt.rdflib_format)], prefixes=prefixes(base)
-    )
-    return bytes(out or b"")
+        triples = {triple: quad for _graph, triple, quad in _texts(quads)}
+        statements = [triples[key].triple for key in sorted(triples)]
+    if rdf_format in _NO_PREFIXES:
+        return bytes(ox.serialize(statements, format=rdf_format) or b"")
+    return bytes(ox.serialize(statements, format=rdf_format, prefixes=_prefixes(base)) or b"")
 
 
-def _with_default_graph(quads: Iterable[Quad]) -> set[Any]:
-    """Every triple in the default graph, and again in its named graph when it has one."""
-    out: set[Any] = set()
-    for s, p, o, g in quads:
-        subject, predicate, object_ = _ox(s), _ox(p), _ox(o)
-        out.add(ox.Quad(subject, predicate, object_, ox.DefaultGraph()))
-        if g is not None:
-            out.add(ox.Quad(subject, predicate, object_, _ox(g)))
-    return out
+def _texts(quads: Iterable[Any]) -> Iterator[tuple[str, str, Any]]:
+    """Each quad (a pyoxigraph `Quad`, or an (s, p, o, g) tuple of rdflib or pyoxigraph
+    terms, g None for the default graph) as a pyoxigraph `Quad` with the N-Triples texts of
+    its graph ("" for the default graph) and of its triple."""
+    for item in quads:
+        quad = item if isinstance(item, ox.Quad) else _quad(*item)
+        text = str(quad)
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            yield "", text, quad
+        else:  # the graph's IRI is the last term: `… <graph>`
+            cut = text.rindex(" <")
+            yield text[cut + 1 :], text[:cut], quad
 
 
+def _quad(s: Any, p: Any, o: Any, g: Any) -> Any:
+    if g is None:
+        return ox.Quad(_ox(s), _ox(p), _ox(o))
+    return ox.Quad(_ox(s), _ox(p), _ox(o), _ox(g))
+
+
+#: Formats without prefixes (Oxigraph writes the same bytes whatever it is given).
+_NO_PREFIXES = frozenset({ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS})
 _OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
 
 

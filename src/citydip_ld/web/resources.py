@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -84,17 +85,41 @@ def requested_format(offered: Sequence[Format], extension: Format | None = None)
     return negotiate(request.headers.get("Accept"), offered)
 
 
+def _written_by_oxigraph(extension: Format | None) -> bool:
+    """Whether a document request asks (by extension, `?format=` or `Accept`) for a format
+    that Oxigraph writes from the store's own terms (`requested_format`'s rule, without its
+    400: a bad `?format=` is answered by the generic route)."""
+    fmt = extension
+    if fmt is None:
+        asked = request.args.get("format")
+        fmt = format_by_name(asked) if asked else negotiate(request.headers.get("Accept"))
+    return fmt is not None and fmt.rdflib_format in OXIGRAPH_FORMATS
+
+
 def not_acceptable(offered: Sequence[Format]) -> None:
     types = ", ".join(f.media_type for f in offered)
     abort(406, description=f"None of the requested types is available here; offered: {types}.")
 
 
+#: Where the app keeps the path of its dataset file (`last_modified`).
+DATASET_PATH_KEY = "citydip.dataset_path"
+
+
 def last_modified() -> datetime | None:
-    path = Path(str(current_app.config["DATASET_DIR"])) / DATASET_FILE
+    """When the dataset file was written (None: there is none); its path made once per app."""
+    path: Path | None = current_app.extensions.get(DATASET_PATH_KEY)
+    if path is None:
+        path = Path(str(current_app.config["DATASET_DIR"])) / DATASET_FILE
+        current_app.extensions[DATASET_PATH_KEY] = path
     try:
-        return datetime.fromtimestamp(int(path.stat().st_mtime), tz=UTC)
+        return _from_timestamp(int(path.stat().st_mtime))
     except OSError:
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _from_timestamp(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def alternates(path: str, offered: Sequence[Format]) -> list[Alternate]:
@@ -257,7 +282,9 @@ def document(kind: str, name: str) -> BaseResponse:
         described.append(description)
         return description.quads if description else []
 
-    if not describe.exists(store, iri):
+    # A format Oxigraph writes: the description is read once, and says whether it exists.
+    found = describe.describe_terms(store, iri)[0] if _written_by_oxigraph(extension) else []
+    if not found and not describe.exists(store, iri):
         new = describe.successor(store, iri, str(ontology_namespace(dataset_base())))
         if new is not None and str(new).startswith(f"{dataset_base()}id/"):
             rest = str(new)[len(dataset_base()) + 3 :]
@@ -269,7 +296,7 @@ def document(kind: str, name: str) -> BaseResponse:
         f"/doc/{kind}/{slug}",
         extension,
         quads,
-        term_quads=lambda: describe.describe_terms(store, iri)[0],
+        term_quads=(lambda: found) if found else lambda: describe.describe_terms(store, iri)[0],
         iri=iri,
         topic=iri,
         html=lambda data, alts: pages.render_resource(
