@@ -7,8 +7,9 @@ resource itself, or the records that link to it) with date, source article and q
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import jdatetime
 from rdflib import Graph, Literal, URIRef
@@ -132,14 +133,15 @@ class FactView:
     sources: list[SourceView]
 
 
-def _fact_order(view: FactView) -> tuple[int, str, str]:
-    """Dated facts first, the most recent first; then the rest by English label."""
+def _fact_order(view: FactView) -> tuple[int, str, str, str]:
+    """Dated facts first, the most recent first; then the rest by English label; then IRI."""
     gregorian = view.date.gregorian if view.date is not None else None
+    label = view.fact.labels.get("en", view.fact.iri)
     if gregorian:
         # ISO dates: inverting each digit turns the newest into the smallest key.
         inverted = gregorian[:10].translate(str.maketrans("0123456789", "9876543210"))
-        return (0, inverted, view.fact.labels.get("en", view.fact.iri))
-    return (1, "", view.fact.labels.get("en", view.fact.iri))
+        return (0, inverted, label, view.fact.iri)
+    return (1, "", label, view.fact.iri)
 
 
 @dataclass
@@ -157,13 +159,33 @@ class ResourceView:
         return pick_label(self.labels, lang, self.iri)
 
 
-class Builder:
-    """Builds views from the quads of one or more descriptions."""
+class Triples(Protocol):
+    """What `Builder` asks of its triples: rdflib's `Graph`, or the index lookups of
+    `citydip_ld.stores.record_page.PageTriples`."""
 
-    def __init__(self, quads: Iterable[Quad], base: str, href: Href) -> None:
-        self.graph = Graph()
-        for s, p, o, _g in quads:
-            self.graph.add((s, p, o))
+    def objects(self, subject: Node, predicate: Node) -> Iterator[Node]: ...
+
+    def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]: ...
+
+    def subject_predicates(self, object: Node) -> Iterator[tuple[Node, Node]]: ...
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool: ...
+
+
+def _graph(quads: Iterable[Quad]) -> Graph:
+    graph = Graph()
+    for s, p, o, _g in quads:
+        graph.add((s, p, o))
+    return graph
+
+
+class Builder:
+    """Builds views from the quads of one or more descriptions (or from `triples`)."""
+
+    def __init__(
+        self, quads: Iterable[Quad], base: str, href: Href, triples: Triples | None = None
+    ) -> None:
+        self.graph: Triples = triples if triples is not None else _graph(quads)
         self.base = base
         self.href = href
         self._prefixes = sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
@@ -239,7 +261,7 @@ class Builder:
     def fact(self, node: URIRef) -> FactView | None:
         g = self.graph
         sources = []
-        for deriv in g.objects(node, PROV.qualifiedDerivation):
+        for deriv in sorted(g.objects(node, PROV.qualifiedDerivation), key=str):
             article = next(
                 (a for a in g.objects(deriv, PROV.entity) if isinstance(a, URIRef)), None
             )
@@ -255,7 +277,7 @@ class Builder:
                 )
             )
         if not sources:
-            for origin in g.objects(node, PROV.wasDerivedFrom):
+            for origin in sorted(g.objects(node, PROV.wasDerivedFrom), key=str):
                 if isinstance(origin, URIRef):
                     sources.append(SourceView(self.link(origin), None, None))
         if not sources:
