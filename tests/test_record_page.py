@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 
 from citydip_ld.rdf.output import Layout, build_directory
 from citydip_ld.stores import describe
@@ -16,6 +16,7 @@ from citydip_ld.stores.record_page import RecordPage
 from citydip_ld.web import create_app, pages
 from citydip_ld.web.context import get_store
 from citydip_ld.web.resources import FORMATS, alternates
+from citydip_ld.web.view import Builder, Link, ResourceView, Text, link_html, value_html
 from conftest import BASE, ROOT
 
 
@@ -38,8 +39,11 @@ def _resources(app: Flask) -> list[str]:
 
 
 def _both_routes(app: Flask, iri: str, lang: str) -> tuple[str, str]:
+    """The page of `iri` by both routes; `lang` "" asks in Persian by Accept-Language (links
+    then carry no `?lang=`)."""
     path = "/doc/" + iri[len(f"{BASE}id/") :]
-    with app.test_request_context(f"{path}?lang={lang}"):
+    query = f"?lang={lang}" if lang else ""
+    with app.test_request_context(f"{path}{query}", headers={"Accept-Language": "fa"}):
         alts = alternates(path, FORMATS)
         description = describe.describe(get_store(), iri)
         old = pages.render_resource(
@@ -65,11 +69,44 @@ def test_every_page_is_the_same_by_both_routes(
         resources = _resources(app)
         assert resources
         for iri in resources:
-            for lang in ("en", "fa"):
+            for lang in ("en", "fa", ""):
                 old, new = _both_routes(app, iri, lang)
                 assert new == old, (iri, lang)
                 compared += 1
-    assert compared > 200
+    assert compared > 300
+
+
+def _links(view: ResourceView) -> Iterator[Link | Text]:
+    yield from view.types
+    for prop, values in view.outgoing:
+        yield prop
+        yield from values
+    for subject, prop in view.incoming:
+        yield from (subject, prop)
+    for fact in view.facts:
+        yield fact.fact
+        yield from fact.types
+        yield from (source.article for source in fact.sources)
+
+
+def test_links_written_in_python_are_the_macros(app: Flask) -> None:
+    """`view.link_html` and `value_html` (used by resource.html) write what the `link` and
+    `value` macros of _macros.html (used by the other pages) write."""
+    macro = '{% from "_macros.html" import link, value with context %}{{ value(v) }}'
+    seen = 0
+    for iri in _resources(app):
+        for lang in ("en", "fa"):
+            with app.test_request_context(f"/?lang={lang}"):
+                page = pages.record_page(iri)
+                assert page is not None
+                view = Builder([], BASE, pages.local_href, page.triples).resource(iri)
+                for item in _links(view):
+                    expected = render_template_string(macro, v=item)
+                    assert value_html(item, lang) == expected
+                    if isinstance(item, Link):
+                        assert link_html(item, lang) == expected
+                    seen += 1
+    assert seen > 1000
 
 
 def test_the_served_page_is_the_generic_routes(app: Flask) -> None:

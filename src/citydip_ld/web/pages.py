@@ -7,7 +7,7 @@ shaped for templates by `citydip_ld.web.view`. Every page is bilingual: `?lang=f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -30,7 +30,7 @@ from citydip_ld.web import query_editor
 from citydip_ld.web.context import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.shapes_view import ShapesView
-from citydip_ld.web.view import Builder, Link, ResourceView
+from citydip_ld.web.view import Builder, Link, ResourceView, link_html, value_html
 
 bp = Blueprint("pages", __name__)
 
@@ -108,11 +108,32 @@ def _inject() -> dict[str, Any]:
         "switch_lang_url": switch_lang_url,
         "local_href": local_href,
         "kinds": KINDS,
+        "link_html": link_html,
+        "value_html": value_html,
     }
 
 
 def _builder(quads: Sequence[Quad]) -> Builder:
     return Builder(quads, dataset_base(), local_href)
+
+
+def request_href() -> Callable[[str], str]:
+    """`local_href` with this request's base, root and language read once (a page makes
+    dozens of links)."""
+    base = dataset_base()
+    root = request.script_root
+    query = "?" + urlencode({"lang": ui_lang()}) if lang_from_query() else ""
+
+    def href(iri: str) -> str:
+        if not iri.startswith(base):
+            return iri
+        path = f"{root}/{iri[len(base) :]}"
+        if query:
+            path, _, fragment = path.partition("#")
+            path += query + (f"#{fragment}" if fragment else "")
+        return path
+
+    return href
 
 
 def record_page(iri: str) -> RecordPage | None:
@@ -135,7 +156,7 @@ def render_resource(
     `more_incoming`, a link to the SPARQL query listing every incoming link. `quads` is the
     resource's description (the generic route: more SPARQL queries here) or its `RecordPage`."""
     if isinstance(quads, RecordPage):
-        view = Builder([], dataset_base(), local_href, quads.triples).resource(iri)
+        view = Builder([], dataset_base(), request_href(), quads.triples).resource(iri)
         return _resource_page(iri, view, alternates, quads.more_incoming)
     store = get_store()
     node = URIRef(iri)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import jdatetime
+from markupsafe import Markup, escape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME
 from rdflib.term import Node
@@ -109,6 +110,33 @@ class Link:
         return None
 
 
+def text_html(text: Text) -> str:
+    """What the `text` macro of `templates/_macros.html` writes for `text`."""
+    lang = f' lang="{escape(text.lang)}"' if text.lang else ""
+    return f'<bdi{lang} dir="{escape(text.dir)}">{escape(text.value)}</bdi>'
+
+
+def link_html(link: Link, lang: str) -> Markup:
+    """What the `link` macro of `templates/_macros.html` writes for `link` on a page in `lang`
+    (written here for the resource page, where it runs dozens of times: a macro call costs
+    Jinja more than the string; `tests/test_record_page.py` compares the two)."""
+    label = text_html(link.label(lang))
+    if link.href:
+        rel = ' rel="external"' if link.external else ""
+        out = f'<a href="{escape(link.href)}"{rel} title="{escape(link.iri)}">{label}</a>'
+    else:
+        out = f'<span class="iri" title="{escape(link.iri)}">{label}</span>'
+    other = link.other_label(lang)
+    if other:
+        out += f' <span class="other">{text_html(other)}</span>'
+    return Markup(out)
+
+
+def value_html(value: Link | Text, lang: str) -> Markup:
+    """What the `value` macro of `templates/_macros.html` writes for `value`."""
+    return link_html(value, lang) if isinstance(value, Link) else Markup(text_html(value))
+
+
 @dataclass(frozen=True)
 class DateView:
     jalali: str | None
@@ -188,6 +216,7 @@ class Builder:
         self.graph: Triples = triples if triples is not None else _graph(quads)
         self.base = base
         self.href = href
+        self._ontology = prefixes(base)["cd"]
         self._prefixes = sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
 
     def curie(self, iri: str) -> str:
@@ -256,7 +285,7 @@ class Builder:
         return DateView(jalali, printed, gregorian, bound)
 
     def _cd(self, term: str) -> URIRef:
-        return URIRef(prefixes(self.base)["cd"] + term)
+        return URIRef(self._ontology + term)
 
     def fact(self, node: URIRef) -> FactView | None:
         g = self.graph
