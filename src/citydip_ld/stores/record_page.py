@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 from rdflib.namespace import PROV, SDO
 from rdflib.term import Node
 
@@ -124,18 +124,35 @@ def records(store: IndexedStore, links: Iterable[ox.Quad], limit: int) -> list[s
     return out
 
 
-class PageTriples:
-    """The triples of one page, indexed by subject and by object, in rdflib terms; label and
-    publication-date lookups of nodes outside the closures go to the store when asked."""
+def _key(term: Any) -> str | None:
+    """The index key of a store's IRI or blank node (None: a literal)."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return str(term.value)
+    return f"_:{term.value}" if kind is ox.BlankNode else None
 
-    def __init__(self, store: IndexedStore, full: Iterable[str]) -> None:
+
+def _node_key(node: Node) -> str | None:
+    """The index key of an rdflib IRI or blank node (None: a literal)."""
+    if isinstance(node, URIRef):
+        return str(node)
+    return f"_:{node}" if isinstance(node, BNode) else None
+
+
+class PageTriples:
+    """The triples of one page, indexed by subject and by object in the store's terms, each
+    term turned into rdflib's only when the view reads it (a typed literal costs rdflib about
+    10 µs); label and publication-date lookups of nodes outside the closures go to the store
+    when asked."""
+
+    def __init__(self, store: IndexedStore) -> None:
         self._store = store
         self._terms: dict[Any, Node] = {}
-        self._out: dict[Node, dict[Node, list[Node]]] = {}
-        self._in: dict[Node, list[tuple[Node, Node]]] = {}
-        self._seen: set[tuple[Any, Any, Any]] = set()
-        self._full: set[Node] = {URIRef(iri) for iri in full}
-        self._looked_up: set[tuple[Node, Node]] = set()
+        self._out: dict[str, dict[str, list[Any]]] = {}
+        self._in: dict[str, list[tuple[Any, Any]]] = {}
+        self._seen: set[Any] = set()
+        self._full: set[str] = set()
+        self._looked_up: set[tuple[str, Node]] = set()
 
     def _term(self, term: Any) -> Node:
         found = self._terms.get(term)
@@ -145,43 +162,50 @@ class PageTriples:
             found = self._terms[term] = converted
         return found
 
-    def add(self, quads: Iterable[ox.Quad]) -> None:
-        for q in quads:
-            key = (q.subject, q.predicate, q.object)
-            if key in self._seen:
+    def add(self, quads: Iterable[ox.Quad], *, full: bool = False) -> None:
+        """Add the triples of `quads`; with `full`, their subjects have all their triples
+        here (closures: as in the generic route's graph)."""
+        for quad in quads:
+            triple = quad.triple
+            if triple in self._seen:
                 continue
-            self._seen.add(key)
-            s, p, o = self._term(q.subject), self._term(q.predicate), self._term(q.object)
-            self._out.setdefault(s, {}).setdefault(p, []).append(o)
-            self._in.setdefault(o, []).append((s, p))
-
-    def full(self, node: Node) -> None:
-        """Mark `node` (a blank or `IRI#…` node of a closure) as having all its triples here."""
-        self._full.add(node)
+            self._seen.add(triple)
+            s, p, o = triple.subject, triple.predicate, triple.object
+            subject = _key(s)
+            assert subject is not None
+            if full:
+                self._full.add(subject)
+            self._out.setdefault(subject, {}).setdefault(p.value, []).append(o)
+            target = _key(o)
+            if target is not None:
+                self._in.setdefault(target, []).append((s, p))
 
     def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
-        key = (subject, predicate)
-        if (
-            predicate in LOOKED_UP
-            and isinstance(subject, URIRef)
-            and subject not in self._full
-            and key not in self._looked_up
-        ):
-            self._looked_up.add(key)
-            self.add(_named(self._store, ox.NamedNode(str(subject)), ox.NamedNode(str(predicate))))
-        return iter(self._out.get(subject, {}).get(predicate, ()))
+        key = _node_key(subject)
+        if key is None:
+            return iter(())
+        if predicate in LOOKED_UP and isinstance(subject, URIRef) and key not in self._full:
+            asked = (key, predicate)
+            if asked not in self._looked_up:
+                self._looked_up.add(asked)
+                self.add(_named(self._store, ox.NamedNode(key), ox.NamedNode(str(predicate))))
+        return map(self._term, self._out.get(key, {}).get(str(predicate), ()))
 
     def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:
-        for p, objects in self._out.get(subject, {}).items():
+        key = _node_key(subject)
+        for p, objects in self._out.get(key, {}).items() if key is not None else ():
+            predicate = URIRef(p)
             for o in objects:
-                yield p, o
+                yield predicate, self._term(o)
 
-    def subject_predicates(self, object_: Node) -> Iterator[tuple[Node, Node]]:
-        return iter(self._in.get(object_, ()))
+    def subject_predicates(self, object: Node) -> Iterator[tuple[Node, Node]]:
+        key = _node_key(object)
+        for s, p in self._in.get(key, ()) if key is not None else ():
+            yield self._term(s), self._term(p)
 
     def __contains__(self, triple: tuple[Node, Node, Node]) -> bool:
         s, p, o = triple
-        return o in self._out.get(s, {}).get(p, ())
+        return any(found == o for found in self.objects(s, p))
 
 
 class RecordPage:
@@ -201,7 +225,7 @@ def gather(store: IndexedStore, iri: str, max_facts: int) -> RecordPage:
     """The page's triples of `iri`: its closure, its incoming links and the closures of at
     most `max_facts` records linking to it with provenance."""
     own = closure(store, iri)
-    triples = PageTriples(store, ())
+    triples = PageTriples(store)
     if not any(q.subject.value == iri for q in own if type(q.subject) is ox.NamedNode):
         return RecordPage(iri, triples, False, False)
     links, more = incoming(store, iri)
@@ -209,9 +233,6 @@ def gather(store: IndexedStore, iri: str, max_facts: int) -> RecordPage:
     quads = list(own)
     for record in found:
         quads += closure(store, record)
-    # Every subject of a closure has all its triples in it (as in the generic route's graph).
-    for q in quads:
-        triples.full(triples._term(q.subject))
-    triples.add(quads)
+    triples.add(quads, full=True)
     triples.add(links)
     return RecordPage(iri, triples, True, more)

@@ -99,8 +99,12 @@ def localised_number(value: object) -> str:
 
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
+    lang: list[str] = []  # the request's, read on the first use (a page asks dozens of times)
+
     def t(key: str) -> str:
-        return translate(key, ui_lang())
+        if not lang:
+            lang.append(ui_lang())
+        return translate(key, lang[0])
 
     return {
         "t": t,

@@ -217,6 +217,7 @@ class Builder:
         self.base = base
         self.href = href
         self._ontology = prefixes(base)["cd"]
+        self._links: dict[Node, Link] = {}
         self._prefixes = sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
 
     def curie(self, iri: str) -> str:
@@ -239,15 +240,20 @@ class Builder:
         return found
 
     def link(self, node: URIRef) -> Link:
+        """The link to `node` (made once per node: a predicate or type recurs on a page)."""
+        found = self._links.get(node)
+        if found is not None:
+            return found
         iri = str(node)
         local = iri.startswith(self.base)
-        return Link(
+        found = self._links[node] = Link(
             iri=iri,
             href=self.href(iri) if local else safe_href(iri),
             labels=self.labels(node),
             curie=self.curie(iri),
             external=not local,
         )
+        return found
 
     def value(self, node: Node) -> Link | Text:
         if isinstance(node, URIRef):
