@@ -3,7 +3,9 @@
 Each tree gets a child process that opens the built dataset (`create_app`, response cache off,
 queries in-process), warms up (the first page builds the geography, network and timeline),
 then answers one city at a time from its stdin with the milliseconds of a whole request
-through Flask's test client (`GET /doc/city/<slug>`, `Accept: text/html`). The parent sends
+through Flask's test client (`GET /doc/city/<slug>`, `Accept: text/html`), wall and CPU
+(`thread_time`: what the request itself cost, less disturbed by a busy machine's other
+processes than wall time). The parent sends
 each city to the trees in turn, alternating which goes first, so both see the same load;
 every city is asked once per tree (cold: nothing repeats). It also checks that the trees
 answer the same bytes (sha256) for each city, and prints medians and p90 per tree. Timings
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -35,11 +38,13 @@ app = create_app({"DATASET_DIR": sys.argv[2], "BASE": sys.argv[3], "RESPONSE_CAC
 client = app.test_client()
 for line in sys.stdin:
     path = line.strip()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     response = client.get(path, headers={"Accept": "text/html"})
     body = response.get_data()
+    cpu = (time.thread_time() - cpu) * 1000
     took = (time.perf_counter() - start) * 1000
-    print(response.status_code, f"{took:.3f}", hashlib.sha256(body).hexdigest(), flush=True)
+    digest = hashlib.sha256(body).hexdigest()
+    print(response.status_code, f"{took:.3f}", f"{cpu:.3f}", digest, flush=True)
 """
 
 
@@ -64,15 +69,17 @@ class Tree:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},  # nothing written in a tree
         )
         self.times: list[float] = []
+        self.cpu: list[float] = []
 
-    def ask(self, path: str) -> tuple[int, float, str]:
+    def ask(self, path: str) -> tuple[int, float, float, str]:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(path + "\n")
         self.process.stdin.flush()
-        status, took, digest = self.process.stdout.readline().split()
-        return int(status), float(took), digest
+        status, took, cpu, digest = self.process.stdout.readline().split()
+        return int(status), float(took), float(cpu), digest
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -81,6 +88,7 @@ class Tree:
 
 
 def run(dataset: Path, trees: dict[str, Path], count: int, warm: int, seed: int) -> dict[str, Any]:
+    load_before = [round(x, 2) for x in os.getloadavg()]
     slugs = cities(dataset)
     random.Random(seed).shuffle(slugs)
     chosen = slugs[: warm + count]
@@ -90,22 +98,29 @@ def run(dataset: Path, trees: dict[str, Path], count: int, warm: int, seed: int)
         for n, slug in enumerate(chosen):
             order = children if n % 2 == 0 else children[::-1]
             answers = {child.name: child.ask(f"/doc/city/{slug}") for child in order}
-            if any(status != 200 for status, _t, _d in answers.values()):
+            if any(answer[0] != 200 for answer in answers.values()):
                 raise SystemExit(f"{slug}: {answers}")
-            differ += len({digest for _s, _t, digest in answers.values()}) > 1
+            differ += len({answer[3] for answer in answers.values()}) > 1
             if n >= warm:
                 for child in children:
                     child.times.append(answers[child.name][1])
+                    child.cpu.append(answers[child.name][2])
     finally:
         for child in children:
             child.close()
-    result: dict[str, Any] = {"cities": count, "differing_pages": differ, "trees": {}}
+    result: dict[str, Any] = {
+        "cities": count,
+        "differing_pages": differ,
+        "load_average": {"start": load_before, "end": [round(x, 2) for x in os.getloadavg()]},
+        "trees": {},
+    }
     for child in children:
-        ordered = sorted(child.times)
+        ordered, cpu = sorted(child.times), sorted(child.cpu)
         result["trees"][child.name] = {
             "median_ms": round(statistics.median(ordered), 3),
             "p90_ms": round(ordered[int(len(ordered) * 0.9)], 3),
-            "mean_ms": round(statistics.fmean(ordered), 3),
+            "cpu_median_ms": round(statistics.median(cpu), 3),
+            "cpu_p90_ms": round(cpu[int(len(cpu) * 0.9)], 3),
         }
     return result
 
