@@ -15,7 +15,7 @@ reads a small part of that graph; this module gathers the same triples for that 
   page names is a neighbour there, so the generic route has all of its labels too).
 
 `PageTriples` answers the few questions of rdflib's `Graph` that `web/view.Builder` asks, in
-rdflib terms (converted once per page), so both routes build the same view
+rdflib terms (each made once, when first read), so both routes build the same view
 (`tests/test_record_page.py` compares the HTML of both, byte for byte).
 """
 
@@ -57,6 +57,7 @@ def _named(store: IndexedStore, s: Any, p: Any = None, o: Any = None) -> list[ox
 
 
 def _near(term: Any, hash_prefix: str) -> bool:
+    """Whether `describe` follows `term`: a blank node or an `IRI#…` node of the resource."""
     kind = type(term)
     return kind is ox.BlankNode or (kind is ox.NamedNode and term.value.startswith(hash_prefix))
 
