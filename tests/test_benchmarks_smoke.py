@@ -219,3 +219,18 @@ def test_cold_documents_benchmark_reads_every_document_once(
     assert report["cpu_median_ms"] > 0
     assert report["median_ms"] > 0
     assert report["mean_bytes"] > 1000
+
+
+def test_page_benchmark_compares_two_trees_on_the_same_cities(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    report = run_benchmark(
+        "page_bench.py", dataset_dir, tmp_path / "pages.json", "--before", str(ROOT),
+        "--cities", "4", "--warm", "1",
+    )  # fmt: skip
+    assert report["cities"] == 4
+    assert report["differing_pages"] == 0  # the same tree twice: the same bytes
+    assert set(report["trees"]) == {"before", "after"}
+    for figures in report["trees"].values():
+        assert 0 < figures["median_ms"] <= figures["p90_ms"]
+        assert 0 <= figures["cpu_median_ms"] <= figures["cpu_p90_ms"]

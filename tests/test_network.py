@@ -102,6 +102,14 @@ def test_ego_and_country_subnetworks(dataset_dir: Path) -> None:
     assert (len(ego.nodes), len(ego.edges), ego.focus) == (13, 12, TABRIZ)
     alone = network.ego(f"{BASE}id/city/tehran")
     assert (len(alone.nodes), len(alone.edges)) == (1, 0)
+    for node in network.nodes:  # the index gives what the scan over every twinning gave
+        around = {node.iri} | {
+            end
+            for e in network.edges
+            if node.iri in (e.source, e.target)
+            for end in (e.source, e.target)
+        }
+        assert network.ego(node.iri) == network._subnetwork(around, both_ends=True, focus=node.iri)
     turkey = network.for_country(f"{BASE}id/country/turkey")
     names = sorted(n.label_en for n in turkey.nodes)
     assert names == ["Erzurum", "Istanbul", "Konya", "Tabriz", "Trabzon"]  # and their partner

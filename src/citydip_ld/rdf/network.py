@@ -98,6 +98,10 @@ class Network:
     edges: tuple[NetworkEdge, ...]
     focus: str | None = None
     _index: dict[str, NetworkNode] = field(default_factory=dict, compare=False, repr=False)
+    #: Each city's twinnings (positions in `edges`) and each node's position in `nodes`, made
+    #: on the first `ego`: a city page asks for one at every request (S: 12,596 nodes).
+    _ends: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _order: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def node(self, iri: str) -> NetworkNode | None:
         if not self._index and self.nodes:
@@ -114,11 +118,33 @@ class Network:
 
     def ego(self, city: str) -> Network:
         """The city, its partners and every twinning among them (networkx's `ego_graph`)."""
+        if not self._order and self.nodes:
+            ends: dict[str, list[int]] = defaultdict(list)
+            for position, edge in enumerate(self.edges):
+                ends[edge.source].append(position)
+                if edge.target != edge.source:
+                    ends[edge.target].append(position)
+            self._ends.update(ends)
+            self._order.update((n.iri, position) for position, n in enumerate(self.nodes))
         around = {city}
-        for edge in self.edges:
-            if city in (edge.source, edge.target):
-                around.update((edge.source, edge.target))
-        return self._subnetwork(around, both_ends=True, focus=city)
+        for position in self._ends.get(city, ()):
+            around.update((self.edges[position].source, self.edges[position].target))
+        # The same as `_subnetwork(around, both_ends=True)`, from the index: the twinnings of
+        # the cities around with both ends around, in the network's order.
+        positions = sorted(
+            {
+                position
+                for iri in around
+                for position in self._ends.get(iri, ())
+                if self.edges[position].source in around and self.edges[position].target in around
+            }
+        )
+        nodes = sorted((iri for iri in around if iri in self._order), key=self._order.__getitem__)
+        return Network(
+            tuple(self.nodes[self._order[iri]] for iri in nodes),
+            tuple(self.edges[position] for position in positions),
+            city,
+        )
 
     def for_country(self, country: str) -> Network:
         """The cities of `country`, the twinnings of any of them, and their partners abroad."""

@@ -7,10 +7,10 @@ shaped for templates by `citydip_ld.web.view`. Every page is bilingual: `?lang=f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, make_response, render_template, request
@@ -22,13 +22,15 @@ from citydip_ld.conneg import negotiate_language
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 from citydip_ld.rdf.dumps import Dump, list_dumps
 from citydip_ld.stores import describe
+from citydip_ld.stores import record_page as record_page_module
 from citydip_ld.stores.describe import Item, Quad
+from citydip_ld.stores.record_page import IndexedStore, RecordPage, has_index
 from citydip_ld.validation.competency import competency_questions
 from citydip_ld.web import query_editor
 from citydip_ld.web.context import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.shapes_view import ShapesView
-from citydip_ld.web.view import Builder, Link
+from citydip_ld.web.view import Builder, Link, ResourceView, link_html, value_html
 
 bp = Blueprint("pages", __name__)
 
@@ -97,8 +99,12 @@ def localised_number(value: object) -> str:
 
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
+    lang: list[str] = []  # the request's, read on the first use (a page asks dozens of times)
+
     def t(key: str) -> str:
-        return translate(key, ui_lang())
+        if not lang:
+            lang.append(ui_lang())
+        return translate(key, lang[0])
 
     return {
         "t": t,
@@ -106,6 +112,8 @@ def _inject() -> dict[str, Any]:
         "switch_lang_url": switch_lang_url,
         "local_href": local_href,
         "kinds": KINDS,
+        "link_html": link_html,
+        "value_html": value_html,
     }
 
 
@@ -113,11 +121,47 @@ def _builder(quads: Sequence[Quad]) -> Builder:
     return Builder(quads, dataset_base(), local_href)
 
 
+def request_href() -> Callable[[str], str]:
+    """`local_href` with this request's base, root and language read once (a page makes
+    dozens of links)."""
+    base = dataset_base()
+    root = request.script_root
+    query = "?" + urlencode({"lang": ui_lang()}) if lang_from_query() else ""
+
+    def href(iri: str) -> str:
+        if not iri.startswith(base):
+            return iri
+        path = f"{root}/{iri[len(base) :]}"
+        if query:
+            path, _, fragment = path.partition("#")
+            path += query + (f"#{fragment}" if fragment else "")
+        return path
+
+    return href
+
+
+def record_page(iri: str) -> RecordPage | None:
+    """The page's triples of `iri` by index lookups (`stores/record_page.py`), or None when
+    the store answers SPARQL only (a remote store: `render_resource` queries it)."""
+    store = get_store()
+    if not has_index(store):
+        return None
+    return record_page_module.gather(cast(IndexedStore, store), iri, MAX_FACTS)
+
+
 def render_resource(
-    iri: str, quads: Sequence[Quad], alternates: Sequence[Alternate], *, more_incoming: bool = False
+    iri: str,
+    quads: Sequence[Quad] | RecordPage,
+    alternates: Sequence[Alternate],
+    *,
+    more_incoming: bool = False,
 ) -> str:
     """The HTML page of a resource, with the facts of the records linking to it; with
-    `more_incoming`, a link to the SPARQL query listing every incoming link."""
+    `more_incoming`, a link to the SPARQL query listing every incoming link. `quads` is the
+    resource's description (the generic route: more SPARQL queries here) or its `RecordPage`."""
+    if isinstance(quads, RecordPage):
+        view = Builder([], dataset_base(), request_href(), quads.triples).resource(iri)
+        return _resource_page(iri, view, alternates, quads.more_incoming)
     store = get_store()
     node = URIRef(iri)
     linking = list(
@@ -140,6 +184,12 @@ def render_resource(
     predicates = {p for _s, p, _o, _g in [*quads, *extra] if isinstance(p, URIRef)}
     labels = describe.label_quads(store, predicates)
     view = _builder([*quads, *extra, *dates, *labels]).resource(iri)
+    return _resource_page(iri, view, alternates, more_incoming)
+
+
+def _resource_page(
+    iri: str, view: ResourceView, alternates: Sequence[Alternate], more_incoming: bool
+) -> str:
     all_incoming = (
         f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} ORDER BY ?s ?p"
         if more_incoming

@@ -211,9 +211,11 @@ def serve_document(
     html: Callable[[list[Quad], list[Alternate]], str] | None,
     offered: Sequence[Format] = FORMATS,
     term_quads: Callable[[], list[TermQuad]] | None = None,
+    html_data: Callable[[], Any] | None = None,
 ) -> Response:
     """Negotiate and serve the document at `path` (no extension) about `topic`; `term_quads`
-    gives the same quads in the store's terms, for the formats Oxigraph writes."""
+    gives the same quads in the store's terms, for the formats Oxigraph writes; `html_data`
+    (when it gives not None) what `html` needs instead of the quads."""
     if html is None:
         offered = [f for f in offered if f is not HTML]
     fmt = requested_format(offered, extension)
@@ -221,7 +223,9 @@ def serve_document(
         not_acceptable(offered)
         raise AssertionError  # abort() does not return
     written_by_oxigraph = fmt.rdflib_format in OXIGRAPH_FORMATS
-    data: list[Any] = term_quads() if term_quads and written_by_oxigraph else quads()
+    data: Any = html_data() if html_data is not None and fmt is HTML else None
+    if data is None:
+        data = term_quads() if term_quads and written_by_oxigraph else quads()
     if not data:
         return not_found(fmt, iri, negotiated=extension is None)
     alts = alternates(path, offered)
@@ -297,6 +301,7 @@ def document(kind: str, name: str) -> BaseResponse:
         extension,
         quads,
         term_quads=(lambda: found) if found else lambda: describe.describe_terms(store, iri)[0],
+        html_data=lambda: pages.record_page(iri),
         iri=iri,
         topic=iri,
         html=lambda data, alts: pages.render_resource(

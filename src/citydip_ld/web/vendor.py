@@ -99,8 +99,10 @@ def vendor_dir() -> Path:
     return default_vendor_dir()
 
 
+@cache
 def default_vendor_dir() -> Path:
-    """`node_modules/` beside `src/` in a source checkout."""
+    """`node_modules/` beside `src/` in a source checkout (resolved once: a city page asks
+    for five library URLs)."""
     return Path(__file__).resolve().parents[3] / "node_modules"
 
 

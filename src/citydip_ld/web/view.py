@@ -7,10 +7,12 @@ resource itself, or the records that link to it) with date, source article and q
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import jdatetime
+from markupsafe import Markup, escape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME
 from rdflib.term import Node
@@ -108,6 +110,33 @@ class Link:
         return None
 
 
+def text_html(text: Text) -> str:
+    """What the `text` macro of `templates/_macros.html` writes for `text`."""
+    lang = f' lang="{escape(text.lang)}"' if text.lang else ""
+    return f'<bdi{lang} dir="{escape(text.dir)}">{escape(text.value)}</bdi>'
+
+
+def link_html(link: Link, lang: str) -> Markup:
+    """What the `link` macro of `templates/_macros.html` writes for `link` on a page in `lang`
+    (written here for the resource page, where it runs dozens of times: a macro call costs
+    Jinja more than the string; `tests/test_record_page.py` compares the two)."""
+    label = text_html(link.label(lang))
+    if link.href:
+        rel = ' rel="external"' if link.external else ""
+        out = f'<a href="{escape(link.href)}"{rel} title="{escape(link.iri)}">{label}</a>'
+    else:
+        out = f'<span class="iri" title="{escape(link.iri)}">{label}</span>'
+    other = link.other_label(lang)
+    if other:
+        out += f' <span class="other">{text_html(other)}</span>'
+    return Markup(out)
+
+
+def value_html(value: Link | Text, lang: str) -> Markup:
+    """What the `value` macro of `templates/_macros.html` writes for `value`."""
+    return link_html(value, lang) if isinstance(value, Link) else Markup(text_html(value))
+
+
 @dataclass(frozen=True)
 class DateView:
     jalali: str | None
@@ -132,14 +161,15 @@ class FactView:
     sources: list[SourceView]
 
 
-def _fact_order(view: FactView) -> tuple[int, str, str]:
-    """Dated facts first, the most recent first; then the rest by English label."""
+def _fact_order(view: FactView) -> tuple[int, str, str, str]:
+    """Dated facts first, the most recent first; then the rest by English label; then IRI."""
     gregorian = view.date.gregorian if view.date is not None else None
+    label = view.fact.labels.get("en", view.fact.iri)
     if gregorian:
         # ISO dates: inverting each digit turns the newest into the smallest key.
         inverted = gregorian[:10].translate(str.maketrans("0123456789", "9876543210"))
-        return (0, inverted, view.fact.labels.get("en", view.fact.iri))
-    return (1, "", view.fact.labels.get("en", view.fact.iri))
+        return (0, inverted, label, view.fact.iri)
+    return (1, "", label, view.fact.iri)
 
 
 @dataclass
@@ -157,15 +187,37 @@ class ResourceView:
         return pick_label(self.labels, lang, self.iri)
 
 
-class Builder:
-    """Builds views from the quads of one or more descriptions."""
+class Triples(Protocol):
+    """What `Builder` asks of its triples: rdflib's `Graph`, or the index lookups of
+    `citydip_ld.stores.record_page.PageTriples`."""
 
-    def __init__(self, quads: Iterable[Quad], base: str, href: Href) -> None:
-        self.graph = Graph()
-        for s, p, o, _g in quads:
-            self.graph.add((s, p, o))
+    def objects(self, subject: Node, predicate: Node) -> Iterator[Node]: ...
+
+    def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]: ...
+
+    def subject_predicates(self, object: Node) -> Iterator[tuple[Node, Node]]: ...
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool: ...
+
+
+def _graph(quads: Iterable[Quad]) -> Graph:
+    graph = Graph()
+    for s, p, o, _g in quads:
+        graph.add((s, p, o))
+    return graph
+
+
+class Builder:
+    """Builds views from the quads of one or more descriptions (or from `triples`)."""
+
+    def __init__(
+        self, quads: Iterable[Quad], base: str, href: Href, triples: Triples | None = None
+    ) -> None:
+        self.graph: Triples = triples if triples is not None else _graph(quads)
         self.base = base
         self.href = href
+        self._ontology = prefixes(base)["cd"]
+        self._links: dict[Node, Link] = {}
         self._prefixes = sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
 
     def curie(self, iri: str) -> str:
@@ -188,15 +240,20 @@ class Builder:
         return found
 
     def link(self, node: URIRef) -> Link:
+        """The link to `node` (made once per node: a predicate or type recurs on a page)."""
+        found = self._links.get(node)
+        if found is not None:
+            return found
         iri = str(node)
         local = iri.startswith(self.base)
-        return Link(
+        found = self._links[node] = Link(
             iri=iri,
             href=self.href(iri) if local else safe_href(iri),
             labels=self.labels(node),
             curie=self.curie(iri),
             external=not local,
         )
+        return found
 
     def value(self, node: Node) -> Link | Text:
         if isinstance(node, URIRef):
@@ -234,12 +291,12 @@ class Builder:
         return DateView(jalali, printed, gregorian, bound)
 
     def _cd(self, term: str) -> URIRef:
-        return URIRef(prefixes(self.base)["cd"] + term)
+        return URIRef(self._ontology + term)
 
     def fact(self, node: URIRef) -> FactView | None:
         g = self.graph
         sources = []
-        for deriv in g.objects(node, PROV.qualifiedDerivation):
+        for deriv in sorted(g.objects(node, PROV.qualifiedDerivation), key=str):
             article = next(
                 (a for a in g.objects(deriv, PROV.entity) if isinstance(a, URIRef)), None
             )
@@ -255,7 +312,7 @@ class Builder:
                 )
             )
         if not sources:
-            for origin in g.objects(node, PROV.wasDerivedFrom):
+            for origin in sorted(g.objects(node, PROV.wasDerivedFrom), key=str):
                 if isinstance(origin, URIRef):
                     sources.append(SourceView(self.link(origin), None, None))
         if not sources:

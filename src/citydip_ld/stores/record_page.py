@@ -1,0 +1,239 @@
+"""The triples a resource's HTML page reads, gathered by index lookups on the store in this
+process (`quads_for_pattern`) instead of the five SPARQL queries of the generic route
+(`web/pages.py`: `describe`, `with_values`, `describe_many`, `value_quads`, `label_quads`).
+
+The generic route merges into one rdflib graph: the description of the resource, the
+descriptions of the records linking to it that have provenance (at most `MAX_FACTS`), the
+publication dates of their articles and the labels of every predicate and neighbour. The page
+reads a small part of that graph; this module gathers the same triples for that part:
+
+- the **closure** of the resource and of each such record, as `describe` takes it: its own
+  triples, those of the blank nodes and `IRI#…` nodes it points to, and one level further
+  from those `IRI#…` nodes;
+- the resource's **incoming** links (the first `MAX_INCOMING` by subject, as `describe`);
+- **labels** and **publication dates**, looked up when the page asks for them (every node the
+  page names is a neighbour there, so the generic route has all of its labels too).
+
+`PageTriples` answers the few questions of rdflib's `Graph` that `web/view.Builder` asks, in
+rdflib terms (each made once, when first read), so both routes build the same view
+(`tests/test_record_page.py` compares the HTML of both, byte for byte).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
+from rdflib.namespace import PROV, SDO
+from rdflib.term import Node
+
+from citydip_ld.stores import describe
+from citydip_ld.stores.describe import LABEL_PROPERTIES, to_rdflib
+
+#: Properties looked up when asked for, for any node (the generic route fetches them for every
+#: neighbour: labels, and the publication dates of articles).
+LOOKED_UP = frozenset((*LABEL_PROPERTIES, SDO.datePublished))
+_PROVENANCE = (ox.NamedNode(str(PROV.qualifiedDerivation)), ox.NamedNode(str(PROV.wasDerivedFrom)))
+
+
+class IndexedStore(Protocol):
+    """A store with its quad index in this process (`stores.store.OxigraphStore`)."""
+
+    def quads_for_pattern(
+        self, subject: Any, predicate: Any, object_: Any, graph_name: Any
+    ) -> Iterator[ox.Quad]: ...
+
+
+def has_index(store: object) -> bool:
+    """Whether `store` can answer index lookups in this process (a remote store cannot)."""
+    return callable(getattr(store, "quads_for_pattern", None))
+
+
+def _named(store: IndexedStore, s: Any, p: Any = None, o: Any = None) -> list[ox.Quad]:
+    """The quads of a pattern in named graphs (as `GRAPH ?g` finds them)."""
+    return [q for q in store.quads_for_pattern(s, p, o, None) if type(q.graph_name) is ox.NamedNode]
+
+
+def _near(term: Any, hash_prefix: str) -> bool:
+    """Whether `describe` follows `term`: a blank node or an `IRI#…` node of the resource."""
+    kind = type(term)
+    return kind is ox.BlankNode or (kind is ox.NamedNode and term.value.startswith(hash_prefix))
+
+
+def closure(store: IndexedStore, iri: str) -> list[ox.Quad]:
+    """The quads of `iri`, of the blank and `iri#…` nodes it points to, and of the blank and
+    `iri#…` nodes those `iri#…` nodes point to (`describe`'s outgoing part)."""
+    hash_prefix = iri + "#"
+    own = _named(store, ox.NamedNode(iri))
+    quads = list(own)
+    first = dict.fromkeys(q.object for q in own if _near(q.object, hash_prefix))
+    second: dict[Any, None] = {}
+    for node in first:
+        found = _named(store, node)
+        quads += found
+        if type(node) is ox.NamedNode:
+            second.update((q.object, None) for q in found if _near(q.object, hash_prefix))
+    for node in second:
+        if node not in first:
+            quads += _named(store, node)
+    return quads
+
+
+def _incoming_key(quad: ox.Quad) -> tuple[bool, str, str, str]:
+    """SPARQL's `ORDER BY ?s ?p ?g`: blank nodes before IRIs, then by string."""
+    s, g = quad.subject, quad.graph_name
+    return (
+        type(s) is ox.NamedNode,
+        str(getattr(s, "value", "")),
+        quad.predicate.value,
+        str(getattr(g, "value", "")),
+    )
+
+
+def incoming(store: IndexedStore, iri: str) -> tuple[list[ox.Quad], bool]:
+    """The links to `iri` from other resources, the first `MAX_INCOMING` by subject, and
+    whether some were left out."""
+    hash_prefix = iri + "#"
+    found = [
+        q
+        for q in _named(store, None, None, ox.NamedNode(iri))
+        if not (
+            type(q.subject) is ox.NamedNode
+            and (q.subject.value == iri or q.subject.value.startswith(hash_prefix))
+        )
+    ]
+    limit = describe.MAX_INCOMING
+    if len(found) <= limit:
+        return sorted(found, key=_incoming_key), False
+    return sorted(found, key=_incoming_key)[:limit], True
+
+
+def records(store: IndexedStore, links: Iterable[ox.Quad], limit: int) -> list[str]:
+    """The subjects of `links` (IRIs without `#`, in order) that have provenance, at most
+    `limit`: the records whose facts the page shows."""
+    subjects = dict.fromkeys(
+        q.subject for q in links if type(q.subject) is ox.NamedNode and "#" not in q.subject.value
+    )
+    out: list[str] = []
+    for subject in subjects:
+        if any(_named(store, subject, p) for p in _PROVENANCE):
+            out.append(subject.value)
+            if len(out) == limit:
+                break
+    return out
+
+
+def _key(term: Any) -> str | None:
+    """The index key of a store's IRI or blank node (None: a literal)."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return str(term.value)
+    return f"_:{term.value}" if kind is ox.BlankNode else None
+
+
+def _node_key(node: Node) -> str | None:
+    """The index key of an rdflib IRI or blank node (None: a literal)."""
+    if isinstance(node, URIRef):
+        return str(node)
+    return f"_:{node}" if isinstance(node, BNode) else None
+
+
+class PageTriples:
+    """The triples of one page, indexed by subject and by object in the store's terms, each
+    term turned into rdflib's only when the view reads it (a typed literal costs rdflib about
+    10 µs); label and publication-date lookups of nodes outside the closures go to the store
+    when asked."""
+
+    def __init__(self, store: IndexedStore) -> None:
+        self._store = store
+        self._terms: dict[Any, Node] = {}
+        self._out: dict[str, dict[str, list[Any]]] = {}
+        self._in: dict[str, list[tuple[Any, Any]]] = {}
+        self._seen: set[Any] = set()
+        self._full: set[str] = set()
+        self._looked_up: set[tuple[str, Node]] = set()
+
+    def _term(self, term: Any) -> Node:
+        found = self._terms.get(term)
+        if found is None:
+            converted = to_rdflib(term)
+            assert converted is not None
+            found = self._terms[term] = converted
+        return found
+
+    def add(self, quads: Iterable[ox.Quad], *, full: bool = False) -> None:
+        """Add the triples of `quads`; with `full`, their subjects have all their triples
+        here (closures: as in the generic route's graph)."""
+        for quad in quads:
+            triple = quad.triple
+            if triple in self._seen:
+                continue
+            self._seen.add(triple)
+            s, p, o = triple.subject, triple.predicate, triple.object
+            subject = _key(s)
+            assert subject is not None
+            if full:
+                self._full.add(subject)
+            self._out.setdefault(subject, {}).setdefault(p.value, []).append(o)
+            target = _key(o)
+            if target is not None:
+                self._in.setdefault(target, []).append((s, p))
+
+    def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
+        key = _node_key(subject)
+        if key is None:
+            return iter(())
+        if predicate in LOOKED_UP and isinstance(subject, URIRef) and key not in self._full:
+            asked = (key, predicate)
+            if asked not in self._looked_up:
+                self._looked_up.add(asked)
+                self.add(_named(self._store, ox.NamedNode(key), ox.NamedNode(str(predicate))))
+        return map(self._term, self._out.get(key, {}).get(str(predicate), ()))
+
+    def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:
+        key = _node_key(subject)
+        for p, objects in self._out.get(key, {}).items() if key is not None else ():
+            predicate = URIRef(p)
+            for o in objects:
+                yield predicate, self._term(o)
+
+    def subject_predicates(self, object: Node) -> Iterator[tuple[Node, Node]]:
+        key = _node_key(object)
+        for s, p in self._in.get(key, ()) if key is not None else ():
+            yield self._term(s), self._term(p)
+
+    def __contains__(self, triple: tuple[Node, Node, Node]) -> bool:
+        s, p, o = triple
+        return any(found == o for found in self.objects(s, p))
+
+
+class RecordPage:
+    """What the page of `iri` reads (empty, i.e. false, when the store has nothing about it)."""
+
+    def __init__(self, iri: str, triples: PageTriples, exists: bool, more_incoming: bool) -> None:
+        self.iri = iri
+        self.triples = triples
+        self.exists = exists
+        self.more_incoming = more_incoming
+
+    def __bool__(self) -> bool:
+        return self.exists
+
+
+def gather(store: IndexedStore, iri: str, max_facts: int) -> RecordPage:
+    """The page's triples of `iri`: its closure, its incoming links and the closures of at
+    most `max_facts` records linking to it with provenance."""
+    own = closure(store, iri)
+    triples = PageTriples(store)
+    if not any(q.subject.value == iri for q in own if type(q.subject) is ox.NamedNode):
+        return RecordPage(iri, triples, False, False)
+    links, more = incoming(store, iri)
+    found = records(store, links, max_facts)
+    quads = list(own)
+    for record in found:
+        quads += closure(store, record)
+    triples.add(quads, full=True)
+    triples.add(links)
+    return RecordPage(iri, triples, True, more)
