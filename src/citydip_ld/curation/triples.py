@@ -70,14 +70,30 @@ class QuadLines:
     for the same triples added to a `Dataset` (a triple added twice to a graph is one line),
     without rdflib's store and its bookkeeping for each triple."""
 
-    def __init__(self, lines: dict[str, None], graph: URIRef | None = None) -> None:
+    def __init__(
+        self,
+        lines: dict[str, None],
+        graph: URIRef | None = None,
+        written: dict[URIRef, str] | None = None,
+    ) -> None:
         self.lines = lines
         self._end = f" {graph.n3()} .\n" if graph is not None else " .\n"
+        #: each IRI's text, written once (rdflib checks every character of an IRI it writes);
+        #: share one between the sinks of a build
+        self._written = written if written is not None else {}
 
     def add(self, triple: tuple[Node, Node, Node], /) -> QuadLines:
         s, p, o = triple
-        obj = _quoteLiteral(o) if isinstance(o, Literal) else o.n3()
-        self.lines[f"{s.n3()} {p.n3()} {obj}{self._end}"] = None
+        written = self._written
+        if type(o) is Literal:
+            obj = _quoteLiteral(o)
+        elif type(o) is URIRef:
+            obj = written.get(o) or written.setdefault(o, o.n3())
+        else:
+            obj = o.n3()
+        subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
+        predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+        self.lines[f"{subject} {predicate} {obj}{self._end}"] = None
         return self
 
 

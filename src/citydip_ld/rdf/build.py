@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import OWL, SKOS, Dataset, Graph, Namespace
+from rdflib import OWL, SKOS, Dataset, Graph, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, TIME
 
@@ -100,10 +100,11 @@ def build_lines(facts: Tables, base: str, *, union: bool = False) -> BuiltLines:
     base = normalise_base(base)
     lines: dict[str, None] = {}
     sinks: dict[str, QuadLines] = {}
+    written: dict[URIRef, str] = {}
 
     def graph_for(name: str) -> QuadLines:
         if name not in sinks:
-            sinks[name] = QuadLines(lines, None if union else graph_iri(base, name))
+            sinks[name] = QuadLines(lines, None if union else graph_iri(base, name), written)
         return sinks[name]
 
     sources = _emit(facts, base, graph_for)
