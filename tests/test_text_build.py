@@ -140,3 +140,28 @@ def test_the_broken_corpus_reads_the_same_from_text(broken: tuple[Graph, Graph])
             copy.add(triple)
         reference = validate_graph(copy, shapes, engine=engine)
         assert from_text.to_json() == reference.to_json(), engine
+
+
+def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl_from_text() -> None:
+    """W3C core/property/or-datatypes-001 (tests/test_engines.py): the text route falls back to
+    pySHACL on an rdflib graph parsed from the text, and says so."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:property [ sh:path ex:p ;
+                sh:or ( [ sh:datatype xsd:boolean ] [ sh:datatype xsd:integer ] ) ] .
+        """,
+        format="turtle",
+    )
+    text = (
+        '<http://example.org/a> <http://example.org/p> "none"^^'
+        "<http://www.w3.org/2001/XMLSchema#boolean> .\n"
+    )
+    report = validate_ntriples(text, shapes)
+    assert report.engine == "pyshacl" and report.note and "or-datatypes-001" in report.note
+    assert [(p.focus, p.component) for p in report.problems] == [
+        ("http://example.org/a", "sh:OrConstraintComponent")
+    ]
