@@ -4,6 +4,10 @@ The builder loops over the kinds of fact (`citydip_ld.curation.kinds.KINDS`): ea
 triples through a `Triples` context. Besides the dataset, the build returns a `SourceMap` from
 every subject it emitted (and every subject-predicate pair) to the fact file and line it came
 from, so a SHACL violation on a node can be reported where a maintainer fixes it.
+
+`build_lines` writes the same quads as N-Quads lines, without an rdflib store: what `build`
+and `check` use; `build_dataset` (an rdflib `Dataset`) is the reference the tests compare it
+with, and what rdflib's JSON-LD serializer is given where `jsonld.py` declines.
 """
 
 from __future__ import annotations
