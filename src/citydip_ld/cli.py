@@ -17,7 +17,13 @@ from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE, normalise_base
 from citydip_ld.logs import DEFAULT_LEVEL, LEVELS, configure_logging
 from citydip_ld.progress import Progress
-from citydip_ld.rdf.output import FORMAT_NAMES, Layout, build_directory, build_for_check
+from citydip_ld.rdf.output import (
+    FORMAT_NAMES,
+    Layout,
+    build_check_text,
+    build_directory,
+    build_for_check,
+)
 from citydip_ld.serving import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_CHANNEL_TIMEOUT,
@@ -33,7 +39,13 @@ from citydip_ld.serving import (
 )
 from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.validation.engines import DEFAULT_ENGINE, ENGINES
-from citydip_ld.validation.validate import Report, read_rdf, split_dataset, validate_graph
+from citydip_ld.validation.validate import (
+    Report,
+    read_rdf,
+    split_dataset,
+    validate_graph,
+    validate_ntriples,
+)
 
 
 @dataclass
@@ -146,8 +158,7 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
             )
     except CitydipError as exc:
         raise fail(exc) from None
-    triples = len(result.dataset)
-    graphs = sum(1 for _ in result.dataset.graphs()) - 1
+    triples, graphs = result.triples, result.graphs
     elapsed = time.perf_counter() - started
     click.echo(f"built {triples} quads in {graphs} named graphs into {out_dir}/ ({elapsed:.2f} s)")
 
@@ -269,9 +280,22 @@ def run_check(
     progress: Progress | None = None,
     engine: str = DEFAULT_ENGINE,
 ) -> Report:
-    """Build (or read `input_file`) and validate; lines come from the fact files either way."""
+    """Build (or read `input_file`) and validate; lines come from the fact files either way.
+    pyshacl-turbo validates the facts built as text (`build_check_text`), pySHACL the rdflib
+    graph `build_for_check` builds (the reference route)."""
     say = progress or (lambda _message: None)
     say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
+    if input_file is None and engine == "turbo":
+        text = build_check_text(obj.layout, obj.base)
+        say(f"validating {text.triples} triples against the shapes ({engine})")
+        return validate_ntriples(
+            text.ntriples,
+            text.shapes,
+            namespaces=text.namespaces,
+            sources=text.sources,
+            lang=lang,
+            engine=engine,
+        )
     built = build_for_check(obj.layout, obj.base)
     data = built.data
     if input_file is not None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SDO, TIME
+from rdflib.plugins.serializers.nt import _quoteLiteral
+from rdflib.term import Node
 
 from citydip_ld.curation.records import DateFact, Fact, Labels, Location, Record
 from citydip_ld.iris import entity_iri, normalise_base, ontology_namespace
@@ -53,10 +56,51 @@ class SourceMap:
         return None
 
 
+class TripleSink(Protocol):
+    """Where an emitter's triples go: an rdflib `Graph`, or `QuadLines`."""
+
+    def add(self, triple: tuple[Node, Node, Node], /) -> object: ...
+
+
+class QuadLines:
+    """A sink writing each triple as one line of N-Quads (into graph `graph`) or, without a
+    graph, of N-Triples, into `lines`, a dict used as an ordered set shared by every graph's
+    sink: each line once, in the order first added. Every term is written as rdflib's N-Quads
+    writer writes it, so the lines hold what `Dataset.serialize(format="nquads")` would write
+    for the same triples added to a `Dataset` (a triple added twice to a graph is one line),
+    without rdflib's store and its bookkeeping for each triple."""
+
+    def __init__(
+        self,
+        lines: dict[str, None],
+        graph: URIRef | None = None,
+        written: dict[URIRef, str] | None = None,
+    ) -> None:
+        self.lines = lines
+        self._end = f" {graph.n3()} .\n" if graph is not None else " .\n"
+        #: each IRI's text, written once (rdflib checks every character of an IRI it writes);
+        #: share one between the sinks of a build
+        self._written = written if written is not None else {}
+
+    def add(self, triple: tuple[Node, Node, Node], /) -> QuadLines:
+        s, p, o = triple
+        written = self._written
+        if type(o) is Literal:
+            obj = _quoteLiteral(o)
+        elif type(o) is URIRef:
+            obj = written.get(o) or written.setdefault(o, o.n3())
+        else:
+            obj = o.n3()
+        subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
+        predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+        self.lines[f"{subject} {predicate} {obj}{self._end}"] = None
+        return self
+
+
 class Emitter:
     """Adds triples to one named graph and records where they came from."""
 
-    def __init__(self, graph: Graph, sources: SourceMap) -> None:
+    def __init__(self, graph: TripleSink, sources: SourceMap) -> None:
         self.graph = graph
         self.sources = sources
 
@@ -80,7 +124,9 @@ class Triples:
     """The build as a kind of fact sees it: IRIs under the base, an `Emitter` for each named
     graph (`graph_for` gives the graph of a name) and the shapes the kinds share."""
 
-    def __init__(self, base: str, graph_for: Callable[[str], Graph], sources: SourceMap) -> None:
+    def __init__(
+        self, base: str, graph_for: Callable[[str], TripleSink], sources: SourceMap
+    ) -> None:
         self.base = normalise_base(base)
         self.cd = ontology_namespace(self.base)
         self.sources = sources

@@ -4,25 +4,47 @@ The builder loops over the kinds of fact (`citydip_ld.curation.kinds.KINDS`): ea
 triples through a `Triples` context. Besides the dataset, the build returns a `SourceMap` from
 every subject it emitted (and every subject-predicate pair) to the fact file and line it came
 from, so a SHACL violation on a node can be reported where a maintainer fixes it.
+
+`build_lines` writes the same quads as N-Quads lines, without an rdflib store: what `build`
+and `check` use; `build_dataset` (an rdflib `Dataset`) is the reference the tests compare it
+with, and what rdflib's JSON-LD serializer is given where `jsonld.py` declines.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import OWL, SKOS, Dataset, Graph, Namespace
+from rdflib import OWL, SKOS, Dataset, Graph, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, TIME
 
 from citydip_ld.curation.kinds import KINDS
 from citydip_ld.curation.records import Tables
-from citydip_ld.curation.triples import GEO, GEOSPARQL, WD, WDT, SourceMap, Triples
+from citydip_ld.curation.triples import (
+    GEO,
+    GEOSPARQL,
+    WD,
+    WDT,
+    QuadLines,
+    SourceMap,
+    Triples,
+    TripleSink,
+)
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri, normalise_base, ontology_namespace
 from citydip_ld.rdf.links import emit_links
 
-__all__ = ["PREFIXES", "BuildResult", "SourceMap", "add_turtle_graph", "build_dataset"]
+__all__ = [
+    "PREFIXES",
+    "BuildResult",
+    "BuiltLines",
+    "SourceMap",
+    "add_turtle_graph",
+    "build_dataset",
+    "build_lines",
+]
 
 PREFIXES: dict[str, str] = {
     "schema": str(SDO),
@@ -54,20 +76,62 @@ def build_dataset(facts: Tables, base: str, into: Graph | None = None) -> BuildR
     (what `check` validates: the union, without copying the dataset first); the prefixes are
     still bound on the returned dataset, which then holds no triples."""
     base = normalise_base(base)
+    dataset = prefixed_dataset(base)
+
+    def graph_for(name: str) -> Graph:
+        return into if into is not None else dataset.graph(graph_iri(base, name))
+
+    return BuildResult(dataset, _emit(facts, base, graph_for))
+
+
+@dataclass
+class BuiltLines:
+    """The facts as text: `lines` holds each quad (or, built for `check`, each triple of the
+    union) once as a line of N-Quads (N-Triples), as rdflib writes the dataset that
+    `build_dataset` builds from the same facts (`QuadLines`). `dataset` holds no facts: the
+    prefixes, and the graphs `add_turtle_graph` adds; `graphs` the facts' graph names."""
+
+    lines: dict[str, None]
+    sources: SourceMap
+    dataset: Dataset
+    graphs: set[str]
+
+
+def build_lines(facts: Tables, base: str, *, union: bool = False) -> BuiltLines:
+    """Facts -> N-Quads lines, one named graph per article as `build_dataset` makes them,
+    without an rdflib store (at world S, adding the quads to rdflib's store is most of the
+    build's time). `union`: N-Triples lines of every graph's triples, each once."""
+    base = normalise_base(base)
+    lines: dict[str, None] = {}
+    sinks: dict[str, QuadLines] = {}
+    written: dict[URIRef, str] = {}
+
+    def graph_for(name: str) -> QuadLines:
+        if name not in sinks:
+            sinks[name] = QuadLines(lines, None if union else graph_iri(base, name), written)
+        return sinks[name]
+
+    sources = _emit(facts, base, graph_for)
+    return BuiltLines(lines, sources, prefixed_dataset(base), set(sinks))
+
+
+def prefixed_dataset(base: str) -> Dataset:
+    """An empty dataset with the build's prefixes bound (`base` normalised)."""
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace, replace=True)
     dataset.bind("cd", ontology_namespace(base))
     dataset.bind("id", Namespace(f"{base}id/"))
+    return dataset
 
-    def graph_for(name: str) -> Graph:
-        return into if into is not None else dataset.graph(graph_iri(base, name))
 
+def _emit(facts: Tables, base: str, graph_for: Callable[[str], TripleSink]) -> SourceMap:
+    """Every kind's triples (and the links graph's) into `graph_for(name)`; their sources."""
     triples = Triples(base, graph_for, SourceMap())
     for kind in KINDS:
         kind.emit(facts, triples)
     emit_links(facts, triples)
-    return BuildResult(dataset, triples.sources)
+    return triples.sources
 
 
 def add_turtle_graph(dataset: Dataset, directory: Path, name: str, base: str) -> Graph:

@@ -14,12 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
 from citydip_ld.atomic import write_atomically
 from citydip_ld.curation.facts import load_facts
 from citydip_ld.iris import normalise_base, ontology_namespace
-from citydip_ld.rdf.build import PREFIXES, BuildResult, SourceMap, add_turtle_graph, build_dataset
+from citydip_ld.rdf.build import (
+    PREFIXES,
+    BuildResult,
+    SourceMap,
+    add_turtle_graph,
+    build_dataset,
+    build_lines,
+)
 from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.rdf.jsonld import Row, jsonld_document
 from citydip_ld.rdf.network import DatasetQueries, read_network
@@ -81,6 +88,28 @@ def build_all(layout: Layout, base: str) -> BuildResult:
 
 
 @dataclass(frozen=True)
+class BuiltText:
+    """The whole dataset as N-Quads text (the facts' graphs, `ontology` and `shapes`): the
+    quads `build_all` builds, as rdflib would write them, without rdflib's store; `graphs`:
+    how many named graphs `build_all`'s dataset has."""
+
+    nquads: str
+    sources: SourceMap
+    graphs: int
+
+
+def build_text(layout: Layout, base: str) -> BuiltText:
+    """Facts, ontology and shapes -> N-Quads text (`build_lines`; the ontology and shapes
+    graphs, small, parsed and written by rdflib as `build_all` does)."""
+    built = build_lines(load_facts(layout.data_dir), base)
+    add_turtle_graph(built.dataset, layout.ontology_dir, "ontology", base)
+    add_turtle_graph(built.dataset, layout.shapes_dir, "shapes", base)
+    turtle_graphs = built.dataset.serialize(format="nquads")
+    text = "".join(built.lines) + turtle_graphs
+    return BuiltText(text, built.sources, len(built.graphs) + 2)
+
+
+@dataclass(frozen=True)
 class CheckInput:
     """What `check` validates: the facts' triples as one graph, the shapes, and the sources."""
 
@@ -102,6 +131,29 @@ def build_for_check(layout: Layout, base: str) -> CheckInput:
     return CheckInput(data, shapes, result.sources)
 
 
+@dataclass(frozen=True)
+class CheckText:
+    """What `check` validates, as text: the facts' union as N-Triples lines (each triple
+    once), the shapes, the sources, and the prefixes `build_for_check` binds on its graph."""
+
+    ntriples: str
+    shapes: Graph
+    sources: SourceMap
+    namespaces: list[tuple[str, URIRef]]
+    triples: int
+
+
+def build_check_text(layout: Layout, base: str) -> CheckText:
+    """`build_for_check` without an rdflib graph of the data: the same triples as N-Triples
+    text (`build_lines`), the same shapes graph and prefixes."""
+    built = build_lines(load_facts(layout.data_dir), base, union=True)
+    add_turtle_graph(built.dataset, layout.ontology_dir, "ontology", base)
+    shapes = copy_graph(add_turtle_graph(built.dataset, layout.shapes_dir, "shapes", base))
+    namespaces = [(prefix, URIRef(ns)) for prefix, ns in built.dataset.namespaces()]
+    text = "".join(built.lines)
+    return CheckText(text, shapes, built.sources, namespaces, len(built.lines))
+
+
 def copy_graph(graph: Graph) -> Graph:
     """A plain graph with the same triples (no prefixes)."""
     copy = Graph()
@@ -121,7 +173,7 @@ def union_graph(dataset: Dataset) -> Graph:
 
 
 def serialise(
-    dataset: Dataset,
+    dataset: Dataset | Callable[[], Dataset],
     base: str,
     names: Iterable[str] | None = None,
     *,
@@ -136,11 +188,14 @@ def serialise(
     (with our context), built from the same rows by `jsonld.jsonld_document` (rdflib itself
     where that declines), its node and value arrays then sorted (JSON-LD arrays are unordered
     sets unless they are `@list`s, which we do not use).
-    `sorted_data`: the dataset's `SortedQuads`, when the caller has them already."""
+    `sorted_data`: the dataset's `SortedQuads`, when the caller has them already; then
+    `dataset` may be a function giving the dataset, called only if rdflib must write JSON-LD."""
     wanted = list(names) if names is not None else list(FORMATS)
     context = jsonld_context(base)
     prefixes = {k: v for k, v in context.items() if isinstance(v, str)}
-    data = sorted_data or (SortedQuads(dataset) if wanted else None)
+    data = sorted_data
+    if data is None and wanted:
+        data = SortedQuads(dataset if isinstance(dataset, Dataset) else dataset())
     out: dict[str, bytes] = {}
     for name in wanted:
         assert data is not None
@@ -167,9 +222,13 @@ def _nquads_line(row: Row) -> str:
     return f"{subject} {predicate} {obj} {graph} .\n"
 
 
-def _jsonld_bytes(dataset: Dataset, rows: list[Row], context: dict[str, Any]) -> bytes:
+def _jsonld_bytes(
+    dataset: Dataset | Callable[[], Dataset], rows: list[Row], context: dict[str, Any]
+) -> bytes:
     document = jsonld_document(rows, context)
     if document is None:
+        if not isinstance(dataset, Dataset):
+            dataset = dataset()
         text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
         document = json.loads(text)
     document = _sorted_json(document)
@@ -193,8 +252,10 @@ class SortedQuads:
     each line is split into its terms with string methods and the rows are sorted as tuples
     of strings, instead of calling `str()` on four term objects per quad and hashing them."""
 
-    def __init__(self, dataset: Dataset) -> None:
-        nquads = dataset.serialize(format="nquads").encode("utf-8")
+    def __init__(self, dataset: Dataset | str) -> None:
+        """`dataset`, or its N-Quads text (any order; each quad once)."""
+        text = dataset if isinstance(dataset, str) else dataset.serialize(format="nquads")
+        nquads = text.encode("utf-8")
         unsorted = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
         text = bytes(ox.serialize(unsorted, format=ox.RdfFormat.N_QUADS) or b"").decode()
         keyed = sorted(
@@ -287,24 +348,41 @@ def build_directory(
     names: Iterable[str] | None = None,
     layout: Layout | None = None,
     progress: Callable[[str], None] | None = None,
-) -> BuildResult:
+) -> BuildSummary:
     """The whole `citydip-ld build`: read, build, serialise (`names`: the files of
     `FORMAT_NAMES`, default all, the network files included), then write atomically.
-    `progress` is told each step."""
+    `progress` is told each step. The dataset is built as text (`build_text`), never as an
+    rdflib `Dataset` unless rdflib must write the JSON-LD (`jsonld.jsonld_document` declines)."""
     say = progress or (lambda _message: None)
     layout = layout or Layout.beside(data_dir)
     say(f"reading the facts in {data_dir} and building the dataset")
-    result = build_all(layout, base)
-    say(f"serialising {len(result.dataset)} quads")
+    built = build_text(layout, base)
+    say("sorting the quads")
+    data = SortedQuads(built.nquads)
+    sources, graphs = built.sources, built.graphs
+    del built  # the text: about 100 MB at world S
+    say(f"serialising {len(data.rows)} quads")
     wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
-    # The quads in Oxigraph's terms, made once for the writers and the network's queries.
-    data = SortedQuads(result.dataset) if GRAPHML_FILE in wanted else None
-    files = serialise(result.dataset, base, [n for n in wanted if n in FORMATS], sorted_data=data)
-    if data is not None:
+    files = serialise(
+        lambda: build_all(layout, base).dataset,
+        base,
+        [n for n in wanted if n in FORMATS],
+        sorted_data=data,
+    )
+    if GRAPHML_FILE in wanted:
         say("reading the twinning network")
         files.update(network_files(read_network(DatasetQueries(data.quads), base)))
     say(f"writing {len(files)} file(s) into {out_dir}")
     write_outputs(files, Path(out_dir))
-    write_source_map(result.sources, out_dir)
+    write_source_map(sources, out_dir)
     write_checksums(Path(out_dir))
-    return result
+    return BuildSummary(len(data.triple_keys), graphs, sources)
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What `build_directory` built: distinct triples of every graph, named graphs, sources."""
+
+    triples: int
+    graphs: int
+    sources: SourceMap

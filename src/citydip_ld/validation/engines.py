@@ -1,11 +1,12 @@
 """The SHACL engines `check` can run, each returning the same thing: (conforms, report graph).
 
 - `turbo` (the default): pyshacl-turbo, a SHACL engine in Rust with pySHACL's API, given the
-  data as the rdflib graph the build made. Measured against handing it a pyoxigraph store with
-  the same triples (benchmarks/README.md, "check"): the graph costs less CPU (8-10 s against
-  13 s at world S, the store's copy included) and passes more W3C SHACL tests (a store keeps
-  literals in canonical form, and pyshacl-turbo then misses `sh:hasValue "male"` and `sh:in`
-  with plain literals: core/property/hasValue-001, in-001).
+  data as the facts' N-Triples text (`run_turbo_ntriples`, what `check` does) or as an rdflib
+  graph. Measured against handing it a pyoxigraph store with the same triples
+  (benchmarks/README.md, "check"): the graph cost less CPU (8-10 s against 13 s at world S,
+  the store's copy included) and passes more W3C SHACL tests (a store keeps literals in
+  canonical form, and pyshacl-turbo then misses `sh:hasValue "male"` and `sh:in` with plain
+  literals: core/property/hasValue-001, in-001); the text keeps literals as written too.
 - `pyshacl`: pySHACL in Python, the reference the tests compare `turbo` against.
 
 Where pyshacl-turbo falls short of the SHACL the shapes use (`turbo_shortfalls`), `turbo`
@@ -82,7 +83,24 @@ def run_engine(
     raise LoadError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
 
 
-def _run_turbo(data: Graph, shapes: Graph, allow_warnings: bool) -> tuple[bool, Any]:
+def run_turbo_ntriples(
+    ntriples: str, namespaces: dict[str, str], shapes: Graph, *, allow_warnings: bool = True
+) -> tuple[bool, Any] | None:
+    """pyshacl-turbo on triples written as N-Triples text, parsed in Rust: no rdflib graph of
+    the data. The text goes in as the snapshot pyshacl-turbo itself takes of a pyoxigraph
+    store (`pyshacl_turbo.rdf.Input`: N-Quads text, of which N-Triples is a part, and the
+    data's prefixes, which its default messages write nodes with), so literals keep their
+    lexical forms, as in an rdflib graph (a store would make them canonical). None when this
+    pyshacl-turbo has no such class: validate a graph then."""
+    try:
+        from pyshacl_turbo.rdf import Input
+    except ImportError:
+        return None
+    data = Input(ntriples, "nquads", None, {}, dict(namespaces), preserve_ids=True)
+    return _run_turbo(data, shapes, allow_warnings)
+
+
+def _run_turbo(data: Any, shapes: Graph, allow_warnings: bool) -> tuple[bool, Any]:
     from pyshacl_turbo import validate as turbo_validate
 
     conforms, results, _text = turbo_validate(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from rdflib.term import Node
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri
 from citydip_ld.rdf.build import SourceMap
-from citydip_ld.validation.engines import DEFAULT_ENGINE, choose_engine, plain, run_engine
+from citydip_ld.validation.engines import (
+    DEFAULT_ENGINE,
+    choose_engine,
+    plain,
+    run_engine,
+    run_turbo_ntriples,
+)
 
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 PERSIAN_SCRIPT = re.compile("[\u0600-\u06ff]")
@@ -98,8 +105,7 @@ def validate_graph(
     file and line.
 
     `data` may be validated in place: it must not be shared with other readers meanwhile."""
-    if not any(shapes.triples((None, RDF.type, SH.NodeShape))):
-        raise LoadError("the shapes graph holds no sh:NodeShape; is the shapes/ folder right?")
+    _require_node_shapes(shapes)
     ran, note = choose_engine(shapes, engine)
     conforms, results = run_engine(data, shapes, ran)
     if not isinstance(results, Graph):
@@ -110,6 +116,69 @@ def validate_graph(
     )
     report.engine, report.note = ran, note
     return report
+
+
+def validate_ntriples(
+    ntriples: str,
+    shapes: Graph,
+    *,
+    namespaces: Iterable[tuple[str, URIRef]] = (),
+    sources: SourceMap | None = None,
+    lang: str = "en",
+    engine: str = DEFAULT_ENGINE,
+) -> Report:
+    """`validate_graph` of the triples written as N-Triples text in a graph with the
+    prefixes `namespaces` bound (as `output.build_for_check` binds them): the same report.
+    pyshacl-turbo reads the text in Rust (`engines.run_turbo_ntriples`), with no rdflib graph
+    of the data (at world S, building that graph was most of `check`'s time); the report's
+    values are written as the text writes them (`_as_written`, from the triples of the
+    reported nodes alone). pySHACL (asked for, or where pyshacl-turbo falls short of the
+    shapes) reads an rdflib graph parsed from the text."""
+    _require_node_shapes(shapes)
+    bindings = list(namespaces)
+    ran, note = choose_engine(shapes, engine)
+    prefixed = _parsed("", bindings)
+    known = {prefix: str(ns) for prefix, ns in prefixed.namespaces()}
+    outcome = run_turbo_ntriples(ntriples, known, shapes) if ran == "turbo" else None
+    if outcome is None:
+        data = _parsed(ntriples, bindings)
+        report = validate_graph(data, shapes, sources=sources, lang=lang, engine=ran)
+        report.note = note
+        return report
+    conforms, results = outcome
+    if not isinstance(results, Graph):
+        raise LoadError(f"the shapes graph cannot be used for validation: {results}")
+    focus = {f"<{node}> " for node in results.objects(None, SH.focusNode)}
+    data = _parsed(_lines_about(ntriples, focus), bindings)
+    prefixes = {prefix: ns for prefix, ns in known.items() if prefix}
+    report = report_from_results(
+        conforms, results, data=data, sources=sources, lang=lang, prefixes=prefixes
+    )
+    report.engine = ran
+    return report
+
+
+def _require_node_shapes(shapes: Graph) -> None:
+    if not any(shapes.triples((None, RDF.type, SH.NodeShape))):
+        raise LoadError("the shapes graph holds no sh:NodeShape; is the shapes/ folder right?")
+
+
+def _parsed(ntriples: str, namespaces: list[tuple[str, URIRef]]) -> Graph:
+    """An rdflib graph of N-Triples text, with the prefixes `namespaces` bound."""
+    graph = Graph()
+    for prefix, namespace in namespaces:
+        graph.bind(prefix, namespace, override=True, replace=True)
+    if ntriples:
+        graph.parse(data=ntriples, format="nt")
+    return graph
+
+
+def _lines_about(ntriples: str, subjects: set[str]) -> str:
+    """The lines of N-Triples text whose subject is one of `subjects` (`"<iri> "`)."""
+    if not subjects:
+        return ""
+    lines = ntriples.splitlines(keepends=True)
+    return "".join(line for line in lines if line[: line.find(" ") + 1] in subjects)
 
 
 def report_from_results(

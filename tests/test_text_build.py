@@ -1,0 +1,167 @@
+"""`build` and `check` from text give what the rdflib route gives, byte for byte.
+
+The kinds' triples are written as N-Quads lines (`curation.triples.QuadLines`, `build_lines`)
+instead of being added to an rdflib `Dataset` (`build_dataset`, kept as the reference). Every
+dump `build_directory` writes from the lines is compared with what `serialise` writes from
+the rdflib dataset, on the shipped data and on the minimal facts; `check`'s report from the
+text (pyshacl-turbo reading the N-Triples in Rust, `validate_ntriples`) with the report from the
+rdflib graph (`validate_graph`), on the shipped data, the minimal facts (violations at their
+fact lines) and the broken corpus (every constraint of every shape broken).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from citydip_ld.curation.facts import load_facts
+from citydip_ld.curation.triples import QuadLines
+from citydip_ld.rdf.build import build_dataset, build_lines
+from citydip_ld.rdf.output import (
+    FORMATS,
+    Layout,
+    build_all,
+    build_check_text,
+    build_directory,
+    build_for_check,
+    serialise,
+)
+from citydip_ld.rdf.source_map import source_map_bytes
+from citydip_ld.validation.engines import ENGINES
+from citydip_ld.validation.validate import Report, validate_graph, validate_ntriples
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "http://localhost:5000/"
+MINIMAL = ROOT / "tests/data/facts-minimal"
+LAYOUTS = {
+    "shipped": Layout.beside(ROOT / "data"),
+    "minimal": Layout(MINIMAL, ROOT / "ontology", ROOT / "shapes"),
+}
+
+
+def _nquads_lines(graph: Graph) -> set[str]:
+    """The lines rdflib writes (N-Quads of a dataset, N-Triples of a graph), blank ones left."""
+    fmt = "nquads" if isinstance(graph, Dataset) else "nt"
+    lines = graph.serialize(format=fmt).splitlines(keepends=True)
+    return {line for line in lines if line.strip()}
+
+
+@pytest.mark.parametrize("data", [ROOT / "data", MINIMAL])
+def test_the_lines_are_what_rdflib_writes_of_the_dataset(data: Path) -> None:
+    facts = load_facts(data)
+    lines = build_lines(facts, BASE)
+    reference = build_dataset(facts, BASE)
+    assert len(lines.lines) == len(_nquads_lines(reference.dataset)) > 50
+    assert set(lines.lines) == _nquads_lines(reference.dataset)
+    assert source_map_bytes(lines.sources) == source_map_bytes(reference.sources)
+    union = build_lines(facts, BASE, union=True)
+    graph = Graph()
+    build_dataset(facts, BASE, into=graph)
+    assert set(union.lines) == _nquads_lines(graph)
+
+
+def test_awkward_terms_are_written_as_rdflib_writes_them() -> None:
+    """Escapes, tags, datatypes, a blank node; a triple added twice is one line."""
+    subject, predicate = URIRef("http://x/s"), URIRef("http://x/p")
+    objects = [
+        Literal('a "quoted"\nline\\ <x> \t tab'),
+        Literal("fa", lang="fa"),
+        Literal("1.50", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal")),
+        Literal(True),
+        URIRef("http://x/o"),
+    ]
+    dataset = Dataset()
+    graph = dataset.graph(URIRef("http://x/g"))
+    lines: dict[str, None] = {}
+    sink = QuadLines(lines, URIRef("http://x/g"))
+    for obj in [*objects, objects[0]]:
+        graph.add((subject, predicate, obj))
+        sink.add((subject, predicate, obj))
+    assert list(lines) == [line for line in lines if line in _nquads_lines(dataset)]
+    assert set(lines) == _nquads_lines(dataset) and len(lines) == len(objects)
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_every_dump_is_the_bytes_the_rdflib_route_writes(name: str, tmp_path: Path) -> None:
+    layout = LAYOUTS[name]
+    summary = build_directory(layout.data_dir, tmp_path, base=BASE, layout=layout)
+    dataset = build_all(layout, BASE).dataset
+    reference = serialise(dataset, BASE)
+    for file, content in reference.items():
+        assert (tmp_path / file).read_bytes() == content, file
+    assert set(FORMATS) <= set(reference)
+    assert summary.triples == len(dataset)
+    assert summary.graphs == sum(1 for _ in dataset.graphs()) - 1
+
+
+def _reports(layout: Layout, engine: str) -> tuple[Report, Report]:
+    text = build_check_text(layout, BASE)
+    graph = build_for_check(layout, BASE)
+    assert text.triples == len(graph.data)
+    from_text = validate_ntriples(
+        text.ntriples, text.shapes, namespaces=text.namespaces, sources=text.sources, engine=engine
+    )
+    return from_text, validate_graph(graph.data, graph.shapes, sources=graph.sources, engine=engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_check_from_text_gives_the_same_report(name: str, engine: str) -> None:
+    from_text, from_graph = _reports(LAYOUTS[name], engine)
+    assert from_text.to_json() == from_graph.to_json()
+    assert from_text.to_text() == from_graph.to_text()
+    assert from_text.engine == from_graph.engine == engine
+    if name == "minimal":
+        assert not from_text.conforms and all(p.location for p in from_text.problems)
+
+
+@pytest.fixture(scope="module")
+def broken() -> tuple[Graph, Graph]:
+    layout = LAYOUTS["shipped"]
+    shapes = build_for_check(layout, BASE).shapes
+    return Graph().parse(ROOT / "tests/data/broken.ttl", format="turtle"), shapes
+
+
+def test_the_broken_corpus_reads_the_same_from_text(broken: tuple[Graph, Graph]) -> None:
+    """pyshacl-turbo on the corpus as N-Triples text: the report pySHACL (the
+    reference) and pyshacl-turbo on the rdflib graph write, values and all."""
+    data, shapes = broken
+    namespaces = list(data.namespaces())
+    text = data.serialize(format="nt")
+    from_text = validate_ntriples(text, shapes, namespaces=namespaces)
+    assert from_text.engine == "turbo" and len(from_text.problems) > 100
+    for engine in ENGINES:
+        copy = Graph()
+        for prefix, namespace in namespaces:
+            copy.bind(prefix, namespace, override=True, replace=True)
+        for triple in data:
+            copy.add(triple)
+        reference = validate_graph(copy, shapes, engine=engine)
+        assert from_text.to_json() == reference.to_json(), engine
+
+
+def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl_from_text() -> None:
+    """W3C core/property/or-datatypes-001 (tests/test_engines.py): the text route falls back to
+    pySHACL on an rdflib graph parsed from the text, and says so."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:property [ sh:path ex:p ;
+                sh:or ( [ sh:datatype xsd:boolean ] [ sh:datatype xsd:integer ] ) ] .
+        """,
+        format="turtle",
+    )
+    text = (
+        '<http://example.org/a> <http://example.org/p> "none"^^'
+        "<http://www.w3.org/2001/XMLSchema#boolean> .\n"
+    )
+    report = validate_ntriples(text, shapes)
+    assert report.engine == "pyshacl" and report.note and "or-datatypes-001" in report.note
+    assert [(p.focus, p.component) for p in report.problems] == [
+        ("http://example.org/a", "sh:OrConstraintComponent")
+    ]
