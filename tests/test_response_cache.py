@@ -20,6 +20,7 @@ from werkzeug.test import TestResponse
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.web import create_app, get_store
 from citydip_ld.web.response_cache import (
+    MALLOC_TRIM,
     Entry,
     ResponseCache,
     accept_key,
@@ -341,6 +342,31 @@ def test_the_fill_and_the_bound_are_logged_once_per_release(
             "response cache reached its bound: 8000 of 8000 bytes in 8 entries",
         ]
     assert cache.stats()["evictions"] == 2 * 32 and cache.stats()["entries"] == 8
+
+
+def test_memory_is_handed_back_after_each_eighth_of_the_bound_is_evicted_or_cleared() -> None:
+    cache = ResponseCache(8000)  # eighths of 1,000 bytes: one entry's size
+    trims: list[int] = []
+    cache.trim = lambda pad: trims.append(pad) or 1
+    entry = Entry("200 OK", (), b"x" * 400, '"t"', None, 1000)
+    cache.use_release("first")
+    for n in range(8):  # filling to the bound frees nothing
+        cache.put(("/doc/city/", str(n), "", "en"), entry, "first")
+    assert trims == [] and cache.stats()["trims"] == 0
+    for n in range(8, 11):  # each eviction frees an eighth of the bound
+        cache.put(("/doc/city/", str(n), "", "en"), entry, "first")
+    assert trims == [0, 0, 0] and cache.stats() | {"evictions": 3, "trims": 3} == cache.stats()
+    cache.use_release("second")  # a new release drops 8,000 bytes at once: one trim
+    assert len(trims) == 4 and cache.bytes == 0
+
+
+def test_malloc_trim_is_found_where_the_c_library_is_glibc() -> None:
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("the C library is not glibc: it has no malloc_trim, and nothing is trimmed")
+    assert MALLOC_TRIM is not None and MALLOC_TRIM(0) in (0, 1)
+    assert ResponseCache(8000).trim is MALLOC_TRIM
 
 
 def test_an_answer_bigger_than_an_entry_may_be_is_served_but_not_kept(dataset_dir: Path) -> None:
