@@ -29,6 +29,7 @@ from citydip_ld.rdf.build import (
 )
 from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.rdf.jsonld import Row, jsonld_document
+from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
 from citydip_ld.rdf.source_map import write_source_map
@@ -290,33 +291,6 @@ def _split_nquads_line(line: str) -> Row:
 def sorted_quads(dataset: Dataset) -> list[ox.Quad]:
     """The dataset's quads as Oxigraph terms, sorted by graph, subject, predicate, object."""
     return SortedQuads(dataset).quads
-
-
-_SORT_KEY = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-
-
-def _sorted_json(node: Any) -> Any:
-    """`node` with every array sorted by the compact JSON of its items (keys sorted)."""
-    if isinstance(node, dict):
-        return {key: _sorted_json(value) for key, value in node.items()}
-    if isinstance(node, list):
-        items = [_sorted_json(item) for item in node]
-        return sorted(items, key=_sort_key(items))
-    return node
-
-
-def _sort_key(items: list[Any]) -> Callable[[Any], str]:
-    """The compact JSON of an item, or only of its `@id` where that orders them the same:
-    every item an object whose first key is `@id`, no two with the same `@id`. An encoded
-    string is never a prefix of another, so the first difference lies within the ids."""
-    ids = []
-    for item in items:
-        if not isinstance(item, dict) or min(item, default=None) != "@id":
-            return _SORT_KEY
-        ids.append(item["@id"])
-    if len(set(map(_SORT_KEY, ids))) != len(ids):
-        return _SORT_KEY
-    return lambda item: _SORT_KEY(item["@id"])
 
 
 def remove_stale_temporaries(out_dir: Path) -> None:
