@@ -102,20 +102,20 @@ def graph_document(triples: Iterable[TripleRow], context_data: dict[str, Any]) -
 _SORT_KEY = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
-def sorted_json(node: Any, *, keep_lists: bool = False) -> Any:
-    """`node` with every array sorted by the compact JSON of its items (keys sorted); with
-    `keep_lists`, the items of an `@list` (an RDF list: ordered) keep their order."""
+def sorted_json(node: Any) -> Any:
+    """`node` with every array sorted by the compact JSON of its items (keys sorted), but for
+    the items of an `@list` (an RDF list: ordered), which keep their order."""
     if isinstance(node, dict):
         return {
             key: (
-                [sorted_json(item, keep_lists=True) for item in value]
-                if keep_lists and key == "@list" and isinstance(value, list)
-                else sorted_json(value, keep_lists=keep_lists)
+                [sorted_json(item) for item in value]
+                if key == "@list" and isinstance(value, list)
+                else sorted_json(value)
             )
             for key, value in node.items()
         }
     if isinstance(node, list):
-        items = [sorted_json(item, keep_lists=keep_lists) for item in node]
+        items = [sorted_json(item) for item in node]
         return sorted(items, key=_sort_key(items))
     return node
 
@@ -137,9 +137,7 @@ def _sort_key(items: list[Any]) -> Callable[[Any], str]:
 def to_bytes(document: Any) -> bytes:
     """A served JSON-LD document's bytes: its arrays sorted (`@list`s kept in order), keys
     sorted, indented by two as rdflib writes it; the same bytes in every process."""
-    text = json.dumps(
-        sorted_json(document, keep_lists=True), ensure_ascii=False, indent=2, sort_keys=True
-    )
+    text = json.dumps(sorted_json(document), ensure_ascii=False, indent=2, sort_keys=True)
     return text.encode("utf-8")
 
 

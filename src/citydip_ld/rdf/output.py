@@ -188,7 +188,7 @@ def serialise(
     are written by Oxigraph from the sorted quads. JSON-LD is rdflib's compacted document
     (with our context), built from the same rows by `jsonld.jsonld_document` (rdflib itself
     where that declines), its node and value arrays then sorted (JSON-LD arrays are unordered
-    sets unless they are `@list`s, which we do not use).
+    sets), but for `@list`s (the shapes' RDF lists: `sh:in`, `sh:or`), which keep their order.
     `sorted_data`: the dataset's `SortedQuads`, when the caller has them already; then
     `dataset` may be a function giving the dataset, called only if rdflib must write JSON-LD."""
     wanted = list(names) if names is not None else list(FORMATS)
