@@ -3,7 +3,8 @@ app serves it (the index route: `describe.describe_terms` by index lookups, the 
 `web/documents.py`, the document route that reads the description once) is byte for byte
 what the reference route writes: `describe.describe` (the SPARQL query, rdflib terms), every
 triple sorted by the tuple of its terms' texts and written by Oxigraph with every prefix (the
-writer before the index route), JSON-LD by rdflib's writer as before.
+writer before the index route), JSON-LD by the documents' own writer from the SPARQL
+route's quads (its stability across processes: `test_regress_jsonld_hashseed.py`).
 
 The same documents were compared before and after the change with their headers too, on the
 shipped data and on a sample of world S (benchmarks/README.md, 2026-12-02, cold documents).
@@ -38,7 +39,7 @@ RDF = [f for f in FORMATS if f is not HTML]
 def reference_bytes(quads: list[describe.Quad], fmt: Format) -> bytes:
     """What the document route wrote before the index route, from rdflib quads."""
     if fmt.rdflib_format not in OXIGRAPH_FORMATS:
-        return serialize(quads, fmt, BASE)  # JSON-LD: rdflib's writer, unchanged
+        return serialize(quads, fmt, BASE)  # JSON-LD: from the SPARQL route's quads
     statements: list[Any]
     if fmt.quads:
         found: set[Any] = set()

@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rdflib.plugins.shared.jsonld.context import Context
 
-__all__ = ["Row", "jsonld_document"]
+__all__ = ["Row", "TripleRow", "graph_document", "jsonld_document", "sorted_json", "to_bytes"]
 
 #: (graph, subject, predicate, object): terms in N-Triples syntax, the graph "DEFAULT" or an IRI
 Row = tuple[str, str, str, str]
+#: (subject, predicate, object) of one unnamed graph, terms in N-Triples syntax
+TripleRow = tuple[str, str, str]
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -74,12 +76,78 @@ def jsonld_document(rows: Iterable[Row], context_data: dict[str, Any]) -> Any:
     return result
 
 
+def graph_document(triples: Iterable[TripleRow], context_data: dict[str, Any]) -> Any:
+    """The compacted JSON-LD structure of one unnamed graph as rdflib writes it (an rdflib
+    `Graph` with `serialize(format="json-ld", context=context_data, auto_compact=True)`): its
+    only node, or `{"@graph": nodes}`, with the context; None when rdflib must be asked.
+
+    Lossless where rdflib is not (served documents need the graph, not rdflib's bytes): a
+    falsy value among several values of a key is kept (rdflib lets the next value replace
+    it), an RDF list whose first value is falsy is still an `@list`, and an integer or
+    boolean whose lexical form is not canonical (nor a double's Python `repr`) is written with
+    its datatype (rdflib writes the number, which reads back as another literal)."""
+    context = Context(context_data)
+    if any(term.type or term.container for term in context.terms.values()):
+        return None
+    rows = [("", s, p, o) for s, p, o in triples]
+    try:
+        nodes = _Converter(context, lossless=True).from_graph(rows)
+    except _DeclinedError:
+        return None
+    result: dict[str, Any] = dict(nodes[0]) if len(nodes) == 1 else {context.graph_key: nodes}
+    result["@context"] = context_data
+    return result
+
+
+_SORT_KEY = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+def sorted_json(node: Any) -> Any:
+    """`node` with every array sorted by the compact JSON of its items (keys sorted), but for
+    the items of an `@list` (an RDF list: ordered), which keep their order."""
+    if isinstance(node, dict):
+        return {
+            key: (
+                [sorted_json(item) for item in value]
+                if key == "@list" and isinstance(value, list)
+                else sorted_json(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        items = [sorted_json(item) for item in node]
+        return sorted(items, key=_sort_key(items))
+    return node
+
+
+def _sort_key(items: list[Any]) -> Callable[[Any], str]:
+    """The compact JSON of an item, or only of its `@id` where that orders them the same:
+    every item an object whose first key is `@id`, no two with the same `@id`. An encoded
+    string is never a prefix of another, so the first difference lies within the ids."""
+    ids = []
+    for item in items:
+        if not isinstance(item, dict) or min(item, default=None) != "@id":
+            return _SORT_KEY
+        ids.append(item["@id"])
+    if len(set(map(_SORT_KEY, ids))) != len(ids):
+        return _SORT_KEY
+    return lambda item: _SORT_KEY(item["@id"])
+
+
+def to_bytes(document: Any) -> bytes:
+    """A served JSON-LD document's bytes: its arrays sorted (`@list`s kept in order), keys
+    sorted, indented by two as rdflib writes it; the same bytes in every process."""
+    text = json.dumps(sorted_json(document), ensure_ascii=False, indent=2, sort_keys=True)
+    return text.encode("utf-8")
+
+
 class _Converter:
     """rdflib's `Converter` (use_native_types, auto_compact) over one graph's rows at a time.
     Terms are N-Triples strings: `<iri>`, `_:label` or a literal starting with `"`."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, *, lossless: bool = False) -> None:
         self.context = context
+        self.lossless = lossless
         self.id_key: str = context.id_key
         self.type_key: str = context.type_key
         self.term_iris = {f"<{key[0]}>" for key in context._lookup}  # rdflib's term index
@@ -147,7 +215,7 @@ class _Converter:
             s_node[p_key] = value
             return
         existing = s_node[p_key]
-        if not existing or not value:
+        if (not existing or not value) and not self.lossless:
             raise _DeclinedError(f"a falsy value of {p_key} among several")
         if not isinstance(existing, list):
             s_node[p_key] = existing = [existing]
@@ -172,24 +240,23 @@ class _Converter:
             return {"@language": language, "@value": lexical}
         if datatype is None or datatype == _STRING:
             return lexical
-        if datatype == _INTEGER:
-            if not _INTEGER_RE.fullmatch(lexical):
-                raise _DeclinedError(lexical)
-            return int(lexical)
-        if datatype == _DOUBLE:
-            if not _DOUBLE_RE.fullmatch(lexical):
-                raise _DeclinedError(lexical)
-            return float(lexical)
-        if datatype == _BOOLEAN:
-            if lexical not in _BOOLEANS:
-                raise _DeclinedError(lexical)
-            return _BOOLEANS[lexical]
+        if datatype == _INTEGER and _INTEGER_RE.fullmatch(lexical):
+            if not self.lossless or str(int(lexical)) == lexical:
+                return int(lexical)
+        elif datatype == _DOUBLE and _DOUBLE_RE.fullmatch(lexical):
+            if not self.lossless or repr(float(lexical)) == lexical:
+                return float(lexical)
+        elif datatype == _BOOLEAN and lexical in _BOOLEANS:
+            if not self.lossless or lexical in {"true", "false"}:
+                return _BOOLEANS[lexical]
+        elif datatype in (_INTEGER, _DOUBLE, _BOOLEAN) and not self.lossless:
+            raise _DeclinedError(lexical)
         return {self.type_key: self.symbol(f"<{datatype}>"), "@value": lexical}
 
     def first_value(self, node: str) -> str | None:
         """rdflib's `graph.value(node, RDF.first)`, or None where rdflib would find it falsy."""
         obj = self.firsts.get(node)
-        return obj if obj is not None and _truthy(obj) else None
+        return obj if obj is not None and (self.lossless or _truthy(obj)) else None
 
     def to_collection(self, head: str) -> list[str | None] | None:
         """rdflib's `to_collection`: the items of a well-formed list of blank nodes, else None."""
@@ -207,11 +274,13 @@ class _Converter:
             rest: str | None = None
             for predicate, obj in self.po.get(node, ()):
                 if first is None and predicate == _FIRST:
-                    first = obj if _truthy(obj) else _falsy_first(obj)
+                    first = obj if self.lossless or _truthy(obj) else _falsy_first(obj)
                 elif rest is None and predicate == _REST:
                     rest = obj
                 elif predicate != _TYPE or obj != _LIST:
                     return None
+            if first is None and self.lossless:
+                return None
             items.append(first)
             node = rest
             if node in chain:

@@ -29,6 +29,7 @@ from citydip_ld.rdf.build import (
 )
 from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.rdf.jsonld import Row, jsonld_document
+from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
 from citydip_ld.rdf.source_map import write_source_map
@@ -187,7 +188,7 @@ def serialise(
     are written by Oxigraph from the sorted quads. JSON-LD is rdflib's compacted document
     (with our context), built from the same rows by `jsonld.jsonld_document` (rdflib itself
     where that declines), its node and value arrays then sorted (JSON-LD arrays are unordered
-    sets unless they are `@list`s, which we do not use).
+    sets), but for `@list`s (the shapes' RDF lists: `sh:in`, `sh:or`), which keep their order.
     `sorted_data`: the dataset's `SortedQuads`, when the caller has them already; then
     `dataset` may be a function giving the dataset, called only if rdflib must write JSON-LD."""
     wanted = list(names) if names is not None else list(FORMATS)
@@ -290,33 +291,6 @@ def _split_nquads_line(line: str) -> Row:
 def sorted_quads(dataset: Dataset) -> list[ox.Quad]:
     """The dataset's quads as Oxigraph terms, sorted by graph, subject, predicate, object."""
     return SortedQuads(dataset).quads
-
-
-_SORT_KEY = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-
-
-def _sorted_json(node: Any) -> Any:
-    """`node` with every array sorted by the compact JSON of its items (keys sorted)."""
-    if isinstance(node, dict):
-        return {key: _sorted_json(value) for key, value in node.items()}
-    if isinstance(node, list):
-        items = [_sorted_json(item) for item in node]
-        return sorted(items, key=_sort_key(items))
-    return node
-
-
-def _sort_key(items: list[Any]) -> Callable[[Any], str]:
-    """The compact JSON of an item, or only of its `@id` where that orders them the same:
-    every item an object whose first key is `@id`, no two with the same `@id`. An encoded
-    string is never a prefix of another, so the first difference lies within the ids."""
-    ids = []
-    for item in items:
-        if not isinstance(item, dict) or min(item, default=None) != "@id":
-            return _SORT_KEY
-        ids.append(item["@id"])
-    if len(set(map(_SORT_KEY, ids))) != len(ids):
-        return _SORT_KEY
-    return lambda item: _SORT_KEY(item["@id"])
 
 
 def remove_stale_temporaries(out_dir: Path) -> None:

@@ -12,6 +12,7 @@ the provenance.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, VOID, XSD
 
 from citydip_ld.conneg import Format
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
+from citydip_ld.rdf import jsonld
 from citydip_ld.rdf.build import PREFIXES
 from citydip_ld.stores.describe import Quad
 
@@ -75,23 +77,35 @@ def document_triples(doc_url: str, topic: str | None, title: str | None = None) 
 
 
 def serialize(quads: Iterable[Quad], fmt: Format, base: str) -> bytes:
-    """`quads` in `fmt` (an RDF format of `citydip_ld.conneg`), in a stable order.
+    """`quads` in `fmt` (an RDF format of `citydip_ld.conneg`), in a stable order: the same
+    quads give the same bytes in every process (an ETag names one body).
 
     Oxigraph's writers serialise every format but JSON-LD (about 10x faster than rdflib's);
-    JSON-LD is compacted with our prefixes by rdflib. For Oxigraph's formats the quads may
-    hold pyoxigraph terms as the store answered them (`describe.describe_terms`)."""
+    JSON-LD is compacted with our prefixes (`_jsonld_serialize`). The quads may hold
+    pyoxigraph terms as the store answered them (`describe.describe_terms`)."""
     if fmt.rdflib_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
     if fmt.rdflib_format in OXIGRAPH_FORMATS:
         return _oxigraph_serialize(quads, fmt, base)
-    target = Graph()
-    for s, p, o, _g in quads:
-        target.add((s, p, o))
-    _bind(target, base)
-    text: str = target.serialize(
-        format=fmt.rdflib_format, context=prefixes(base), auto_compact=True
-    )
-    return text.encode("utf-8")
+    if fmt.rdflib_format != "json-ld":
+        raise ValueError(f"no writer for {fmt.name}")
+    return _jsonld_serialize(quads, base)
+
+
+def _jsonld_serialize(quads: Iterable[Quad], base: str) -> bytes:
+    """The triples as rdflib's compacted JSON-LD (`serialize(format="json-ld", context=our
+    prefixes, auto_compact=True)`), built by `jsonld.graph_document` from the triples' sorted
+    N-Triples texts (rdflib itself where that declines), every array but an `@list` then
+    sorted: rdflib's own order follows Python's string hashing, so changed between processes."""
+    context = _prefixes(base)
+    texts = {(str(_ox(s)), str(_ox(p)), str(_ox(o))) for s, p, o, _g in quads}
+    document = jsonld.graph_document(sorted(texts), context)
+    if document is None:
+        target = Graph().parse(data="".join(f"{s} {p} {o} .\n" for s, p, o in texts), format="nt")
+        _bind(target, base)
+        text = target.serialize(format="json-ld", context=prefixes(base), auto_compact=True)
+        document = json.loads(text)
+    return jsonld.to_bytes(document)
 
 
 OXIGRAPH_FORMATS = {

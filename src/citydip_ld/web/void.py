@@ -85,8 +85,8 @@ def void_graph(
         g.add((ds, VOID.exampleResource, example))
     for vocabulary in (f"{base}ontology#", *VOCABULARIES):
         g.add((ds, VOID.vocabulary, URIRef(vocabulary)))
-    for cls, count in sorted(class_counts.items()):
-        part = BNode()
+    for index, (cls, count) in enumerate(sorted(class_counts.items()), 1):
+        part = BNode(f"classPartition{index}")  # labelled by place: the same in every process
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
