@@ -100,6 +100,43 @@ def test_two_processes_serve_the_same_jsonld_bytes(dataset_dir: Path, tmp_path: 
     assert differing == []
 
 
+#: Asks one app (in a fresh process) for the SPARQL service description in each RDF format.
+SERVICE_SCRIPT = """
+import json, sys
+from citydip_ld.web import create_app
+dataset_dir, store, base = sys.argv[1:]
+config = {"DATASET_DIR": dataset_dir, "STORE": store, "BASE": base, "QUERY_WORKERS": 0}
+client = create_app({"TESTING": True, **config}).test_client()
+out = {}
+for accept in ("text/turtle", "application/n-triples", "application/rdf+xml",
+               "application/ld+json"):
+    response = client.get("/sparql", headers={"Accept": accept})
+    out[accept] = [response.status_code, response.get_data(as_text=True)]
+print(json.dumps(out))
+"""
+
+
+def test_two_processes_serve_the_same_service_description(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """Its blank nodes were fresh random ones, so its bytes changed in every process."""
+    store = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], store)
+    answers = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", SERVICE_SCRIPT, str(dataset_dir), str(store), BASE],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
+        answers.append(json.loads(done.stdout))
+    assert all(status == 200 for status, _body in answers[0].values()), answers[0]
+    assert answers[0] == answers[1]
+
+
 @pytest.fixture(scope="module")
 def jsonld_app(dataset_dir: Path) -> Flask:
     return create_app(

@@ -57,7 +57,9 @@ def describe_service(endpoint: str, stats: DatasetStatistics, dataset_iri: str) 
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, RDF.type, VOID.Dataset))
     graph.add((dataset, VOID.sparqlEndpoint, service))
-    default_graph = BNode()
+    # Blank nodes labelled by place, not at random: the description has the same bytes in
+    # every process, as its ETag (from the release) promises.
+    default_graph = BNode("defaultGraph")
     graph.add((dataset, SD.defaultGraph, default_graph))
     for node in (dataset, default_graph):
         graph.add((node, VOID.triples, _int(stats.triples)))
@@ -67,9 +69,9 @@ def describe_service(endpoint: str, stats: DatasetStatistics, dataset_iri: str) 
     graph.add((dataset, VOID.properties, _int(stats.properties)))
     graph.add((dataset, VOID.distinctSubjects, _int(stats.distinct_subjects)))
     graph.add((dataset, VOID.distinctObjects, _int(stats.distinct_objects)))
-    for name, triples in sorted(stats.graphs.items()):
-        named = BNode()
-        described = BNode()
+    for index, (name, triples) in enumerate(sorted(stats.graphs.items()), start=1):
+        named = BNode(f"namedGraph{index}")
+        described = BNode(f"graph{index}")
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, URIRef(name)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept
 
+from citydip_ld.conneg import FORMATS as DOCUMENT_FORMATS
 from citydip_ld.sparql.protocol import (
     DEFAULT_MAX_REQUEST_BODY,
     GRAPH_FORMATS,
@@ -25,6 +26,7 @@ from citydip_ld.sparql.protocol import (
     plan_job,
 )
 from citydip_ld.web.context import get_query_gate, get_statistics, get_store, sparql_endpoint
+from citydip_ld.web.documents import serialize
 from citydip_ld.web.service_description import describe_service
 from citydip_ld.web.void import dataset_iri
 
@@ -118,5 +120,8 @@ def _service_description(accept: MIMEAccept) -> Response:
         raise NotAcceptableError(f"the service description is RDF; offered: {offered}")
     base = current_app.config["BASE"]
     graph = describe_service(sparql_endpoint(), get_statistics(base), str(dataset_iri(base)))
-    body = graph.serialize(format=_SD_FORMATS[fmt.key], encoding="utf-8")
+    # The documents' writer: sorted, so the same bytes in every process (rdflib's N-Triples,
+    # RDF/XML and JSON-LD follow Python's string hashing).
+    document_format = next(f for f in DOCUMENT_FORMATS if f.media_type == fmt.media_type)
+    body = serialize([(s, p, o, None) for s, p, o in graph], document_format, base)
     return Response(body, content_type=fmt.content_type)
