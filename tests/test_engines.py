@@ -173,20 +173,21 @@ def test_our_shapes_need_no_fallback() -> None:
     assert choose_engine(shapes_graph(), "turbo") == ("turbo", None)
 
 
+#: W3C core/property/or-datatypes-001's shape: sh:datatype inside sh:or (used from text too).
+OR_DATATYPES_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+    sh:property [ sh:path ex:p ;
+        sh:or ( [ sh:datatype xsd:boolean ] [ sh:datatype xsd:integer ] ) ] .
+"""
+
+
 def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl() -> None:
     """W3C core/property/or-datatypes-001: pyshacl-turbo lets "none"^^xsd:boolean pass
     sh:datatype xsd:boolean inside sh:or; pySHACL reports it."""
-    shapes = Graph().parse(
-        data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-        @prefix ex: <http://example.org/> .
-        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
-            sh:property [ sh:path ex:p ;
-                sh:or ( [ sh:datatype xsd:boolean ] [ sh:datatype xsd:integer ] ) ] .
-        """,
-        format="turtle",
-    )
+    shapes = Graph().parse(data=OR_DATATYPES_SHAPES, format="turtle")
     data = Graph().parse(
         data='<http://example.org/a> <http://example.org/p> "none"^^'
         "<http://www.w3.org/2001/XMLSchema#boolean> .",

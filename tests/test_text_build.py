@@ -31,6 +31,7 @@ from citydip_ld.rdf.output import (
 from citydip_ld.rdf.source_map import source_map_bytes
 from citydip_ld.validation.engines import ENGINES
 from citydip_ld.validation.validate import Report, validate_graph, validate_ntriples
+from test_engines import OR_DATATYPES_SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://localhost:5000/"
@@ -145,17 +146,7 @@ def test_the_broken_corpus_reads_the_same_from_text(broken: tuple[Graph, Graph])
 def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl_from_text() -> None:
     """W3C core/property/or-datatypes-001 (tests/test_engines.py): the text route falls back to
     pySHACL on an rdflib graph parsed from the text, and says so."""
-    shapes = Graph().parse(
-        data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-        @prefix ex: <http://example.org/> .
-        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
-            sh:property [ sh:path ex:p ;
-                sh:or ( [ sh:datatype xsd:boolean ] [ sh:datatype xsd:integer ] ) ] .
-        """,
-        format="turtle",
-    )
+    shapes = Graph().parse(data=OR_DATATYPES_SHAPES, format="turtle")
     text = (
         '<http://example.org/a> <http://example.org/p> "none"^^'
         "<http://www.w3.org/2001/XMLSchema#boolean> .\n"
