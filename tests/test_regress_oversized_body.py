@@ -22,7 +22,7 @@ import pytest
 import requests
 from flask import Flask
 
-from web_support import LiveServer, live_granian, live_server
+from web_support import LiveServer, live_on
 
 BODY = b"query=" + b"x" * (8 << 20)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -41,12 +41,7 @@ GRANIAN_GAP = pytest.mark.xfail(
 def server(
     request: pytest.FixtureRequest, mini_app: Flask, mini_dataset_dir: Path
 ) -> Iterator[LiveServer]:
-    if request.param == "granian":
-        pytest.importorskip("granian")
-        with live_granian(mini_dataset_dir) as running:
-            yield running
-        return
-    with live_server(mini_app) as running:
+    with live_on(request.param, mini_app, mini_dataset_dir) as running:
         yield running
 
 

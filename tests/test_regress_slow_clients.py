@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from web_support import LiveServer, live_granian, live_server
+from web_support import LiveServer, live_granian, live_on
 
 DEADLINES = {"header_timeout": 1.0, "body_timeout": 1.5, "keepalive_timeout": 1.0}
 ROOM = 3  # client connections at a time
@@ -75,13 +75,8 @@ def serve(request: pytest.FixtureRequest, mini_app: Flask, mini_dataset_dir: Pat
     @contextmanager
     def start(**options: Any) -> Iterator[LiveServer]:
         options = {"connection_limit": CONNECTION_LIMIT[server], "threads": 2, **options}
-        if server == "granian":
-            pytest.importorskip("granian")
-            with live_granian(mini_dataset_dir, **options) as live:
-                yield live
-        else:
-            with live_server(mini_app, **options) as live:
-                yield live
+        with live_on(server, mini_app, mini_dataset_dir, **options) as live:
+            yield live
 
     start.server = server  # type: ignore[attr-defined]
     return start

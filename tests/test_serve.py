@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 
 from citydip_ld.serving import AccessLog, trust_proxy
-from web_support import LiveServer, live_granian, live_server
+from web_support import LiveServer, live_on, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,13 +94,8 @@ def running(
 ) -> Iterator[LiveServer]:
     """`mini_app` served by waitress in this process, or the same data by the real
     `citydip-ld serve --server granian`."""
-    if server == "granian":
-        pytest.importorskip("granian")
-        with live_granian(dataset_dir, **options) as live:
-            yield live
-    else:
-        with live_server(mini_app, **options) as live:
-            yield live
+    with live_on(server, mini_app, dataset_dir, **options) as live:
+        yield live
 
 
 @pytest.mark.parametrize("server", ["waitress", "granian"])

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from rdflib import Dataset, Graph
 
@@ -160,3 +161,17 @@ def live_granian(dataset_dir: Path, **options: Any) -> Iterator[LiveServer]:
             process.kill()
             process.wait(5)
         reader.join(5)
+
+
+@contextmanager
+def live_on(server: str, app: Flask, dataset_dir: Path, **options: Any) -> Iterator[LiveServer]:
+    """`app` served by waitress in this process (`live_server`), or the same data (in
+    `dataset_dir`) by the real `citydip-ld serve --server granian` (`live_granian`): the tests
+    that run against both servers."""
+    if server == "granian":
+        pytest.importorskip("granian")
+        with live_granian(dataset_dir, **options) as live:
+            yield live
+    else:
+        with live_server(app, **options) as live:
+            yield live

@@ -32,8 +32,8 @@ from citydip_ld.web.void import dataset_iri
 
 bp = Blueprint("sparql_routes", __name__)
 
-#: Service-description formats rdflib writes, keyed like `sparql.GRAPH_FORMATS`.
-_SD_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
+#: The formats the service description is offered in (keys of `GRAPH_FORMATS`).
+_SD_FORMATS = frozenset({"turtle", "ntriples", "rdfxml", "jsonld"})
 
 
 @bp.before_request
