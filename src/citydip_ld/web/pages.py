@@ -69,15 +69,9 @@ def lang_from_query() -> bool:
 
 
 def local_href(iri: str) -> str:
-    """A link to an IRI of the dataset on this server (any host or port), keeping `?lang=`."""
-    base = dataset_base()
-    if not iri.startswith(base):
-        return iri
-    path = f"{request.script_root}/{iri[len(base) :]}"
-    if lang_from_query():
-        path, _, fragment = path.partition("#")
-        path += "?" + urlencode({"lang": ui_lang()}) + (f"#{fragment}" if fragment else "")
-    return path
+    """A link to an IRI of the dataset on this server (any host or port), keeping `?lang=`
+    (`request_href`, for one link)."""
+    return request_href()(iri)
 
 
 def switch_lang_url() -> str:
