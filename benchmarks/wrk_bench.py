@@ -3,8 +3,9 @@
 For each dataset (default: the shipped data/, built into a temp folder) it starts, on
 127.0.0.1, `citydip-ld serve --no-check` once per `--servers` entry (waitress by default;
 `granian` or `granian:THREADS`) and `oxigraph serve --union-default-graph` on the same
-dataset.nq, then runs `wrk` (C, so the client costs the shared cores little) cell by cell,
-the servers interleaved:
+dataset.nq (for a `--store` folder, as M and L have: `serve --store DIR` and `oxigraph
+serve-read-only` on its live generation), then runs `wrk` (C, so the client costs the
+shared cores little) cell by cell, the servers interleaved:
 
 - warm document: the same `GET /doc/city/<city>` (Accept text/turtle) again and again;
   oxigraph: the same `DESCRIBE <city>` as Turtle (the nearest equivalent);
@@ -21,6 +22,7 @@ tests; record results in benchmarks/README.md.
     python benchmarks/wrk_bench.py --dataset <S build> --duration 5 --json out.json
     python benchmarks/wrk_bench.py --servers waitress,granian --peers none
     python benchmarks/wrk_bench.py --baseline-src <main checkout>/src --settle 60
+    python benchmarks/wrk_bench.py --store <M store folder> --kinds "cold document"
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ end
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", action="append", default=[], help="a built dataset folder")
+    parser.add_argument(
+        "--store", action="append", default=[], help="a store folder (publish --to DIR)"
+    )
     parser.add_argument("--duration", type=int, default=5, help="seconds per cell")
     parser.add_argument("--concurrency", default="1,8", help="connections, comma-separated")
     parser.add_argument("--servers", default="waitress", help="e.g. waitress,granian:16")
@@ -169,10 +174,9 @@ def warm_pages(server: h.Server, city: str) -> None:
 
 
 def measure_dataset(
-    args: argparse.Namespace, directory: Path, scratch: Path
+    args: argparse.Namespace, dataset: h.Dataset, scratch: Path
 ) -> list[dict[str, Any]]:
     """Long because it starts the servers and walks kinds x connections x servers in one loop."""
-    dataset = h.read_dataset(directory)
     city = dataset.city(args.city)
     kinds = [k for k in args.kinds.split(",") if k]
     concurrencies = [int(c) for c in args.concurrency.split(",")]
@@ -251,11 +255,14 @@ def main() -> None:
     figures: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="citydip-wrk-") as tmp:
         scratch = Path(tmp)
-        directories = [Path(d) for d in args.dataset] or [h.build_shipped(scratch)]
+        datasets = [h.read_dataset(Path(d)) for d in args.dataset]
+        datasets += [h.read_store(Path(d)) for d in args.store]
+        if not datasets:
+            datasets = [h.read_dataset(h.build_shipped(scratch))]
         print("| quads | kind | server | conn. | requests | errors | median ms | p99 ms | req/s |")
         print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
-        for directory in directories:
-            figures += measure_dataset(args, directory, scratch)
+        for dataset in datasets:
+            figures += measure_dataset(args, dataset, scratch)
     found = ratios(figures)
     print("\n| quads | kind | server | conn. | req/s vs oxigraph | p99 vs oxigraph |")
     print("|---:|---|---|---:|---:|---:|")
