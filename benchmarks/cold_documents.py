@@ -1,7 +1,8 @@
 """Benchmark: a cold RDF document of a city, in one process, through the app's WSGI callable.
 
-Loads a built dataset into the app (embedded store, queries in the request thread, the
-response cache on as `serve` has it), then asks for `--count` different cities' documents
+Loads a built dataset into the app (embedded store; with `--store`, a store folder opened
+read-only as `serve --store` does), queries in the request thread, the response cache on as
+`serve` has it, then asks for `--count` different cities' documents
 (seeded order, each once: every answer is a cache miss) in `--format` and reports the median
 wall time and the median CPU time of this thread per document (CPU time is the steadier
 figure on a busy machine). No HTTP server, no client: what the app itself costs. Run it with
@@ -9,6 +10,7 @@ another checkout's `src/` first on PYTHONPATH to measure that code on the same d
 
     python benchmarks/cold_documents.py --dataset <S build> --count 600 --json out.json
     PYTHONPATH=<main checkout>/src python benchmarks/cold_documents.py --dataset <S build>
+    python benchmarks/cold_documents.py --store <M store folder>   # `serve --store`'s route
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import os
 import random
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,9 @@ from citydip_ld.web import create_app
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", type=Path, required=True, help="a built dataset folder")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", type=Path, help="a built dataset folder")
+    source.add_argument("--store", type=Path, help="a store folder (publish --to DIR), as at M")
     parser.add_argument("--count", type=int, default=600, help="documents (different cities)")
     parser.add_argument("--accept", default="text/turtle", help="the Accept header")
     parser.add_argument("--seed", type=int, default=11)
@@ -41,8 +46,15 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    dataset = h.read_dataset(args.dataset)
-    app = create_app({"DATASET_DIR": str(args.dataset), "QUERY_WORKERS": 0, "BASE": h.BASE})
+    config: dict[str, Any] = {"QUERY_WORKERS": 0, "BASE": h.BASE}
+    if args.store is not None:
+        dataset = h.read_store(args.store)
+        empty = tempfile.mkdtemp(prefix="citydip-no-dumps-")  # no dumps beside the store
+        config |= {"STORE": str(args.store.resolve()), "DATASET_DIR": empty}
+    else:
+        dataset = h.read_dataset(args.dataset)
+        config["DATASET_DIR"] = str(args.dataset)
+    app = create_app(config)
     cities = list(dataset.cities)
     random.Random(args.seed).shuffle(cities)
     chosen = cities[: args.count + 1]

@@ -282,6 +282,28 @@ def test_cold_documents_benchmark_reads_every_document_once(
     assert report["mean_bytes"] > 1000
 
 
+def test_cold_documents_benchmark_reads_a_store_folder_like_the_build(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """`--store DIR` (M and L have no build folder): the same cities, the same documents."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+
+    store = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], store, "http://localhost:5000/")
+    built = run_benchmark("cold_documents.py", dataset_dir, tmp_path / "a.json", "--count", "8")
+    out = tmp_path / "b.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "cold_documents.py")]
+    done = subprocess.run(
+        [*command, "--store", str(store), "--count", "8", "--json", str(out)],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    stored = json.loads(out.read_text())
+    assert stored["statuses"] == {"200": 9} and stored["documents"] == 8
+    assert stored["dataset_quads"] == built["dataset_quads"]
+    assert stored["mean_bytes"] == built["mean_bytes"] > 1000  # the same eight documents
+
+
 def test_page_benchmark_compares_two_trees_on_the_same_cities(
     dataset_dir: Path, tmp_path: Path
 ) -> None:
