@@ -88,6 +88,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--settle", type=int, default=0, help="seconds to wait once the servers answer"
     )
+    parser.add_argument(
+        "--warm-up-wait",
+        type=int,
+        default=0,
+        help="at most this many seconds to wait for each citydip server's warm-up to be done "
+        "(its log line; at M, minutes): the cells then measure no warm-up work",
+    )
     return parser.parse_args()
 
 
@@ -173,6 +180,22 @@ def warm_pages(server: h.Server, city: str) -> None:
         raise SystemExit(f"{server.name}: the warm-up page answered {status}")
 
 
+WARM_UP_DONE = re.compile(r"warm-up done in ([\d.]+) s")
+
+
+def wait_for_warm_up(server: h.Server, limit: int) -> float | None:
+    """The warm-up seconds `server` logged, waiting at most `limit` s (None: not done)."""
+    deadline = time.monotonic() + limit
+    while server.log_path is not None:
+        found = WARM_UP_DONE.search(server.log_path.read_text(errors="replace"))
+        if found is not None:
+            return float(found.group(1))
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(1)
+    return None
+
+
 def measure_dataset(
     args: argparse.Namespace, dataset: h.Dataset, scratch: Path
 ) -> list[dict[str, Any]]:
@@ -182,6 +205,7 @@ def measure_dataset(
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     figures: list[dict[str, Any]] = []
     print(f"dataset {dataset.quads} quads, {len(dataset.cities)} cities, city {city}", flush=True)
+    info = {"CITYDIP_LOG_LEVEL": "info"} if args.warm_up_wait else None  # its warm-up line
     with ExitStack() as stack:
         servers = []
         for item in args.servers.split(","):
@@ -189,12 +213,18 @@ def measure_dataset(
             for source in (None, args.baseline_src) if args.baseline_src else (None,):
                 started = h.citydip(
                     dataset, scratch, threads=int(threads or args.threads), server=name,
-                    source=source,
+                    source=source, env=info,
                 )  # fmt: skip
                 servers.append(stack.enter_context(started))
         if "oxigraph" in args.peers:
             servers.append(stack.enter_context(h.oxigraph(dataset, scratch)))
         time.sleep(args.settle)  # the servers' warm-up (search index, counts) runs meanwhile
+        for server in servers:
+            if args.warm_up_wait and server.name.startswith("citydip"):
+                seconds = wait_for_warm_up(server, args.warm_up_wait)
+                figures.append({"dataset_quads": dataset.quads, "server": server.name,
+                                "kind": "warm-up", "seconds": seconds})  # fmt: skip
+                print(f"{server.name}: warm-up done in {seconds} s", flush=True)
         others = [c for c in dataset.cities if c != city]
         if any(kind.endswith("html") for kind in kinds):
             for server in servers:

@@ -191,11 +191,13 @@ def test_wrk_benchmark_serves_a_store_folder_against_oxigraph_read_only(
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "wrk_bench.py"), "--store", str(store),
          "--duration", "1", "--concurrency", "1", "--kinds", "cold document",
-         "--cold-slice", "5", "--json", str(out)],
+         "--cold-slice", "5", "--warm-up-wait", "120", "--json", str(out)],
         capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     figures = json.loads(out.read_text())["figures"]
+    [warm_up] = [row for row in figures if row["kind"] == "warm-up"]  # logged by citydip only
+    assert warm_up["server"] == "citydip workers=default" and warm_up["seconds"] > 0
     rows = {row["server"]: row for row in figures if row["kind"] == "cold document"}
     assert set(rows) == {"citydip workers=default", "oxigraph"}
     for row in rows.values():
