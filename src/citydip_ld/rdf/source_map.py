@@ -43,10 +43,11 @@ def source_map_bytes(sources: SourceMap) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def write_source_map(sources: SourceMap, out_dir: str | Path) -> Path:
-    """Write `sources.tsv` into `out_dir`, atomically; return its path."""
+def write_source_map(sources: SourceMap | bytes, out_dir: str | Path) -> Path:
+    """Write `sources.tsv` (or the bytes `source_map_bytes` gave) into `out_dir`, atomically;
+    return its path."""
     path = Path(out_dir) / SOURCES_FILE
-    write_atomically(path, source_map_bytes(sources))
+    write_atomically(path, sources if isinstance(sources, bytes) else source_map_bytes(sources))
     return path
 
 
@@ -73,3 +74,15 @@ def read_source_map(paths: Iterable[str | Path], nodes: Iterable[str]) -> Source
                 else:
                     found.subjects.setdefault(URIRef(subject), where)
     return found
+
+
+class SourceFiles:
+    """A source map left in files (`sources.tsv`), read only for the nodes a report names
+    (`about`): what `check` uses when it validates a build folder's N-Quads."""
+
+    def __init__(self, paths: Iterable[str | Path]) -> None:
+        self.paths = [Path(path) for path in paths]
+
+    def about(self, nodes: Iterable[str]) -> SourceMap:
+        """The entries about `nodes` (and the documents of their hash IRIs)."""
+        return read_source_map(self.paths, nodes)
