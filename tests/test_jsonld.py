@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-from citydip_ld.rdf.jsonld import jsonld_document
+from citydip_ld.rdf.jsonld import dump_indented, jsonld_document
 from citydip_ld.rdf.output import (
     Layout,
     SortedQuads,
@@ -110,3 +110,22 @@ def test_rdflib_writes_what_the_converter_declines(trig: str) -> None:
     dataset = _dataset(trig)
     assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is None
     assert _fast_bytes(dataset) == _rdflib_bytes(dataset)
+
+
+AWKWARD_JSON = [
+    {"@value": 'tab\t, quote ", backslash \\, control \u0001\u001f\u007f, line\u2028, فارسی'},
+    {"z": 1, "a": [True, False, None, 0, -7, 2**63 - 1], "": {}, "é": [], "E": "upper first"},
+    [1e-05, 1e16, 0.1, -0.0, 12.5, 1.7976931348623157e308, 5e-324, float("nan"), float("inf")],
+    {"beyond 64 bits": 2**64, "and": [1.5]},  # orjson refuses: Python's encoder writes it
+    {"nested": [{"@list": [3.0, {"@id": "_:b"}]}, {"@language": "fa", "@value": "x"}]},
+]
+
+
+@pytest.mark.parametrize("document", AWKWARD_JSON)
+def test_the_indented_writer_writes_what_pythons_json_writes(document: object) -> None:
+    """`dump_indented` (orjson) against `json.dumps(..., indent=2, sort_keys=True)` on what
+    `sorted_json` gives: escapes, key order by code point, floats in Python's form, numbers
+    beyond 64 bits."""
+    prepared = _sorted_json(document)
+    expected = json.dumps(prepared, ensure_ascii=False, indent=2, sort_keys=True)
+    assert dump_indented(prepared) == expected.encode("utf-8")

@@ -36,7 +36,7 @@ from citydip_ld.rdf.build_stamp import (
     write_stamp,
 )
 from citydip_ld.rdf.dumps import write_checksums
-from citydip_ld.rdf.jsonld import Row, jsonld_document
+from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document
 from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
@@ -290,8 +290,7 @@ def _jsonld_bytes(
             dataset = dataset()
         text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
         document = json.loads(text)
-    document = _sorted_json(document)
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    return dump_indented(_sorted_json(document)) + b"\n"
 
 
 OXIGRAPH_FORMATS = {
