@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -262,9 +263,9 @@ def serialise(
         if fmt == "json-ld":
             out[name] = _jsonld_bytes(dataset, data.rows, context)
         elif fmt == "nquads":
-            out[name] = "".join(_nquads_line(row) for row in data.rows).encode()
+            out[name] = "".join(_lines(data.lines, "\n")).encode()
         elif fmt == "nt":
-            out[name] = "".join(f"{s} {p} {o} .\n" for s, p, o in data.triple_keys).encode()
+            out[name] = "".join(_lines(map(" ".join, data.triple_keys), " .\n")).encode()
         else:
             statements = data.quads if fmt == "trig" else data.triples()
             out[name] = bytes(
@@ -274,11 +275,10 @@ def serialise(
     return out
 
 
-def _nquads_line(row: Row) -> str:
-    graph, subject, predicate, obj = row
-    if graph == "DEFAULT":
-        return f"{subject} {predicate} {obj} .\n"
-    return f"{subject} {predicate} {obj} {graph} .\n"
+def _lines(lines: Iterable[str], end: str) -> list[str]:
+    """`lines` joined by `end`, and `end` after the last (nothing for no lines)."""
+    text = end.join(lines)
+    return [text, end] if text else []
 
 
 def _jsonld_bytes(
@@ -316,14 +316,15 @@ class SortedQuads:
         nquads = text.encode("utf-8")
         unsorted = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
         text = bytes(ox.serialize(unsorted, format=ox.RdfFormat.N_QUADS) or b"").decode()
-        keyed = sorted(
-            (*_split_nquads_line(line), index) for index, line in enumerate(text.splitlines())
-        )
+        lines = text.splitlines()
+        keyed = sorted((*_split_nquads_line(line), index) for index, line in enumerate(lines))
         self.rows: list[Row] = [key[:4] for key in keyed]
         self.quads: list[ox.Quad] = [unsorted[key[4]] for key in keyed]
-        first: dict[tuple[str, str, str], int] = {}
-        for position, (_graph, subject, predicate, obj) in enumerate(self.rows):
-            first.setdefault((subject, predicate, obj), position)
+        #: Oxigraph's N-Quads line of each row (no line break): its terms and graph, spaced
+        self.lines: list[str] = [lines[key[4]] for key in keyed]
+        triples = list(map(itemgetter(1, 2, 3), self.rows))
+        # each triple's first position: the dict keeps the last value given, so go backwards
+        first = dict(zip(reversed(triples), range(len(triples) - 1, -1, -1), strict=True))
         #: the distinct triples (graphs dropped), sorted, and where each is first in `quads`
         self.triple_keys = sorted(first)
         self._first = first
