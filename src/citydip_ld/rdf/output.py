@@ -263,7 +263,7 @@ def serialise(
         if fmt == "json-ld":
             out[name] = _jsonld_bytes(dataset, data.rows, context)
         elif fmt == "nquads":
-            out[name] = "".join(_lines(data.lines, "\n")).encode()
+            out[name] = "".join(_nquads_line(row) for row in data.rows).encode()
         elif fmt == "nt":
             out[name] = "".join(_lines(map(" ".join, data.triple_keys), " .\n")).encode()
         else:
@@ -273,6 +273,13 @@ def serialise(
             )
     out["context.jsonld"] = (json.dumps({"@context": context}, indent=2) + "\n").encode("utf-8")
     return out
+
+
+def _nquads_line(row: Row) -> str:
+    graph, subject, predicate, obj = row
+    if graph == "DEFAULT":
+        return f"{subject} {predicate} {obj} .\n"
+    return f"{subject} {predicate} {obj} {graph} .\n"
 
 
 def _lines(lines: Iterable[str], end: str) -> list[str]:
@@ -316,12 +323,11 @@ class SortedQuads:
         nquads = text.encode("utf-8")
         unsorted = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
         text = bytes(ox.serialize(unsorted, format=ox.RdfFormat.N_QUADS) or b"").decode()
-        lines = text.splitlines()
-        keyed = sorted((*_split_nquads_line(line), index) for index, line in enumerate(lines))
+        keyed = sorted(
+            (*_split_nquads_line(line), index) for index, line in enumerate(text.splitlines())
+        )
         self.rows: list[Row] = [key[:4] for key in keyed]
         self.quads: list[ox.Quad] = [unsorted[key[4]] for key in keyed]
-        #: Oxigraph's N-Quads line of each row (no line break): its terms and graph, spaced
-        self.lines: list[str] = [lines[key[4]] for key in keyed]
         triples = list(map(itemgetter(1, 2, 3), self.rows))
         # each triple's first position: the dict keeps the last value given, so go backwards
         first = dict(zip(reversed(triples), range(len(triples) - 1, -1, -1), strict=True))
