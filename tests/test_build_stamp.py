@@ -23,6 +23,7 @@ from citydip_ld.rdf.output import (
     check_text_from_build,
     facts_union,
 )
+from citydip_ld.rdf.source_map import SOURCES_FILE, SourceFiles, read_source_map
 from citydip_ld.validation.validate import validate_ntriples
 from helpers import copy_project, edit, run_cli
 
@@ -159,3 +160,19 @@ def test_check_after_build_sees_an_edit_made_since(
     assert code == 1 and fresh_build == stale_build
     code, no_build = run_cli("check", "--build", str(tmp_path / "none"))
     assert code == 1 and no_build == stale_build
+
+
+def test_the_verified_source_map_bytes_read_as_the_file(minimal: Layout, tmp_path: Path) -> None:
+    """`check` reads the `sources.tsv` bytes it checked against the stamp (not the file again,
+    which could have changed since): the same entries as the file gives."""
+    out = tmp_path / "build"
+    build_directory(minimal.data_dir, out, base=BASE, layout=minimal)
+    read = check_text_from_build(out, minimal, BASE)
+    assert read is not None and isinstance(read.sources, SourceFiles)
+    path = out / SOURCES_FILE
+    nodes = {line.split("\t", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()}
+    assert len(nodes) > 10
+    assert read.sources.about(nodes) == read_source_map([path], nodes)
+    path.write_bytes(b"")  # changed after check read it: the report still has its lines
+    assert read.sources.about(nodes) != read_source_map([path], nodes)
+    assert read.sources.about(nodes).subjects

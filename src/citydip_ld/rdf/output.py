@@ -185,8 +185,9 @@ def _shapes_and_prefixes(
 def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckText | None:
     """What `build_check_text` gives, read from the build folder `build_dir` instead of built:
     the facts' graphs of its `dataset.nq` as N-Triples (each triple once), its `sources.tsv`
-    read for the nodes a report names. None, and the caller builds, unless its stamp says it
-    was built from exactly the inputs of `layout` and `base` as they are now (`build_stamp`)."""
+    (the bytes checked against the stamp) read for the nodes a report names. None, and the
+    caller builds, unless its stamp says it was built from exactly the inputs of `layout` and
+    `base` as they are now (`build_stamp`)."""
     found = read_if_current(build_dir, layout.inputs(base))
     if found is None:
         return None
@@ -194,7 +195,7 @@ def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckTe
     if lines is None:
         return None
     shapes, namespaces = _shapes_and_prefixes(prefixed_dataset(base), layout, base)
-    sources = SourceFiles([build_dir / SOURCES_FILE])
+    sources = SourceFiles([found[SOURCES_FILE]])  # the bytes checked against the stamp
     return CheckText("".join(lines), shapes, sources, namespaces, len(lines))
 
 

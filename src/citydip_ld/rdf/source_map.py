@@ -54,35 +54,50 @@ def write_source_map(sources: SourceMap | bytes, out_dir: str | Path) -> Path:
 def read_source_map(paths: Iterable[str | Path], nodes: Iterable[str]) -> SourceMap:
     """The entries of the source map files `paths` (missing ones are skipped) about `nodes`
     (IRIs) and the documents of their hash IRIs, read line by line."""
-    wanted = set()
-    for node in nodes:
-        wanted.add(node)
-        wanted.add(node.split("#", 1)[0])
+    wanted = _wanted(nodes)
     found = SourceMap()
     for path in paths:
         if not Path(path).is_file():
             continue
         with Path(path).open(encoding="utf-8") as handle:
-            for line in handle:
-                subject, _, rest = line.partition("\t")
-                if subject not in wanted:
-                    continue
-                predicate, file, number = rest.rstrip("\n").split("\t")
-                where = Location(file, int(number))
-                if predicate:
-                    found.properties.setdefault((URIRef(subject), URIRef(predicate)), where)
-                else:
-                    found.subjects.setdefault(URIRef(subject), where)
+            _read_lines(handle, wanted, found)
     return found
 
 
-class SourceFiles:
-    """A source map left in files (`sources.tsv`), read only for the nodes a report names
-    (`about`): what `check` uses when it validates a build folder's N-Quads."""
+def _wanted(nodes: Iterable[str]) -> set[str]:
+    wanted = set()
+    for node in nodes:
+        wanted.add(node)
+        wanted.add(node.split("#", 1)[0])
+    return wanted
 
-    def __init__(self, paths: Iterable[str | Path]) -> None:
-        self.paths = [Path(path) for path in paths]
+
+def _read_lines(lines: Iterable[str], wanted: set[str], found: SourceMap) -> None:
+    """Add the entries of `lines` (of a `sources.tsv`) whose subject is `wanted` to `found`."""
+    for line in lines:
+        subject, _, rest = line.partition("\t")
+        if subject not in wanted:
+            continue
+        predicate, file, number = rest.rstrip("\n").split("\t")
+        where = Location(file, int(number))
+        if predicate:
+            found.properties.setdefault((URIRef(subject), URIRef(predicate)), where)
+        else:
+            found.subjects.setdefault(URIRef(subject), where)
+
+
+class SourceFiles:
+    """A source map as the bytes of `sources.tsv` files (as `check` read and verified them
+    against a build's stamp), read only for the nodes a report names (`about`)."""
+
+    def __init__(self, contents: Iterable[bytes]) -> None:
+        self.contents = list(contents)
 
     def about(self, nodes: Iterable[str]) -> SourceMap:
         """The entries about `nodes` (and the documents of their hash IRIs)."""
-        return read_source_map(self.paths, nodes)
+        wanted = _wanted(nodes)
+        found = SourceMap()
+        for content in self.contents:
+            lines = content.decode("utf-8").split("\n")  # as a file reads: \n ends a line
+            _read_lines((line for line in lines if line), wanted, found)
+        return found
