@@ -421,9 +421,9 @@ def serve(
     gate: bool,
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
+    from citydip_ld.granian_front import serve_granian
     from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
-    from citydip_ld.serving import serve_granian
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
