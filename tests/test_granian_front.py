@@ -154,8 +154,11 @@ class Headers:
     def keys(self) -> list[str]:
         return list(dict.fromkeys(name for name, _ in self.items_))
 
-    def get_all(self, key: str) -> list[str]:
-        return [value for name, value in self.items_ if name == key]
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.items_)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return next((value for name, value in self.items_ if name == key), default)
 
     def __contains__(self, key: str) -> bool:
         return key in self.keys()
@@ -237,3 +240,58 @@ def test_an_app_failure_is_a_500_in_the_one_shape_without_a_trace() -> None:
     assert b"secret" not in body and b"Traceback" not in body
     assert ("Connection", "close") in headers
     assert json.loads(log.getvalue())["status"] == 500
+
+
+class Recorder:
+    """Granian's protocol, recording what the front sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, dict[str, str], bytes]] = []
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.sent.append((status, dict(headers), body))
+
+
+def get_scope(path: str, accept: str, method: str = "GET") -> Scope:
+    scope = Scope()
+    scope.method, scope.path, scope.query_string = method, path, ""
+    scope.headers = Headers([("host", "127.0.0.1:5000"), ("accept", accept)])
+    return scope
+
+
+def test_cache_hits_are_answered_on_the_loop_and_misses_by_a_thread(mini_app: Flask) -> None:
+    """`front_app`'s wiring: a GET the response cache holds is answered without the pool
+    (shut down here, so a thread hop would fail), byte for byte what the app answered; a
+    miss, a HEAD-first request and a POST are not taken from it."""
+    import asyncio
+
+    from citydip_ld.granian_front import front_app
+
+    front = front_app(lambda: mini_app, False, "warning", ServerSettings(threads=1))
+    assert front.cached is not None
+    first = Recorder()
+    asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "text/turtle"), first))  # a thread
+    front.pool.shutdown()  # from now on a thread hop raises RuntimeError
+    second = Recorder()
+    asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "text/turtle"), second))  # the loop
+    assert second.sent == first.sent and first.sent[0][0] == 200
+    assert b"Tabriz" in first.sent[0][2]
+    head = Recorder()
+    asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "text/turtle", "HEAD"), head))
+    assert head.sent[0][2] == b"" and head.sent[0][1] == first.sent[0][1]
+    with pytest.raises(RuntimeError, match="shutdown"):  # a miss needs a thread
+        asyncio.run(front(get_scope("/doc/city/wuhan.ttl", "text/turtle"), Recorder()))
+
+
+def test_the_cache_is_not_asked_before_its_first_entry(mini_app: Flask) -> None:
+    """Before the cache's first entry the release check may open the store: not on the
+    event loop (`ResponseCacheMiddleware.cached` says None without looking)."""
+    middleware = mini_app.wsgi_app
+    environ = make_environ(
+        get_scope("/doc/city/tabriz.ttl", "*/*"), b"", base_environ(ServerSettings())
+    )
+    released: list[int] = []
+    original = middleware.release  # type: ignore[attr-defined]
+    middleware.release = lambda: released.append(1) or original()  # type: ignore[attr-defined]
+    assert middleware.cached(dict(environ), lambda *a: None) is None  # type: ignore[attr-defined]
+    assert released == []

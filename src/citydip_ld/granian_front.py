@@ -18,7 +18,9 @@ event loop in the worker process) with `RSGIFront` in front of the Flask app:
    (`wsgi.input` a `BytesIO`) and an environ built as granian's WSGI interface builds it.
    The pool thread answers through granian itself: a list body in one piece, a file (a dump,
    a vendored script) by granian from disk (`wsgi.file_wrapper`; ranges too), anything else
-   streamed chunk by chunk.
+   streamed chunk by chunk. An answer the response cache already holds (a bodiless GET or
+   HEAD; `ResponseCacheMiddleware.cached`, a lookup in memory) is sent from the event loop
+   without the thread hop, which would otherwise cost most of granian's speed on them.
 
 Refusals have the one error shape of waitress's (`slow_clients.refusal`), and every answer,
 refusals included, is one access-log line (`serving.AccessLog`).
@@ -43,9 +45,10 @@ from werkzeug.wsgi import FileWrapper
 from citydip_ld.logs import configure_logging
 from citydip_ld.serving import AccessLog, ServerSettings, granian_header_timeout, trust_proxy
 from citydip_ld.slow_clients import refusal
+from citydip_ld.web.response_cache import ResponseCacheMiddleware
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOGGER = logging.getLogger(__name__)
 #: `SERVER_PROTOCOL` for granian's HTTP versions.
@@ -115,18 +118,30 @@ def make_environ(
         "wsgi.input": io.BytesIO(body),
     }
     headers = scope.headers
-    for name in headers.keys():  # noqa: SIM118 (granian's headers are not a dict)
-        values = headers.get_all(name)
-        if name == "content-type":
-            environ["CONTENT_TYPE"] = values[0] if values else ""
-        elif name not in ("content-length", "transfer-encoding"):
-            joiner = "; " if name == "cookie" else ","
-            environ["HTTP_" + name.upper().replace("-", "_")] = joiner.join(values)
+    seen: dict[str, list[str]] = {}
+    for name, value in headers.items():  # one call into granian; values in arrival order
+        seen.setdefault(name, []).append(value)
+    for name, values in seen.items():
+        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
+        if key:
+            environ[key] = ("; " if name == "cookie" else ",").join(values)
     if body or "content-length" in headers or "transfer-encoding" in headers:
         environ["CONTENT_LENGTH"] = str(len(body))
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
+
+
+@functools.lru_cache(maxsize=512)
+def _environ_key(name: str) -> str:
+    """The environ key of a header (a lower-case name): `HTTP_ACCEPT_LANGUAGE`; "" for the
+    two whose body is already read (the length is the body's, chunks are undone)."""
+    if name in ("content-length", "transfer-encoding"):
+        return ""
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
+_ENVIRON_KEYS = {"content-type": "CONTENT_TYPE", "host": "HTTP_HOST", "accept": "HTTP_ACCEPT"}
 
 
 class BodyReader:
@@ -200,9 +215,15 @@ class RSGIFront:
     trusted-proxy middleware); `access_log` the stream of the access log, or None."""
 
     def __init__(
-        self, app: WSGIApplication, settings: ServerSettings, access_log: IO[str] | None
+        self,
+        app: WSGIApplication,
+        settings: ServerSettings,
+        access_log: IO[str] | None,
+        cached: WSGIApplication | None = None,
     ) -> None:
         self.app = app
+        #: Answers what the response cache holds without the app, else None (`CachedOnly`).
+        self.cached = cached
         self.settings = settings
         self.reader = BodyReader(settings)
         self.base = base_environ(settings)
@@ -229,15 +250,33 @@ class RSGIFront:
                 await self.reader.drain(protocol)
             return
         environ = make_environ(scope, body, self.base, self.settings.url_prefix)
+        if self.cached is not None and not body and self.answer_cached(environ, protocol, started):
+            return
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.pool, self.answer, environ, protocol, started)
 
     __call__ = __rsgi__  # granian calls `__rsgi__`; a plain RSGI callable too
 
+    def answer_cached(self, environ: WSGIEnvironment, protocol: Any, started: float) -> bool:
+        """Answer on the event loop from the response cache, if it holds the answer: a
+        lookup in memory, no thread hop (the trusted-proxy middleware runs on a copy of the
+        environ, so the app sees the original on a miss)."""
+        trial = dict(environ)
+        try:
+            answered = run_app(self.cached, trial, protocol)  # type: ignore[arg-type]
+        except Exception:  # never fatal: the app answers instead
+            LOGGER.exception("the response cache failed: %s", environ["PATH_INFO"])
+            return False
+        if answered is None:
+            return False
+        self.write_log(trial, *answered, started)
+        return True
+
     def answer(self, environ: WSGIEnvironment, protocol: Any, started: float) -> None:
         """Run the app on a pool thread and send its answer through granian."""
         try:
-            status, size = run_app(self.app, environ, protocol)
+            answered = run_app(self.app, environ, protocol)
+            status, size = answered if answered is not None else (500, 0)
         except Exception:  # the app failed outside Flask's own 500 handler
             method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
             LOGGER.exception("the app failed: %s %s", method, path)
@@ -264,8 +303,11 @@ def _is_head(environ: WSGIEnvironment) -> bool:
     return bool(environ.get("REQUEST_METHOD") == "HEAD")
 
 
-def run_app(app: WSGIApplication, environ: WSGIEnvironment, protocol: Any) -> tuple[int, int]:
-    """Call the WSGI `app` and send its answer; its status and the bytes of its body."""
+def run_app(
+    app: WSGIApplication, environ: WSGIEnvironment, protocol: Any
+) -> tuple[int, int] | None:
+    """Call the WSGI `app` and send its answer; its status and the bytes of its body (None:
+    `CachedOnly` did not have it, nothing was sent)."""
     started: dict[str, Any] = {}
 
     def start_response(
@@ -277,6 +319,8 @@ def run_app(app: WSGIApplication, environ: WSGIEnvironment, protocol: Any) -> tu
         return _no_write
 
     body = app(environ, start_response)
+    if body is None:
+        return None
     try:
         if isinstance(body, list | tuple):
             data = b"".join(body)
@@ -347,6 +391,19 @@ def send_file(
     return span[1] - span[0]
 
 
+class CachedOnly:
+    """A WSGI app that answers from the response cache only: the cached answer, or None
+    (which no WSGI server would take; only `RSGIFront` calls it)."""
+
+    def __init__(self, middleware: ResponseCacheMiddleware) -> None:
+        self.middleware = middleware
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> list[bytes] | None:
+        return self.middleware.cached(environ, start_response)
+
+
 def _no_write(_data: bytes) -> object:
     raise RuntimeError("the RSGI front does not support WSGI's write()")
 
@@ -410,5 +467,10 @@ def front_app(
     """Run in granian's worker process: the app behind the trusted-proxy middleware and the
     front, with its log and the access log on its stderr, in the one format."""
     configure_logging(log_level)
-    proxied = trust_proxy(app_factory(), settings.trusted_proxy)
-    return RSGIFront(proxied, settings, sys.stderr if access_log else None)
+    app = app_factory()
+    proxied = trust_proxy(app, settings.trusted_proxy)
+    middleware = getattr(app, "wsgi_app", None)  # a Flask app's, with its response cache
+    cached = None
+    if isinstance(middleware, ResponseCacheMiddleware):
+        cached = trust_proxy(CachedOnly(middleware), settings.trusted_proxy)  # type: ignore[arg-type]
+    return RSGIFront(proxied, settings, sys.stderr if access_log else None, cached)
