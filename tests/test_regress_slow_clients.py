@@ -233,7 +233,10 @@ def test_serve_passes_the_deadlines_to_the_server(
     monkeypatch.setenv("CITYDIP_KEEPALIVE_TIMEOUT", "3")
     result = CliRunner().invoke(
         main,
-        ["serve", "--dataset", str(mini_dataset_dir), "--no-check", "--header-timeout", "2.5"],
+        [
+            *("serve", "--server", "waitress", "--dataset", str(mini_dataset_dir)),
+            *("--no-check", "--header-timeout", "2.5"),
+        ],
     )
     assert result.exit_code == 0, result.output
     [settings] = seen

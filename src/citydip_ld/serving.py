@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 #: The WSGI servers `citydip-ld serve --server` can run.
-SERVERS = ("waitress", "granian")
+SERVERS = ("granian", "waitress")
 
 #: Defaults for `serve`, also the CLI's.
 DEFAULT_HOST = "127.0.0.1"
@@ -139,8 +139,9 @@ class AccessLog:
 @dataclass(frozen=True)
 class ServerSettings:
     """Where to listen and the limits the server enforces (under waitress the read deadlines
-    and the discard limit by `citydip_ld.slow_clients`; granian's nearest in
-    `serve_granian`), and the trusted proxy (`trust_proxy`)."""
+    and the discard limit by `citydip_ld.slow_clients`; under granian its nearest, and the
+    body deadline and limit of its front, in `granian_front`), and the trusted proxy
+    (`trust_proxy`)."""
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
