@@ -97,6 +97,23 @@ def test_requests_reads_the_413_of_a_chunked_body(server: LiveServer) -> None:
     assert_refusal(response.status_code, lower(response.headers.items()), response.content)
 
 
+def test_requests_reads_the_413_of_a_long_chunked_body(server: LiveServer) -> None:
+    """Far more than the socket buffers hold past the limit (14 MiB, under the 16 MiB the
+    server drops): the server must go on reading after its 413 for the client to finish."""
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(56):
+            yield b"x" * (256 << 10)
+
+    response = requests.post(
+        f"{server.url}/sparql",
+        data=chunks(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=60,
+    )
+    assert_refusal(response.status_code, lower(response.headers.items()), response.content)
+
+
 def read_head(sock: socket.socket) -> bytes:
     """What the server sends before it closes (bounded: 30 s, 1 MiB)."""
     received = b""

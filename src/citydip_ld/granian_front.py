@@ -63,11 +63,14 @@ class FileBody(FileWrapper):
 class RefusedError(Exception):
     """A request the front answers itself (408, 413), closing the connection after."""
 
-    def __init__(self, status: int, title: str, detail: str, drain: bool = False) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, drain: bool = False, started: bool = False
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
-        #: Read and drop the rest of the body after the answer (the client is sending it).
-        self.drain = drain
+        #: Read and drop the rest of the body after the answer (the client is sending it);
+        #: `started`: its reading has begun (granian's body iterator is taken, not taken again).
+        self.drain, self.started = drain, started
 
 
 def client_address(client: str) -> tuple[str, str]:
@@ -182,31 +185,35 @@ class BodyReader:
         async for chunk in protocol:
             size += len(chunk)
             if size > self.limit:
-                raise self.too_big(drain=True)
+                raise self.too_big(drain=True, started=True)
             parts.append(chunk)
         return b"".join(parts)
 
-    async def drain(self, protocol: Any) -> None:
+    async def drain(self, protocol: Any, started: bool = False) -> None:
         """Read and drop the rest of a refused body: to its end, `discard_limit` bytes or
-        `body_timeout` seconds, whichever comes first."""
+        `body_timeout` seconds, whichever comes first. `started`: the body's iterator was
+        taken already (granian's protocol is its own iterator, and is taken once)."""
 
         async def drop() -> None:
+            chunks = protocol if started else protocol.__aiter__()
             dropped = 0
-            async for chunk in protocol:
-                dropped += len(chunk)
-                if dropped > self.discard_limit:
+            while dropped <= self.discard_limit:
+                chunk = await chunks.__anext__()
+                if not chunk:  # granian's end of the body (then StopAsyncIteration)
                     return
+                dropped += len(chunk)
 
-        # RuntimeError: granian's ProtocolError, the body already read
-        with contextlib.suppress(TimeoutError, RuntimeError):
+        # RuntimeError: granian's ProtocolError or ProtocolClosed (the client went away)
+        with contextlib.suppress(TimeoutError, StopAsyncIteration, RuntimeError):
             await asyncio.wait_for(drop(), self.timeout)
 
-    def too_big(self, drain: bool) -> RefusedError:
+    def too_big(self, drain: bool, started: bool = False) -> RefusedError:
         return RefusedError(
             413,
             "Request Entity Too Large",
             f"the request body is over this server's limit of {self.limit} bytes",
             drain=drain,
+            started=started,
         )
 
 
@@ -247,7 +254,7 @@ class RSGIFront:
             size = send_refusal(protocol, environ, refused)
             self.write_log(environ, refused.status, size, started)
             if refused.drain:
-                await self.reader.drain(protocol)
+                await self.reader.drain(protocol, refused.started)
             return
         environ = make_environ(scope, body, self.base, self.settings.url_prefix)
         if self.cached is not None and not body and self.answer_cached(environ, protocol, started):
