@@ -350,18 +350,18 @@ def run_check(
 @click.option(
     "--server",
     type=click.Choice(SERVERS),
-    default="waitress",
+    default="granian",
     show_default=True,
     envvar="CITYDIP_SERVER",
-    help="WSGI server: waitress (Python) or granian (HTTP in Rust; `pip install granian`). "
-    "Env CITYDIP_SERVER.",
+    help="HTTP server: granian (HTTP in Rust; request bodies read before a thread runs the "
+    "app) or waitress (pure Python). Env CITYDIP_SERVER.",
 )
 @click.option(
     "--threads",
     type=int,
     default=DEFAULT_THREADS,
     show_default=True,
-    help="Threads running requests (with granian 2 did best on 2 cores).",
+    help="Threads running the app (a request waiting for its body holds none).",
 )
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
 @click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
@@ -443,9 +443,9 @@ def serve(
     gate: bool,
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
+    from citydip_ld.granian_front import serve_granian
     from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
-    from citydip_ld.serving import serve_granian
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
@@ -497,9 +497,18 @@ def serve(
 
 
 def _refuse_nonconforming(dataset_dir: Path, base: str) -> None:
-    """Exit 1 with the report when the built dataset does not conform to its shapes."""
+    """Exit 1 with the report when the built dataset does not conform to its shapes.
+
+    The check runs in a child process: the memory it takes (an rdflib graph of the whole
+    dataset, 1.9 GB at world scale S) leaves with it, instead of staying in the server's
+    process for as long as it serves (granian's supervising process kept it beside its
+    worker's copy of the data)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     try:
-        report = check_built(dataset_dir, base)
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            report = pool.submit(check_built, dataset_dir, base).result()
     except CitydipError as exc:
         raise fail(exc) from None
     if not report.conforms:
@@ -518,10 +527,11 @@ def _granian_usable(settings: ServerSettings) -> None:
         import granian  # noqa: F401
     except ImportError:
         raise UsageError(
-            "--server granian: granian is not installed (pip install granian)"
+            "granian (serve's default server) is not installed: reinstall citydip-ld "
+            "(pip install citydip-ld), or pass --server waitress"
         ) from None
     if settings.port == 0:
-        raise UsageError("--server granian needs an explicit --port (not 0)")
+        raise UsageError("granian needs an explicit --port (not 0); or pass --server waitress")
 
 
 def check_built(dataset_dir: Path, base: str) -> Report:
