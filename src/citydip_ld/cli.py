@@ -23,6 +23,7 @@ from citydip_ld.rdf.output import (
     build_check_text,
     build_directory,
     build_for_check,
+    check_text_from_build,
 )
 from citydip_ld.serving import (
     DEFAULT_BODY_TIMEOUT,
@@ -210,6 +211,16 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
     help="With --store: the source map `build` wrote (sources.tsv), to report fact files and "
     "lines for a remote store (a store folder carries its own).",
 )
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="A folder `build` wrote: when it records that it was built from exactly the current "
+    "facts, ontology, shapes and code (content hashes), its N-Quads are validated instead of "
+    "building the facts again; otherwise, or when it is missing, the facts are built.",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -219,6 +230,7 @@ def check(
     engine: str,
     store: str | None,
     source_map: Path | None,
+    build_dir: Path,
 ) -> None:
     """Validate the dataset against the SHACL shapes; exit 1 on violations."""
     obj: Context = ctx.obj
@@ -236,7 +248,7 @@ def check(
             if store is not None:
                 report = run_store_check(obj, store, lang, progress, source_map)
             else:
-                report = run_check(obj, input_file, lang, progress, engine)
+                report = run_check(obj, input_file, lang, progress, engine, build_dir)
     except CitydipError as exc:
         raise fail(exc) from None
     if report.note:
@@ -279,14 +291,23 @@ def run_check(
     lang: str,
     progress: Progress | None = None,
     engine: str = DEFAULT_ENGINE,
+    build_dir: Path | None = None,
 ) -> Report:
     """Build (or read `input_file`) and validate; lines come from the fact files either way.
-    pyshacl-turbo validates the facts built as text (`build_check_text`), pySHACL the rdflib
-    graph `build_for_check` builds (the reference route)."""
+    pyshacl-turbo validates the facts built as text (`build_check_text`), or read from
+    `build_dir` when that was built from exactly these inputs (`check_text_from_build`);
+    pySHACL the rdflib graph `build_for_check` builds (the reference route)."""
     say = progress or (lambda _message: None)
-    say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
     if input_file is None and engine == "turbo":
-        text = build_check_text(obj.layout, obj.base)
+        text = None
+        if build_dir is not None:
+            say(f"reading {build_dir} if it was built from these facts")
+            text = check_text_from_build(build_dir, obj.layout, obj.base)
+        if text is None:
+            say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
+            text = build_check_text(obj.layout, obj.base)
+        else:
+            say(f"{build_dir} was built from these facts: validating its N-Quads")
         say(f"validating {text.triples} triples against the shapes ({engine})")
         return validate_ntriples(
             text.ntriples,
@@ -296,6 +317,7 @@ def run_check(
             lang=lang,
             engine=engine,
         )
+    say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
     built = build_for_check(obj.layout, obj.base)
     data = built.data
     if input_file is not None:
