@@ -282,6 +282,13 @@ def describe_terms(store: Queryable, iri: str) -> tuple[list[Any], bool]:
     return quads + list(labels), more
 
 
+def index_description(store: Queryable, iri: str) -> tuple[list[Any], bool] | None:
+    """`describe_terms` of a store with an index in this process (its quads, whether incoming
+    links were left out); None for a store without one (a remote store: `describe_terms`)."""
+    lookup = index_lookup(store)
+    return None if lookup is None else _index_description(lookup, iri)
+
+
 #: Looks quads up in a store's index: (subject, predicate, object, graph), None for any.
 Lookup = Callable[[Any, Any, Any, Any], Iterable[Any]]
 
@@ -413,6 +420,16 @@ def describe_many(store: Queryable, iris: Iterable[str]) -> list[Quad]:
         neighbours |= near
     seen.update(dict.fromkeys(label_quads(store, neighbours)))
     return list(seen)
+
+
+def index_exists(store: Queryable, iri: str) -> bool | None:
+    """`exists` by the store's index in this process (any quad of `iri` in a named graph, as
+    `GRAPH ?g` finds them); None for a store without one."""
+    lookup = index_lookup(store)
+    if lookup is None:
+        return None
+    found = lookup(ox.NamedNode(iri), None, None, None)
+    return any(isinstance(quad.graph_name, ox.NamedNode) for quad in found)
 
 
 def exists(store: Queryable, iri: str) -> bool:
