@@ -21,8 +21,11 @@ rdflib terms (each made once, when first read), so both routes build the same vi
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -51,9 +54,71 @@ def has_index(store: object) -> bool:
     return callable(getattr(store, "quads_for_pattern", None))
 
 
+def index_of(store: IndexedStore) -> IndexedStore:
+    """The store whose index answers now: a store folder's live generation (one for the whole
+    page, and no system calls per lookup), else `store` itself."""
+    current = getattr(store, "current", None)
+    return current() if callable(current) else store
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Bounded(Generic[K, V]):
+    """A dict of at most `size` entries, the least recently used first out; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: IRIs whose labels (and CURIE) a store's pages keep: the ontology's terms, the articles, the
+#: countries and concepts recur on almost every page; at world scale S, 12,596 cities and
+#: 16,484 twinnings fit too (about 0.3 kB each).
+SHARED_LABELS = 40_000
+_SHARED: weakref.WeakKeyDictionary[Any, Bounded[str, Any]] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_labels(index: IndexedStore) -> Bounded[str, Any]:
+    """What the pages of the store `index` (one generation: `index_of`) keep about the IRIs
+    they link to, from one page to the next (`web.view.Builder` fills it: each IRI's labels
+    and CURIE, functions of the store alone)."""
+    found = _SHARED.get(index)
+    if found is None:
+        with _SHARED_LOCK:
+            found = _SHARED.setdefault(index, Bounded(SHARED_LABELS))
+    return found
+
+
 def _named(store: IndexedStore, s: Any, p: Any = None, o: Any = None) -> list[ox.Quad]:
     """The quads of a pattern in named graphs (as `GRAPH ?g` finds them)."""
     return [q for q in store.quads_for_pattern(s, p, o, None) if type(q.graph_name) is ox.NamedNode]
+
+
+def has_subject(store: IndexedStore, iri: str) -> bool:
+    """Whether `iri` is the subject of a triple in a named graph (`describe.exists`, whose
+    `ASK { GRAPH ?g { <iri> ?p ?o } }` costs a SPARQL parse and plan; this, one lookup)."""
+    quads = index_of(store).quads_for_pattern(ox.NamedNode(iri), None, None, None)
+    return any(type(quad.graph_name) is ox.NamedNode for quad in quads)
 
 
 def _near(term: Any, hash_prefix: str) -> bool:
@@ -151,7 +216,7 @@ class PageTriples:
         self._terms: dict[Any, Node] = {}
         self._out: dict[str, dict[str, list[Any]]] = {}
         self._in: dict[str, list[tuple[Any, Any]]] = {}
-        self._seen: set[Any] = set()
+        self._seen: set[tuple[str, str, Any]] = set()
         self._full: set[str] = set()
         self._looked_up: set[tuple[str, Node]] = set()
 
@@ -165,21 +230,37 @@ class PageTriples:
 
     def add(self, quads: Iterable[ox.Quad], *, full: bool = False) -> None:
         """Add the triples of `quads`; with `full`, their subjects have all their triples
-        here (closures: as in the generic route's graph)."""
-        for quad in quads:
-            triple = quad.triple
-            if triple in self._seen:
-                continue
-            self._seen.add(triple)
-            s, p, o = triple.subject, triple.predicate, triple.object
+        here (closures: as in the generic route's graph), and nothing more is added about
+        them later."""
+        out, targets, complete, seen = self._out, self._in, self._full, self._seen
+        batch: set[str] = set()  # the subjects of a closure
+        fresh: set[str] = set()  # those first met in it
+        last: tuple[Any, Any, Any] | None = None
+        for s, p, o, _g in quads:
             subject = _key(s)
             assert subject is not None
+            if subject in complete:
+                continue  # every triple about it is here already
             if full:
-                self._full.add(subject)
-            self._out.setdefault(subject, {}).setdefault(p.value, []).append(o)
+                batch.add(subject)
+                if subject not in out:
+                    fresh.add(subject)
+            if subject in fresh:
+                # A closure's quads of one subject come sorted by (predicate, object, graph)
+                # from the index: a triple in several graphs comes in a row.
+                if last is not None and o == last[2] and p == last[1] and s == last[0]:
+                    continue
+                last = (s, p, o)
+            else:
+                key = (subject, p.value, o)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.setdefault(subject, {}).setdefault(p.value, []).append(o)
             target = _key(o)
             if target is not None:
-                self._in.setdefault(target, []).append((s, p))
+                targets.setdefault(target, []).append((s, p))
+        complete.update(batch)
 
     def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
         key = _node_key(subject)
@@ -210,13 +291,22 @@ class PageTriples:
 
 
 class RecordPage:
-    """What the page of `iri` reads (empty, i.e. false, when the store has nothing about it)."""
+    """What the page of `iri` reads (empty, i.e. false, when the store has nothing about it),
+    and what the store's pages share (`shared_labels`)."""
 
-    def __init__(self, iri: str, triples: PageTriples, exists: bool, more_incoming: bool) -> None:
+    def __init__(
+        self,
+        iri: str,
+        triples: PageTriples,
+        exists: bool,
+        more_incoming: bool,
+        labels: Bounded[str, Any] | None = None,
+    ) -> None:
         self.iri = iri
         self.triples = triples
         self.exists = exists
         self.more_incoming = more_incoming
+        self.labels = labels
 
     def __bool__(self) -> bool:
         return self.exists
@@ -225,6 +315,7 @@ class RecordPage:
 def gather(store: IndexedStore, iri: str, max_facts: int) -> RecordPage:
     """The page's triples of `iri`: its closure, its incoming links and the closures of at
     most `max_facts` records linking to it with provenance."""
+    store = index_of(store)
     own = closure(store, iri)
     triples = PageTriples(store)
     if not any(q.subject.value == iri for q in own if type(q.subject) is ox.NamedNode):
@@ -236,4 +327,4 @@ def gather(store: IndexedStore, iri: str, max_facts: int) -> RecordPage:
         quads += closure(store, record)
     triples.add(quads, full=True)
     triples.add(links)
-    return RecordPage(iri, triples, True, more)
+    return RecordPage(iri, triples, True, more, shared_labels(store))

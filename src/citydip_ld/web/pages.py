@@ -143,6 +143,15 @@ def record_page(iri: str) -> RecordPage | None:
     return record_page_module.gather(cast(IndexedStore, store), iri, MAX_FACTS)
 
 
+def resource_exists(iri: str) -> bool:
+    """Whether the store has a triple about `iri` (`describe.exists`; by one index lookup
+    when the store is in this process, instead of an `ASK` query)."""
+    store = get_store()
+    if has_index(store):
+        return record_page_module.has_subject(cast(IndexedStore, store), iri)
+    return describe.exists(store, iri)
+
+
 def render_resource(
     iri: str,
     quads: Sequence[Quad] | RecordPage,
@@ -154,7 +163,8 @@ def render_resource(
     `more_incoming`, a link to the SPARQL query listing every incoming link. `quads` is the
     resource's description (the generic route: more SPARQL queries here) or its `RecordPage`."""
     if isinstance(quads, RecordPage):
-        view = Builder([], dataset_base(), request_href(), quads.triples).resource(iri)
+        builder = Builder([], dataset_base(), request_href(), quads.triples, quads.labels)
+        view = builder.resource(iri)
         return _resource_page(iri, view, alternates, quads.more_incoming)
     store = get_store()
     node = URIRef(iri)

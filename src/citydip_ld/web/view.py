@@ -7,6 +7,7 @@ resource itself, or the records that link to it) with date, source article and q
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -207,18 +208,42 @@ def _graph(quads: Iterable[Quad]) -> Graph:
     return graph
 
 
+class Shared(Protocol):
+    """Where a store's pages keep each IRI's labels and CURIE from one page to the next
+    (`citydip_ld.stores.record_page.shared_labels`): functions of the store alone."""
+
+    def get(self, key: str) -> tuple[dict[str, str], str] | None: ...
+
+    def put(self, key: str, value: tuple[dict[str, str], str]) -> None: ...
+
+
+@functools.lru_cache(maxsize=16)
+def _sorted_prefixes(base: str) -> tuple[tuple[str, str], ...]:
+    """The documents' prefixes at `base`, the longest namespace first (for `curie`)."""
+    return tuple(sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])))
+
+
 class Builder:
-    """Builds views from the quads of one or more descriptions (or from `triples`)."""
+    """Builds views from the quads of one or more descriptions (or from `triples`). With
+    `shared`, the labels and CURIE of each IRI are read from it, or put there once made: give
+    it only with `triples` that hold every label of the IRIs they name (the index lookups
+    of `PageTriples`), never with a partial description."""
 
     def __init__(
-        self, quads: Iterable[Quad], base: str, href: Href, triples: Triples | None = None
+        self,
+        quads: Iterable[Quad],
+        base: str,
+        href: Href,
+        triples: Triples | None = None,
+        shared: Shared | None = None,
     ) -> None:
         self.graph: Triples = triples if triples is not None else _graph(quads)
         self.base = base
         self.href = href
         self._ontology = prefixes(base)["cd"]
         self._links: dict[Node, Link] = {}
-        self._prefixes = sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
+        self._prefixes = _sorted_prefixes(base)
+        self._shared = shared
 
     def curie(self, iri: str) -> str:
         for prefix, ns in self._prefixes:
@@ -227,6 +252,11 @@ class Builder:
         return iri
 
     def labels(self, node: Node) -> dict[str, str]:
+        if self._shared is not None and type(node) is URIRef:
+            return self._named(node)[0]
+        return self._labels(node)
+
+    def _labels(self, node: Node) -> dict[str, str]:
         found: dict[str, str] = {}
         for prop in LABEL_PROPERTIES:
             for lit in self.graph.objects(node, prop):
@@ -239,6 +269,18 @@ class Builder:
             found.pop("", None)
         return found
 
+    def _named(self, node: URIRef) -> tuple[dict[str, str], str]:
+        """The labels and CURIE of `node`, from `shared` when it has them (not to be changed:
+        other pages read them too)."""
+        iri = str(node)
+        if self._shared is None:
+            return self._labels(node), self.curie(iri)
+        found = self._shared.get(iri)
+        if found is None:
+            found = (self._labels(node), self.curie(iri))
+            self._shared.put(iri, found)
+        return found
+
     def link(self, node: URIRef) -> Link:
         """The link to `node` (made once per node: a predicate or type recurs on a page)."""
         found = self._links.get(node)
@@ -246,11 +288,12 @@ class Builder:
             return found
         iri = str(node)
         local = iri.startswith(self.base)
+        labels, curie = self._named(node)
         found = self._links[node] = Link(
             iri=iri,
             href=self.href(iri) if local else safe_href(iri),
-            labels=self.labels(node),
-            curie=self.curie(iri),
+            labels=labels,
+            curie=curie,
             external=not local,
         )
         return found
