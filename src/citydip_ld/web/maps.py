@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from citydip_ld.stores.geography import Geography, Place, to_geojson_bytes
 from citydip_ld.web.context import NetworkGeoJSON, get_geography, get_network_geojson
 from citydip_ld.web.pages import dataset_base, lang_from_query, local_href, ui_lang
-from citydip_ld.web.vendor import vendor_url
+from citydip_ld.web.templating import library_url
 
 bp = Blueprint("maps", __name__)
 
@@ -186,10 +186,10 @@ def map_view(iri: str | None = None) -> MapView | None:
     """The map of city `iri` and its partners, or of the whole network (None); None when
     there is nothing to draw or the browser libraries are not installed."""
     scripts = (
-        vendor_url("leaflet", "dist/leaflet.js"),
-        vendor_url("leaflet", "dist/leaflet.css"),
-        vendor_url("topojson-client", "dist/topojson-client.min.js"),
-        vendor_url("world-atlas", CITY_OUTLINES if iri else WORLD_OUTLINES),
+        library_url("leaflet", "dist/leaflet.js"),
+        library_url("leaflet", "dist/leaflet.css"),
+        library_url("topojson-client", "dist/topojson-client.min.js"),
+        library_url("world-atlas", CITY_OUTLINES if iri else WORLD_OUTLINES),
     )
     if any(url is None for url in scripts):
         return None

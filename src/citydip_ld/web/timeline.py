@@ -32,7 +32,7 @@ from citydip_ld.iris import KINDS, entity_iri
 from citydip_ld.stores.timeline import Timeline, TimelineFact
 from citydip_ld.web.context import get_timeline
 from citydip_ld.web.i18n import LANGUAGES, translate
-from citydip_ld.web.pages import dataset_base, lang_from_query, local_href, ui_lang
+from citydip_ld.web.pages import dataset_base, lang_from_query, local_href, query_arg, ui_lang
 
 bp = Blueprint("timeline", __name__)
 
@@ -202,10 +202,10 @@ def timeline_view(city: str | None = None) -> TimelineView:
     timeline = get_timeline(dataset_base())
     scope = timeline.select(city=city)
     scope_kinds = timeline.kinds if city is None else frozenset(f.kind for f in scope)
-    asked_kind = request.args.get(KIND_PARAMETER) or None
+    asked_kind = query_arg(KIND_PARAMETER) or None
     kind = asked_kind if asked_kind in scope_kinds else None
     cities = _city_options(timeline) if city is None else []
-    asked_city = request.args.get(CITY_PARAMETER) or None
+    asked_city = query_arg(CITY_PARAMETER) or None
     chosen_city = None
     if city is None and asked_city in {_city_slug(c) for c in cities}:
         chosen_city = str(entity_iri(dataset_base(), "city", str(asked_city)))
