@@ -90,10 +90,10 @@ class Bounded(Generic[K, V]):
         return len(self._items)
 
 
-#: IRIs whose labels (and CURIE) a store's pages keep: the ontology's terms, the articles, the
-#: countries and concepts recur on almost every page; at world scale S, 12,596 cities and
-#: 16,484 twinnings fit too (about 0.3 kB each).
-SHARED_LABELS = 40_000
+#: IRIs whose labels, CURIE and links as written (about 1 kB) a store's pages keep: the
+#: ontology's terms, the articles, the countries and concepts recur on almost every page and
+#: stay; the cities and twinnings of the pages asked for last fill the rest.
+SHARED_LABELS = 10_000
 _SHARED: weakref.WeakKeyDictionary[Any, Bounded[str, Any]] = weakref.WeakKeyDictionary()
 _SHARED_LOCK = threading.Lock()
 
@@ -101,7 +101,7 @@ _SHARED_LOCK = threading.Lock()
 def shared_labels(index: IndexedStore) -> Bounded[str, Any]:
     """What the pages of the store `index` (one generation: `index_of`) keep about the IRIs
     they link to, from one page to the next (`web.view.Builder` fills it: each IRI's labels
-    and CURIE, functions of the store alone)."""
+    and CURIE, functions of the store alone, and its links as written)."""
     found = _SHARED.get(index)
     if found is None:
         with _SHARED_LOCK:

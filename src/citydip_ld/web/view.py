@@ -61,6 +61,8 @@ Href = Callable[[str], str]
 #: An external IRI becomes a clickable link only with one of these schemes: a `javascript:` or
 #: `data:` IRI in the data (e.g. a broken `homepage:`) must not run script when clicked.
 LINK_SCHEMES = ("http://", "https://")
+#: Links kept per IRI as written (hrefs with and without `?lang=`, two languages: four).
+MAX_WRITTEN = 8
 
 
 def safe_href(iri: str) -> str:
@@ -99,6 +101,9 @@ class Link:
     labels: dict[str, str]
     curie: str
     external: bool = False
+    #: Where `link_html` keeps what it wrote for this IRI, by href and page language (shared
+    #: by the pages of a store: see `Named`); None: not kept.
+    written: dict[tuple[str, str], Markup] | None = field(default=None, compare=False, repr=False)
 
     def label(self, lang: str) -> Text:
         return pick_label(self.labels, lang, self.curie)
@@ -121,6 +126,11 @@ def link_html(link: Link, lang: str) -> Markup:
     """What the `link` macro of `templates/_macros.html` writes for `link` on a page in `lang`
     (written here for the resource page, where it runs dozens of times: a macro call costs
     Jinja more than the string; `tests/test_record_page.py` compares the two)."""
+    written = link.written
+    if written is not None:
+        found = written.get((link.href, lang))
+        if found is not None:
+            return found
     label = text_html(link.label(lang))
     if link.href:
         rel = ' rel="external"' if link.external else ""
@@ -130,7 +140,12 @@ def link_html(link: Link, lang: str) -> Markup:
     other = link.other_label(lang)
     if other:
         out += f' <span class="other">{text_html(other)}</span>'
-    return Markup(out)
+    if written is None:
+        return Markup(out)
+    if len(written) >= MAX_WRITTEN:
+        written.clear()
+    found = written[(link.href, lang)] = Markup(out)
+    return found
 
 
 def value_html(value: Link | Text, lang: str) -> Markup:
@@ -208,13 +223,23 @@ def _graph(quads: Iterable[Quad]) -> Graph:
     return graph
 
 
+@dataclass(frozen=True)
+class Named:
+    """What a store's pages keep about an IRI from one page to the next: its labels and CURIE
+    (functions of the store alone) and its links as `link_html` wrote them (also functions
+    of the href and the page's language). Not to be changed but through `link_html`."""
+
+    labels: dict[str, str]
+    curie: str
+    written: dict[tuple[str, str], Markup] = field(default_factory=dict)
+
+
 class Shared(Protocol):
-    """Where a store's pages keep each IRI's labels and CURIE from one page to the next
-    (`citydip_ld.stores.record_page.shared_labels`): functions of the store alone."""
+    """Where a store's pages keep `Named`s (`citydip_ld.stores.record_page.shared_labels`)."""
 
-    def get(self, key: str) -> tuple[dict[str, str], str] | None: ...
+    def get(self, key: str) -> Named | None: ...
 
-    def put(self, key: str, value: tuple[dict[str, str], str]) -> None: ...
+    def put(self, key: str, value: Named) -> None: ...
 
 
 @functools.lru_cache(maxsize=16)
@@ -253,7 +278,7 @@ class Builder:
 
     def labels(self, node: Node) -> dict[str, str]:
         if self._shared is not None and type(node) is URIRef:
-            return self._named(node)[0]
+            return self._named(node).labels
         return self._labels(node)
 
     def _labels(self, node: Node) -> dict[str, str]:
@@ -269,15 +294,15 @@ class Builder:
             found.pop("", None)
         return found
 
-    def _named(self, node: URIRef) -> tuple[dict[str, str], str]:
-        """The labels and CURIE of `node`, from `shared` when it has them (not to be changed:
-        other pages read them too)."""
+    def _named(self, node: URIRef) -> Named:
+        """The labels and CURIE of `node`, from `shared` when it has them (then its links as
+        written are kept there too)."""
         iri = str(node)
         if self._shared is None:
-            return self._labels(node), self.curie(iri)
+            return Named(self._labels(node), self.curie(iri))
         found = self._shared.get(iri)
         if found is None:
-            found = (self._labels(node), self.curie(iri))
+            found = Named(self._labels(node), self.curie(iri))
             self._shared.put(iri, found)
         return found
 
@@ -288,13 +313,14 @@ class Builder:
             return found
         iri = str(node)
         local = iri.startswith(self.base)
-        labels, curie = self._named(node)
+        named = self._named(node)
         found = self._links[node] = Link(
             iri=iri,
             href=self.href(iri) if local else safe_href(iri),
-            labels=labels,
-            curie=curie,
+            labels=named.labels,
+            curie=named.curie,
             external=not local,
+            written=named.written if self._shared is not None else None,
         )
         return found
 
