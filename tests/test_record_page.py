@@ -137,7 +137,7 @@ def test_a_hub_page_with_its_first_incoming_links_is_the_same(
 
 
 def test_pages_of_a_republished_folder_name_its_labels(dataset_dir: Path, tmp_path: Path) -> None:
-    """The labels pages keep from one to the next (`record_page.shared_labels`) are those of
+    """The labels pages keep from one to the next (`record_page.pages_memo`) are those of
     the live generation: Wuhan's page names Tabriz as the latest publication does."""
     from citydip_ld.stores.disk_publish import write_store_dir
     from test_regress_memo_per_generation import renamed_tabriz

@@ -94,18 +94,35 @@ class Bounded(Generic[K, V]):
 #: ontology's terms, the articles, the countries and concepts recur on almost every page and
 #: stay; the cities and twinnings of the pages asked for last fill the rest.
 SHARED_LABELS = 10_000
-_SHARED: weakref.WeakKeyDictionary[Any, Bounded[str, Any]] = weakref.WeakKeyDictionary()
+#: Linking IRIs whose having provenance or not, and lookups of LOOKED_UP properties, a
+#: store's pages keep (articles, partner cities: a page checks each linking IRI).
+SHARED_LOOKUPS = 10_000
+
+
+class PagesMemo:
+    """What the pages of one store (a store folder's generation) keep from one page to the
+    next, each a function of the store alone."""
+
+    def __init__(self) -> None:
+        #: `web.view.Named` per IRI: labels, CURIE, links as written (`web.view.Builder`).
+        self.labels: Bounded[str, Any] = Bounded(SHARED_LABELS)
+        #: Whether an IRI has provenance (`records`).
+        self.provenance: Bounded[str, bool] = Bounded(SHARED_LOOKUPS)
+        #: The quads of (IRI, property) for LOOKED_UP properties (`PageTriples.objects`).
+        self.lookups: Bounded[tuple[str, str], list[ox.Quad]] = Bounded(SHARED_LOOKUPS)
+
+
+_SHARED: weakref.WeakKeyDictionary[Any, PagesMemo] = weakref.WeakKeyDictionary()
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_labels(index: IndexedStore) -> Bounded[str, Any]:
-    """What the pages of the store `index` (one generation: `index_of`) keep about the IRIs
-    they link to, from one page to the next (`web.view.Builder` fills it: each IRI's labels
-    and CURIE, functions of the store alone, and its links as written)."""
+def pages_memo(index: IndexedStore) -> PagesMemo:
+    """What the pages of the store `index` (one generation: `index_of`) keep from one page
+    to the next; a new generation starts empty and the former one's goes with its store."""
     found = _SHARED.get(index)
     if found is None:
         with _SHARED_LOCK:
-            found = _SHARED.setdefault(index, Bounded(SHARED_LABELS))
+            found = _SHARED.setdefault(index, PagesMemo())
     return found
 
 
@@ -175,16 +192,27 @@ def incoming(store: IndexedStore, iri: str) -> tuple[list[ox.Quad], bool]:
     return sorted(found, key=_incoming_key)[:limit], True
 
 
-def records(store: IndexedStore, links: Iterable[ox.Quad], limit: int) -> list[str]:
+def records(
+    store: IndexedStore,
+    links: Iterable[ox.Quad],
+    limit: int,
+    known: Bounded[str, bool] | None = None,
+) -> list[str]:
     """The subjects of `links` (IRIs without `#`, in order) that have provenance, at most
-    `limit`: the records whose facts the page shows."""
+    `limit`: the records whose facts the page shows (`known`: what is known of it already)."""
     subjects = dict.fromkeys(
         q.subject for q in links if type(q.subject) is ox.NamedNode and "#" not in q.subject.value
     )
     out: list[str] = []
     for subject in subjects:
-        if any(_named(store, subject, p) for p in _PROVENANCE):
-            out.append(subject.value)
+        iri = subject.value
+        has = known.get(iri) if known is not None else None
+        if has is None:
+            has = any(_named(store, subject, p) for p in _PROVENANCE)
+            if known is not None:
+                known.put(iri, has)
+        if has:
+            out.append(iri)
             if len(out) == limit:
                 break
     return out
@@ -211,8 +239,11 @@ class PageTriples:
     10 µs); label and publication-date lookups of nodes outside the closures go to the store
     when asked."""
 
-    def __init__(self, store: IndexedStore) -> None:
+    def __init__(
+        self, store: IndexedStore, lookups: Bounded[tuple[str, str], list[ox.Quad]] | None = None
+    ) -> None:
         self._store = store
+        self._lookups = lookups
         self._terms: dict[Any, Node] = {}
         self._out: dict[str, dict[str, list[Any]]] = {}
         self._in: dict[str, list[tuple[Any, Any]]] = {}
@@ -270,8 +301,17 @@ class PageTriples:
             asked = (key, predicate)
             if asked not in self._looked_up:
                 self._looked_up.add(asked)
-                self.add(_named(self._store, ox.NamedNode(key), ox.NamedNode(str(predicate))))
+                self.add(self._lookup(key, str(predicate)))
         return map(self._term, self._out.get(key, {}).get(str(predicate), ()))
+
+    def _lookup(self, key: str, predicate: str) -> list[ox.Quad]:
+        shared = self._lookups
+        found = shared.get((key, predicate)) if shared is not None else None
+        if found is None:
+            found = _named(self._store, ox.NamedNode(key), ox.NamedNode(predicate))
+            if shared is not None:
+                shared.put((key, predicate), found)
+        return found
 
     def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:
         key = _node_key(subject)
@@ -292,7 +332,7 @@ class PageTriples:
 
 class RecordPage:
     """What the page of `iri` reads (empty, i.e. false, when the store has nothing about it),
-    and what the store's pages share (`shared_labels`)."""
+    and what the store's pages share (`PagesMemo.labels`)."""
 
     def __init__(
         self,
@@ -316,15 +356,16 @@ def gather(store: IndexedStore, iri: str, max_facts: int) -> RecordPage:
     """The page's triples of `iri`: its closure, its incoming links and the closures of at
     most `max_facts` records linking to it with provenance."""
     store = index_of(store)
+    memo = pages_memo(store)
     own = closure(store, iri)
-    triples = PageTriples(store)
+    triples = PageTriples(store, memo.lookups)
     if not any(q.subject.value == iri for q in own if type(q.subject) is ox.NamedNode):
         return RecordPage(iri, triples, False, False)
     links, more = incoming(store, iri)
-    found = records(store, links, max_facts)
+    found = records(store, links, max_facts, memo.provenance)
     quads = list(own)
     for record in found:
         quads += closure(store, record)
     triples.add(quads, full=True)
     triples.add(links)
-    return RecordPage(iri, triples, True, more, shared_labels(store))
+    return RecordPage(iri, triples, True, more, memo.labels)

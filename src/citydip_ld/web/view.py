@@ -235,11 +235,17 @@ class Named:
 
 
 class Shared(Protocol):
-    """Where a store's pages keep `Named`s (`citydip_ld.stores.record_page.shared_labels`)."""
+    """Where a store's pages keep `Named`s (`citydip_ld.stores.record_page.PagesMemo.labels`)."""
 
     def get(self, key: str) -> Named | None: ...
 
     def put(self, key: str, value: Named) -> None: ...
+
+
+@functools.lru_cache(maxsize=64)
+def _ontology_term(namespace: str, term: str) -> URIRef:
+    """`namespace` + `term` as an IRI (made once: rdflib checks every IRI it makes)."""
+    return URIRef(namespace + term)
 
 
 @functools.lru_cache(maxsize=16)
@@ -360,7 +366,7 @@ class Builder:
         return DateView(jalali, printed, gregorian, bound)
 
     def _cd(self, term: str) -> URIRef:
-        return URIRef(self._ontology + term)
+        return _ontology_term(self._ontology, term)
 
     def fact(self, node: URIRef) -> FactView | None:
         g = self.graph
