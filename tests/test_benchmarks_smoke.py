@@ -226,9 +226,10 @@ def test_page_benchmark_compares_two_trees_on_the_same_cities(
 ) -> None:
     report = run_benchmark(
         "page_bench.py", dataset_dir, tmp_path / "pages.json", "--before", str(ROOT),
-        "--cities", "4", "--warm", "1",
+        "--cities", "4", "--warm", "1", "--langs", "en,fa",
     )  # fmt: skip
     assert report["cities"] == 4
+    assert report["pages"] == 10  # the warm city too, in each language
     assert report["differing_pages"] == 0  # the same tree twice: the same bytes
     assert set(report["trees"]) == {"before", "after"}
     for figures in report["trees"].values():
