@@ -57,6 +57,19 @@ SECTION_PROPERTIES = {RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.definition,
 FACT_PROPERTIES = {TIME.hasTime, PROV.qualifiedDerivation, PROV.wasDerivedFrom}
 DESCRIPTION_PROPERTIES = (RDFS.comment, SKOS.definition, SDO.description, DCTERMS.description)
 
+#: Terms read for every page, made once (an rdflib namespace makes and checks a new IRI at
+#: each attribute access).
+_IN_XSD_DATE = TIME.inXSDDate
+_HAS_BEGINNING = TIME.hasBeginning
+_HAS_END = TIME.hasEnd
+_QUALIFIED_DERIVATION = PROV.qualifiedDerivation
+_ENTITY = PROV.entity
+_DATE_PUBLISHED = SDO.datePublished
+_WAS_DERIVED_FROM = PROV.wasDerivedFrom
+_HAS_TIME = TIME.hasTime
+_TYPE = RDF.type
+_SAME_AS = OWL.sameAs
+
 Href = Callable[[str], str]
 #: An external IRI becomes a clickable link only with one of these schemes: a `javascript:` or
 #: `data:` IRI in the data (e.g. a broken `homepage:`) must not run script when clicked.
@@ -346,17 +359,13 @@ class Builder:
             if isinstance(printed_lit, Literal)
             else None
         )
-        day = next((str(o) for o in g.objects(node, TIME.inXSDDate)), None)
+        day = next((str(o) for o in g.objects(node, _IN_XSD_DATE)), None)
         begin = next(
-            (
-                str(o)
-                for b in g.objects(node, TIME.hasBeginning)
-                for o in g.objects(b, TIME.inXSDDate)
-            ),
+            (str(o) for b in g.objects(node, _HAS_BEGINNING) for o in g.objects(b, _IN_XSD_DATE)),
             None,
         )
         end = next(
-            (str(o) for e in g.objects(node, TIME.hasEnd) for o in g.objects(e, TIME.inXSDDate)),
+            (str(o) for e in g.objects(node, _HAS_END) for o in g.objects(e, _IN_XSD_DATE)),
             None,
         )
         gregorian = day or (f"{begin} – {end}" if begin and end and begin != end else begin or end)
@@ -371,14 +380,12 @@ class Builder:
     def fact(self, node: URIRef) -> FactView | None:
         g = self.graph
         sources = []
-        for deriv in sorted(g.objects(node, PROV.qualifiedDerivation), key=str):
-            article = next(
-                (a for a in g.objects(deriv, PROV.entity) if isinstance(a, URIRef)), None
-            )
+        for deriv in sorted(g.objects(node, _QUALIFIED_DERIVATION), key=str):
+            article = next((a for a in g.objects(deriv, _ENTITY) if isinstance(a, URIRef)), None)
             if article is None:
                 continue
             quote = next(iter(g.objects(deriv, self._cd("quotation"))), None)
-            published = next((str(d) for d in g.objects(article, SDO.datePublished)), None)
+            published = next((str(d) for d in g.objects(article, _DATE_PUBLISHED)), None)
             sources.append(
                 SourceView(
                     self.link(article),
@@ -387,16 +394,14 @@ class Builder:
                 )
             )
         if not sources:
-            for origin in sorted(g.objects(node, PROV.wasDerivedFrom), key=str):
+            for origin in sorted(g.objects(node, _WAS_DERIVED_FROM), key=str):
                 if isinstance(origin, URIRef):
                     sources.append(SourceView(self.link(origin), None, None))
         if not sources:
             return None
-        when = next(iter(g.objects(node, TIME.hasTime)), None)
+        when = next(iter(g.objects(node, _HAS_TIME)), None)
         types = [
-            self.link(t)
-            for t in sorted(g.objects(node, RDF.type), key=str)
-            if isinstance(t, URIRef)
+            self.link(t) for t in sorted(g.objects(node, _TYPE), key=str) if isinstance(t, URIRef)
         ]
         return FactView(
             self.link(node), types, self.date(when) if when is not None else None, sources
@@ -411,19 +416,15 @@ class Builder:
             for o in sorted(g.objects(node, prop), key=str)
             if isinstance(o, Literal)
         ]
-        wikidata = sorted(
-            str(o) for o in g.objects(node, OWL.sameAs) if str(o).startswith(WIKIDATA)
-        )
+        wikidata = sorted(str(o) for o in g.objects(node, _SAME_AS) if str(o).startswith(WIKIDATA))
         types = [
-            self.link(t)
-            for t in sorted(g.objects(node, RDF.type), key=str)
-            if isinstance(t, URIRef)
+            self.link(t) for t in sorted(g.objects(node, _TYPE), key=str) if isinstance(t, URIRef)
         ]
         outgoing: dict[URIRef, list[Link | Text]] = {}
         for p, o in sorted(g.predicate_objects(node), key=str):
             if not isinstance(p, URIRef) or p in SECTION_PROPERTIES or p in FACT_PROPERTIES:
                 continue
-            if p == RDF.type or (p == OWL.sameAs and str(o).startswith(WIKIDATA)):
+            if p == _TYPE or (p == _SAME_AS and str(o).startswith(WIKIDATA)):
                 continue
             outgoing.setdefault(p, []).append(self.value(o))
         incoming = [
