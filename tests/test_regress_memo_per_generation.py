@@ -76,3 +76,37 @@ def test_a_republished_folder_is_searched_and_only_its_values_are_kept(
         for key, bound in MEMO_ENTRIES.items():
             memo: Memo[object] = app.extensions[key]
             assert 0 < len(memo) <= bound, key
+
+
+class Cycle:
+    """An object in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_garbage_frozen_with_one_search_index_is_collected_after_the_next(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """The search index is frozen out of the cyclic collector's sight (gc.freeze). Before, each
+    rebuild froze again without unfreezing: whatever was alive at a freeze (a former
+    generation's objects, caught in a cycle) was never collected."""
+    import gc
+    import weakref
+
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
+    client = app.test_client()
+    garbage = Cycle()
+    alive = weakref.ref(garbage)
+    assert TABRIZ in found(client, "tabriz")  # builds the index: freezes `garbage` too
+    del garbage
+    gc.collect()
+    assert alive() is not None  # frozen: out of the collector's sight, as intended
+    renamed = renamed_tabriz(dataset_dir, tmp_path / "renamed", "Tebrizfrozen")
+    write_store_dir([renamed / "dataset.nq"], folder, BASE)
+    assert found(client, "tebrizfrozen") == [TABRIZ]  # the next generation's index
+    gc.collect()
+    assert alive() is None
+    gc.unfreeze()

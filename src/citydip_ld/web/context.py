@@ -168,8 +168,11 @@ def get_search_index(base: str) -> SearchIndexes:
 
     def compute() -> SearchIndexes:
         index = build_search_index(get_store(), base)
-        # The index lives as long as the app: out of the cyclic collector's sight, so a full
-        # collection does not walk its hundreds of thousands of objects in some request.
+        # The index lives as long as its generation: out of the cyclic collector's sight, so
+        # a full collection does not walk its hundreds of thousands of objects in some
+        # request. Unfrozen first, so that what an earlier freeze hid (a former generation's
+        # index, cycles dropped since) is collected now rather than never.
+        gc.unfreeze()
         gc.collect()
         gc.freeze()
         return index
