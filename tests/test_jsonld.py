@@ -11,9 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Dataset
 
-from citydip_ld.rdf.jsonld import jsonld_document
+from citydip_ld.rdf.jsonld import _SORT_KEY, _compact, dump_indented, jsonld_document
 from citydip_ld.rdf.output import (
     Layout,
     SortedQuads,
@@ -110,3 +112,45 @@ def test_rdflib_writes_what_the_converter_declines(trig: str) -> None:
     dataset = _dataset(trig)
     assert jsonld_document(SortedQuads(dataset).rows, jsonld_context(BASE)) is None
     assert _fast_bytes(dataset) == _rdflib_bytes(dataset)
+
+
+AWKWARD_JSON = [
+    {"@value": 'tab\t, quote ", backslash \\, control \u0001\u001f\u007f, line\u2028, فارسی'},
+    {"z": 1, "a": [True, False, None, 0, -7, 2**63 - 1], "": {}, "é": [], "E": "upper first"},
+    [1e-05, 1e16, 0.1, -0.0, 12.5, 1.7976931348623157e308, 5e-324, float("nan"), float("inf")],
+    {"beyond 64 bits": 2**64, "and": [1.5]},  # orjson refuses: Python's encoder writes it
+    {"nested": [{"@list": [3.0, {"@id": "_:b"}]}, {"@language": "fa", "@value": "x"}]},
+]
+
+
+@pytest.mark.parametrize("document", AWKWARD_JSON)
+def test_the_indented_writer_writes_what_pythons_json_writes(document: object) -> None:
+    """`dump_indented` (orjson) against `json.dumps(..., indent=2, sort_keys=True)` on what
+    `sorted_json` gives: escapes, key order by code point, floats in Python's form, numbers
+    beyond 64 bits."""
+    prepared = _sorted_json(document)
+    expected = json.dumps(prepared, ensure_ascii=False, indent=2, sort_keys=True)
+    assert dump_indented(prepared) == expected.encode("utf-8")
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(alphabet=st.sampled_from(' "\\\t\n\x01\x7f,:[]{}aAz0é\u2028س@'), max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet="@a:, ", max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_JSON_VALUES, max_size=6))
+def test_arrays_sort_by_orjson_as_by_pythons_json(values: list[object]) -> None:
+    """`sorted_json` orders an array's items by orjson's compact JSON: the order Python's
+    encoder (`", "` and `": "` separators) gives, for any JSON values."""
+    items = [_sorted_json(value) for value in values]
+    assert sorted(items, key=_compact) == sorted(items, key=_SORT_KEY)

@@ -43,6 +43,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "citydip_ld.serving",
             "citydip_ld.slow_clients",
+            "citydip_ld.granian_front",
             "citydip_ld.cli",
             "citydip_ld.__main__",
             "citydip_ld.logs",

@@ -23,6 +23,7 @@ from citydip_ld.rdf.output import (
     build_check_text,
     build_directory,
     build_for_check,
+    check_text_from_build,
 )
 from citydip_ld.serving import (
     DEFAULT_BODY_TIMEOUT,
@@ -210,6 +211,16 @@ def build(obj: Context, out_dir: Path, formats: tuple[str, ...]) -> None:
     help="With --store: the source map `build` wrote (sources.tsv), to report fact files and "
     "lines for a remote store (a store folder carries its own).",
 )
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="A folder `build` wrote: when it records that it was built from exactly the current "
+    "facts, ontology, shapes and code (content hashes), its N-Quads are validated instead of "
+    "building the facts again; otherwise, or when it is missing, the facts are built.",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -219,6 +230,7 @@ def check(
     engine: str,
     store: str | None,
     source_map: Path | None,
+    build_dir: Path,
 ) -> None:
     """Validate the dataset against the SHACL shapes; exit 1 on violations."""
     obj: Context = ctx.obj
@@ -236,7 +248,7 @@ def check(
             if store is not None:
                 report = run_store_check(obj, store, lang, progress, source_map)
             else:
-                report = run_check(obj, input_file, lang, progress, engine)
+                report = run_check(obj, input_file, lang, progress, engine, build_dir)
     except CitydipError as exc:
         raise fail(exc) from None
     if report.note:
@@ -279,14 +291,23 @@ def run_check(
     lang: str,
     progress: Progress | None = None,
     engine: str = DEFAULT_ENGINE,
+    build_dir: Path | None = None,
 ) -> Report:
     """Build (or read `input_file`) and validate; lines come from the fact files either way.
-    pyshacl-turbo validates the facts built as text (`build_check_text`), pySHACL the rdflib
-    graph `build_for_check` builds (the reference route)."""
+    pyshacl-turbo validates the facts built as text (`build_check_text`), or read from
+    `build_dir` when that was built from exactly these inputs (`check_text_from_build`);
+    pySHACL the rdflib graph `build_for_check` builds (the reference route)."""
     say = progress or (lambda _message: None)
-    say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
     if input_file is None and engine == "turbo":
-        text = build_check_text(obj.layout, obj.base)
+        text = None
+        if build_dir is not None:
+            say(f"reading {build_dir} if it was built from these facts")
+            text = check_text_from_build(build_dir, obj.layout, obj.base)
+        if text is None:
+            say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
+            text = build_check_text(obj.layout, obj.base)
+        else:
+            say(f"{build_dir} was built from these facts: validating its N-Quads")
         say(f"validating {text.triples} triples against the shapes ({engine})")
         return validate_ntriples(
             text.ntriples,
@@ -296,6 +317,7 @@ def run_check(
             lang=lang,
             engine=engine,
         )
+    say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
     built = build_for_check(obj.layout, obj.base)
     data = built.data
     if input_file is not None:
@@ -328,18 +350,18 @@ def run_check(
 @click.option(
     "--server",
     type=click.Choice(SERVERS),
-    default="waitress",
+    default="granian",
     show_default=True,
     envvar="CITYDIP_SERVER",
-    help="WSGI server: waitress (Python) or granian (HTTP in Rust; `pip install granian`). "
-    "Env CITYDIP_SERVER.",
+    help="HTTP server: granian (HTTP in Rust; request bodies read before a thread runs the "
+    "app) or waitress (pure Python). Env CITYDIP_SERVER.",
 )
 @click.option(
     "--threads",
     type=int,
     default=DEFAULT_THREADS,
     show_default=True,
-    help="Threads running requests (with granian 2 did best on 2 cores).",
+    help="Threads running the app (a request waiting for its body holds none).",
 )
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
 @click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
@@ -421,9 +443,9 @@ def serve(
     gate: bool,
 ) -> None:
     """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
+    from citydip_ld.granian_front import serve_granian
     from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
-    from citydip_ld.serving import serve_granian
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
     config: dict[str, object] = {"BASE": obj.base}
@@ -475,9 +497,18 @@ def serve(
 
 
 def _refuse_nonconforming(dataset_dir: Path, base: str) -> None:
-    """Exit 1 with the report when the built dataset does not conform to its shapes."""
+    """Exit 1 with the report when the built dataset does not conform to its shapes.
+
+    The check runs in a child process: the memory it takes (an rdflib graph of the whole
+    dataset, 1.9 GB at world scale S) leaves with it, instead of staying in the server's
+    process for as long as it serves (granian's supervising process kept it beside its
+    worker's copy of the data)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     try:
-        report = check_built(dataset_dir, base)
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            report = pool.submit(check_built, dataset_dir, base).result()
     except CitydipError as exc:
         raise fail(exc) from None
     if not report.conforms:
@@ -496,10 +527,11 @@ def _granian_usable(settings: ServerSettings) -> None:
         import granian  # noqa: F401
     except ImportError:
         raise UsageError(
-            "--server granian: granian is not installed (pip install granian)"
+            "granian (serve's default server) is not installed: reinstall citydip-ld "
+            "(pip install citydip-ld), or pass --server waitress"
         ) from None
     if settings.port == 0:
-        raise UsageError("--server granian needs an explicit --port (not 0)")
+        raise UsageError("granian needs an explicit --port (not 0); or pass --server waitress")
 
 
 def check_built(dataset_dir: Path, base: str) -> Report:

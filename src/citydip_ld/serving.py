@@ -1,18 +1,16 @@
 """Serve the app with a production WSGI server and a JSON-lines access log.
 
-`serve(app, settings)` runs waitress (pure Python, threads; the default) and
-`serve_granian(app_factory, settings)` runs granian (HTTP in Rust, one worker process whose
-`threads` Python threads run the app); `citydip-ld serve --server` picks one. Under either,
-`trust_proxy` handles X-Forwarded-* headers (README, "Which HTTP server", says why waitress
-stays the default). Each request is logged as one JSON object per line in the application's
+`serve(app, settings)` runs waitress (pure Python, threads) and
+`granian_front.serve_granian(app_factory, settings)` granian (HTTP in Rust, an RSGI front
+that reads bodies before a thread runs the app); `citydip-ld serve --server` picks one.
+Under either, `trust_proxy` handles X-Forwarded-* headers (README, "Which HTTP server").
+Each request is logged as one JSON object per line in the application's
 one log format (`citydip_ld.logs`): time, level, logger, message, then client, method, path,
 query, status, bytes, duration in milliseconds, user agent, referrer, Accept.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 import sys
 import threading
 import time
@@ -23,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import create_server
 
-from citydip_ld.logs import ACCESS_LOGGER, configure_logging, log_line
+from citydip_ld.logs import ACCESS_LOGGER, log_line
 from citydip_ld.slow_clients import ReadDeadlines, install_deadlines
 from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 
@@ -31,7 +29,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 #: The WSGI servers `citydip-ld serve --server` can run.
-SERVERS = ("waitress", "granian")
+SERVERS = ("granian", "waitress")
 
 #: Defaults for `serve`, also the CLI's.
 DEFAULT_HOST = "127.0.0.1"
@@ -141,8 +139,9 @@ class AccessLog:
 @dataclass(frozen=True)
 class ServerSettings:
     """Where to listen and the limits the server enforces (under waitress the read deadlines
-    and the discard limit by `citydip_ld.slow_clients`; granian's nearest in
-    `serve_granian`), and the trusted proxy (`trust_proxy`)."""
+    and the discard limit by `citydip_ld.slow_clients`; under granian its nearest, and the
+    body deadline and limit of its front, in `granian_front`), and the trusted proxy
+    (`trust_proxy`)."""
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
@@ -215,70 +214,3 @@ def granian_header_timeout(settings: ServerSettings) -> int:
     most 60 s, granian's bound)."""
     seconds = min(settings.header_timeout, settings.keepalive_timeout, 60.0)
     return max(1, int(seconds * 1000))
-
-
-def serve_granian(
-    app_factory: Callable[[], WSGIApplication],
-    settings: ServerSettings,
-    *,
-    access_log: bool = True,
-    ready: Callable[[str], None] | None = None,
-) -> None:
-    """Serve the app `app_factory` makes with granian until interrupted (SIGINT or SIGTERM).
-
-    Granian parses HTTP in Rust and runs the app in one worker process (so one copy of the
-    dataset, as with waitress) on `settings.threads` Python threads. The factory must pickle
-    (e.g. `functools.partial(create_app, config)`): the worker process builds its own app.
-    Waitress's limits map to granian's nearest: the connection limit bounds connections
-    open at once (granian's backpressure), the header and keep-alive timeouts are one timer
-    (`granian_header_timeout`), the header limit bounds the read buffer (at least 8 KiB), the
-    trusted proxy is the same middleware (`trust_proxy`) and the body limit is the app's own
-    (MAX_CONTENT_LENGTH). There is no body deadline: granian streams a body to the app, whose
-    `read()` waits as long as the client likes (README, "Which HTTP server"). Port 0 is not
-    supported: granian does not say which port it chose.
-    """
-    from granian.constants import HTTPModes, Interfaces
-    from granian.http import HTTP1Settings
-    from granian.log import LogLevels
-    from granian.server import Server
-
-    if settings.port == 0:
-        raise ValueError("granian needs an explicit port")
-    server = Server(
-        "citydip_ld.web:create_app",  # not imported: the app comes from `app_factory`
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.WSGI,
-        workers=1,
-        blocking_threads=settings.threads,
-        backpressure=settings.connection_limit,
-        http=HTTPModes.http1,
-        http1_settings=HTTP1Settings(
-            header_read_timeout=granian_header_timeout(settings),
-            max_buffer_size=max(settings.max_request_header_size, 8192),
-        ),
-        websockets=False,
-        url_path_prefix=settings.url_prefix or None,
-        log_level=LogLevels.warning,
-        respawn_failed_workers=True,
-    )
-    if ready is not None:
-        ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
-    level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
-    server.serve(
-        target_loader=functools.partial(_granian_app, app_factory, access_log, level, settings),
-        wrap_loader=False,
-    )
-
-
-def _granian_app(
-    app_factory: Callable[[], WSGIApplication],
-    access_log: bool,
-    log_level: str = "warning",
-    settings: ServerSettings = ServerSettings(),
-) -> WSGIApplication:
-    """Run in granian's worker process: the app behind the trusted-proxy middleware, with its
-    log and the access log on its stderr, in the one format."""
-    configure_logging(log_level)
-    proxied = trust_proxy(app_factory(), settings.trusted_proxy)
-    return AccessLog(proxied, sys.stderr) if access_log else proxied

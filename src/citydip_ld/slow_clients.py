@@ -73,6 +73,24 @@ class RefusingParser(HTTPRequestParser):
         return consumed
 
 
+def refusal(
+    status: int, title: str, detail: str, accept: str | None
+) -> tuple[list[tuple[str, str]], bytes]:
+    """The headers and body of a refusal by the server itself (not the app), in the app's one
+    error shape: JSON, or plain text for a client that prefers it; never kept by caches."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    text = bool(parsed) and parsed.best_match(["application/json", "text/plain"]) == "text/plain"
+    if text:
+        body = f"{status} {title}\n\n{detail}\n".encode()
+        content_type = "text/plain; charset=utf-8"
+    else:
+        payload = {"error": {"status": status, "title": title, "detail": detail}}
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        content_type = "application/json"
+    headers = [("Content-Type", content_type), ("Cache-Control", "no-store"), ("Vary", "Accept")]
+    return headers, body
+
+
 class RefusalTask(ErrorTask):
     """Waitress's own error answers (413, 431, 400, and 500 when the app fails before its
     headers) in the app's one error shape, with `Cache-Control: no-store`; the channel then
@@ -81,28 +99,13 @@ class RefusalTask(ErrorTask):
     def execute(self) -> None:
         request: Any = self.request  # waitress's parser (typed as its error in the stubs)
         error = request.error
-        accept = parse_accept_header(request.headers.get("ACCEPT"), MIMEAccept)
-        text = bool(accept) and accept.best_match(["application/json", "text/plain"]) == (
-            "text/plain"
-        )
         status, title, detail = int(error.code), str(error.reason), str(error.body)
         if status == 413:
             limit = self.channel.adj.max_request_body_size
             detail = f"the request body is over this server's limit of {limit} bytes"
-        if text:
-            body = f"{status} {title}\n\n{detail}\n".encode()
-            content_type = "text/plain; charset=utf-8"
-        else:
-            payload = {"error": {"status": status, "title": title, "detail": detail}}
-            body = json.dumps(payload, ensure_ascii=False).encode()
-            content_type = "application/json"
+        headers, body = refusal(status, title, detail, request.headers.get("ACCEPT"))
         self.status = f"{status} {title}"
-        self.response_headers = [
-            *self.response_headers,
-            ("Content-Type", content_type),
-            ("Cache-Control", "no-store"),
-            ("Vary", "Accept"),
-        ]
+        self.response_headers = [*self.response_headers, *headers]
         self.set_close_on_finish()
         self.content_length = len(body)
         if isinstance(self.channel, DeadlineChannel):

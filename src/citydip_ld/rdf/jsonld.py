@@ -22,9 +22,18 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
 from rdflib.plugins.shared.jsonld.context import Context
 
-__all__ = ["Row", "TripleRow", "graph_document", "jsonld_document", "sorted_json", "to_bytes"]
+__all__ = [
+    "Row",
+    "TripleRow",
+    "dump_indented",
+    "graph_document",
+    "jsonld_document",
+    "sorted_json",
+    "to_bytes",
+]
 
 #: (graph, subject, predicate, object): terms in N-Triples syntax, the graph "DEFAULT" or an IRI
 Row = tuple[str, str, str, str]
@@ -102,43 +111,85 @@ def graph_document(triples: Iterable[TripleRow], context_data: dict[str, Any]) -
 _SORT_KEY = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
+class _Float(float):
+    """A float that `dump_indented` writes as Python's `json` does (`1e-05`, not orjson's
+    `0.00001`); the same value and order otherwise."""
+
+
 def sorted_json(node: Any) -> Any:
     """`node` with every array sorted by the compact JSON of its items (keys sorted), but for
-    the items of an `@list` (an RDF list: ordered), which keep their order."""
+    the items of an `@list` (an RDF list: ordered), which keep their order. Text values, most
+    of a document, are taken as they are without a call."""
     if isinstance(node, dict):
-        return {
-            key: (
-                [sorted_json(item) for item in value]
-                if key == "@list" and isinstance(value, list)
-                else sorted_json(value)
-            )
-            for key, value in node.items()
-        }
+        result: dict[str, Any] = {}
+        for key, value in node.items():
+            if type(value) is str:
+                result[key] = value
+            elif key == "@list" and isinstance(value, list):
+                result[key] = [sorted_json(item) for item in value]
+            else:
+                result[key] = sorted_json(value)
+        return result
     if isinstance(node, list):
-        items = [sorted_json(item) for item in node]
-        return sorted(items, key=_sort_key(items))
+        items = [item if type(item) is str else sorted_json(item) for item in node]
+        if len(items) < 2:
+            return items
+        try:
+            return sorted(items, key=_sort_key(items, _compact))
+        except (orjson.JSONEncodeError, TypeError):  # what orjson refuses: Python's encoder
+            return sorted(items, key=_sort_key(items, _SORT_KEY))
+    if type(node) is float:
+        return _Float(node)
     return node
 
 
-def _sort_key(items: list[Any]) -> Callable[[Any], str]:
-    """The compact JSON of an item, or only of its `@id` where that orders them the same:
-    every item an object whose first key is `@id`, no two with the same `@id`. An encoded
-    string is never a prefix of another, so the first difference lies within the ids."""
+def _python_float(value: Any) -> orjson.Fragment:
+    if isinstance(value, _Float):
+        return orjson.Fragment(json.dumps(float(value)))
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def dump_indented(document: Any) -> bytes:
+    """`json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)` as UTF-8, written
+    by orjson (in Rust; Python's encoder is pure Python when it indents): the same bytes for
+    what a JSON-LD document holds (text, whole numbers, booleans, null, floats as `sorted_json`
+    leaves them); anything orjson refuses (a number beyond 64 bits, a lone surrogate, a key
+    that is not text) is written by Python's encoder."""
+    try:
+        return orjson.dumps(
+            document, default=_python_float, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+        )
+    except (orjson.JSONEncodeError, TypeError):
+        text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+        return text.encode("utf-8")
+
+
+def _compact(item: Any) -> bytes:
+    """The compact JSON of `item` (keys sorted) by orjson, in UTF-8: it orders items as the
+    text of Python's `_SORT_KEY` does. The two differ only by the space Python writes after
+    each `,` and `:` between values, which lies after the first difference of two texts or
+    in both alike; UTF-8 bytes sort as the code points they encode; the escapes are the same."""
+    return orjson.dumps(item, default=_python_float, option=orjson.OPT_SORT_KEYS)
+
+
+def _sort_key(items: list[Any], encode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The compact JSON of an item (`encode`), or only of its `@id` where that orders them the
+    same: every item an object whose first key is `@id`, no two with the same `@id`. An
+    encoded string is never a prefix of another, so the first difference lies within the ids."""
     ids = []
     for item in items:
         if not isinstance(item, dict) or min(item, default=None) != "@id":
-            return _SORT_KEY
+            return encode
         ids.append(item["@id"])
-    if len(set(map(_SORT_KEY, ids))) != len(ids):
-        return _SORT_KEY
-    return lambda item: _SORT_KEY(item["@id"])
+    if len(set(map(encode, ids))) != len(ids):
+        return encode
+    return lambda item: encode(item["@id"])
 
 
 def to_bytes(document: Any) -> bytes:
     """A served JSON-LD document's bytes: its arrays sorted (`@list`s kept in order), keys
     sorted, indented by two as rdflib writes it; the same bytes in every process."""
-    text = json.dumps(sorted_json(document), ensure_ascii=False, indent=2, sort_keys=True)
-    return text.encode("utf-8")
+    return dump_indented(sorted_json(document))
 
 
 class _Converter:

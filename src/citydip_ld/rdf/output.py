@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from citydip_ld.atomic import write_atomically
 from citydip_ld.curation.facts import load_facts
-from citydip_ld.iris import normalise_base, ontology_namespace
+from citydip_ld.iris import graph_iri, normalise_base, ontology_namespace
 from citydip_ld.rdf.build import (
     PREFIXES,
     BuildResult,
@@ -26,13 +27,26 @@ from citydip_ld.rdf.build import (
     add_turtle_graph,
     build_dataset,
     build_lines,
+    prefixed_dataset,
+)
+from citydip_ld.rdf.build_stamp import (
+    Inputs,
+    inputs_digest,
+    read_if_current,
+    remove_stamp,
+    write_stamp,
 )
 from citydip_ld.rdf.dumps import write_checksums
-from citydip_ld.rdf.jsonld import Row, jsonld_document
+from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document
 from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
-from citydip_ld.rdf.source_map import write_source_map
+from citydip_ld.rdf.source_map import (
+    SOURCES_FILE,
+    SourceFiles,
+    source_map_bytes,
+    write_source_map,
+)
 
 #: file name -> (rdflib format, whole dataset with named graphs?)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -67,6 +81,10 @@ class Layout:
         data = Path(data_dir)
         root = data.resolve().parent
         return cls(data, root / "ontology", root / "shapes")
+
+    def inputs(self, base: str) -> Inputs:
+        """What a build of this layout under `base` reads (`build_stamp`)."""
+        return Inputs(self.data_dir, self.ontology_dir, self.shapes_dir, normalise_base(base))
 
 
 def jsonld_context(base: str) -> dict[str, Any]:
@@ -135,11 +153,12 @@ def build_for_check(layout: Layout, base: str) -> CheckInput:
 @dataclass(frozen=True)
 class CheckText:
     """What `check` validates, as text: the facts' union as N-Triples lines (each triple
-    once), the shapes, the sources, and the prefixes `build_for_check` binds on its graph."""
+    once), the shapes, the sources (in memory, or a build folder's `sources.tsv`), and the
+    prefixes `build_for_check` binds on its graph."""
 
     ntriples: str
     shapes: Graph
-    sources: SourceMap
+    sources: SourceMap | SourceFiles
     namespaces: list[tuple[str, URIRef]]
     triples: int
 
@@ -148,11 +167,52 @@ def build_check_text(layout: Layout, base: str) -> CheckText:
     """`build_for_check` without an rdflib graph of the data: the same triples as N-Triples
     text (`build_lines`), the same shapes graph and prefixes."""
     built = build_lines(load_facts(layout.data_dir), base, union=True)
-    add_turtle_graph(built.dataset, layout.ontology_dir, "ontology", base)
-    shapes = copy_graph(add_turtle_graph(built.dataset, layout.shapes_dir, "shapes", base))
-    namespaces = [(prefix, URIRef(ns)) for prefix, ns in built.dataset.namespaces()]
+    shapes, namespaces = _shapes_and_prefixes(built.dataset, layout, base)
     text = "".join(built.lines)
     return CheckText(text, shapes, built.sources, namespaces, len(built.lines))
+
+
+def _shapes_and_prefixes(
+    dataset: Dataset, layout: Layout, base: str
+) -> tuple[Graph, list[tuple[str, URIRef]]]:
+    """The shapes graph (no prefixes) and the prefixes of `dataset` once the ontology and
+    shapes graphs are added to it, as `build_for_check` binds them on its data graph."""
+    add_turtle_graph(dataset, layout.ontology_dir, "ontology", base)
+    shapes = copy_graph(add_turtle_graph(dataset, layout.shapes_dir, "shapes", base))
+    return shapes, [(prefix, URIRef(ns)) for prefix, ns in dataset.namespaces()]
+
+
+def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckText | None:
+    """What `build_check_text` gives, read from the build folder `build_dir` instead of built:
+    the facts' graphs of its `dataset.nq` as N-Triples (each triple once), its `sources.tsv`
+    (the bytes checked against the stamp) read for the nodes a report names. None, and the
+    caller builds, unless its stamp says it was built from exactly the inputs of `layout` and
+    `base` as they are now (`build_stamp`)."""
+    found = read_if_current(build_dir, layout.inputs(base))
+    if found is None:
+        return None
+    lines = facts_union(found["dataset.nq"].decode("utf-8"), base)
+    if lines is None:
+        return None
+    shapes, namespaces = _shapes_and_prefixes(prefixed_dataset(base), layout, base)
+    sources = SourceFiles([found[SOURCES_FILE]])  # the bytes checked against the stamp
+    return CheckText("".join(lines), shapes, sources, namespaces, len(lines))
+
+
+def facts_union(nquads: str, base: str) -> list[str] | None:
+    """The triples of every graph of a build's N-Quads but `ontology` and `shapes`, as
+    N-Triples lines, each once, in the order first met; None when a line is not in a graph
+    of the build (`{base}graph/...`: not what `build` writes)."""
+    graphs = f"<{graph_iri(base, '')}"
+    skipped = {f"<{graph_iri(base, name)}>" for name in ("ontology", "shapes")}
+    union: dict[str, None] = {}
+    for line in nquads.splitlines():
+        head, _, graph = line[:-2].rpartition(" ")
+        if not line.endswith(" .") or not graph.startswith(graphs) or not graph.endswith(">"):
+            return None
+        if graph not in skipped:
+            union[head + " .\n"] = None
+    return list(union)
 
 
 def copy_graph(graph: Graph) -> Graph:
@@ -206,7 +266,7 @@ def serialise(
         elif fmt == "nquads":
             out[name] = "".join(_nquads_line(row) for row in data.rows).encode()
         elif fmt == "nt":
-            out[name] = "".join(f"{s} {p} {o} .\n" for s, p, o in data.triple_keys).encode()
+            out[name] = "".join(_lines(map(" ".join, data.triple_keys), " .\n")).encode()
         else:
             statements = data.quads if fmt == "trig" else data.triples()
             out[name] = bytes(
@@ -223,6 +283,12 @@ def _nquads_line(row: Row) -> str:
     return f"{subject} {predicate} {obj} {graph} .\n"
 
 
+def _lines(lines: Iterable[str], end: str) -> list[str]:
+    """`lines` joined by `end`, and `end` after the last (nothing for no lines)."""
+    text = end.join(lines)
+    return [text, end] if text else []
+
+
 def _jsonld_bytes(
     dataset: Dataset | Callable[[], Dataset], rows: list[Row], context: dict[str, Any]
 ) -> bytes:
@@ -232,8 +298,7 @@ def _jsonld_bytes(
             dataset = dataset()
         text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
         document = json.loads(text)
-    document = _sorted_json(document)
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    return dump_indented(_sorted_json(document)) + b"\n"
 
 
 OXIGRAPH_FORMATS = {
@@ -264,9 +329,9 @@ class SortedQuads:
         )
         self.rows: list[Row] = [key[:4] for key in keyed]
         self.quads: list[ox.Quad] = [unsorted[key[4]] for key in keyed]
-        first: dict[tuple[str, str, str], int] = {}
-        for position, (_graph, subject, predicate, obj) in enumerate(self.rows):
-            first.setdefault((subject, predicate, obj), position)
+        triples = list(map(itemgetter(1, 2, 3), self.rows))
+        # each triple's first position: the dict keeps the last value given, so go backwards
+        first = dict(zip(reversed(triples), range(len(triples) - 1, -1, -1), strict=True))
         #: the distinct triples (graphs dropped), sorted, and where each is first in `quads`
         self.triple_keys = sorted(first)
         self._first = first
@@ -329,6 +394,8 @@ def build_directory(
     rdflib `Dataset` unless rdflib must write the JSON-LD (`jsonld.jsonld_document` declines)."""
     say = progress or (lambda _message: None)
     layout = layout or Layout.beside(data_dir)
+    out = Path(out_dir)
+    inputs = inputs_digest(layout.inputs(base))
     say(f"reading the facts in {data_dir} and building the dataset")
     built = build_text(layout, base)
     say("sorting the quads")
@@ -347,9 +414,13 @@ def build_directory(
         say("reading the twinning network")
         files.update(network_files(read_network(DatasetQueries(data.quads), base)))
     say(f"writing {len(files)} file(s) into {out_dir}")
-    write_outputs(files, Path(out_dir))
-    write_source_map(sources, out_dir)
-    write_checksums(Path(out_dir))
+    remove_stamp(out)  # the files change from here on: the stamp is written again at the end
+    write_outputs(files, out)
+    files[SOURCES_FILE] = source_map_bytes(sources)
+    write_source_map(files[SOURCES_FILE], out)
+    write_checksums(out)
+    if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
+        write_stamp(out, inputs, files)
     return BuildSummary(len(data.triple_keys), graphs, sources)
 
 

@@ -43,33 +43,61 @@ def source_map_bytes(sources: SourceMap) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def write_source_map(sources: SourceMap, out_dir: str | Path) -> Path:
-    """Write `sources.tsv` into `out_dir`, atomically; return its path."""
+def write_source_map(sources: SourceMap | bytes, out_dir: str | Path) -> Path:
+    """Write `sources.tsv` (or the bytes `source_map_bytes` gave) into `out_dir`, atomically;
+    return its path."""
     path = Path(out_dir) / SOURCES_FILE
-    write_atomically(path, source_map_bytes(sources))
+    write_atomically(path, sources if isinstance(sources, bytes) else source_map_bytes(sources))
     return path
 
 
 def read_source_map(paths: Iterable[str | Path], nodes: Iterable[str]) -> SourceMap:
     """The entries of the source map files `paths` (missing ones are skipped) about `nodes`
     (IRIs) and the documents of their hash IRIs, read line by line."""
-    wanted = set()
-    for node in nodes:
-        wanted.add(node)
-        wanted.add(node.split("#", 1)[0])
+    wanted = _wanted(nodes)
     found = SourceMap()
     for path in paths:
         if not Path(path).is_file():
             continue
         with Path(path).open(encoding="utf-8") as handle:
-            for line in handle:
-                subject, _, rest = line.partition("\t")
-                if subject not in wanted:
-                    continue
-                predicate, file, number = rest.rstrip("\n").split("\t")
-                where = Location(file, int(number))
-                if predicate:
-                    found.properties.setdefault((URIRef(subject), URIRef(predicate)), where)
-                else:
-                    found.subjects.setdefault(URIRef(subject), where)
+            _read_lines(handle, wanted, found)
     return found
+
+
+def _wanted(nodes: Iterable[str]) -> set[str]:
+    wanted = set()
+    for node in nodes:
+        wanted.add(node)
+        wanted.add(node.split("#", 1)[0])
+    return wanted
+
+
+def _read_lines(lines: Iterable[str], wanted: set[str], found: SourceMap) -> None:
+    """Add the entries of `lines` (of a `sources.tsv`) whose subject is `wanted` to `found`."""
+    for line in lines:
+        subject, _, rest = line.partition("\t")
+        if subject not in wanted:
+            continue
+        predicate, file, number = rest.rstrip("\n").split("\t")
+        where = Location(file, int(number))
+        if predicate:
+            found.properties.setdefault((URIRef(subject), URIRef(predicate)), where)
+        else:
+            found.subjects.setdefault(URIRef(subject), where)
+
+
+class SourceFiles:
+    """A source map as the bytes of `sources.tsv` files (as `check` read and verified them
+    against a build's stamp), read only for the nodes a report names (`about`)."""
+
+    def __init__(self, contents: Iterable[bytes]) -> None:
+        self.contents = list(contents)
+
+    def about(self, nodes: Iterable[str]) -> SourceMap:
+        """The entries about `nodes` (and the documents of their hash IRIs)."""
+        wanted = _wanted(nodes)
+        found = SourceMap()
+        for content in self.contents:
+            lines = content.decode("utf-8").split("\n")  # as a file reads: \n ends a line
+            _read_lines((line for line in lines if line), wanted, found)
+        return found

@@ -18,6 +18,7 @@ from rdflib.term import Node
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri
 from citydip_ld.rdf.build import SourceMap
+from citydip_ld.rdf.source_map import SourceFiles
 from citydip_ld.validation.engines import (
     DEFAULT_ENGINE,
     choose_engine,
@@ -97,12 +98,12 @@ def validate_graph(
     data: Graph,
     shapes: Graph,
     *,
-    sources: SourceMap | None = None,
+    sources: SourceMap | SourceFiles | None = None,
     lang: str = "en",
     engine: str = DEFAULT_ENGINE,
 ) -> Report:
     """Validate `data` against `shapes` with `engine`; map each focus node back to its fact
-    file and line.
+    file and line (`sources`: a source map, or the files of one, read for the nodes reported).
 
     `data` may be validated in place: it must not be shared with other readers meanwhile."""
     _require_node_shapes(shapes)
@@ -123,7 +124,7 @@ def validate_ntriples(
     shapes: Graph,
     *,
     namespaces: Iterable[tuple[str, URIRef]] = (),
-    sources: SourceMap | None = None,
+    sources: SourceMap | SourceFiles | None = None,
     lang: str = "en",
     engine: str = DEFAULT_ENGINE,
 ) -> Report:
@@ -186,7 +187,7 @@ def report_from_results(
     results: Graph,
     *,
     data: Graph | None = None,
-    sources: SourceMap | None = None,
+    sources: SourceMap | SourceFiles | None = None,
     lang: str = "en",
     prefixes: dict[str, str] | None = None,
 ) -> Report:
@@ -195,6 +196,9 @@ def report_from_results(
     writes them (without `data`, as the report does)."""
     known = dict(prefixes or {})
     known.setdefault("sh", str(SH))
+    if isinstance(sources, SourceFiles):
+        focus = results.objects(None, SH.focusNode)
+        sources = sources.about(str(node) for node in focus if isinstance(node, URIRef))
     problems = [
         _problem(results, r, sources, lang, known, data if data is not None else Graph())
         for r in results.subjects(RDF.type, SH.ValidationResult)

@@ -169,11 +169,16 @@ class ResponseCache:
         self.trim(0)
         LOG.debug("malloc_trim after evictions: %.1f ms", (time.perf_counter() - started) * 1000)
 
-    def get(self, key: Key) -> Entry | None:
+    @property
+    def release(self) -> str | None:
+        """The release the entries belong to (None before the first)."""
+        return self._release
+
+    def get(self, key: Key, count_miss: bool = True) -> Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                self.misses += 1
+                self.misses += count_miss
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
@@ -398,6 +403,24 @@ class ResponseCacheMiddleware:
             start_response("304 Not Modified", minimal_304_headers(etag))
             return []
         return self._fill(environ, start_response, key, etag, release)
+
+    def cached(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
+        """The answer to a GET or HEAD that the cache holds, without the app; None when the
+        app must answer (a miss, a request the cache does not keep, a release not yet seen).
+        Never waits on the store: nothing is looked up before the cache's first entry (the
+        release check may open the store) or across a change of release (the cache is
+        emptied then, which may hand memory back). For a front that answers hits from an
+        event loop (`citydip_ld.granian_front`); the WSGI route is `__call__`."""
+        method = environ.get("REQUEST_METHOD")
+        if not self.cache.bytes or method not in ("GET", "HEAD"):
+            return None
+        if "HTTP_RANGE" in environ or "HTTP_COOKIE" in environ:
+            return None
+        release = self.release()
+        if release is None or release != self.cache.release:
+            return None
+        entry = self.cache.get(request_key(environ), count_miss=False)
+        return None if entry is None else answer(entry, environ, start_response)
 
     def _fill(
         self,

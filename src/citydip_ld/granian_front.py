@@ -1,0 +1,483 @@
+"""Granian with an RSGI front: request bodies read with deadlines, the WSGI app on threads.
+
+Granian's WSGI interface calls the app as soon as a request's headers are in and hands it the
+body as a stream whose `read()` has no deadline, so a client trickling a body holds an app
+thread for as long as it likes; and after the app refuses a body, granian closes under a
+client still sending it. So `serve_granian` runs granian's RSGI interface (asyncio, one
+event loop in the worker process) with `RSGIFront` in front of the Flask app:
+
+1. **The body first, on the event loop.** A request's body is read whole before the app
+   sees the request, within `body_timeout` seconds of its headers (else 408 and the
+   connection closed) and within `max_request_body_size` bytes (else 413 and closed;
+   `Expect: 100-continue` gets the 413 without `100 Continue`; from a client already sending
+   it, the rest of the body is read and dropped after the answer, at most `discard_limit`
+   bytes and `body_timeout` seconds, so that it can read the answer, as waitress's lingering
+   close does).
+   A waiting body costs a coroutine, not a thread.
+2. **Then the WSGI app, on a pool of `threads` threads**, with the body in memory
+   (`wsgi.input` a `BytesIO`) and an environ built as granian's WSGI interface builds it.
+   The pool thread answers through granian itself: a list body in one piece, a file (a dump,
+   a vendored script) by granian from disk (`wsgi.file_wrapper`; ranges too), anything else
+   streamed chunk by chunk. An answer the response cache already holds (a bodiless GET or
+   HEAD; `ResponseCacheMiddleware.cached`, a lookup in memory) is sent from the event loop
+   without the thread hop, which would otherwise cost most of granian's speed on them.
+
+Refusals have the one error shape of waitress's (`slow_clients.refusal`), and every answer,
+refusals included, is one access-log line (`serving.AccessLog`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import io
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, TYPE_CHECKING, Any
+
+from werkzeug.wsgi import FileWrapper
+
+from citydip_ld.logs import configure_logging
+from citydip_ld.serving import AccessLog, ServerSettings, granian_header_timeout, trust_proxy
+from citydip_ld.slow_clients import refusal
+from citydip_ld.web.response_cache import ResponseCacheMiddleware
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+LOGGER = logging.getLogger(__name__)
+#: `SERVER_PROTOCOL` for granian's HTTP versions.
+HTTP_VERSIONS = {"1": "HTTP/1.0", "1.0": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2"}
+
+
+class FileBody(FileWrapper):
+    """`wsgi.file_wrapper`: a file the app answers with (werkzeug's `send_file`), which the
+    front hands to granian to send from disk instead of reading it through Python."""
+
+
+class RefusedError(Exception):
+    """A request the front answers itself (408, 413), closing the connection after."""
+
+    def __init__(
+        self, status: int, title: str, detail: str, drain: bool = False, started: bool = False
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        #: Read and drop the rest of the body after the answer (the client is sending it);
+        #: `started`: its reading has begun (granian's body iterator is taken, not taken again).
+        self.drain, self.started = drain, started
+
+
+def client_address(client: str) -> tuple[str, str]:
+    """`("203.0.113.7", "51234")` from granian's "203.0.113.7:51234" (or "[::1]:51234")."""
+    host, _, port = client.rpartition(":")
+    return host.strip("[]"), port
+
+
+def base_environ(settings: ServerSettings) -> dict[str, Any]:
+    """The parts of every environ that do not depend on the request."""
+    return {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": "citydip-ld (granian)",
+        "wsgi.version": (1, 0),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,  # werkzeug: read `wsgi.input` to its end
+        "wsgi.file_wrapper": FileBody,
+    }
+
+
+def make_environ(
+    scope: Any, body: bytes, base: dict[str, Any], url_prefix: str = ""
+) -> dict[str, Any]:
+    """The WSGI environ of an RSGI `scope` whose body has been read: PEP 3333's strings
+    (the path percent-decoded, as UTF-8 bytes read as Latin-1), headers as `HTTP_*` (repeated
+    ones joined by commas, cookies by semicolons), `CONTENT_LENGTH` the body's length."""
+    path = scope.path.encode("utf-8").decode("latin-1")
+    script = ""
+    if url_prefix and (path == url_prefix or path.startswith(url_prefix + "/")):
+        script, path = url_prefix, path[len(url_prefix) :] or "/"
+    server, _, server_port = scope.server.rpartition(":")
+    remote, remote_port = client_address(scope.client)
+    environ = {
+        **base,
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": script,
+        "PATH_INFO": path,
+        "QUERY_STRING": scope.query_string.encode("utf-8").decode("latin-1"),
+        "SERVER_NAME": server.strip("[]"),
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": HTTP_VERSIONS.get(scope.http_version, "HTTP/1.1"),
+        "REMOTE_ADDR": remote,
+        "REMOTE_PORT": remote_port,
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.input": io.BytesIO(body),
+    }
+    headers = scope.headers
+    seen: dict[str, list[str]] = {}
+    for name, value in headers.items():  # one call into granian; values in arrival order
+        seen.setdefault(name, []).append(value)
+    for name, values in seen.items():
+        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
+        if key:
+            environ[key] = ("; " if name == "cookie" else ",").join(values)
+    if body or "content-length" in headers or "transfer-encoding" in headers:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    if "HTTP_HOST" not in environ and scope.authority:
+        environ["HTTP_HOST"] = scope.authority
+    return environ
+
+
+@functools.lru_cache(maxsize=512)
+def _environ_key(name: str) -> str:
+    """The environ key of a header (a lower-case name): `HTTP_ACCEPT_LANGUAGE`; "" for the
+    two whose body is already read (the length is the body's, chunks are undone)."""
+    if name in ("content-length", "transfer-encoding"):
+        return ""
+    return "HTTP_" + name.upper().replace("-", "_")
+
+
+_ENVIRON_KEYS = {"content-type": "CONTENT_TYPE", "host": "HTTP_HOST", "accept": "HTTP_ACCEPT"}
+
+
+class BodyReader:
+    """Reads a request's body on the event loop within the deadline and the size limit."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self.limit = settings.max_request_body_size
+        self.timeout = settings.body_timeout
+        self.discard_limit = settings.discard_limit
+
+    async def read(self, headers: Any, protocol: Any) -> bytes:
+        """The whole body (b"" when the request has none); `RefusedError` when it is too slow
+        (408) or too big (413)."""
+        length_header = headers.get("content-length")
+        if length_header is None and "transfer-encoding" not in headers:
+            return b""
+        length = int(length_header) if length_header is not None else None  # hyper checked it
+        if length == 0:
+            return b""
+        if length is not None and length > self.limit:
+            continuing = "100-continue" in headers.get("expect", "").lower()
+            raise self.too_big(drain=not continuing)  # a client sending it: let it finish
+        try:
+            if length is not None:
+                body: bytes = await asyncio.wait_for(protocol(), self.timeout)
+                return body
+            return await asyncio.wait_for(self.read_chunks(protocol), self.timeout)
+        except TimeoutError:
+            raise RefusedError(
+                408,
+                "Request Timeout",
+                f"the request body did not arrive within {self.timeout:g} seconds",
+            ) from None
+
+    async def read_chunks(self, protocol: Any) -> bytes:
+        """A body of unknown length (chunked), refused once it passes the limit."""
+        parts, size = [], 0
+        async for chunk in protocol:
+            size += len(chunk)
+            if size > self.limit:
+                raise self.too_big(drain=True, started=True)
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def drain(self, protocol: Any, started: bool = False) -> None:
+        """Read and drop the rest of a refused body: to its end, `discard_limit` bytes or
+        `body_timeout` seconds, whichever comes first. `started`: the body's iterator was
+        taken already (granian's protocol is its own iterator, and is taken once)."""
+
+        async def drop() -> None:
+            chunks = protocol if started else protocol.__aiter__()
+            dropped = 0
+            while dropped <= self.discard_limit:
+                chunk = await chunks.__anext__()
+                if not chunk:  # granian's end of the body (then StopAsyncIteration)
+                    return
+                dropped += len(chunk)
+
+        # RuntimeError: granian's ProtocolError or ProtocolClosed (the client went away)
+        with contextlib.suppress(TimeoutError, StopAsyncIteration, RuntimeError):
+            await asyncio.wait_for(drop(), self.timeout)
+
+    def too_big(self, drain: bool, started: bool = False) -> RefusedError:
+        return RefusedError(
+            413,
+            "Request Entity Too Large",
+            f"the request body is over this server's limit of {self.limit} bytes",
+            drain=drain,
+            started=started,
+        )
+
+
+class RSGIFront:
+    """The RSGI application granian runs: see the module. `app` is the WSGI app (behind the
+    trusted-proxy middleware); `access_log` the stream of the access log, or None."""
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        settings: ServerSettings,
+        access_log: IO[str] | None,
+        cached: WSGIApplication | None = None,
+    ) -> None:
+        self.app = app
+        #: Answers what the response cache holds without the app, else None (`CachedOnly`).
+        self.cached = cached
+        self.settings = settings
+        self.reader = BodyReader(settings)
+        self.base = base_environ(settings)
+        self.log = AccessLog(app, access_log) if access_log is not None else None
+        self.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="citydip-app")
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        pass
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        started = time.perf_counter()
+        if scope.proto != "http":  # websockets are off; nothing else is served
+            return
+        try:
+            body = await self.reader.read(scope.headers, protocol)
+        except RefusedError as refused:
+            environ = make_environ(scope, b"", self.base, self.settings.url_prefix)
+            size = send_refusal(protocol, environ, refused)
+            self.write_log(environ, refused.status, size, started)
+            if refused.drain:
+                await self.reader.drain(protocol, refused.started)
+            return
+        environ = make_environ(scope, body, self.base, self.settings.url_prefix)
+        if self.cached is not None and not body and self.answer_cached(environ, protocol, started):
+            return
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.pool, self.answer, environ, protocol, started)
+
+    __call__ = __rsgi__  # granian calls `__rsgi__`; a plain RSGI callable too
+
+    def answer_cached(self, environ: WSGIEnvironment, protocol: Any, started: float) -> bool:
+        """Answer on the event loop from the response cache, if it holds the answer: a
+        lookup in memory, no thread hop (the trusted-proxy middleware runs on a copy of the
+        environ, so the app sees the original on a miss)."""
+        trial = dict(environ)
+        try:
+            answered = run_app(self.cached, trial, protocol)  # type: ignore[arg-type]
+        except Exception:  # never fatal: the app answers instead
+            LOGGER.exception("the response cache failed: %s", environ["PATH_INFO"])
+            return False
+        if answered is None:
+            return False
+        self.write_log(trial, *answered, started)
+        return True
+
+    def answer(self, environ: WSGIEnvironment, protocol: Any, started: float) -> None:
+        """Run the app on a pool thread and send its answer through granian."""
+        try:
+            answered = run_app(self.app, environ, protocol)
+            status, size = answered if answered is not None else (500, 0)
+        except Exception:  # the app failed outside Flask's own 500 handler
+            method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+            LOGGER.exception("the app failed: %s %s", method, path)
+            failure = RefusedError(500, "Internal Server Error", "the server failed to answer")
+            status, size = 500, send_refusal(protocol, environ, failure)
+        self.write_log(environ, status, size, started)
+
+    def write_log(self, environ: WSGIEnvironment, status: int, size: int, started: float) -> None:
+        if self.log is not None:
+            self.log.write(environ, status, size, started)
+
+
+def send_refusal(protocol: Any, environ: WSGIEnvironment, refused: RefusedError) -> int:
+    """Answer `refused` in the one error shape and close the connection; its body's size."""
+    headers, body = refusal(
+        refused.status, refused.title, refused.detail, environ.get("HTTP_ACCEPT")
+    )
+    headers = [*headers, ("Connection", "close")]
+    protocol.response_bytes(refused.status, headers, b"" if _is_head(environ) else body)
+    return 0 if _is_head(environ) else len(body)
+
+
+def _is_head(environ: WSGIEnvironment) -> bool:
+    return bool(environ.get("REQUEST_METHOD") == "HEAD")
+
+
+def run_app(
+    app: WSGIApplication, environ: WSGIEnvironment, protocol: Any
+) -> tuple[int, int] | None:
+    """Call the WSGI `app` and send its answer; its status and the bytes of its body (None:
+    `CachedOnly` did not have it, nothing was sent)."""
+    started: dict[str, Any] = {}
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started.update(status=int(status.split(" ", 1)[0]), headers=headers)
+        return _no_write
+
+    body = app(environ, start_response)
+    if body is None:
+        return None
+    try:
+        if isinstance(body, list | tuple):
+            data = b"".join(body)
+            protocol.response_bytes(started["status"], started["headers"], data)
+            return started["status"], len(data)
+        return started["status"], send_iterable(protocol, body, started)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def send_iterable(protocol: Any, body: Iterable[bytes], started: dict[str, Any]) -> int:
+    """Send a body that is not a list: a file from disk by granian, else chunk by chunk."""
+    sent = send_file(protocol, body, started["status"], started["headers"])
+    if sent is not None:
+        return sent
+    chunks = iter(body)
+    first = next(chunks, b"")  # start_response may come with the first chunk
+    transport = protocol.response_stream(started["status"], started["headers"])
+    size = 0
+    for chunk in _prepend(first, chunks):
+        if chunk and not _sent(transport.send_bytes(chunk)):
+            break  # the client went away
+        size += len(chunk)
+    return size
+
+
+def _prepend(first: bytes, rest: Iterable[bytes]) -> Iterable[bytes]:
+    yield first
+    yield from rest
+
+
+def _sent(awaitable: Any) -> bool:
+    """Granian's `send_bytes` has already queued the chunk when it returns; its awaitable
+    only tells whether it could (run here, outside the loop: it never waits)."""
+    steps = awaitable.__await__()
+    try:
+        next(steps)
+    except StopIteration:
+        return True
+    except RuntimeError:  # granian's ProtocolClosed / ProtocolError
+        return False
+    return True
+
+
+def send_file(
+    protocol: Any, body: Iterable[bytes], status: int, headers: list[tuple[str, str]]
+) -> int | None:
+    """Hand a file answer (`FileBody`, or werkzeug's range of one) to granian, which sends
+    it from disk; the bytes it sends, or None when `body` is no file on disk."""
+    span: tuple[int, int] | None = None
+    wrapper = body
+    if not isinstance(body, FileBody):  # werkzeug's _RangeWrapper: a 206 of part of a file
+        inner, start, end = (getattr(body, n, None) for n in ("iterable", "start_byte", "end_byte"))
+        if not (isinstance(inner, FileBody) and isinstance(start, int) and isinstance(end, int)):
+            return None
+        wrapper, span = inner, (start, end)
+    path = getattr(wrapper.file, "name", None)  # type: ignore[attr-defined]
+    if not isinstance(path, str) or not os.path.isfile(path):  # noqa: PTH113
+        return None
+    if span is None:
+        protocol.response_file(status, headers, path)
+        return next((int(v) for n, v in headers if n.lower() == "content-length"), 0)
+    if span[1] <= span[0]:
+        return None
+    protocol.response_file_range(status, headers, path, span[0], span[1])
+    return span[1] - span[0]
+
+
+class CachedOnly:
+    """A WSGI app that answers from the response cache only: the cached answer, or None
+    (which no WSGI server would take; only `RSGIFront` calls it)."""
+
+    def __init__(self, middleware: ResponseCacheMiddleware) -> None:
+        self.middleware = middleware
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> list[bytes] | None:
+        return self.middleware.cached(environ, start_response)
+
+
+def _no_write(_data: bytes) -> object:
+    raise RuntimeError("the RSGI front does not support WSGI's write()")
+
+
+def serve_granian(
+    app_factory: Callable[[], WSGIApplication],
+    settings: ServerSettings,
+    *,
+    access_log: bool = True,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the app `app_factory` makes with granian until interrupted (SIGINT or SIGTERM).
+
+    Granian parses HTTP in Rust and runs `RSGIFront` in one worker process (so one copy of
+    the dataset, as with waitress), whose pool of `settings.threads` threads runs the app.
+    The factory must pickle (e.g. `functools.partial(create_app, config)`): the worker
+    process builds its own app. Waitress's limits map to granian's nearest: the connection
+    limit bounds connections open at once (granian's backpressure), the header and
+    keep-alive timeouts are one timer (`granian_header_timeout`), the header limit bounds
+    the read buffer (at least 8 KiB); the body deadline and limit are the front's. Port 0
+    is not supported: granian does not say which port it chose.
+    """
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    if settings.port == 0:
+        raise ValueError("granian needs an explicit port")
+    server = Server(
+        "citydip_ld.web:create_app",  # not imported: the app comes from `app_factory`
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.RSGI,
+        workers=1,
+        backpressure=settings.connection_limit,
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=granian_header_timeout(settings),
+            max_buffer_size=max(settings.max_request_header_size, 8192),
+        ),
+        websockets=False,
+        log_level=LogLevels.warning,
+        respawn_failed_workers=True,
+    )
+    if ready is not None:
+        ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
+    server.serve(
+        target_loader=functools.partial(front_app, app_factory, access_log, level, settings),
+        wrap_loader=False,
+    )
+
+
+def front_app(
+    app_factory: Callable[[], WSGIApplication],
+    access_log: bool,
+    log_level: str,
+    settings: ServerSettings,
+) -> RSGIFront:
+    """Run in granian's worker process: the app behind the trusted-proxy middleware and the
+    front, with its log and the access log on its stderr, in the one format."""
+    configure_logging(log_level)
+    app = app_factory()
+    proxied = trust_proxy(app, settings.trusted_proxy)
+    middleware = getattr(app, "wsgi_app", None)  # a Flask app's, with its response cache
+    cached = None
+    if isinstance(middleware, ResponseCacheMiddleware):
+        cached = trust_proxy(CachedOnly(middleware), settings.trusted_proxy)  # type: ignore[arg-type]
+    return RSGIFront(proxied, settings, sys.stderr if access_log else None, cached)

@@ -1,0 +1,297 @@
+"""Granian's RSGI front (`citydip_ld.granian_front`) answers as waitress does, byte for byte.
+
+The same requests go to the mini dataset served by waitress (in this process, the WSGI route
+the app was written for) and by the real `citydip-ld serve --server granian` (the body read
+by the front, the app run on its thread pool): documents in every format, pages, the dumps
+(sent by granian from disk, whole and in ranges), HEAD, SPARQL by GET, form, a chunked body
+and `Expect: 100-continue`, errors, and paths with percent-encoded and malformed UTF-8. Status,
+body and every header but the connection's own (Date, Server, Connection, Transfer-Encoding)
+must be the same (of the ETag, the half that names the request: the release is per
+process). The environ the front builds is checked on its own below.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from flask import Flask
+
+from citydip_ld.granian_front import RSGIFront, base_environ, make_environ
+from citydip_ld.serving import ServerSettings
+from web_support import LiveServer, live_granian, live_server
+
+CONNECTION_HEADERS = {"date", "server", "connection", "keep-alive", "transfer-encoding"}
+SPARQL = "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o } ORDER BY ?s ?o"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+
+#: (name, method, target, headers, body): `body` a list is sent chunked.
+REQUESTS: list[tuple[str, str, str, dict[str, str], Any]] = [
+    ("home-en", "GET", "/", {"Accept": "text/html", "Accept-Language": "en"}, None),
+    ("home-fa", "GET", "/?lang=fa", {}, None),
+    ("dereference", "GET", "/id/city/tabriz", {"Accept": "text/turtle"}, None),
+    ("turtle", "GET", "/doc/city/tabriz.ttl", {}, None),
+    ("jsonld", "GET", "/doc/city/tabriz.jsonld", {}, None),
+    ("nquads", "GET", "/doc/city/tabriz.nq", {}, None),
+    ("html", "GET", "/doc/city/tabriz.html", {}, None),
+    ("head", "HEAD", "/doc/city/tabriz.ttl", {}, None),
+    ("head-page", "HEAD", "/doc/city/tabriz.html", {}, None),
+    ("list", "GET", "/doc/city/", {}, None),
+    ("dump", "GET", "/dumps/dataset.nq", {}, None),
+    ("dump-range", "GET", "/dumps/dataset.nq", {"Range": "bytes=100-1099"}, None),
+    ("dump-tail", "GET", "/dumps/dataset.trig", {"Range": "bytes=-300"}, None),
+    ("dump-head", "HEAD", "/dumps/dataset.ttl", {}, None),
+    ("static", "GET", "/static/search.js", {}, None),
+    ("sparql-get", "GET", "/sparql?" + urlencode({"query": SPARQL}), JSON_RESULTS, None),
+    ("sparql-form", "POST", "/sparql", {**FORM, **JSON_RESULTS}, urlencode({"query": SPARQL})),
+    (
+        "sparql-chunked",
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/sparql-query", **JSON_RESULTS},
+        [SPARQL[:20].encode(), SPARQL[20:].encode()],
+    ),
+    (
+        "sparql-expect",
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/sparql-query", "Expect": "100-continue", **JSON_RESULTS},
+        SPARQL,
+    ),
+    ("sparql-bad", "GET", "/sparql?query=SELEC", {"Accept": "application/json"}, None),
+    ("update", "POST", "/sparql", FORM, "update=DROP+ALL"),
+    ("search", "GET", "/search?q=tab&format=json", {}, None),
+    ("not-found", "GET", "/doc/city/nowhere.ttl", {}, None),
+    ("persian-path", "GET", "/doc/city/" + quote("تبریز"), {}, None),
+    ("bad-utf8", "GET", "/doc/city/%FF%FE", {}, None),
+    ("traversal", "GET", "/dumps/..%2f..%2fpyproject.toml", {}, None),
+    ("void", "GET", "/.well-known/void", {"Accept": "text/turtle"}, None),
+]
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Waitress and granian on the same mini dataset folder."""
+    pytest.importorskip("granian")
+    from citydip_ld.web import create_app
+    from web_support import BASE, write_mini_dataset
+
+    directory = write_mini_dataset(tmp_path_factory.mktemp("front"))
+    app: Flask = create_app({"DATASET_DIR": str(directory), "BASE": BASE, "QUERY_WORKERS": 0})
+    with live_server(app) as waitress, live_granian(directory) as granian:
+        yield waitress, granian
+
+
+def exchange(server: LiveServer, method: str, target: str, headers: dict[str, str], body: Any):  # type: ignore[no-untyped-def]
+    port = int(server.url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        data = body.encode() if isinstance(body, str) else body
+        chunked = isinstance(body, list)
+        conn.request(method, target, body=data, headers=headers, encode_chunked=chunked)
+        response = conn.getresponse()
+        kept = {
+            name.lower(): value
+            for name, value in response.getheaders()
+            if name.lower() not in CONNECTION_HEADERS
+        }
+        return response.status, kept, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=[r[0] for r in REQUESTS])
+def test_granian_answers_byte_for_byte_as_waitress(
+    both: tuple[LiveServer, LiveServer], request_: tuple[str, str, str, dict[str, str], Any]
+) -> None:
+    _name, method, target, headers, body = request_
+    waitress, granian = both
+    expected = exchange(waitress, method, target, headers, body)
+    answered = exchange(granian, method, target, headers, body)
+    assert answered[0] == expected[0]
+    # An embedded store's release is per process (`memory:<id>`), so the ETag's first half
+    # differs between the two servers; its second half names the request.
+    etags = [answer[1].pop("etag", "").rpartition("-")[2] for answer in (expected, answered)]
+    assert etags[0] == etags[1]
+    assert answered[1] == expected[1]
+    assert answered[2] == expected[2]
+    assert expected[0] < 500
+
+
+def test_the_comparison_sees_real_answers(both: tuple[LiveServer, LiveServer]) -> None:
+    """The cases above are what they claim: a range is a 206 of the file's bytes, HEAD has no
+    body but the GET's length, SPARQL by a chunked body answers rows."""
+    _waitress, granian = both
+    status, headers, body = exchange(granian, "GET", "/dumps/dataset.nq", {}, None)
+    assert status == 200 and len(body) == int(headers["content-length"]) > 1000
+    status, headers, part = exchange(
+        granian, "GET", "/dumps/dataset.nq", {"Range": "bytes=100-1099"}, None
+    )
+    assert status == 206 and part == body[100:1100]
+    assert headers["content-range"] == f"bytes 100-1099/{len(body)}"
+    status, headers, empty = exchange(granian, "HEAD", "/doc/city/tabriz.ttl", {}, None)
+    _, _, whole = exchange(granian, "GET", "/doc/city/tabriz.ttl", {}, None)
+    assert (status, empty, int(headers["content-length"])) == (200, b"", len(whole))
+    chunked = [SPARQL[:20].encode(), SPARQL[20:].encode()]
+    headers = {"Content-Type": "application/sparql-query", **JSON_RESULTS}
+    status, _, answer = exchange(granian, "POST", "/sparql", headers, chunked)
+    assert status == 200 and json.loads(answer)["results"]["bindings"]
+
+
+class Headers:
+    """Granian's headers object: names in lower case, a value per line."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self.items_ = items
+
+    def keys(self) -> list[str]:
+        return list(dict.fromkeys(name for name, _ in self.items_))
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.items_)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return next((value for name, value in self.items_ if name == key), default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys()
+
+
+class Scope:
+    """What granian hands the front for one request (RSGI's scope)."""
+
+    proto = "http"
+    http_version = "1.1"
+    server = "127.0.0.1:5000"
+    client = "[::1]:51234"
+    scheme = "http"
+    method = "POST"
+    path = "/doc/city/تبریز"
+    query_string = "q=%D8%AA&x=1"
+    authority = None
+    headers = Headers(
+        [
+            ("host", "example.org"),
+            ("content-type", "application/sparql-query"),
+            ("content-length", "6"),
+            ("accept", "text/csv"),
+            ("accept", "application/json"),
+            ("cookie", "a=1"),
+            ("cookie", "b=2"),
+            ("x-forwarded-for", "203.0.113.7"),
+        ]
+    )
+
+
+def test_the_environ_is_pep_3333s() -> None:
+    scope = Scope()
+    environ = make_environ(scope, b"ASK {}", base_environ(ServerSettings()), "/ld")
+    assert environ["REQUEST_METHOD"] == "POST"
+    assert environ["SCRIPT_NAME"] == ""  # the path is not under the prefix
+    assert environ["PATH_INFO"] == "/doc/city/تبریز".encode().decode("latin-1")
+    assert environ["QUERY_STRING"] == "q=%D8%AA&x=1"
+    assert (environ["SERVER_NAME"], environ["SERVER_PORT"]) == ("127.0.0.1", "5000")
+    assert (environ["REMOTE_ADDR"], environ["REMOTE_PORT"]) == ("::1", "51234")
+    assert environ["CONTENT_TYPE"] == "application/sparql-query"
+    assert environ["CONTENT_LENGTH"] == "6"
+    assert environ["HTTP_ACCEPT"] == "text/csv,application/json"
+    assert environ["HTTP_COOKIE"] == "a=1; b=2"
+    assert environ["HTTP_HOST"] == "example.org"
+    assert environ["HTTP_X_FORWARDED_FOR"] == "203.0.113.7"  # `trust_proxy` decides, later
+    assert "HTTP_CONTENT_LENGTH" not in environ and "HTTP_CONTENT_TYPE" not in environ
+    assert environ["wsgi.input"].read() == b"ASK {}"
+    assert environ["wsgi.url_scheme"] == "http"
+    assert environ["wsgi.errors"] is sys.stderr
+    scope.path = "/ld/sparql"
+    environ = make_environ(scope, b"", base_environ(ServerSettings()), "/ld")
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/ld", "/sparql")
+    assert environ["CONTENT_LENGTH"] == "0"  # announced, empty
+
+
+def test_an_app_failure_is_a_500_in_the_one_shape_without_a_trace() -> None:
+    """The app raising outside Flask's own 500 handler: the front answers, logs the request."""
+    sent: list[tuple[int, list[tuple[str, str]], bytes]] = []
+
+    class Protocol:
+        def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            sent.append((status, headers, body))
+
+    def failing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise RuntimeError("secret internals")
+
+    log = io.StringIO()
+    settings = ServerSettings(threads=1)
+    front = RSGIFront(failing, settings, log)  # type: ignore[arg-type]
+    try:
+        environ = make_environ(Scope(), b"ASK {}", base_environ(settings))
+        front.answer(environ, Protocol(), 0.0)
+    finally:
+        front.pool.shutdown()
+    [(status, headers, body)] = sent
+    assert status == 500
+    assert json.loads(body)["error"]["title"] == "Internal Server Error"
+    assert b"secret" not in body and b"Traceback" not in body
+    assert ("Connection", "close") in headers
+    assert json.loads(log.getvalue())["status"] == 500
+
+
+class Recorder:
+    """Granian's protocol, recording what the front sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, dict[str, str], bytes]] = []
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.sent.append((status, dict(headers), body))
+
+
+def get_scope(path: str, accept: str, method: str = "GET") -> Scope:
+    scope = Scope()
+    scope.method, scope.path, scope.query_string = method, path, ""
+    scope.headers = Headers([("host", "127.0.0.1:5000"), ("accept", accept)])
+    return scope
+
+
+def test_cache_hits_are_answered_on_the_loop_and_misses_by_a_thread(mini_app: Flask) -> None:
+    """`front_app`'s wiring: a GET the response cache holds is answered without the pool
+    (shut down here, so a thread hop would fail), byte for byte what the app answered; a
+    miss, a HEAD-first request and a POST are not taken from it."""
+    import asyncio
+
+    from citydip_ld.granian_front import front_app
+
+    front = front_app(lambda: mini_app, False, "warning", ServerSettings(threads=1))
+    assert front.cached is not None
+    first = Recorder()
+    asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "text/turtle"), first))  # a thread
+    front.pool.shutdown()  # from now on a thread hop raises RuntimeError
+    second = Recorder()
+    asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "text/turtle"), second))  # the loop
+    assert second.sent == first.sent and first.sent[0][0] == 200
+    assert b"Tabriz" in first.sent[0][2]
+    head = Recorder()
+    asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "text/turtle", "HEAD"), head))
+    assert head.sent[0][2] == b"" and head.sent[0][1] == first.sent[0][1]
+    with pytest.raises(RuntimeError, match="shutdown"):  # a miss needs a thread
+        asyncio.run(front(get_scope("/doc/city/wuhan.ttl", "text/turtle"), Recorder()))
+
+
+def test_the_cache_is_not_asked_before_its_first_entry(mini_app: Flask) -> None:
+    """Before the cache's first entry the release check may open the store: not on the
+    event loop (`ResponseCacheMiddleware.cached` says None without looking)."""
+    middleware = mini_app.wsgi_app
+    environ = make_environ(
+        get_scope("/doc/city/tabriz.ttl", "*/*"), b"", base_environ(ServerSettings())
+    )
+    released: list[int] = []
+    original = middleware.release  # type: ignore[attr-defined]
+    middleware.release = lambda: released.append(1) or original()  # type: ignore[attr-defined]
+    assert middleware.cached(dict(environ), lambda *a: None) is None  # type: ignore[attr-defined]
+    assert released == []
