@@ -53,6 +53,7 @@ from citydip_ld.web.context import (
     get_statistics,
     get_store,
     get_timeline,
+    hide_from_collector,
     release_of,
 )
 
@@ -161,6 +162,7 @@ def warm_up(app: Flask) -> None:
         get_network(base)
     with app.test_request_context("/"):
         maps.network_geojson()
+    hide_from_collector()  # what warm-up built lives as long as the generation
     logging.getLogger(__name__).info("warm-up done in %.1f s", time.monotonic() - started)
 
 
