@@ -1,8 +1,7 @@
 """Benchmark: a cold RDF document of a city, in one process, through the app's WSGI callable.
 
-Loads a built dataset into the app (embedded store; with `--store`, a store folder opened
-read-only as `serve --store` does), queries in the request thread, the response cache on as
-`serve` has it, then asks for `--count` different cities' documents
+Loads a built dataset into the app (embedded store, queries in the request thread, the
+response cache on as `serve` has it), then asks for `--count` different cities' documents
 (seeded order, each once: every answer is a cache miss) in `--format` and reports the median
 wall time and the median CPU time of this thread per document (CPU time is the steadier
 figure on a busy machine). No HTTP server, no client: what the app itself costs. Run it with
@@ -10,7 +9,11 @@ another checkout's `src/` first on PYTHONPATH to measure that code on the same d
 
     python benchmarks/cold_documents.py --dataset <S build> --count 600 --json out.json
     PYTHONPATH=<main checkout>/src python benchmarks/cold_documents.py --dataset <S build>
-    python benchmarks/cold_documents.py --store <M store folder>   # `serve --store`'s route
+    python benchmarks/cold_documents.py --store <M store folder> --count 600
+
+`--store DIR` reads a store folder (`publish --to DIR`) instead, its cities asked of the
+store; with it, the same number of other cities are also described by pyoxigraph itself
+(`DESCRIBE` and its Turtle writer, in this process on the same store): a peer in the run.
 """
 
 from __future__ import annotations
@@ -20,23 +23,23 @@ import json
 import os
 import random
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import harness as h
+import pyoxigraph as ox
 from werkzeug.test import EnvironBuilder
 
 import citydip_ld
-from citydip_ld.web import create_app
+from citydip_ld.web import create_app, get_store
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--dataset", type=Path, help="a built dataset folder")
-    source.add_argument("--store", type=Path, help="a store folder (publish --to DIR), as at M")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--dataset", type=Path, help="a built dataset folder")
+    where.add_argument("--store", type=Path, help="a store folder (publish --to DIR)")
     parser.add_argument("--count", type=int, default=600, help="documents (different cities)")
     parser.add_argument("--accept", default="text/turtle", help="the Accept header")
     parser.add_argument("--seed", type=int, default=11)
@@ -46,16 +49,14 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    config: dict[str, Any] = {"QUERY_WORKERS": 0, "BASE": h.BASE}
-    if args.store is not None:
-        dataset = h.read_store(args.store)
-        empty = tempfile.mkdtemp(prefix="citydip-no-dumps-")  # no dumps beside the store
-        config |= {"STORE": str(args.store.resolve()), "DATASET_DIR": empty}
+    settings: dict[str, Any] = {"QUERY_WORKERS": 0, "BASE": h.BASE}
+    if args.store:
+        app = create_app({**settings, "STORE": str(args.store)})
+        cities, quads = store_cities(app)
     else:
         dataset = h.read_dataset(args.dataset)
-        config["DATASET_DIR"] = str(args.dataset)
-    app = create_app(config)
-    cities = list(dataset.cities)
+        app = create_app({**settings, "DATASET_DIR": str(args.dataset)})
+        cities, quads = list(dataset.cities), dataset.quads
     random.Random(args.seed).shuffle(cities)
     chosen = cities[: args.count + 1]
     statuses: dict[int, int] = {}
@@ -77,7 +78,7 @@ def main() -> None:
             sizes.append(len(body))
     figures = {
         "code": str(Path(citydip_ld.__file__).parent),
-        "dataset_quads": dataset.quads,
+        "dataset_quads": quads,
         "documents": len(walls),
         "accept": args.accept,
         "statuses": statuses,
@@ -87,11 +88,38 @@ def main() -> None:
         "machine": h.machine(),
         "load_average": [round(load, 2) for load in os.getloadavg()],
     }
+    if args.store:
+        peer = cities[args.count + 1 : 2 * args.count + 1]
+        figures["describe_peer_cpu_median_ms"] = round(describe_peer(app, peer) * 1000, 3)
     print(json.dumps(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if set(statuses) != {200}:
         raise SystemExit(f"not every answer was 200: {statuses}")
+
+
+def store_cities(app: Any) -> tuple[list[str], int]:
+    """The city IRIs of the app's store folder, and its quads."""
+    with app.app_context():
+        store = get_store()
+        found = store.query(f"SELECT DISTINCT ?c WHERE {{ GRAPH ?g {{ ?c a <{h.CD}City> }} }}")
+        cities = sorted(solution["c"].value for solution in found)
+        count = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return cities, int(next(iter(count))["n"].value)
+
+
+def describe_peer(app: Any, cities: list[str]) -> float:
+    """Median CPU seconds of pyoxigraph's own DESCRIBE + Turtle of each city, on the store
+    generation the app reads, in this thread."""
+    with app.app_context():
+        store = get_store()
+    cpus = []
+    for city in cities:
+        cpu = time.thread_time()
+        found = store.query(f"DESCRIBE <{city}>", use_default_graph_as_union=True)
+        ox.serialize(found, format=ox.RdfFormat.TURTLE)
+        cpus.append(time.thread_time() - cpu)
+    return statistics.median(cpus)
 
 
 if __name__ == "__main__":

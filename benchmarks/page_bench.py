@@ -12,6 +12,10 @@ answer the same bytes (sha256) for each city, and prints medians and p90 per tre
 are never asserted in tests.
 
     python benchmarks/page_bench.py --dataset <S build> --before <main's tree> --cities 300
+
+`--cities 0` asks every city; `--langs en,fa` asks each page in English and (`?lang=fa`)
+Persian: with `--before`, the byte-for-byte check of every city page of a world in both
+languages (`differing_pages`, and `differing` lists the first ones).
 """
 
 from __future__ import annotations
@@ -87,21 +91,30 @@ class Tree:
         self.process.wait(timeout=60)
 
 
-def run(dataset: Path, trees: dict[str, Path], count: int, warm: int, seed: int) -> dict[str, Any]:
+def run(
+    dataset: Path,
+    trees: dict[str, Path],
+    count: int,
+    warm: int,
+    seed: int,
+    langs: tuple[str, ...] = ("en",),
+) -> dict[str, Any]:
     load_before = [round(x, 2) for x in os.getloadavg()]
     slugs = cities(dataset)
     random.Random(seed).shuffle(slugs)
-    chosen = slugs[: warm + count]
+    chosen = slugs[: warm + count] if count else slugs
+    paths = [path for slug in chosen for path in _variants(slug, langs)]
     children = [Tree(name, src, dataset) for name, src in trees.items()]
-    differ = 0
+    differ: list[str] = []
     try:
-        for n, slug in enumerate(chosen):
+        for n, path in enumerate(paths):
             order = children if n % 2 == 0 else children[::-1]
-            answers = {child.name: child.ask(f"/doc/city/{slug}") for child in order}
+            answers = {child.name: child.ask(path) for child in order}
             if any(answer[0] != 200 for answer in answers.values()):
-                raise SystemExit(f"{slug}: {answers}")
-            differ += len({answer[3] for answer in answers.values()}) > 1
-            if n >= warm:
+                raise SystemExit(f"{path}: {answers}")
+            if len({answer[3] for answer in answers.values()}) > 1:
+                differ.append(path)
+            if n >= warm * len(langs):
                 for child in children:
                     child.times.append(answers[child.name][1])
                     child.cpu.append(answers[child.name][2])
@@ -109,8 +122,10 @@ def run(dataset: Path, trees: dict[str, Path], count: int, warm: int, seed: int)
         for child in children:
             child.close()
     result: dict[str, Any] = {
-        "cities": count,
-        "differing_pages": differ,
+        "cities": count or len(chosen),
+        "pages": len(paths),
+        "differing_pages": len(differ),
+        "differing": differ[:20],
         "load_average": {"start": load_before, "end": [round(x, 2) for x in os.getloadavg()]},
         "trees": {},
     }
@@ -125,11 +140,17 @@ def run(dataset: Path, trees: dict[str, Path], count: int, warm: int, seed: int)
     return result
 
 
+def _variants(slug: str, langs: tuple[str, ...]) -> list[str]:
+    """The page of city `slug` in each language (English without `?lang=`)."""
+    return [f"/doc/city/{slug}" + ("" if lang == "en" else f"?lang={lang}") for lang in langs]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", type=Path, required=True, help="a built dataset folder")
     parser.add_argument("--before", type=Path, help="another source tree (its src/ is used)")
-    parser.add_argument("--cities", type=int, default=300, help="cities timed, each once")
+    parser.add_argument("--cities", type=int, default=300, help="cities timed (0: all), each once")
+    parser.add_argument("--langs", default="en", help="languages asked per city: en, fa or en,fa")
     parser.add_argument("--warm", type=int, default=5, help="first cities not timed")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
@@ -137,7 +158,8 @@ def main() -> None:
     trees = {"after": ROOT / "src"}
     if args.before is not None:
         trees = {"before": args.before / "src", **trees}
-    result = run(args.dataset, trees, args.cities, args.warm, args.seed)
+    langs = tuple(lang for lang in args.langs.split(",") if lang)
+    result = run(args.dataset, trees, args.cities, args.warm, args.seed, langs)
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

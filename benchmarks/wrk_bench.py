@@ -11,7 +11,9 @@ shared cores little) cell by cell, the servers interleaved:
   oxigraph: the same `DESCRIBE <city>` as Turtle (the nearest equivalent);
 - warm SPARQL lookup: the same "sister cities" SELECT, JSON results, on both;
 - cold document: a different city each request (Accept text/turtle; each cell its own slice
-  of the cities, so no request repeats within a run); oxigraph: `DESCRIBE` of each city;
+  of the cities, so no request repeats within a run); oxigraph: `DESCRIBE` of each city. A
+  citydip cell that outruns its slice (`--cold-slice`) repeats cities, which its response
+  cache answers: its row says how many repeated (shorten `--duration` or widen the slice);
 - cold HTML page: a different city's page each request (Accept text/html); no peer.
 
 At each `--concurrency` (connections; wrk threads = min(connections, 2)) for `--duration`
@@ -242,6 +244,9 @@ def measure_dataset(
                     run = wrk(server.port, lines, connections, args.duration, scratch)
                     row = {"dataset_quads": dataset.quads, "server": server.name, "kind": kind,
                            "concurrency": connections, "distinct": len(lines), **run}  # fmt: skip
+                    if kind.startswith("cold") and server.name.startswith("citydip"):
+                        # a repeat is a response-cache hit (oxigraph keeps no answers)
+                        row["repeated"] = max(0, run["requests"] - len(lines))
                     figures.append(row)
                     print(line(row), flush=True)
         for server in servers:
@@ -255,9 +260,10 @@ def measure_dataset(
 
 
 def line(row: dict[str, Any]) -> str:
+    repeats = f", {row['repeated']:,} repeated" if row.get("repeated") else ""
     return (
         f"| {row['dataset_quads']:,} | {row['kind']} | {row['server']} | {row['concurrency']} "
-        f"| {row['requests']:,} ({row['distinct']} distinct) | {row['errors']} "
+        f"| {row['requests']:,} ({row['distinct']} distinct{repeats}) | {row['errors']} "
         f"| {row['median_ms']} | {row['p99_ms']} | {row['rps']:,.0f} |"
     )
 

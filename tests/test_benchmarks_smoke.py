@@ -311,11 +311,31 @@ def test_page_benchmark_compares_two_trees_on_the_same_cities(
 ) -> None:
     report = run_benchmark(
         "page_bench.py", dataset_dir, tmp_path / "pages.json", "--before", str(ROOT),
-        "--cities", "4", "--warm", "1",
+        "--cities", "4", "--warm", "1", "--langs", "en,fa",
     )  # fmt: skip
     assert report["cities"] == 4
+    assert report["pages"] == 10  # the warm city too, in each language
     assert report["differing_pages"] == 0  # the same tree twice: the same bytes
     assert set(report["trees"]) == {"before", "after"}
     for figures in report["trees"].values():
         assert 0 < figures["median_ms"] <= figures["p90_ms"]
         assert 0 <= figures["cpu_median_ms"] <= figures["cpu_p90_ms"]
+
+
+def test_page_http_benchmark_alternates_two_trees_in_rounds(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (Debian: apt-get install wrk)")
+    report = run_benchmark(
+        "page_http.py", dataset_dir, tmp_path / "page_http.json", "--before", str(ROOT),
+        "--rounds", "2", "--duration", "1", "--settle", "0", "--slice", "3",
+    )  # fmt: skip
+    assert report["rounds"] == 2 and len(report["load_average"]) == 2
+    assert len(report["servers"]) == 2  # this tree and the other one ("baseline")
+    for figures in report["servers"].values():
+        assert figures["errors"] == 0 and figures["rps"] > 0
+        assert len(figures["medians_ms"]) == len(figures["p99_ms"]) == 2
+        assert figures["median_of_medians_ms"] > 0

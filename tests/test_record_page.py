@@ -134,3 +134,23 @@ def test_a_hub_page_with_its_first_incoming_links_is_the_same(
         old, new = _both_routes(app, f"{BASE}id/country/iran", lang)
         assert new == old
         assert "The first 3 links are shown." in new or "۳" in new
+
+
+def test_pages_of_a_republished_folder_name_its_labels(dataset_dir: Path, tmp_path: Path) -> None:
+    """The labels pages keep from one to the next (`record_page.pages_memo`) are those of
+    the live generation: Wuhan's page names Tabriz as the latest publication does."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from test_regress_memo_per_generation import renamed_tabriz
+
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+    config = {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+    app = create_app({**config, "DATASET_DIR": str(dataset_dir), "RESPONSE_CACHE_BYTES": 0})
+    client = app.test_client()
+    before = client.get("/doc/city/wuhan", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<bdi lang="en" dir="ltr">Tabriz</bdi>' in before
+    renamed = renamed_tabriz(dataset_dir, tmp_path / "renamed", "Tebrizx")
+    write_store_dir([renamed / "dataset.nq"], folder, BASE)
+    after = client.get("/doc/city/wuhan", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<bdi lang="en" dir="ltr">Tebrizx</bdi>' in after
+    assert '<bdi lang="en" dir="ltr">Tabriz</bdi>' not in after

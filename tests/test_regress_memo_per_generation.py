@@ -110,3 +110,26 @@ def test_garbage_frozen_with_one_search_index_is_collected_after_the_next(
     gc.collect()
     assert alive() is None
     gc.unfreeze()
+
+
+def test_what_warm_up_builds_is_kept_out_of_the_cyclic_collectors_sight(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """Warm-up froze the search index but built the timeline, geography and network after
+    it: full collections then walked them in some request (100-500 ms each at world scale
+    S, the page p99). Everything warm-up builds is frozen at its end."""
+    import gc
+
+    from citydip_ld.web.context import get_network
+
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
+    try:
+        warm_up(app)
+        with app.app_context():
+            network = get_network(BASE)
+        assert gc.is_tracked(network)
+        assert not any(held is network for held in gc.get_objects())  # frozen
+    finally:
+        gc.unfreeze()

@@ -271,7 +271,8 @@ def test_the_real_command_serves_the_built_dataset_on_a_free_port(
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             records = [json.loads(line) for line in list(log) if line.startswith("{")]
-            if any(r["path"] == path and r["status"] == status for r in records):
+            # access records only: the log has other JSON records (warm-up done, ...)
+            if any(r.get("path") == path and r.get("status") == status for r in records):
                 return True
             time.sleep(0.05)
         return False

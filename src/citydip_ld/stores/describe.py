@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from citydip_ld.errors import CitydipError
+from citydip_ld.stores.label_memo import LabelMemo, Lookup, memo_for
 
 #: Characters that may not appear in an IRI reference inside SPARQL `<…>`.
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -255,9 +256,9 @@ def describe_terms(store: Queryable, iri: str) -> tuple[list[Any], bool]:
     alone (`_index_description`: no SPARQL to parse or plan; its quads are pyoxigraph
     `Quad`s); any other store (a remote one) by the SPARQL query `describe` sends (its quads
     are (s, p, o, g) tuples)."""
-    lookup = index_lookup(store)
-    if lookup is not None:
-        return _index_description(lookup, iri)
+    found = index_description(store, iri)
+    if found is not None:
+        return found
     ref = ox.NamedNode(iri)
     hash_prefix = iri + "#"
     quads = list(dict.fromkeys(_term_quads(store, _outgoing_query(iri))))
@@ -282,19 +283,28 @@ def describe_terms(store: Queryable, iri: str) -> tuple[list[Any], bool]:
     return quads + list(labels), more
 
 
-#: Looks quads up in a store's index: (subject, predicate, object, graph), None for any.
-Lookup = Callable[[Any, Any, Any, Any], Iterable[Any]]
+def index_description(store: Queryable, iri: str) -> tuple[list[Any], bool] | None:
+    """`describe_terms` of a store with an index in this process (its quads, whether incoming
+    links were left out); None for a store without one (a remote store: `describe_terms`)."""
+    pinned = _pinned(store)
+    lookup: Lookup | None = getattr(pinned, "quads_for_pattern", None)
+    if lookup is None:
+        return None
+    return _index_description(lookup, iri, memo_for(pinned, _LABEL_TERMS))
 
 
 def index_lookup(store: Queryable) -> Lookup | None:
     """The store's index lookup in this process (`quads_for_pattern`), pinned to the data it
     answers now (a store folder's live generation, looked up once for a whole description);
     None for a store without one (a remote store)."""
-    current = getattr(store, "current", None)
-    if callable(current):
-        store = current()
-    lookup: Lookup | None = getattr(store, "quads_for_pattern", None)
+    lookup: Lookup | None = getattr(_pinned(store), "quads_for_pattern", None)
     return lookup
+
+
+def _pinned(store: Queryable) -> Any:
+    """The store answering now: a store folder's live generation, else `store` itself."""
+    current = getattr(store, "current", None)
+    return current() if callable(current) else store
 
 
 def _named(found: Iterable[Any]) -> list[Any]:
@@ -302,14 +312,15 @@ def _named(found: Iterable[Any]) -> list[Any]:
     return [q for q in found if isinstance(q.graph_name, ox.NamedNode)]
 
 
-def _index_description(lookup: Lookup, iri: str) -> tuple[list[Any], bool]:
+def _index_description(lookup: Lookup, iri: str, labels: LabelMemo) -> tuple[list[Any], bool]:
     """What the SPARQL route of `describe_terms` gives, by index lookups: the quads of the
     resource; those of its hash IRIs that link to it; the first MAX_INCOMING other incoming
     links from IRIs (SPARQL's order of subject, predicate, graph; one more is looked for to
     tell whether some were left out); the quads of the blank nodes and hash IRIs it links
     to, directly or through one of its hash IRIs; and the labels of every IRI linked either
-    way. Each part is kept apart from the others as it is read, so no quad is hashed (a
-    pyoxigraph term hashes in Rust, about 1 µs); the writers sort and drop repeats."""
+    way (those that recur kept in `labels`, the store's memo). Each part is kept apart from
+    the others as it is read, so no quad is hashed (a pyoxigraph term hashes in Rust, about
+    1 µs); the writers sort and drop repeats."""
     ref = ox.NamedNode(iri)
     hash_prefix = iri + "#"
     out = _named(lookup(ref, None, None, None))
@@ -338,14 +349,7 @@ def _index_description(lookup: Lookup, iri: str) -> tuple[list[Any], bool]:
     names = {o.value for q in out if isinstance(o := q.object, ox.NamedNode)}
     names |= {q.subject.value for q in others}
     names |= {o.value for q in reached if isinstance(o := q.object, ox.NamedNode)}
-    labels = [
-        quad
-        for name in names - own
-        for predicate in _LABEL_TERMS
-        for quad in lookup(ox.NamedNode(name), predicate, None, None)
-        if isinstance(quad.graph_name, ox.NamedNode)
-    ]
-    return [*out, *mine, *others, *reached, *labels], more
+    return [*out, *mine, *others, *reached, *labels.quads(lookup, names - own)], more
 
 
 def _sparql_order(quad: Any) -> tuple[str, str, str]:
@@ -413,6 +417,16 @@ def describe_many(store: Queryable, iris: Iterable[str]) -> list[Quad]:
         neighbours |= near
     seen.update(dict.fromkeys(label_quads(store, neighbours)))
     return list(seen)
+
+
+def index_exists(store: Queryable, iri: str) -> bool | None:
+    """`exists` by the store's index in this process (any quad of `iri` in a named graph, as
+    `GRAPH ?g` finds them); None for a store without one."""
+    lookup = index_lookup(store)
+    if lookup is None:
+        return None
+    found = lookup(ox.NamedNode(iri), None, None, None)
+    return any(isinstance(quad.graph_name, ox.NamedNode) for quad in found)
 
 
 def exists(store: Queryable, iri: str) -> bool:

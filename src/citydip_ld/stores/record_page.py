@@ -21,8 +21,11 @@ rdflib terms (each made once, when first read), so both routes build the same vi
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -51,9 +54,88 @@ def has_index(store: object) -> bool:
     return callable(getattr(store, "quads_for_pattern", None))
 
 
+def index_of(store: IndexedStore) -> IndexedStore:
+    """The store whose index answers now: a store folder's live generation (one for the whole
+    page, and no system calls per lookup), else `store` itself."""
+    current = getattr(store, "current", None)
+    return current() if callable(current) else store
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Bounded(Generic[K, V]):
+    """A dict of at most `size` entries, the least recently used first out; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: IRIs whose labels, CURIE and links as written (about 1 kB) a store's pages keep: the
+#: ontology's terms, the articles, the countries and concepts recur on almost every page and
+#: stay; the cities and twinnings of the pages asked for last fill the rest.
+SHARED_LABELS = 10_000
+#: Linking IRIs whose having provenance or not, and lookups of LOOKED_UP properties, a
+#: store's pages keep (articles, partner cities: a page checks each linking IRI).
+SHARED_LOOKUPS = 10_000
+
+
+class PagesMemo:
+    """What the pages of one store (a store folder's generation) keep from one page to the
+    next, each a function of the store alone."""
+
+    def __init__(self) -> None:
+        #: `web.view.Named` per IRI: labels, CURIE, links as written (`web.view.Builder`).
+        self.labels: Bounded[str, Any] = Bounded(SHARED_LABELS)
+        #: Whether an IRI has provenance (`records`).
+        self.provenance: Bounded[str, bool] = Bounded(SHARED_LOOKUPS)
+        #: The quads of (IRI, property) for LOOKED_UP properties (`PageTriples.objects`).
+        self.lookups: Bounded[tuple[str, str], list[ox.Quad]] = Bounded(SHARED_LOOKUPS)
+
+
+_SHARED: weakref.WeakKeyDictionary[Any, PagesMemo] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def pages_memo(index: IndexedStore) -> PagesMemo:
+    """What the pages of the store `index` (one generation: `index_of`) keep from one page
+    to the next; a new generation starts empty and the former one's goes with its store."""
+    found = _SHARED.get(index)
+    if found is None:
+        with _SHARED_LOCK:
+            found = _SHARED.setdefault(index, PagesMemo())
+    return found
+
+
 def _named(store: IndexedStore, s: Any, p: Any = None, o: Any = None) -> list[ox.Quad]:
     """The quads of a pattern in named graphs (as `GRAPH ?g` finds them)."""
     return [q for q in store.quads_for_pattern(s, p, o, None) if type(q.graph_name) is ox.NamedNode]
+
+
+def has_subject(store: IndexedStore, iri: str) -> bool:
+    """Whether `iri` is the subject of a triple in a named graph (`describe.exists`, whose
+    `ASK { GRAPH ?g { <iri> ?p ?o } }` costs a SPARQL parse and plan; this, one lookup)."""
+    quads = index_of(store).quads_for_pattern(ox.NamedNode(iri), None, None, None)
+    return any(type(quad.graph_name) is ox.NamedNode for quad in quads)
 
 
 def _near(term: Any, hash_prefix: str) -> bool:
@@ -110,16 +192,27 @@ def incoming(store: IndexedStore, iri: str) -> tuple[list[ox.Quad], bool]:
     return sorted(found, key=_incoming_key)[:limit], True
 
 
-def records(store: IndexedStore, links: Iterable[ox.Quad], limit: int) -> list[str]:
+def records(
+    store: IndexedStore,
+    links: Iterable[ox.Quad],
+    limit: int,
+    known: Bounded[str, bool] | None = None,
+) -> list[str]:
     """The subjects of `links` (IRIs without `#`, in order) that have provenance, at most
-    `limit`: the records whose facts the page shows."""
+    `limit`: the records whose facts the page shows (`known`: what is known of it already)."""
     subjects = dict.fromkeys(
         q.subject for q in links if type(q.subject) is ox.NamedNode and "#" not in q.subject.value
     )
     out: list[str] = []
     for subject in subjects:
-        if any(_named(store, subject, p) for p in _PROVENANCE):
-            out.append(subject.value)
+        iri = subject.value
+        has = known.get(iri) if known is not None else None
+        if has is None:
+            has = any(_named(store, subject, p) for p in _PROVENANCE)
+            if known is not None:
+                known.put(iri, has)
+        if has:
+            out.append(iri)
             if len(out) == limit:
                 break
     return out
@@ -146,12 +239,15 @@ class PageTriples:
     10 µs); label and publication-date lookups of nodes outside the closures go to the store
     when asked."""
 
-    def __init__(self, store: IndexedStore) -> None:
+    def __init__(
+        self, store: IndexedStore, lookups: Bounded[tuple[str, str], list[ox.Quad]] | None = None
+    ) -> None:
         self._store = store
+        self._lookups = lookups
         self._terms: dict[Any, Node] = {}
         self._out: dict[str, dict[str, list[Any]]] = {}
         self._in: dict[str, list[tuple[Any, Any]]] = {}
-        self._seen: set[Any] = set()
+        self._seen: set[tuple[str, str, Any]] = set()
         self._full: set[str] = set()
         self._looked_up: set[tuple[str, Node]] = set()
 
@@ -165,21 +261,37 @@ class PageTriples:
 
     def add(self, quads: Iterable[ox.Quad], *, full: bool = False) -> None:
         """Add the triples of `quads`; with `full`, their subjects have all their triples
-        here (closures: as in the generic route's graph)."""
-        for quad in quads:
-            triple = quad.triple
-            if triple in self._seen:
-                continue
-            self._seen.add(triple)
-            s, p, o = triple.subject, triple.predicate, triple.object
+        here (closures: as in the generic route's graph), and nothing more is added about
+        them later."""
+        out, targets, complete, seen = self._out, self._in, self._full, self._seen
+        batch: set[str] = set()  # the subjects of a closure
+        fresh: set[str] = set()  # those first met in it
+        last: tuple[Any, Any, Any] | None = None
+        for s, p, o, _g in quads:
             subject = _key(s)
             assert subject is not None
+            if subject in complete:
+                continue  # every triple about it is here already
             if full:
-                self._full.add(subject)
-            self._out.setdefault(subject, {}).setdefault(p.value, []).append(o)
+                batch.add(subject)
+                if subject not in out:
+                    fresh.add(subject)
+            if subject in fresh:
+                # A closure's quads of one subject come sorted by (predicate, object, graph)
+                # from the index: a triple in several graphs comes in a row.
+                if last is not None and o == last[2] and p == last[1] and s == last[0]:
+                    continue
+                last = (s, p, o)
+            else:
+                key = (subject, p.value, o)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.setdefault(subject, {}).setdefault(p.value, []).append(o)
             target = _key(o)
             if target is not None:
-                self._in.setdefault(target, []).append((s, p))
+                targets.setdefault(target, []).append((s, p))
+        complete.update(batch)
 
     def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
         key = _node_key(subject)
@@ -189,8 +301,17 @@ class PageTriples:
             asked = (key, predicate)
             if asked not in self._looked_up:
                 self._looked_up.add(asked)
-                self.add(_named(self._store, ox.NamedNode(key), ox.NamedNode(str(predicate))))
+                self.add(self._lookup(key, str(predicate)))
         return map(self._term, self._out.get(key, {}).get(str(predicate), ()))
+
+    def _lookup(self, key: str, predicate: str) -> list[ox.Quad]:
+        shared = self._lookups
+        found = shared.get((key, predicate)) if shared is not None else None
+        if found is None:
+            found = _named(self._store, ox.NamedNode(key), ox.NamedNode(predicate))
+            if shared is not None:
+                shared.put((key, predicate), found)
+        return found
 
     def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:
         key = _node_key(subject)
@@ -210,13 +331,22 @@ class PageTriples:
 
 
 class RecordPage:
-    """What the page of `iri` reads (empty, i.e. false, when the store has nothing about it)."""
+    """What the page of `iri` reads (empty, i.e. false, when the store has nothing about it),
+    and what the store's pages share (`PagesMemo.labels`)."""
 
-    def __init__(self, iri: str, triples: PageTriples, exists: bool, more_incoming: bool) -> None:
+    def __init__(
+        self,
+        iri: str,
+        triples: PageTriples,
+        exists: bool,
+        more_incoming: bool,
+        labels: Bounded[str, Any] | None = None,
+    ) -> None:
         self.iri = iri
         self.triples = triples
         self.exists = exists
         self.more_incoming = more_incoming
+        self.labels = labels
 
     def __bool__(self) -> bool:
         return self.exists
@@ -225,15 +355,17 @@ class RecordPage:
 def gather(store: IndexedStore, iri: str, max_facts: int) -> RecordPage:
     """The page's triples of `iri`: its closure, its incoming links and the closures of at
     most `max_facts` records linking to it with provenance."""
+    store = index_of(store)
+    memo = pages_memo(store)
     own = closure(store, iri)
-    triples = PageTriples(store)
+    triples = PageTriples(store, memo.lookups)
     if not any(q.subject.value == iri for q in own if type(q.subject) is ox.NamedNode):
         return RecordPage(iri, triples, False, False)
     links, more = incoming(store, iri)
-    found = records(store, links, max_facts)
+    found = records(store, links, max_facts, memo.provenance)
     quads = list(own)
     for record in found:
         quads += closure(store, record)
     triples.add(quads, full=True)
     triples.add(links)
-    return RecordPage(iri, triples, True, more)
+    return RecordPage(iri, triples, True, more, memo.labels)

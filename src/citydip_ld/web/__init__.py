@@ -29,6 +29,7 @@ from citydip_ld.iris import DEFAULT_BASE
 from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
 from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.web import (
+    document_route,
     errors,
     maps,
     network,
@@ -52,6 +53,7 @@ from citydip_ld.web.context import (
     get_statistics,
     get_store,
     get_timeline,
+    hide_from_collector,
     release_of,
 )
 
@@ -136,6 +138,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
+    document_route.install_document_route(app)
     response_cache.install_response_cache(app, lambda: release_of(app))
     return app
 
@@ -159,6 +162,7 @@ def warm_up(app: Flask) -> None:
         get_network(base)
     with app.test_request_context("/"):
         maps.network_geojson()
+    hide_from_collector()  # what warm-up built lives as long as the generation
     logging.getLogger(__name__).info("warm-up done in %.1f s", time.monotonic() - started)
 
 

@@ -162,19 +162,24 @@ def get_listing(base: str, kind: str) -> Listing:
     return listing
 
 
+def hide_from_collector() -> None:
+    """Put every object alive now out of the cyclic collector's sight (gc.freeze): what the
+    memos hold lives as long as its store generation (search index, timeline, geography,
+    network), and a full collection that walks it costs a request 100-500 ms at world scale
+    S. Unfrozen and collected first, so that what an earlier call hid (a former generation's
+    values, cycles dropped since) is collected now rather than never."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def get_search_index(base: str) -> SearchIndexes:
     """The search index of the app's store (`citydip_ld.stores.search_index`): built once per
     store (a store folder's generation; a remote store's: again after a while), then reused."""
 
     def compute() -> SearchIndexes:
         index = build_search_index(get_store(), base)
-        # The index lives as long as its generation: out of the cyclic collector's sight, so
-        # a full collection does not walk its hundreds of thousands of objects in some
-        # request. Unfrozen first, so that what an earlier freeze hid (a former generation's
-        # index, cycles dropped since) is collected now rather than never.
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+        hide_from_collector()
         return index
 
     index: SearchIndexes = _memo(SEARCH_KEY).get(f"{_generation_key()} {base}", compute)

@@ -123,6 +123,8 @@ def _oxigraph_serialize(quads: Iterable[Any], fmt: Format, base: str) -> bytes:
     IRI's `<…>` and a blank node's label cannot hold the space that separates them), each
     once, written by Oxigraph."""
     rdf_format = OXIGRAPH_FORMATS[str(fmt.rdflib_format)]
+    if rdf_format in _NO_PREFIXES:
+        return _lines(quads, fmt.quads)
     statements: list[Any]
     if fmt.quads:
         keyed: dict[tuple[str, str], Any] = {}
@@ -135,9 +137,39 @@ def _oxigraph_serialize(quads: Iterable[Any], fmt: Format, base: str) -> bytes:
     else:
         triples = {triple: quad for _graph, triple, quad in _texts(quads)}
         statements = [triples[key].triple for key in sorted(triples)]
-    if rdf_format in _NO_PREFIXES:
-        return bytes(ox.serialize(statements, format=rdf_format) or b"")
     return bytes(ox.serialize(statements, format=rdf_format, prefixes=_prefixes(base)) or b"")
+
+
+def _lines(quads: Iterable[Any], with_graphs: bool) -> bytes:
+    """N-Triples (or, `with_graphs`, N-Quads) as Oxigraph writes the sorted statements of
+    `_oxigraph_serialize`: each statement's N-Triples text and " .", one a line (the texts
+    are the writer's own; `tests/test_document_bytes.py` compares the bytes)."""
+    texts = _statement_texts(quads)
+    if with_graphs:
+        keys = {("", triple) for _graph, triple in texts} | {k for k in texts if k[0]}
+        lines = [f"{t} {g} .\n" if g else f"{t} .\n" for g, t in sorted(keys)]
+    else:
+        lines = [f"{triple} .\n" for triple in sorted({triple for _graph, triple in texts})]
+    return "".join(lines).encode("utf-8")
+
+
+def _statement_texts(quads: Iterable[Any]) -> list[tuple[str, str]]:
+    """The N-Triples texts of each quad's graph ("" for the default graph) and triple: the
+    quads in named graphs written by Oxigraph's N-Quads writer in one call (one line each:
+    the writer escapes line breaks in literals), the others one by one (`_texts`)."""
+    named: list[Any] = []
+    texts: list[tuple[str, str]] = []
+    for item in quads:
+        quad = item if isinstance(item, ox.Quad) else _quad(*item)
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            texts.append(("", str(quad)))
+        else:
+            named.append(quad)
+    written = bytes(ox.serialize(named, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    for line in written.split(" .\n")[:-1]:
+        cut = line.rindex(" <")  # the graph's IRI is the last term: `… <graph>`
+        texts.append((line[cut + 1 :], line[:cut]))
+    return texts
 
 
 def _texts(quads: Iterable[Any]) -> Iterator[tuple[str, str, Any]]:

@@ -29,8 +29,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from citydip_ld.stores.geography import Geography, Place, to_geojson_bytes
 from citydip_ld.web.context import NetworkGeoJSON, get_geography, get_network_geojson
-from citydip_ld.web.pages import dataset_base, lang_from_query, local_href, ui_lang
-from citydip_ld.web.vendor import vendor_url
+from citydip_ld.web.pages import dataset_base, lang_from_query, request_href, ui_lang
+from citydip_ld.web.templating import library_url
+from citydip_ld.web.view import Href
 
 bp = Blueprint("maps", __name__)
 
@@ -160,11 +161,9 @@ def _label(place: Place, lang: str) -> tuple[str, str]:
     return place.iri.rsplit("/", 1)[-1], "en"
 
 
-def _listed(place: Place, lang: str, focus: bool = False) -> ListedCity:
+def _listed(place: Place, lang: str, href: Href, focus: bool = False) -> ListedCity:
     label, label_lang = _label(place, lang)
-    return ListedCity(
-        place.iri, local_href(place.iri), label, label_lang, len(place.partners), focus
-    )
+    return ListedCity(place.iri, href(place.iri), label, label_lang, len(place.partners), focus)
 
 
 def _figures(geography: Geography, iri: str | None) -> tuple[list[Place], int] | None:
@@ -186,10 +185,10 @@ def map_view(iri: str | None = None) -> MapView | None:
     """The map of city `iri` and its partners, or of the whole network (None); None when
     there is nothing to draw or the browser libraries are not installed."""
     scripts = (
-        vendor_url("leaflet", "dist/leaflet.js"),
-        vendor_url("leaflet", "dist/leaflet.css"),
-        vendor_url("topojson-client", "dist/topojson-client.min.js"),
-        vendor_url("world-atlas", CITY_OUTLINES if iri else WORLD_OUTLINES),
+        library_url("leaflet", "dist/leaflet.js"),
+        library_url("leaflet", "dist/leaflet.css"),
+        library_url("topojson-client", "dist/topojson-client.min.js"),
+        library_url("world-atlas", CITY_OUTLINES if iri else WORLD_OUTLINES),
     )
     if any(url is None for url in scripts):
         return None
@@ -200,10 +199,11 @@ def map_view(iri: str | None = None) -> MapView | None:
     located, lines = figures
     lang = ui_lang()
     city = geography.places[iri] if iri else None
+    href = request_href()
     if city is None:
-        listed = [_listed(p, lang) for p in geography.most_twinned[:LISTED]]
+        listed = [_listed(p, lang, href) for p in geography.most_twinned[:LISTED]]
     else:
-        listed = [_listed(p, lang, p is city) for p in located]
+        listed = [_listed(p, lang, href, p is city) for p in located]
     limited = city is None and len(located) > HOME_CITIES
     if city is not None:
         query = f"?city={iri.rsplit('/', 1)[-1]}" if iri else ""

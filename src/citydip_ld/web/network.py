@@ -24,6 +24,7 @@ from citydip_ld.rdf.dumps import NETWORK_FILES, Dump, list_dumps
 from citydip_ld.rdf.network import Country, Network, NetworkEdge, NetworkNode
 from citydip_ld.web.context import get_network, get_network_json
 from citydip_ld.web.pages import dataset_base, dataset_dir, ui_lang
+from citydip_ld.web.templating import page_template
 
 bp = Blueprint("network", __name__)
 
@@ -205,7 +206,7 @@ def network_page() -> str:
     )
     focus = whole.node(selection.network.focus) if selection.network.focus else None
     return render_template(
-        "network.html",
+        page_template("network.html", ui_lang()),
         selection=selection,
         rows=rows[:TABLE_ROWS],
         more_rows=max(len(rows) - TABLE_ROWS, 0),

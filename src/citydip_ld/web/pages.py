@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    render_template,
+    request,
+)
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SDO
 from rdflib.term import Node
@@ -26,10 +35,11 @@ from citydip_ld.stores import record_page as record_page_module
 from citydip_ld.stores.describe import Item, Quad
 from citydip_ld.stores.record_page import IndexedStore, RecordPage, has_index
 from citydip_ld.validation.competency import competency_questions
-from citydip_ld.web import query_editor
+from citydip_ld.web import query_editor, templating
 from citydip_ld.web.context import get_statistics, get_store
 from citydip_ld.web.i18n import LANGUAGES, translate
 from citydip_ld.web.shapes_view import ShapesView
+from citydip_ld.web.templating import library_url, page_template, static_url
 from citydip_ld.web.view import Builder, Link, ResourceView, link_html, value_html
 
 bp = Blueprint("pages", __name__)
@@ -51,12 +61,20 @@ def dataset_base() -> str:
     return normalise_base(str(current_app.config["BASE"]))
 
 
+def query_arg(name: str) -> str:
+    """The request's query parameter `name` ("" when it has none; werkzeug's `args.get`
+    raises and catches an exception for a missing name, which a page asks about a dozen
+    times)."""
+    args = request.args
+    return str(args[name]) if name in args else ""
+
+
 def ui_lang() -> str:
     """The interface language: `?lang=`, else `Accept-Language`, else English."""
     cached: str | None = g.get("ui_lang")
     if cached is not None:
         return cached
-    asked = request.args.get("lang", "")
+    asked = query_arg("lang")
     lang = asked if asked in LANGUAGES else None
     if lang is None:
         lang = negotiate_language(request.headers.get("Accept-Language"), LANGUAGES)
@@ -65,7 +83,7 @@ def ui_lang() -> str:
 
 
 def lang_from_query() -> bool:
-    return request.args.get("lang", "") in LANGUAGES
+    return query_arg("lang") in LANGUAGES
 
 
 def local_href(iri: str) -> str:
@@ -81,14 +99,14 @@ def switch_lang_url() -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
-_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-
-
 @bp.app_template_filter("num")
 def localised_number(value: object) -> str:
     """A number (or a date like 1395-03) written with Persian digits on Persian pages."""
-    text = str(value)
-    return text.translate(_PERSIAN_DIGITS) if ui_lang() == "fa" else text
+    return templating.localised_number(value, ui_lang())
+
+
+bp.add_app_template_global(static_url)
+bp.add_app_template_global(library_url)
 
 
 @bp.app_context_processor
@@ -102,6 +120,8 @@ def _inject() -> dict[str, Any]:
 
     return {
         "t": t,
+        # `?lang=` as given: the site's links keep the language when it is set.
+        "lang_arg": query_arg("lang") if has_request_context() else "",
         "ui_lang": ui_lang,
         "switch_lang_url": switch_lang_url,
         "local_href": local_href,
@@ -143,6 +163,15 @@ def record_page(iri: str) -> RecordPage | None:
     return record_page_module.gather(cast(IndexedStore, store), iri, MAX_FACTS)
 
 
+def resource_exists(iri: str) -> bool:
+    """Whether the store has a triple about `iri` (`describe.exists`; by one index lookup
+    when the store is in this process, instead of an `ASK` query)."""
+    store = get_store()
+    if has_index(store):
+        return record_page_module.has_subject(cast(IndexedStore, store), iri)
+    return describe.exists(store, iri)
+
+
 def render_resource(
     iri: str,
     quads: Sequence[Quad] | RecordPage,
@@ -154,7 +183,8 @@ def render_resource(
     `more_incoming`, a link to the SPARQL query listing every incoming link. `quads` is the
     resource's description (the generic route: more SPARQL queries here) or its `RecordPage`."""
     if isinstance(quads, RecordPage):
-        view = Builder([], dataset_base(), request_href(), quads.triples).resource(iri)
+        builder = Builder([], dataset_base(), request_href(), quads.triples, quads.labels)
+        view = builder.resource(iri)
         return _resource_page(iri, view, alternates, quads.more_incoming)
     store = get_store()
     node = URIRef(iri)
@@ -190,7 +220,7 @@ def _resource_page(
         else None
     )
     return render_template(
-        "resource.html",
+        page_template("resource.html", ui_lang()),
         view=view,
         alternates=alternates,
         lang=ui_lang(),
@@ -207,7 +237,7 @@ def _kind(iri: str) -> str | None:
 
 
 def render_not_found(iri: str) -> str:
-    return render_template("not_found.html", iri=iri, lang=ui_lang())
+    return render_template(page_template("not_found.html", ui_lang()), iri=iri, lang=ui_lang())
 
 
 def render_list(
@@ -225,7 +255,7 @@ def render_list(
         Link(str(i.iri), local_href(str(i.iri)), i.labels, builder.curie(str(i.iri))) for i in items
     ]
     return render_template(
-        "list.html",
+        page_template("list.html", ui_lang()),
         kind=kind,
         links=links,
         alternates=alternates,
@@ -285,7 +315,7 @@ def render_shapes(quads: Sequence[Quad], alternates: Sequence[Alternate]) -> str
     builder = _builder(quads)
     shapes = ShapesView(graph, f"{base}shapes#", builder.curie)
     return render_template(
-        "shapes.html",
+        page_template("shapes.html", ui_lang()),
         view=builder.resource(f"{base}shapes"),
         node_shapes=shapes.node_shapes(),
         property_shapes=shapes.property_shapes(),
@@ -320,7 +350,7 @@ def render_ontology(quads: Sequence[Quad], alternates: Sequence[Alternate]) -> s
         if t.iri not in {c.iri for c in classes + properties}
     ]
     return render_template(
-        "ontology.html",
+        page_template("ontology.html", ui_lang()),
         view=header,
         classes=classes,
         properties=properties,
@@ -343,7 +373,7 @@ def home() -> str:
     base = dataset_base()
     statistics = get_statistics(base)
     return render_template(
-        "home.html",
+        page_template("home.html", ui_lang()),
         counts=statistics.kinds,
         triples=statistics.triples,
         dumps=dumps(),
@@ -356,7 +386,7 @@ def query_page() -> Response:
     """The query form; with YASGUI installed, the editor mounted over it (query_editor.py)."""
     base = dataset_base()
     page = render_template(
-        "query.html",
+        page_template("query.html", ui_lang()),
         examples=competency_questions(base),
         editor=query_editor.editor_settings(base),
         lang=ui_lang(),

@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    request,
+    send_from_directory,
+)
 from rdflib import URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -59,12 +68,20 @@ def _limit_path() -> Response | None:
     return None
 
 
+#: CORS headers of every answer of this blueprint (any origin may read documents).
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    (
+        "Access-Control-Expose-Headers",
+        "Link, ETag, Last-Modified, Content-Location, Location, Vary",
+    ),
+)
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = (
-        "Link, ETag, Last-Modified, Content-Location, Location, Vary"
-    )
+    for name, value in CORS_HEADERS:
+        response.headers[name] = value
     return response
 
 
@@ -107,10 +124,15 @@ DATASET_PATH_KEY = "citydip.dataset_path"
 
 def last_modified() -> datetime | None:
     """When the dataset file was written (None: there is none); its path made once per app."""
-    path: Path | None = current_app.extensions.get(DATASET_PATH_KEY)
+    return dataset_modified(current_app)
+
+
+def dataset_modified(app: Flask) -> datetime | None:
+    """`last_modified` of `app`, outside a request (the document route in front of Flask)."""
+    path: Path | None = app.extensions.get(DATASET_PATH_KEY)
     if path is None:
-        path = Path(str(current_app.config["DATASET_DIR"])) / DATASET_FILE
-        current_app.extensions[DATASET_PATH_KEY] = path
+        path = Path(str(app.config["DATASET_DIR"])) / DATASET_FILE
+        app.extensions[DATASET_PATH_KEY] = path
     try:
         return _from_timestamp(int(path.stat().st_mtime))
     except OSError:
@@ -124,7 +146,11 @@ def _from_timestamp(seconds: int) -> datetime:
 
 def alternates(path: str, offered: Sequence[Format]) -> list[Alternate]:
     """The format-specific URLs of the document at `path` (without extension)."""
-    root = request.script_root
+    return alternate_links(request.script_root, path, offered)
+
+
+def alternate_links(root: str, path: str, offered: Sequence[Format]) -> list[Alternate]:
+    """`alternates` under the site root `root` (the request's script root)."""
     if path.endswith("/"):
         return [Alternate(f.name, f.media_type, f"{root}{path}?format={f.name}") for f in offered]
     return [Alternate(f.name, f.media_type, f"{root}{path}.{f.name}") for f in offered]
@@ -288,7 +314,7 @@ def document(kind: str, name: str) -> BaseResponse:
 
     # A format Oxigraph writes: the description is read once, and says whether it exists.
     found = describe.describe_terms(store, iri)[0] if _written_by_oxigraph(extension) else []
-    if not found and not describe.exists(store, iri):
+    if not found and not pages.resource_exists(iri):
         new = describe.successor(store, iri, str(ontology_namespace(dataset_base())))
         if new is not None and str(new).startswith(f"{dataset_base()}id/"):
             rest = str(new)[len(dataset_base()) + 3 :]

@@ -32,7 +32,15 @@ from citydip_ld.iris import KINDS, entity_iri
 from citydip_ld.stores.timeline import Timeline, TimelineFact
 from citydip_ld.web.context import get_timeline
 from citydip_ld.web.i18n import LANGUAGES, translate
-from citydip_ld.web.pages import dataset_base, lang_from_query, local_href, ui_lang
+from citydip_ld.web.pages import (
+    dataset_base,
+    lang_from_query,
+    local_href,
+    query_arg,
+    request_href,
+    ui_lang,
+)
+from citydip_ld.web.view import Href
 
 bp = Blueprint("timeline", __name__)
 
@@ -166,12 +174,14 @@ def _city_slug(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def _row(fact: TimelineFact, timeline: Timeline, lang: str, hidden: bool = False) -> Row:
+def _row(
+    fact: TimelineFact, timeline: Timeline, lang: str, href: Href, hidden: bool = False
+) -> Row:
     label = _label(fact.labels, lang)
     other = next((fact.labels[o] for o in LANGUAGES if o != lang and o in fact.labels), None)
     return Row(
         fact=fact,
-        href=local_href(fact.iri),
+        href=href(fact.iri),
         label=label,
         other_label=other if other != label else None,
         kind_label=translate(f"kind.{fact.kind}", lang),
@@ -185,14 +195,14 @@ def _rows(shown: list[TimelineFact], scope: list[TimelineFact], timeline: Timeli
     """The earliest LISTED facts shown, and, when the form chose a kind or a city, the others
     among the page's earliest LISTED, hidden: the script shows them again when the reader
     widens the choice (the list then matches the drawing)."""
-    lang = ui_lang()
+    lang, href = ui_lang(), request_href()
     listed = shown[:LISTED]
     chosen = {fact.iri for fact in listed}
     if len(shown) == len(scope):
-        return [_row(fact, timeline, lang) for fact in listed]
+        return [_row(fact, timeline, lang, href) for fact in listed]
     others = [fact for fact in scope[:LISTED] if fact.iri not in chosen]
     merged = sorted([*listed, *others], key=lambda f: (f.start or f.end, f.end, f.iri))
-    return [_row(fact, timeline, lang, hidden=fact.iri not in chosen) for fact in merged]
+    return [_row(fact, timeline, lang, href, hidden=fact.iri not in chosen) for fact in merged]
 
 
 def timeline_view(city: str | None = None) -> TimelineView:
@@ -202,10 +212,10 @@ def timeline_view(city: str | None = None) -> TimelineView:
     timeline = get_timeline(dataset_base())
     scope = timeline.select(city=city)
     scope_kinds = timeline.kinds if city is None else frozenset(f.kind for f in scope)
-    asked_kind = request.args.get(KIND_PARAMETER) or None
+    asked_kind = query_arg(KIND_PARAMETER) or None
     kind = asked_kind if asked_kind in scope_kinds else None
     cities = _city_options(timeline) if city is None else []
-    asked_city = request.args.get(CITY_PARAMETER) or None
+    asked_city = query_arg(CITY_PARAMETER) or None
     chosen_city = None
     if city is None and asked_city in {_city_slug(c) for c in cities}:
         chosen_city = str(entity_iri(dataset_base(), "city", str(asked_city)))

@@ -7,6 +7,7 @@ resource itself, or the records that link to it) with date, source article and q
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -56,10 +57,25 @@ SECTION_PROPERTIES = {RDFS.label, RDFS.comment, SKOS.prefLabel, SKOS.definition,
 FACT_PROPERTIES = {TIME.hasTime, PROV.qualifiedDerivation, PROV.wasDerivedFrom}
 DESCRIPTION_PROPERTIES = (RDFS.comment, SKOS.definition, SDO.description, DCTERMS.description)
 
+#: Terms read for every page, made once (an rdflib namespace makes and checks a new IRI at
+#: each attribute access).
+_IN_XSD_DATE = TIME.inXSDDate
+_HAS_BEGINNING = TIME.hasBeginning
+_HAS_END = TIME.hasEnd
+_QUALIFIED_DERIVATION = PROV.qualifiedDerivation
+_ENTITY = PROV.entity
+_DATE_PUBLISHED = SDO.datePublished
+_WAS_DERIVED_FROM = PROV.wasDerivedFrom
+_HAS_TIME = TIME.hasTime
+_TYPE = RDF.type
+_SAME_AS = OWL.sameAs
+
 Href = Callable[[str], str]
 #: An external IRI becomes a clickable link only with one of these schemes: a `javascript:` or
 #: `data:` IRI in the data (e.g. a broken `homepage:`) must not run script when clicked.
 LINK_SCHEMES = ("http://", "https://")
+#: Links kept per IRI as written (hrefs with and without `?lang=`, two languages: four).
+MAX_WRITTEN = 8
 
 
 def safe_href(iri: str) -> str:
@@ -98,6 +114,9 @@ class Link:
     labels: dict[str, str]
     curie: str
     external: bool = False
+    #: Where `link_html` keeps what it wrote for this IRI, by href and page language (shared
+    #: by the pages of a store: see `Named`); None: not kept.
+    written: dict[tuple[str, str], Markup] | None = field(default=None, compare=False, repr=False)
 
     def label(self, lang: str) -> Text:
         return pick_label(self.labels, lang, self.curie)
@@ -120,6 +139,11 @@ def link_html(link: Link, lang: str) -> Markup:
     """What the `link` macro of `templates/_macros.html` writes for `link` on a page in `lang`
     (written here for the resource page, where it runs dozens of times: a macro call costs
     Jinja more than the string; `tests/test_record_page.py` compares the two)."""
+    written = link.written
+    if written is not None:
+        found = written.get((link.href, lang))
+        if found is not None:
+            return found
     label = text_html(link.label(lang))
     if link.href:
         rel = ' rel="external"' if link.external else ""
@@ -129,7 +153,12 @@ def link_html(link: Link, lang: str) -> Markup:
     other = link.other_label(lang)
     if other:
         out += f' <span class="other">{text_html(other)}</span>'
-    return Markup(out)
+    if written is None:
+        return Markup(out)
+    if len(written) >= MAX_WRITTEN:
+        written.clear()
+    found = written[(link.href, lang)] = Markup(out)
+    return found
 
 
 def value_html(value: Link | Text, lang: str) -> Markup:
@@ -207,18 +236,58 @@ def _graph(quads: Iterable[Quad]) -> Graph:
     return graph
 
 
+@dataclass(frozen=True)
+class Named:
+    """What a store's pages keep about an IRI from one page to the next: its labels and CURIE
+    (functions of the store alone) and its links as `link_html` wrote them (also functions
+    of the href and the page's language). Not to be changed but through `link_html`."""
+
+    labels: dict[str, str]
+    curie: str
+    written: dict[tuple[str, str], Markup] = field(default_factory=dict)
+
+
+class Shared(Protocol):
+    """Where a store's pages keep `Named`s (`citydip_ld.stores.record_page.PagesMemo.labels`)."""
+
+    def get(self, key: str) -> Named | None: ...
+
+    def put(self, key: str, value: Named) -> None: ...
+
+
+@functools.lru_cache(maxsize=64)
+def _ontology_term(namespace: str, term: str) -> URIRef:
+    """`namespace` + `term` as an IRI (made once: rdflib checks every IRI it makes)."""
+    return URIRef(namespace + term)
+
+
+@functools.lru_cache(maxsize=16)
+def _sorted_prefixes(base: str) -> tuple[tuple[str, str], ...]:
+    """The documents' prefixes at `base`, the longest namespace first (for `curie`)."""
+    return tuple(sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])))
+
+
 class Builder:
-    """Builds views from the quads of one or more descriptions (or from `triples`)."""
+    """Builds views from the quads of one or more descriptions (or from `triples`). With
+    `shared`, the labels and CURIE of each IRI are read from it, or put there once made: give
+    it only with `triples` that hold every label of the IRIs they name (the index lookups
+    of `PageTriples`), never with a partial description."""
 
     def __init__(
-        self, quads: Iterable[Quad], base: str, href: Href, triples: Triples | None = None
+        self,
+        quads: Iterable[Quad],
+        base: str,
+        href: Href,
+        triples: Triples | None = None,
+        shared: Shared | None = None,
     ) -> None:
         self.graph: Triples = triples if triples is not None else _graph(quads)
         self.base = base
         self.href = href
         self._ontology = prefixes(base)["cd"]
         self._links: dict[Node, Link] = {}
-        self._prefixes = sorted(prefixes(base).items(), key=lambda kv: -len(kv[1]))
+        self._prefixes = _sorted_prefixes(base)
+        self._shared = shared
 
     def curie(self, iri: str) -> str:
         for prefix, ns in self._prefixes:
@@ -227,6 +296,11 @@ class Builder:
         return iri
 
     def labels(self, node: Node) -> dict[str, str]:
+        if self._shared is not None and type(node) is URIRef:
+            return self._named(node).labels
+        return self._labels(node)
+
+    def _labels(self, node: Node) -> dict[str, str]:
         found: dict[str, str] = {}
         for prop in LABEL_PROPERTIES:
             for lit in self.graph.objects(node, prop):
@@ -239,6 +313,18 @@ class Builder:
             found.pop("", None)
         return found
 
+    def _named(self, node: URIRef) -> Named:
+        """The labels and CURIE of `node`, from `shared` when it has them (then its links as
+        written are kept there too)."""
+        iri = str(node)
+        if self._shared is None:
+            return Named(self._labels(node), self.curie(iri))
+        found = self._shared.get(iri)
+        if found is None:
+            found = Named(self._labels(node), self.curie(iri))
+            self._shared.put(iri, found)
+        return found
+
     def link(self, node: URIRef) -> Link:
         """The link to `node` (made once per node: a predicate or type recurs on a page)."""
         found = self._links.get(node)
@@ -246,12 +332,14 @@ class Builder:
             return found
         iri = str(node)
         local = iri.startswith(self.base)
+        named = self._named(node)
         found = self._links[node] = Link(
             iri=iri,
             href=self.href(iri) if local else safe_href(iri),
-            labels=self.labels(node),
-            curie=self.curie(iri),
+            labels=named.labels,
+            curie=named.curie,
             external=not local,
+            written=named.written if self._shared is not None else None,
         )
         return found
 
@@ -271,17 +359,13 @@ class Builder:
             if isinstance(printed_lit, Literal)
             else None
         )
-        day = next((str(o) for o in g.objects(node, TIME.inXSDDate)), None)
+        day = next((str(o) for o in g.objects(node, _IN_XSD_DATE)), None)
         begin = next(
-            (
-                str(o)
-                for b in g.objects(node, TIME.hasBeginning)
-                for o in g.objects(b, TIME.inXSDDate)
-            ),
+            (str(o) for b in g.objects(node, _HAS_BEGINNING) for o in g.objects(b, _IN_XSD_DATE)),
             None,
         )
         end = next(
-            (str(o) for e in g.objects(node, TIME.hasEnd) for o in g.objects(e, TIME.inXSDDate)),
+            (str(o) for e in g.objects(node, _HAS_END) for o in g.objects(e, _IN_XSD_DATE)),
             None,
         )
         gregorian = day or (f"{begin} – {end}" if begin and end and begin != end else begin or end)
@@ -291,19 +375,17 @@ class Builder:
         return DateView(jalali, printed, gregorian, bound)
 
     def _cd(self, term: str) -> URIRef:
-        return URIRef(self._ontology + term)
+        return _ontology_term(self._ontology, term)
 
     def fact(self, node: URIRef) -> FactView | None:
         g = self.graph
         sources = []
-        for deriv in sorted(g.objects(node, PROV.qualifiedDerivation), key=str):
-            article = next(
-                (a for a in g.objects(deriv, PROV.entity) if isinstance(a, URIRef)), None
-            )
+        for deriv in sorted(g.objects(node, _QUALIFIED_DERIVATION), key=str):
+            article = next((a for a in g.objects(deriv, _ENTITY) if isinstance(a, URIRef)), None)
             if article is None:
                 continue
             quote = next(iter(g.objects(deriv, self._cd("quotation"))), None)
-            published = next((str(d) for d in g.objects(article, SDO.datePublished)), None)
+            published = next((str(d) for d in g.objects(article, _DATE_PUBLISHED)), None)
             sources.append(
                 SourceView(
                     self.link(article),
@@ -312,16 +394,14 @@ class Builder:
                 )
             )
         if not sources:
-            for origin in sorted(g.objects(node, PROV.wasDerivedFrom), key=str):
+            for origin in sorted(g.objects(node, _WAS_DERIVED_FROM), key=str):
                 if isinstance(origin, URIRef):
                     sources.append(SourceView(self.link(origin), None, None))
         if not sources:
             return None
-        when = next(iter(g.objects(node, TIME.hasTime)), None)
+        when = next(iter(g.objects(node, _HAS_TIME)), None)
         types = [
-            self.link(t)
-            for t in sorted(g.objects(node, RDF.type), key=str)
-            if isinstance(t, URIRef)
+            self.link(t) for t in sorted(g.objects(node, _TYPE), key=str) if isinstance(t, URIRef)
         ]
         return FactView(
             self.link(node), types, self.date(when) if when is not None else None, sources
@@ -336,19 +416,15 @@ class Builder:
             for o in sorted(g.objects(node, prop), key=str)
             if isinstance(o, Literal)
         ]
-        wikidata = sorted(
-            str(o) for o in g.objects(node, OWL.sameAs) if str(o).startswith(WIKIDATA)
-        )
+        wikidata = sorted(str(o) for o in g.objects(node, _SAME_AS) if str(o).startswith(WIKIDATA))
         types = [
-            self.link(t)
-            for t in sorted(g.objects(node, RDF.type), key=str)
-            if isinstance(t, URIRef)
+            self.link(t) for t in sorted(g.objects(node, _TYPE), key=str) if isinstance(t, URIRef)
         ]
         outgoing: dict[URIRef, list[Link | Text]] = {}
         for p, o in sorted(g.predicate_objects(node), key=str):
             if not isinstance(p, URIRef) or p in SECTION_PROPERTIES or p in FACT_PROPERTIES:
                 continue
-            if p == RDF.type or (p == OWL.sameAs and str(o).startswith(WIKIDATA)):
+            if p == _TYPE or (p == _SAME_AS and str(o).startswith(WIKIDATA)):
                 continue
             outgoing.setdefault(p, []).append(self.value(o))
         incoming = [

@@ -1,0 +1,190 @@
+"""The document route in front of Flask (a WSGI middleware): the RDF documents of the
+dataset's resources and the 303s of their IRIs, without Flask's request machinery.
+
+A cold document spends as much time in Flask and werkzeug (request context, routing, the
+`Response` object and its header structure, the after-request hooks) as in reading and
+writing its triples. `DocumentRoute` answers the common case itself and hands every other
+request, unchanged, to the app behind it:
+
+- `GET` or `HEAD` of `/doc/{kind}/{slug}[.ext]` in a format Oxigraph writes (Turtle,
+  RDF/XML, N-Triples, N-Quads, TriG; by extension or `Accept`), for a resource the store's
+  index in this process knows: the document, with the headers `resources.document`
+  sends (`Content-Type`, `Vary`, `Link`, `Content-Location`, `ETag`, `Last-Modified`,
+  `Cache-Control`, `Date`, CORS and the security headers), in the same order;
+- `GET` or `HEAD` of `/id/{kind}/{slug}` for a resource the index knows: the 303 See Other
+  to its document in the negotiated format, with `resources.identify`'s body and headers.
+
+Flask's route answers everything else: a query string (`?format=`, `?lang=`), conditional
+or range requests, HTML and JSON-LD, unknown or renamed resources (404, 301), nothing
+acceptable (406), a remote store, a store not opened yet, a site root with characters that
+would need quoting, and any store error (so its 503 has the app's one error body). The
+bytes and headers are the Flask route's: `tests/test_document_route.py` compares both on
+every resource of the shipped data in many request variants. The response cache
+(`response_cache`) stays in front of this route, so a warm answer never reaches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from html import escape
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from werkzeug.http import http_date
+
+from citydip_ld.conneg import FORMATS, Format, negotiate, split_extension
+from citydip_ld.errors import CitydipError
+from citydip_ld.iris import KINDS, normalise_base
+from citydip_ld.stores import describe
+from citydip_ld.web.context import STORE_KEY
+from citydip_ld.web.documents import OXIGRAPH_FORMATS, document_triples, serialize
+from citydip_ld.web.resources import (
+    CORS_HEADERS,
+    SLUG,
+    alternate_links,
+    dataset_modified,
+    link_header,
+)
+from citydip_ld.web.security_headers import COMMON_HEADERS, NON_HTML_POLICY, page_policy
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+#: Request headers that make an answer conditional or partial: the Flask route answers them.
+CONDITIONAL = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_RANGE",
+    "HTTP_RANGE",
+)
+#: A site root (SCRIPT_NAME) werkzeug passes through unquoted into `Location` and
+#: `Content-Location`; any other is left to the Flask route.
+_PLAIN_ROOT = re.compile(r"[A-Za-z0-9_~./-]*")
+#: Flask settings under which a request's host matters; with either set, Flask answers.
+_HOST_SETTINGS = ("SERVER_NAME", "TRUSTED_HOSTS")
+
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+class DocumentRoute:
+    """WSGI middleware answering documents and IRIs of resources before `app` (the Flask
+    app's `wsgi_app`; `flask_app` gives its settings and store). See the module docstring."""
+
+    def __init__(self, app: WSGIApplication, flask_app: Flask) -> None:
+        self.app = app
+        self.flask_app = flask_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        found = self.answer(environ)
+        if found is None:
+            return self.app(environ, start_response)
+        status, headers, body = found
+        start_response(status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def answer(self, environ: WSGIEnvironment) -> Answer | None:
+        """The answer to `environ`, or None when the Flask route must give it."""
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
+            return None
+        parts = str(environ.get("PATH_INFO", "")).split("/")
+        if len(parts) != 4 or parts[0] or parts[1] not in ("doc", "id") or parts[2] not in KINDS:
+            return None
+        root = str(environ.get("SCRIPT_NAME", "")).rstrip("/")
+        if any(name in environ for name in CONDITIONAL) or not _PLAIN_ROOT.fullmatch(root):
+            return None
+        config = self.flask_app.config
+        store = self.flask_app.extensions.get(STORE_KEY)
+        if store is None or any(config.get(name) for name in _HOST_SETTINGS):
+            return None
+        base = normalise_base(str(config["BASE"]))
+        try:
+            if parts[1] == "id":
+                return self._see_other(environ, store, base, root, parts[2], parts[3])
+            return self._document(environ, store, base, root, parts[2], parts[3])
+        except (CitydipError, OSError):  # the Flask route answers with the app's error body
+            return None
+
+    def _document(
+        self,
+        environ: WSGIEnvironment,
+        store: describe.Queryable,
+        base: str,
+        root: str,
+        kind: str,
+        name: str,
+    ) -> Answer | None:
+        """`resources.document` for a format Oxigraph writes, of a resource the index has."""
+        slug, extension = split_extension(name)
+        fmt = extension or negotiate(environ.get("HTTP_ACCEPT"), FORMATS)
+        if fmt is None or fmt.rdflib_format not in OXIGRAPH_FORMATS or not SLUG.fullmatch(slug):
+            return None
+        iri = f"{base}id/{kind}/{slug}"
+        described = describe.index_description(store, iri)
+        if not described or not described[0]:
+            return None
+        path = f"/doc/{kind}/{slug}"
+        body = serialize([*document_triples(f"{base}{path[1:]}", iri), *described[0]], fmt, base)
+        return "200 OK", self._document_headers(fmt, body, root, path, extension is None), body
+
+    def _document_headers(
+        self, fmt: Format, body: bytes, root: str, path: str, negotiated: bool
+    ) -> list[tuple[str, str]]:
+        """`resources.document_response`'s headers, then the after-request hooks' (CORS,
+        security), in the order Flask sends them."""
+        headers = [("Content-Type", fmt.content_type), ("Content-Length", str(len(body)))]
+        if negotiated:
+            headers.append(("Vary", "Accept"))
+        headers.append(("Link", link_header(alternate_links(root, path, FORMATS))))
+        if negotiated:
+            headers.append(("Content-Location", f"{root}{path}.{fmt.name}"))
+        headers.append(("ETag", f'"{hashlib.sha256(body).hexdigest()[:32]}"'))
+        modified = dataset_modified(self.flask_app)
+        if modified is not None:
+            headers.append(("Last-Modified", http_date(modified)))
+        headers += [("Cache-Control", "public, max-age=300"), ("Date", http_date())]
+        headers += [*CORS_HEADERS, *COMMON_HEADERS, ("Content-Security-Policy", NON_HTML_POLICY)]
+        return headers
+
+    def _see_other(
+        self,
+        environ: WSGIEnvironment,
+        store: describe.Queryable,
+        base: str,
+        root: str,
+        kind: str,
+        slug: str,
+    ) -> Answer | None:
+        """`resources.identify`'s 303 to the document in the negotiated format."""
+        fmt = negotiate(environ.get("HTTP_ACCEPT"), FORMATS)
+        if fmt is None or not SLUG.fullmatch(slug):
+            return None
+        if not describe.index_exists(store, f"{base}id/{kind}/{slug}"):
+            return None
+        target = f"{root}/doc/{kind}/{slug}.{fmt.name}"
+        shown = escape(target)
+        body = (
+            "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+            "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target "
+            f'URL: <a href="{shown}">{shown}</a>. If not, click the link.\n'
+        ).encode()
+        policy = page_policy(self.flask_app.config.get("MAP_TILES") or None)
+        headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Location", target),
+            ("Vary", "Accept"),
+            *CORS_HEADERS,
+            *COMMON_HEADERS,
+            ("Content-Security-Policy", policy),
+        ]
+        return "303 SEE OTHER", headers, body
+
+
+def install_document_route(app: Flask) -> None:
+    """Put the document route in front of `app.wsgi_app` (behind the response cache, which
+    `install_response_cache` wraps around it afterwards)."""
+    app.wsgi_app = DocumentRoute(app.wsgi_app, app)  # type: ignore[method-assign]

@@ -1,0 +1,77 @@
+"""The label memo of documents (`stores/label_memo.py`): an IRI's label quads are kept from its
+second lookup on, within bounds, one memo per store; descriptions read with a warm memo are
+the descriptions read without one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from citydip_ld.stores import describe, label_memo
+from citydip_ld.stores.label_memo import LabelMemo, memo_for
+from citydip_ld.stores.store import OxigraphStore
+
+BASE = "http://localhost:5000/"
+
+
+@pytest.fixture(scope="module")
+def store(dataset_dir: Path) -> OxigraphStore:
+    return OxigraphStore.from_dataset_dir(dataset_dir)
+
+
+def resources(store: OxigraphStore) -> list[str]:
+    found = store.query(
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+        f'FILTER(STRSTARTS(STR(?s), "{BASE}id/") && !CONTAINS(STR(?s), "#")) }}'
+    )
+    return sorted(solution["s"].value for solution in found)
+
+
+def test_labels_are_kept_from_the_second_lookup(store: OxigraphStore) -> None:
+    memo = LabelMemo(describe._LABEL_TERMS)
+    iran = f"{BASE}id/country/iran"
+    first = memo.quads(store.quads_for_pattern, [iran])
+    assert first and iran not in memo.kept and iran in memo.seen
+    assert {q.predicate.value for q in first} >= {"http://www.w3.org/2000/01/rdf-schema#label"}
+    assert all(isinstance(q.graph_name, ox.NamedNode) for q in first)
+    second = memo.quads(store.quads_for_pattern, [iran])
+    assert memo.kept[iran] == second == first
+
+    def no_lookup(*_pattern: object) -> list[object]:
+        raise AssertionError("a kept IRI is not looked up again")
+
+    assert memo.quads(no_lookup, [iran]) == first
+
+
+def test_the_memo_is_bounded(store: OxigraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(label_memo, "KEPT_ENTRIES", 5)
+    monkeypatch.setattr(label_memo, "SEEN_ENTRIES", 7)
+    memo = LabelMemo(describe._LABEL_TERMS)
+    iris = resources(store)
+    assert len(iris) > 20
+    for iri in iris:
+        for _ in range(3):
+            memo.quads(store.quads_for_pattern, [iri])
+            assert len(memo.kept) <= 5 and len(memo.seen) <= 7
+
+
+def test_one_memo_per_store(dataset_dir: Path, store: OxigraphStore) -> None:
+    other = OxigraphStore.from_dataset_dir(dataset_dir)
+    assert memo_for(store, describe._LABEL_TERMS) is memo_for(store, describe._LABEL_TERMS)
+    assert memo_for(other, describe._LABEL_TERMS) is not memo_for(store, describe._LABEL_TERMS)
+
+
+def test_descriptions_with_a_warm_memo_are_the_same(store: OxigraphStore) -> None:
+    """Every resource described three times through the store's memo (kept labels from the
+    second time) gives the quads of a description read without any memo."""
+    for iri in resources(store):
+        cold = LabelMemo(describe._LABEL_TERMS)
+        expected = sorted(
+            map(str, describe._index_description(store.quads_for_pattern, iri, cold)[0])
+        )
+        for _ in range(3):
+            found = describe.index_description(store, iri)
+            assert found is not None
+            assert sorted(map(str, found[0])) == expected, iri
