@@ -71,6 +71,9 @@ class Dataset:
     directory: Path
     quads: int
     cities: tuple[str, ...]
+    #: a store folder (`publish --to DIR`) instead of a build: served with `serve --store`
+    #: and, by oxigraph, read-only in place (M and L have no single `dataset.nq`)
+    store: Path | None = None
 
     @property
     def nquads(self) -> Path:
@@ -100,6 +103,19 @@ def read_dataset(directory: Path) -> Dataset:
     if not cities:
         raise SystemExit(f"{directory}: no cd:City in dataset.nq; is it a citydip-ld build?")
     return Dataset(directory, quads, tuple(sorted(cities)))
+
+
+def read_store(directory: Path) -> Dataset:
+    """A store folder written by `publish --to DIR`: its quad count and its cities (the list
+    order `publish` wrote, sorted by IRI as `read_dataset` gives them)."""
+    from citydip_ld.stores.disk_store import CURRENT, LISTS, read_info
+
+    listing = directory / CURRENT / LISTS / "city.txt"
+    if not listing.is_file():
+        raise SystemExit(f"{directory}: no list of cities; is it a store folder of `publish`?")
+    with listing.open(encoding="utf-8") as lines:
+        cities = tuple(sorted(line.rstrip("\n") for line in lines if line.strip()))
+    return Dataset(directory, read_info(directory).quads, cities, store=directory)
 
 
 def build_shipped(scratch: Path) -> Path:
@@ -247,6 +263,10 @@ def citydip(
         name += " baseline"
         env |= {"PYTHONPATH": str(Path(source).resolve()), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [*CITYDIP, "serve", "--dataset", str(dataset.directory.resolve())]
+    if dataset.store is not None:  # no dumps to offer: an empty dataset folder beside
+        (scratch / "no-dumps").mkdir(exist_ok=True)
+        command[-1] = str((scratch / "no-dumps").resolve())
+        command += ["--store", str(dataset.store.resolve())]
     command += ["--host", "127.0.0.1", "--port", "{port}", "--threads", str(threads), "--no-check"]
     command += ["--server", server]
     if workers != "default":
@@ -263,10 +283,17 @@ def oxigraph_binary() -> str | None:
 
 @contextmanager
 def oxigraph(dataset: Dataset, scratch: Path) -> Iterator[Server]:
-    """`oxigraph serve --union-default-graph` on an on-disk store loaded with the dataset."""
+    """`oxigraph serve --union-default-graph` on an on-disk store loaded with the dataset
+    (a store folder: `serve-read-only` on its live generation)."""
     binary = oxigraph_binary()
     if binary is None:
         raise SystemExit("the oxigraph server is not installed (pip install oxigraph)")
+    if dataset.store is not None:  # the store's live generation, read-only, no copy
+        live = (dataset.store / "current").resolve()
+        command = [binary, "serve-read-only", "--location", str(live), "--bind", "127.0.0.1:{port}"]
+        with running("oxigraph", [*command, "--union-default-graph"], "/query", scratch) as server:
+            yield server
+        return
     location = Path(tempfile.mkdtemp(prefix="oxigraph-", dir=scratch))
     subprocess.run(
         [binary, "load", "--location", str(location), "--file", str(dataset.nquads.resolve())],

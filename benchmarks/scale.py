@@ -1,8 +1,10 @@
 """Benchmark: a world too big for one in-memory build (M, L), served from an on-disk store.
 
     python benchmarks/scale.py --size L --work DIR [--shards 100] [--jobs 2] [--json FILE]
+    python benchmarks/scale.py --size M --work DIR --jobs 1 --until store   # steps 1-3 only
 
-Steps; each one is skipped when its output is already in `--work`, so a stopped run resumes:
+Steps; each one is skipped when its output is already in `--work`, so a stopped run resumes;
+`--until` stops after the named step:
 
 1. world: `benchmarks/world.py --size SIZE --shards N --out WORK/world` (fact files in N
    shard folders whose builds together make the world; see world.py).
@@ -11,7 +13,9 @@ Steps; each one is skipped when its output is already in `--work`, so a stopped 
 3. store: `write_store_dir` (what `citydip-ld publish --to DIR` runs) of every shard's
    `dataset.nq` into the store folder `WORK/store`, with the statistics counted for the home
    page and VoID; wall time, peak RSS, size on disk. Quads that several shards wrote (a city
-   named in two shards) are stored once.
+   named in two shards) are stored once. The folder is written as `WORK/store.partial` and
+   renamed `WORK/store` once complete, so another process that finds `WORK/store` finds a
+   whole store.
 4. serve: `citydip-ld serve --store WORK/store --no-check` (waitress, default worker pool)
    and, as the peer in the same run, `oxigraph serve-read-only --union-default-graph` on the
    same store generation. Memory: RSS of the server with its worker processes, and the
@@ -44,6 +48,7 @@ from typing import Any
 import harness as h
 
 ROOT = Path(__file__).resolve().parent.parent
+STEPS = ("world", "build", "store", "serve")
 
 
 @dataclass(frozen=True)
@@ -112,14 +117,17 @@ def build_shards(args: argparse.Namespace, world: Path, shards: Path) -> list[Jo
 def load_store(shards: Path, store: Path, work: Path) -> dict[str, Any]:
     from citydip_ld.stores.disk_store import is_store_dir, read_info
 
+    partial = store.with_name(f"{store.name}.partial")
     if not is_store_dir(store):
         sources = sorted(str(p) for p in shards.glob("shard-*/dataset.nq"))
         script = (
             "import sys; from citydip_ld.stores.disk_publish import write_store_dir; "
-            f"write_store_dir(sys.argv[1:], {str(store)!r}, {h.BASE!r})"
+            f"write_store_dir(sys.argv[1:], {str(partial)!r}, {h.BASE!r})"
         )
-        print(f"store: loading {len(sources)} dump(s) into {store}", flush=True)
-        run_jobs([("store", [sys.executable, "-c", script, *sources], work / "store.log")], 1)
+        if not is_store_dir(partial):  # else a load that finished before the rename
+            print(f"store: loading {len(sources)} dump(s) into {partial}", flush=True)
+            run_jobs([("store", [sys.executable, "-c", script, *sources], work / "store.log")], 1)
+        partial.rename(store)  # `current` is a relative link: it survives the rename
     info = read_info(store)
     generation = (store / "current").resolve()
     size = sum(p.stat().st_size for p in generation.iterdir() if p.is_file())
@@ -253,6 +261,11 @@ def serve_and_measure(
     return memory
 
 
+def write_report(path: Path | None, report: dict[str, Any]) -> None:
+    if path is not None:
+        path.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["S", "M", "L"], default="L")
@@ -269,29 +282,34 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--until", choices=STEPS, default="serve", help="the last step to run")
     args = parser.parse_args()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     (work / "no-dumps").mkdir(exist_ok=True)
     report: dict[str, Any] = {"date": date.today().isoformat(), "machine": h.machine()}
     report["world"] = make_world(args, work / "world")
-    builds = build_shards(args, work / "world", work / "shards")
-    if builds:
-        report["build"] = {
-            "shards_built": len(builds),
-            "jobs": args.jobs,
-            "median_seconds": sorted(b.seconds for b in builds)[len(builds) // 2],
-            "max_rss_mib": round(max(b.max_rss_mib for b in builds)),
-        }
-    report["store"] = load_store(work / "shards", work / "store", work)
-    print(json.dumps(report["store"]), flush=True)
+    if args.until != "world":
+        builds = build_shards(args, work / "world", work / "shards")
+        if builds:
+            report["build"] = {
+                "shards_built": len(builds),
+                "jobs": args.jobs,
+                "median_seconds": sorted(b.seconds for b in builds)[len(builds) // 2],
+                "max_rss_mib": round(max(b.max_rss_mib for b in builds)),
+            }
+    if args.until in ("store", "serve"):
+        report["store"] = load_store(work / "shards", work / "store", work)
+        print(json.dumps(report["store"]), flush=True)
+    if args.until != "serve":
+        write_report(args.json, report)
+        return
     figures: list[dict[str, Any]] = []
     print("| kind | server | conn. | samples | errors | median ms | p99 ms | req/s |")
     report["memory"] = serve_and_measure(args, work / "store", work, figures, report["world"])
     report["figures"] = figures
     print(json.dumps(report["memory"], indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    write_report(args.json, report)
     if any(row["errors"] for row in figures):
         sys.exit(1)
 

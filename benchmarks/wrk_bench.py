@@ -3,8 +3,9 @@
 For each dataset (default: the shipped data/, built into a temp folder) it starts, on
 127.0.0.1, `citydip-ld serve --no-check` once per `--servers` entry (waitress by default;
 `granian` or `granian:THREADS`) and `oxigraph serve --union-default-graph` on the same
-dataset.nq, then runs `wrk` (C, so the client costs the shared cores little) cell by cell,
-the servers interleaved:
+dataset.nq (for a `--store` folder, as M and L have: `serve --store DIR` and `oxigraph
+serve-read-only` on its live generation), then runs `wrk` (C, so the client costs the
+shared cores little) cell by cell, the servers interleaved:
 
 - warm document: the same `GET /doc/city/<city>` (Accept text/turtle) again and again;
   oxigraph: the same `DESCRIBE <city>` as Turtle (the nearest equivalent);
@@ -23,6 +24,7 @@ tests; record results in benchmarks/README.md.
     python benchmarks/wrk_bench.py --dataset <S build> --duration 5 --json out.json
     python benchmarks/wrk_bench.py --servers waitress,granian --peers none
     python benchmarks/wrk_bench.py --baseline-src <main checkout>/src --settle 60
+    python benchmarks/wrk_bench.py --store <M store folder> --kinds "cold document"
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ end
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", action="append", default=[], help="a built dataset folder")
+    parser.add_argument(
+        "--store", action="append", default=[], help="a store folder (publish --to DIR)"
+    )
     parser.add_argument("--duration", type=int, default=5, help="seconds per cell")
     parser.add_argument("--concurrency", default="1,8", help="connections, comma-separated")
     parser.add_argument("--servers", default="waitress", help="e.g. waitress,granian:16")
@@ -84,6 +89,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--settle", type=int, default=0, help="seconds to wait once the servers answer"
+    )
+    parser.add_argument(
+        "--warm-up-wait",
+        type=int,
+        default=0,
+        help="at most this many seconds to wait for each citydip server's warm-up to be done "
+        "(its log line; at M, minutes): the cells then measure no warm-up work",
     )
     return parser.parse_args()
 
@@ -170,16 +182,32 @@ def warm_pages(server: h.Server, city: str) -> None:
         raise SystemExit(f"{server.name}: the warm-up page answered {status}")
 
 
+WARM_UP_DONE = re.compile(r"warm-up done in ([\d.]+) s")
+
+
+def wait_for_warm_up(server: h.Server, limit: int) -> float | None:
+    """The warm-up seconds `server` logged, waiting at most `limit` s (None: not done)."""
+    deadline = time.monotonic() + limit
+    while server.log_path is not None:
+        found = WARM_UP_DONE.search(server.log_path.read_text(errors="replace"))
+        if found is not None:
+            return float(found.group(1))
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(1)
+    return None
+
+
 def measure_dataset(
-    args: argparse.Namespace, directory: Path, scratch: Path
+    args: argparse.Namespace, dataset: h.Dataset, scratch: Path
 ) -> list[dict[str, Any]]:
     """Long because it starts the servers and walks kinds x connections x servers in one loop."""
-    dataset = h.read_dataset(directory)
     city = dataset.city(args.city)
     kinds = [k for k in args.kinds.split(",") if k]
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     figures: list[dict[str, Any]] = []
     print(f"dataset {dataset.quads} quads, {len(dataset.cities)} cities, city {city}", flush=True)
+    info = {"CITYDIP_LOG_LEVEL": "info"} if args.warm_up_wait else None  # its warm-up line
     with ExitStack() as stack:
         servers = []
         for item in args.servers.split(","):
@@ -187,12 +215,18 @@ def measure_dataset(
             for source in (None, args.baseline_src) if args.baseline_src else (None,):
                 started = h.citydip(
                     dataset, scratch, threads=int(threads or args.threads), server=name,
-                    source=source,
+                    source=source, env=info,
                 )  # fmt: skip
                 servers.append(stack.enter_context(started))
         if "oxigraph" in args.peers:
             servers.append(stack.enter_context(h.oxigraph(dataset, scratch)))
         time.sleep(args.settle)  # the servers' warm-up (search index, counts) runs meanwhile
+        for server in servers:
+            if args.warm_up_wait and server.name.startswith("citydip"):
+                seconds = wait_for_warm_up(server, args.warm_up_wait)
+                figures.append({"dataset_quads": dataset.quads, "server": server.name,
+                                "kind": "warm-up", "seconds": seconds})  # fmt: skip
+                print(f"{server.name}: warm-up done in {seconds} s", flush=True)
         others = [c for c in dataset.cities if c != city]
         if any(kind.endswith("html") for kind in kinds):
             for server in servers:
@@ -257,11 +291,14 @@ def main() -> None:
     figures: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="citydip-wrk-") as tmp:
         scratch = Path(tmp)
-        directories = [Path(d) for d in args.dataset] or [h.build_shipped(scratch)]
+        datasets = [h.read_dataset(Path(d)) for d in args.dataset]
+        datasets += [h.read_store(Path(d)) for d in args.store]
+        if not datasets:
+            datasets = [h.read_dataset(h.build_shipped(scratch))]
         print("| quads | kind | server | conn. | requests | errors | median ms | p99 ms | req/s |")
         print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
-        for directory in directories:
-            figures += measure_dataset(args, directory, scratch)
+        for dataset in datasets:
+            figures += measure_dataset(args, dataset, scratch)
     found = ratios(figures)
     print("\n| quads | kind | server | conn. | req/s vs oxigraph | p99 vs oxigraph |")
     print("|---:|---|---|---:|---:|---:|")

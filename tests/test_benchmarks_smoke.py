@@ -142,6 +142,69 @@ def test_scale_benchmark_builds_shards_loads_a_store_folder_and_serves_it(
     assert memory["citydip_after_start_mib"]["with_workers"] > 0
 
 
+def test_scale_benchmark_stops_after_the_store_and_names_it_only_when_complete(
+    tmp_path: Path,
+) -> None:
+    """`--until store`: steps 1-3, no server; the store is loaded as `store.partial` and renamed
+    `store` once whole, and a rerun that finds a finished `store.partial` only renames it."""
+    from citydip_ld.stores.disk_store import is_store_dir, read_info
+
+    work, out = tmp_path / "work", tmp_path / "scale.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--work", str(work)]
+    command += ["--size", "S", "--cities", "30", "--twinnings", "120", "--shards", "2"]
+    command += ["--jobs", "1", "--until", "store", "--json", str(out)]
+
+    def run() -> str:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=300, check=False, cwd=ROOT
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout
+
+    assert "store: loading 2 dump(s)" in run()
+    report = json.loads(out.read_text())
+    assert report["build"]["shards_built"] == 2 and "memory" not in report
+    assert is_store_dir(work / "store") and not (work / "store.partial").exists()
+    assert report["store"]["quads"] == read_info(work / "store").quads > 1000
+    assert (work / "store" / "current" / "lists" / "city.txt").is_file()
+
+    (work / "store").rename(work / "store.partial")  # as if stopped between load and rename
+    assert "store: loading" not in run()
+    assert is_store_dir(work / "store") and not (work / "store.partial").exists()
+    assert json.loads(out.read_text())["store"] == report["store"]
+
+
+def test_wrk_benchmark_serves_a_store_folder_against_oxigraph_read_only(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """`--store DIR`: citydip `serve --store` and `oxigraph serve-read-only` on the folder."""
+    import shutil
+
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from citydip_ld.stores.disk_store import read_info
+
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (Debian: apt-get install wrk)")
+    store = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], store, "http://localhost:5000/")
+    out = tmp_path / "wrk.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "wrk_bench.py"), "--store", str(store),
+         "--duration", "1", "--concurrency", "1", "--kinds", "cold document",
+         "--cold-slice", "5", "--warm-up-wait", "120", "--json", str(out)],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    figures = json.loads(out.read_text())["figures"]
+    [warm_up] = [row for row in figures if row["kind"] == "warm-up"]  # logged by citydip only
+    assert warm_up["server"] == "citydip workers=default" and warm_up["seconds"] > 0
+    rows = {row["server"]: row for row in figures if row["kind"] == "cold document"}
+    assert set(rows) == {"citydip workers=default", "oxigraph"}
+    for row in rows.values():
+        assert row["errors"] == 0 and row["requests"] > 0 and row["distinct"] == 5
+        assert row["dataset_quads"] == read_info(store).quads
+
+
 def test_sandbox_benchmark_compares_the_guarded_thread_with_a_direct_run(
     dataset_dir: Path,
 ) -> None:
@@ -219,6 +282,28 @@ def test_cold_documents_benchmark_reads_every_document_once(
     assert report["cpu_median_ms"] > 0
     assert report["median_ms"] > 0
     assert report["mean_bytes"] > 1000
+
+
+def test_cold_documents_benchmark_reads_a_store_folder_like_the_build(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """`--store DIR` (M and L have no build folder): the same cities, the same documents."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+
+    store = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], store, "http://localhost:5000/")
+    built = run_benchmark("cold_documents.py", dataset_dir, tmp_path / "a.json", "--count", "8")
+    out = tmp_path / "b.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "cold_documents.py")]
+    done = subprocess.run(
+        [*command, "--store", str(store), "--count", "8", "--json", str(out)],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    stored = json.loads(out.read_text())
+    assert stored["statuses"] == {"200": 9} and stored["documents"] == 8
+    assert stored["dataset_quads"] == built["dataset_quads"]
+    assert stored["mean_bytes"] == built["mean_bytes"] > 1000  # the same eight documents
 
 
 def test_page_benchmark_compares_two_trees_on_the_same_cities(
