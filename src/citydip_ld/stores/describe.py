@@ -419,18 +419,13 @@ def describe_many(store: Queryable, iris: Iterable[str]) -> list[Quad]:
     return list(seen)
 
 
-def index_exists(store: Queryable, iri: str) -> bool | None:
-    """`exists` by the store's index in this process (any quad of `iri` in a named graph, as
-    `GRAPH ?g` finds them); None for a store without one."""
-    lookup = index_lookup(store)
-    if lookup is None:
-        return None
-    found = lookup(ox.NamedNode(iri), None, None, None)
-    return any(isinstance(quad.graph_name, ox.NamedNode) for quad in found)
-
-
 def exists(store: Queryable, iri: str) -> bool:
-    """Whether the store has any triple with `iri` as subject."""
+    """Whether the store has any triple with `iri` as subject (in a named graph, as `GRAPH ?g`
+    finds them): one lookup in the store's index when it is in this process, else `ASK`."""
+    lookup = index_lookup(store)
+    if lookup is not None:
+        found = lookup(ox.NamedNode(iri), None, None, None)
+        return any(type(quad.graph_name) is ox.NamedNode for quad in found)
     return bool(store.query(f"ASK {{ GRAPH ?g {{ {sparql_iri(iri)} ?p ?o }} }}"))
 
 

@@ -131,13 +131,6 @@ def _named(store: IndexedStore, s: Any, p: Any = None, o: Any = None) -> list[ox
     return [q for q in store.quads_for_pattern(s, p, o, None) if type(q.graph_name) is ox.NamedNode]
 
 
-def has_subject(store: IndexedStore, iri: str) -> bool:
-    """Whether `iri` is the subject of a triple in a named graph (`describe.exists`, whose
-    `ASK { GRAPH ?g { <iri> ?p ?o } }` costs a SPARQL parse and plan; this, one lookup)."""
-    quads = index_of(store).quads_for_pattern(ox.NamedNode(iri), None, None, None)
-    return any(type(quad.graph_name) is ox.NamedNode for quad in quads)
-
-
 def _near(term: Any, hash_prefix: str) -> bool:
     """Whether `describe` follows `term`: a blank node or an `IRI#…` node of the resource."""
     kind = type(term)

@@ -28,11 +28,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from html import escape
 from typing import TYPE_CHECKING
 
 from flask import Flask
 from werkzeug.http import http_date
+from werkzeug.utils import redirect
 
 from citydip_ld.conneg import FORMATS, Format, negotiate, split_extension
 from citydip_ld.errors import CitydipError
@@ -162,15 +162,10 @@ class DocumentRoute:
         fmt = negotiate(environ.get("HTTP_ACCEPT"), FORMATS)
         if fmt is None or not SLUG.fullmatch(slug):
             return None
-        if not describe.index_exists(store, f"{base}id/{kind}/{slug}"):
+        if not describe.exists(store, f"{base}id/{kind}/{slug}"):
             return None
         target = f"{root}/doc/{kind}/{slug}.{fmt.name}"
-        shown = escape(target)
-        body = (
-            "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-            "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target "
-            f'URL: <a href="{shown}">{shown}</a>. If not, click the link.\n'
-        ).encode()
+        body = redirect(target, 303).get_data()  # werkzeug's page, as Flask's route sends
         policy = page_policy(self.flask_app.config.get("MAP_TILES") or None)
         headers = [
             ("Content-Type", "text/html; charset=utf-8"),

@@ -163,15 +163,6 @@ def record_page(iri: str) -> RecordPage | None:
     return record_page_module.gather(cast(IndexedStore, store), iri, MAX_FACTS)
 
 
-def resource_exists(iri: str) -> bool:
-    """Whether the store has a triple about `iri` (`describe.exists`; by one index lookup
-    when the store is in this process, instead of an `ASK` query)."""
-    store = get_store()
-    if has_index(store):
-        return record_page_module.has_subject(cast(IndexedStore, store), iri)
-    return describe.exists(store, iri)
-
-
 def render_resource(
     iri: str,
     quads: Sequence[Quad] | RecordPage,

@@ -314,7 +314,7 @@ def document(kind: str, name: str) -> BaseResponse:
 
     # A format Oxigraph writes: the description is read once, and says whether it exists.
     found = describe.describe_terms(store, iri)[0] if _written_by_oxigraph(extension) else []
-    if not found and not pages.resource_exists(iri):
+    if not found and not describe.exists(store, iri):
         new = describe.successor(store, iri, str(ontology_namespace(dataset_base())))
         if new is not None and str(new).startswith(f"{dataset_base()}id/"):
             rest = str(new)[len(dataset_base()) + 3 :]
