@@ -39,7 +39,7 @@ from citydip_ld.errors import CitydipError
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores import describe
 from citydip_ld.web.context import STORE_KEY
-from citydip_ld.web.documents import OXIGRAPH_FORMATS, document_triples, serialize
+from citydip_ld.web.documents import OXIGRAPH_FORMATS, serialize_document
 from citydip_ld.web.resources import (
     CORS_HEADERS,
     SLUG,
@@ -127,7 +127,7 @@ class DocumentRoute:
         if not described or not described[0]:
             return None
         path = f"/doc/{kind}/{slug}"
-        body = serialize([*document_triples(f"{base}{path[1:]}", iri), *described[0]], fmt, base)
+        body = serialize_document(f"{base}{path[1:]}", iri, described[0], fmt, base)
         return "200 OK", self._document_headers(fmt, body, root, path, extension is None), body
 
     def _document_headers(
