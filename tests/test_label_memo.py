@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from citydip_ld.stores import describe, label_memo
+from citydip_ld.stores.index_description import LABEL_TERMS, read_description
 from citydip_ld.stores.label_memo import LabelMemo, memo_for
 from citydip_ld.stores.store import OxigraphStore
 
@@ -30,7 +31,7 @@ def resources(store: OxigraphStore) -> list[str]:
 
 
 def test_labels_are_kept_from_the_second_lookup(store: OxigraphStore) -> None:
-    memo = LabelMemo(describe._LABEL_TERMS)
+    memo = LabelMemo(LABEL_TERMS)
     iran = f"{BASE}id/country/iran"
     first = memo.quads(store.quads_for_pattern, [iran])
     assert first and iran not in memo.kept and iran in memo.seen
@@ -48,7 +49,7 @@ def test_labels_are_kept_from_the_second_lookup(store: OxigraphStore) -> None:
 def test_the_memo_is_bounded(store: OxigraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(label_memo, "KEPT_ENTRIES", 5)
     monkeypatch.setattr(label_memo, "SEEN_ENTRIES", 7)
-    memo = LabelMemo(describe._LABEL_TERMS)
+    memo = LabelMemo(LABEL_TERMS)
     iris = resources(store)
     assert len(iris) > 20
     for iri in iris:
@@ -59,18 +60,16 @@ def test_the_memo_is_bounded(store: OxigraphStore, monkeypatch: pytest.MonkeyPat
 
 def test_one_memo_per_store(dataset_dir: Path, store: OxigraphStore) -> None:
     other = OxigraphStore.from_dataset_dir(dataset_dir)
-    assert memo_for(store, describe._LABEL_TERMS) is memo_for(store, describe._LABEL_TERMS)
-    assert memo_for(other, describe._LABEL_TERMS) is not memo_for(store, describe._LABEL_TERMS)
+    assert memo_for(store, LABEL_TERMS) is memo_for(store, LABEL_TERMS)
+    assert memo_for(other, LABEL_TERMS) is not memo_for(store, LABEL_TERMS)
 
 
 def test_descriptions_with_a_warm_memo_are_the_same(store: OxigraphStore) -> None:
     """Every resource described three times through the store's memo (kept labels from the
     second time) gives the quads of a description read without any memo."""
     for iri in resources(store):
-        cold = LabelMemo(describe._LABEL_TERMS)
-        expected = sorted(
-            map(str, describe._index_description(store.quads_for_pattern, iri, cold)[0])
-        )
+        cold = LabelMemo(LABEL_TERMS)
+        expected = sorted(map(str, read_description(store.quads_for_pattern, iri, cold)[0]))
         for _ in range(3):
             found = describe.index_description(store, iri)
             assert found is not None

@@ -81,6 +81,7 @@ OBJECTS = [
         for local in (
             "-dash",
             "end.",
+            ".start",
             "mid.dle",
             "0digit",
             ":colon",
@@ -161,13 +162,29 @@ _TERMS = st.sampled_from(OBJECTS) | st.builds(
     st.text(max_size=8),
     st.sampled_from([None, f"{XSD}integer", f"{XSD}decimal", f"{XSD}double", f"{EX}dt"]),
 )
+#: IRIs of every ASCII character an IRI may hold (`%` only before two hex digits).
+_IRI_CHARS = "abcXYZ019-._~:/?#@!$&'()*+,;="
+
+
+def _iri(text: str) -> ox.NamedNode | None:
+    try:
+        return ox.NamedNode(text)
+    except ValueError:  # e.g. a second `#`
+        return None
+
+
+_LOCALS = st.lists(st.sampled_from([*_IRI_CHARS, "%20", "é", "·", "\u0301"]), max_size=6)
+_NAMESPACES = st.sampled_from([EX, f"{EX}a/", f"{EX}a/b#", f"{EX}odd-"])
+_IRIS = _IRIS | st.builds(lambda ns, local: _iri(ns + "".join(local)), _NAMESPACES, _LOCALS).filter(
+    lambda node: node is not None
+)
 _SUBJECTS = _IRIS | st.builds(ox.BlankNode, st.sampled_from(["a", "b1"]))
 _GRAPHS = st.sampled_from(
     [ox.DefaultGraph(), ox.NamedNode(f"{EX}g"), ox.NamedNode(f"{EX}a/b#g"), ox.BlankNode("g")]
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.lists(st.tuples(_SUBJECTS, _IRIS, _TERMS, _GRAPHS), max_size=12))
 def test_random_statements(rows: list[tuple[Any, Any, Any, Any]]) -> None:
     quads = [ox.Quad(s, p, o, g) for s, p, o, g in rows]

@@ -43,6 +43,10 @@ _BARE = {
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_:](?:[A-Za-z0-9_:.-]*[A-Za-z0-9_:-])?")
 #: Characters a local name may carry after a backslash (Turtle's PN_LOCAL_ESC).
 _ESCAPABLE = frozenset("_~.-!$&'()*+,;=/?#@%")
+#: Those of them that a local name never holds without one (`_`, `-` and `.` may).
+_ALWAYS_ESCAPED = re.compile(r"[~!$&'()*+,;=/?#@%]")
+#: ASCII characters that no local name holds, with or without a backslash.
+_ASCII_NOT_LOCAL = re.compile(r"[^A-Za-z0-9_:.\-~!$&'()*+,;=/?#@%]")
 #: Turtle's PN_CHARS_BASE beyond ASCII letters.
 _BASE_RANGES = (
     (0xC0, 0xD6),
@@ -83,6 +87,17 @@ def escape_local(local: str) -> str | None:
     one (e.g. a space, or a character no backslash may precede)."""
     if _PLAIN_LOCAL.fullmatch(local):
         return local
+    if not local:
+        return None
+    if local.isascii():
+        if _ASCII_NOT_LOCAL.search(local):
+            return None
+        escaped = _ALWAYS_ESCAPED.sub(r"\\\g<0>", local)
+        if escaped[0] in "-.":
+            escaped = "\\" + escaped
+        if escaped[-1] == "." and len(local) > 1:
+            escaped = escaped[:-1] + "\\."
+        return escaped
     out: list[str] = []
     last = len(local) - 1
     for index, char in enumerate(local):
@@ -96,7 +111,7 @@ def escape_local(local: str) -> str | None:
             out.append("\\" + char)
         else:
             return None
-    return "".join(out) if out else None
+    return "".join(out)
 
 
 def oxigraph_prelude(prefixes: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -125,10 +140,37 @@ class TurtleText:
         self._cuts = tuple(sorted({ns[-1] for _name, ns in self.order if ns}))
         self._names: dict[str, str] = {}
         self._heads: dict[str, list[tuple[str, int]]] = {}
+        self._by_namespace: dict[str, list[tuple[str, int]]] = {}
+        for name, ns in self.order:
+            self._by_namespace.setdefault(ns, []).append((name, len(ns)))
 
     def turtle(self, triples: Iterable[str]) -> bytes:
-        """Turtle for `triples` (N-Triples texts of `s p o`, without ` .`), in their order."""
-        return self.trig(("", triple) for triple in triples)
+        """Turtle for `triples` (N-Triples texts of `s p o`, without ` .`), in their order:
+        `trig` with every statement in the default graph, in fewer steps a statement."""
+        out: list[str] = []
+        append = out.append
+        names = self._names
+        subject = predicate = ""  # the last statement's ("": none yet)
+        for triple in triples:
+            s, p, o = triple.split(" ", 2)
+            obj = names.get(o) or self.term(o)
+            if s == subject:
+                if p == predicate:
+                    append(" , " + obj)
+                    continue
+                append(" ;\n\t")
+            else:
+                append(" .\n" if subject else self.header)
+                append(s if s[0] == "_" else names.get(s) or self.name(s))
+                append(" ")
+                subject = s
+            predicate = p
+            append(self._predicate(p))
+            append(" ")
+            append(obj)
+        if subject:
+            append(" .\n")
+        return "".join(out).encode("utf-8")
 
     def trig(self, statements: Iterable[tuple[str, str]]) -> bytes:
         """TriG for `statements`: (graph, triple) texts, graph "" for the default graph, in
@@ -165,7 +207,7 @@ class TurtleText:
                 append(name(s) if s[0] == "<" else s)
                 append(" ")
             subject, predicate = s, p
-            append("a" if p == _RDF_TYPE else name(p))
+            append(self._predicate(p))
             append(" ")
             append(obj)
         if subject:
@@ -189,6 +231,10 @@ class TurtleText:
             return value
         return text[: quote + 1] + "^^" + self.name(datatype)
 
+    def _predicate(self, text: str) -> str:
+        """A predicate's N-Triples text as Turtle (`a` for `rdf:type`)."""
+        return "a" if text == _RDF_TYPE else self._names.get(text) or self.name(text)
+
     def name(self, text: str) -> str:
         """An IRI's N-Triples text (`<iri>`) as Turtle: a prefixed name where one fits."""
         found = self._names.get(text)
@@ -211,19 +257,30 @@ class TurtleText:
         return f"<{iri}>"
 
     def _candidates(self, iri: str) -> list[tuple[str, int]]:
-        """The prefixes whose namespace starts `iri`, in Oxigraph's order, with the
-        namespace's length. A namespace ends with one of `_cuts`, so it starts `iri` when it
-        starts `iri` up to the last of those (its head, kept: IRIs of a kind share one)."""
-        end = -1
-        for char in self._cuts:
-            found_at = iri.rfind(char)
-            if found_at > end:
-                end = found_at
-        head = iri[: end + 1]
-        found = self._heads.get(head)
-        if found is None:
-            found = [(name, len(ns)) for name, ns in self.order if head.startswith(ns)]
-            if len(self._heads) >= KEPT_NAMES:
-                self._heads.clear()
-            self._heads[head] = found
+        """The prefixes whose namespace starts `iri`, in Oxigraph's order (the longest
+        first), with the namespace's length. A namespace ends with one of `_cuts`, so those
+        that start `iri` are those that start its head (`iri` up to the last of them): the
+        namespace equal to the head, then those of the head's own head, and so on, each
+        head's kept (IRIs of a kind share theirs)."""
+        heads = self._heads
+        head = iri[: self._last_cut(iri, len(iri)) + 1]
+        missing: list[str] = []
+        while head and head not in heads:
+            missing.append(head)
+            head = head[: self._last_cut(head, len(head) - 1) + 1]
+        found = heads.get(head, [])
+        for head in reversed(missing):
+            found = self._by_namespace.get(head, []) + found
+            if len(heads) >= KEPT_NAMES:
+                heads.clear()
+            heads[head] = found
         return found
+
+    def _last_cut(self, text: str, end: int) -> int:
+        """Where the last of `_cuts` is in `text[:end]` (-1: none)."""
+        last = -1
+        for char in self._cuts:
+            found = text.rfind(char, 0, end)
+            if found > last:
+                last = found
+        return last

@@ -1,5 +1,6 @@
 """The label quads of linked IRIs, read by index lookups and kept per store for those that
-recur (`describe`'s documents: every document carries the labels of what it links to).
+recur (`index_description`'s documents: every document carries the labels of what it links
+to); and whether the store's default graph is empty (its lookups then need no graph filter).
 
 A city's document links to its country, the articles that mention it and a few classes,
 which recur in almost every document, and to its partner cities and twinnings, which a
@@ -39,6 +40,16 @@ class LabelMemo:
         self.predicates = tuple(predicates)
         self.kept: dict[str, list[Any]] = {}
         self.seen: set[str] = set()
+        self._named_only: bool | None = None
+
+    def named_only(self, lookup: Lookup) -> bool:
+        """Whether every quad of the store is in a named graph (its default graph empty, as
+        in every store this package writes): then what `GRAPH ?g` finds needs no filter.
+        Looked up once: a store's data never changes (a new generation is a new store)."""
+        if self._named_only is None:
+            found = lookup(None, None, None, ox.DefaultGraph())
+            self._named_only = next(iter(found), None) is None
+        return self._named_only
 
     def quads(self, lookup: Lookup, names: Iterable[str]) -> list[Any]:
         """The label quads of every IRI in `names`, read by `lookup` unless kept."""
@@ -54,11 +65,13 @@ class LabelMemo:
 
     def _read(self, lookup: Lookup, name: str) -> list[Any]:
         node = ox.NamedNode(name)
+        if self.named_only(lookup):
+            return [quad for p in self.predicates for quad in lookup(node, p, None, None)]
         return [
             quad
             for predicate in self.predicates
             for quad in lookup(node, predicate, None, None)
-            if isinstance(quad.graph_name, ox.NamedNode)
+            if type(quad.graph_name) is ox.NamedNode
         ]
 
     def _admit(self, name: str, found: list[Any]) -> None:
