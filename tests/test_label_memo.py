@@ -74,3 +74,33 @@ def test_descriptions_with_a_warm_memo_are_the_same(store: OxigraphStore) -> Non
             found = describe.index_description(store, iri)
             assert found is not None
             assert sorted(map(str, found[0])) == expected, iri
+
+
+def test_sparse_label_properties_are_looked_up_only_where_they_are(
+    store: OxigraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`skos:prefLabel` and `dcterms:title` (sparse: their subjects collected once) are not
+    looked up for an IRI without them, and every IRI's label quads stay what all three
+    lookups give; beyond SPARSE_LIMIT quads a property is looked up for every IRI."""
+    full = LabelMemo(LABEL_TERMS)
+    sparse = LabelMemo(LABEL_TERMS, LABEL_TERMS[1:])
+    having = sparse.subjects(store.quads_for_pattern)
+    assert sparse.named_only(store.quads_for_pattern)  # asked once, before what is counted
+    assert having[0] is None and having[1] is not None and having[2] is not None
+    assert f"{BASE}id/article/000_a4c6b0bbbd7114a9" in having[2]
+    assert f"{BASE}id/city/tabriz" not in having[1] | having[2]
+    asked: list[object] = []
+
+    def counted(*pattern: object) -> object:
+        asked.append(pattern[1])
+        return store.quads_for_pattern(*pattern)
+
+    for iri in resources(store):
+        asked.clear()
+        assert sorted(map(str, sparse.quads(counted, [iri]))) == sorted(
+            map(str, full.quads(store.quads_for_pattern, [iri]))
+        ), iri
+        assert asked[0] == LABEL_TERMS[0]
+        assert len(asked) == 1 + sum(iri in found for found in having[1:] if found), iri
+    monkeypatch.setattr(label_memo, "SPARSE_LIMIT", 1)
+    assert LabelMemo(LABEL_TERMS, LABEL_TERMS[1:]).subjects(store.quads_for_pattern)[2] is None

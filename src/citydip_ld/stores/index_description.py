@@ -40,7 +40,7 @@ def index_description(store: Any, iri: str) -> tuple[list[Any], bool] | None:
     lookup: Lookup | None = getattr(pinned, "quads_for_pattern", None)
     if lookup is None:
         return None
-    return read_description(lookup, iri, memo_for(pinned, LABEL_TERMS))
+    return read_description(lookup, iri, memo_for(pinned, LABEL_TERMS, LABEL_TERMS[1:]))
 
 
 def index_lookup(store: Any) -> Lookup | None:

@@ -126,10 +126,17 @@ def serialize_document(
     come from one N-Quads writing, without a Python object for each statement."""
     if fmt.rdflib_format not in OXIGRAPH_FORMATS or fmt.rdflib_format == "xml":
         return serialize([*document_triples(doc_url, topic), *named], fmt, base)
-    texts = [("", _triple_text(doc_url, _RDF_TYPE, _FOAF_DOCUMENT))]
-    texts.append(("", _triple_text(doc_url, _FOAF_TOPIC, topic)))
-    texts += _named_texts(named)
-    return _write_texts(texts, fmt, base)
+    head = [_triple_text(doc_url, _RDF_TYPE, _FOAF_DOCUMENT)]
+    head.append(_triple_text(doc_url, _FOAF_TOPIC, topic))
+    if fmt.quads:
+        texts = [("", triple) for triple in head] + _named_texts(named)
+        return _write_texts(texts, fmt, base)
+    triples = set(head)  # a triple format: the named quads' lines without their graphs
+    triples.update([line[: line.rindex(" <")] for line in _nquads_lines(named)])
+    ordered = sorted(triples)
+    if fmt.rdflib_format == "nt":
+        return "".join([f"{triple} .\n" for triple in ordered]).encode("utf-8")
+    return _terse(base).turtle(ordered)
 
 
 _RDF_TYPE = str(RDF.type)
@@ -189,15 +196,20 @@ def _statement_texts(quads: Iterable[Any]) -> list[tuple[str, str]]:
 
 
 def _named_texts(named: Sequence[Any]) -> list[tuple[str, str]]:
-    """The (graph, triple) texts of `named` (pyoxigraph `Quad`s in named graphs), from
-    Oxigraph's N-Quads writer in one call: one line each (the writer escapes line breaks in
-    literals), the graph's IRI last (`… <graph> .`)."""
-    written = bytes(ox.serialize(named, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    """The (graph, triple) texts of `named` (pyoxigraph `Quad`s in named graphs)."""
     texts: list[tuple[str, str]] = []
-    for line in written.split(" .\n")[:-1]:
+    for line in _nquads_lines(named):
         cut = line.rindex(" <")
         texts.append((line[cut + 1 :], line[:cut]))
     return texts
+
+
+def _nquads_lines(named: Sequence[Any]) -> list[str]:
+    """The N-Quads lines of `named` (pyoxigraph `Quad`s in named graphs) without ` .`, from
+    Oxigraph's writer in one call: one line each (the writer escapes line breaks in
+    literals), the graph's IRI last (`… <graph>`)."""
+    written = bytes(ox.serialize(named, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    return written.split(" .\n")[:-1]
 
 
 def _texts(quads: Iterable[Any]) -> Iterator[tuple[str, str, Any]]:
