@@ -39,8 +39,14 @@ def granian_workers(pid: int) -> list[int]:
     """The children of the serving process that granian forked: they have its command line
     (the gate check's resource tracker, a child too, has its own)."""
     own = Path(f"/proc/{pid}/cmdline").read_bytes()
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(c) for c in children if Path(f"/proc/{c}/cmdline").read_bytes() == own]
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            if Path(f"/proc/{child}/cmdline").read_bytes() == own:
+                found.append(int(child))
+        except OSError:  # gone meanwhile
+            continue
+    return found
 
 
 def socket_owners(pids: list[int]) -> dict[str, int]:
@@ -95,6 +101,30 @@ def connections_by_worker(port: int, workers: list[int]) -> dict[int, http.clien
         conn.close()
     assert len(found) == len(workers), "the kernel gave every connection to one worker"
     return found
+
+
+def wait_for_replacement(server: int, known: set[int], timeout: float = 30) -> int:
+    """A worker granian forked besides the `known` ones, once it has its SPARQL workers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in set(granian_workers(server)) - known:
+            if len(descendants(pid)) == 2:
+                return pid
+        time.sleep(0.2)
+    raise AssertionError(f"no new worker within {timeout} s")
+
+
+def outliving(pids: set[int], grace: float = 10) -> set[int]:
+    """Those of `pids` still there after `grace` seconds, killed (so a failing test leaves
+    no orphan behind)."""
+    deadline = time.monotonic() + grace
+    while left := {pid for pid in pids if Path(f"/proc/{pid}").exists()}:
+        if time.monotonic() > deadline:
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            return left
+        time.sleep(0.1)
+    return set()
 
 
 def republish_checksums(data: Path) -> None:
@@ -167,6 +197,20 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
             assert all(Path(f"/proc/{pid}/cmdline").read_bytes() == own for pid in forked)
         for conn in (first, second):
             conn.close()
+        # A worker that dies: its SPARQL workers go with it, granian forks another in its
+        # place from the loaded app, with SPARQL workers of its own.
+        dead = workers[0]
+        orphans = {
+            int(pid) for pid in Path(f"/proc/{dead}/task/{dead}/children").read_text().split()
+        }
+        os.kill(dead, signal.SIGKILL)
+        replacement = wait_for_replacement(process.pid, set(workers))
+        children |= {replacement} | descendants(replacement)
+        assert len(descendants(replacement)) == 2
+        deadline = time.monotonic() + 10
+        while {pid for pid in orphans if Path(f"/proc/{pid}").exists()}:
+            assert time.monotonic() < deadline, "the dead worker's SPARQL workers stayed"
+            time.sleep(0.1)
     finally:
         process.send_signal(stop_signal)
         try:
@@ -175,13 +219,8 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
             if process.poll() is None:
                 process.kill()
             reader.join(5)
-    deadline = time.monotonic() + 10
-    while left := {pid for pid in children if Path(f"/proc/{pid}").exists()}:
-        if time.monotonic() > deadline:
-            for pid in left:
-                os.kill(pid, signal.SIGKILL)
-            pytest.fail(f"server processes outlived the server: {sorted(left)}")
-        time.sleep(0.1)
+            left = outliving(children)
+    assert not left, f"server processes outlived the server: {sorted(left)}"
     records = [json.loads(line) for line in log if line.startswith("{")]
     warm_ups = [r for r in records if r["message"].startswith("warm-up done")]
     assert len(warm_ups) == 1, "loaded and warmed up once, before the workers were forked"

@@ -107,12 +107,19 @@ def _worker_main(
     source: DatasetSource,
     settings: SandboxSettings,
     loaded: pyoxigraph.Store | None = None,
+    inherited: tuple[Connection, ...] = (),
 ) -> None:
     """A pool worker: load the dataset (or answer from `loaded`, the store of the process it
     was forked from), start the guarded query thread (`citydip_ld.sparql.sandbox`), cap the
     memory, say "ready", then answer jobs in that thread until the pipe closes. After a query
-    that ran out of memory the worker exits, so the next query gets a fresh process."""
-    if loaded is not None:  # forked from a server, whose signal handlers are its own
+    that ran out of memory the worker exits, so the next query gets a fresh process.
+
+    A forked worker first closes the pool's ends of the pipes it inherited (`inherited`: its
+    own and its elder siblings'), so that each pipe closes when the pool's process dies and
+    its worker exits then, and takes the default signal handlers back from the server's."""
+    for end in inherited:
+        end.close()
+    if loaded is not None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
@@ -195,9 +202,13 @@ class QueryPool:
     def _spawn(self, loaded: pyoxigraph.Store | None = None) -> _Worker:
         ctx = self._ctx if loaded is None else multiprocessing.get_context("fork")
         parent, child = ctx.Pipe()
+        inherited: tuple[Connection, ...] = ()
+        if loaded is not None:
+            with self._lock:
+                inherited = (parent, *(worker.conn for worker in self._workers))
         process = ctx.Process(
             target=_worker_main,
-            args=(child, self._source, self._settings, loaded),
+            args=(child, self._source, self._settings, loaded, inherited),
             daemon=True,
             name="citydip-sparql",
         )
