@@ -39,6 +39,7 @@ from citydip_ld.rdf.build_stamp import (
     write_stamp,
 )
 from citydip_ld.rdf.dumps import write_checksums
+from citydip_ld.rdf.forked import Forked
 from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document
 from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
 from citydip_ld.rdf.network import RDF_TYPE, DatasetQueries, queried_terms, read_network
@@ -439,17 +440,7 @@ def build_directory(
         del built  # the text: about 100 MB at world S
         say(f"serialising {len(data.rows)} quads")
         wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
-        files = serialise(
-            lambda: build_all(layout, base).dataset,
-            base,
-            [n for n in wanted if n in FORMATS],
-            sorted_data=data,
-        )
-        if GRAPHML_FILE in wanted:
-            say("reading the twinning network")
-            files.update(
-                network_files(read_network(DatasetQueries(network_quads(data, base)), base))
-            )
+        files = _serialise_all(layout, base, wanted, data, say)
         say(f"writing {len(files)} file(s) into {out_dir}")
         remove_stamp(out)  # the files change from here on: the stamp is written again at the end
         write_outputs(files, out)
@@ -459,6 +450,40 @@ def build_directory(
         if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
             write_stamp(out, inputs, files)
         return BuildSummary(len(data.triple_keys), graphs, sources)
+
+
+JSONLD_FILE = "dataset.jsonld"
+
+
+def _serialise_all(
+    layout: Layout, base: str, wanted: list[str], data: SortedQuads, say: Callable[[str], None]
+) -> dict[str, bytes]:
+    """The dumps of `wanted` and the network's files (if wanted). The JSON-LD document, the
+    largest, is computed in a forked child beside the rest when there is more to do
+    (`forked.Forked`; the same bytes, computed here if the child fails)."""
+
+    def rdflib_dataset() -> Dataset:
+        return build_all(layout, base).dataset
+
+    dumps = [name for name in wanted if name in FORMATS]
+    jsonld = None
+    if JSONLD_FILE in dumps and len(dumps) + (GRAPHML_FILE in wanted) > 1:
+        dumps.remove(JSONLD_FILE)
+        jsonld = Forked(
+            lambda: serialise(rdflib_dataset, base, [JSONLD_FILE], sorted_data=data)[JSONLD_FILE]
+        )
+    try:
+        files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
+        if GRAPHML_FILE in wanted:
+            say("reading the twinning network")
+            network = read_network(DatasetQueries(network_quads(data, base)), base)
+            files.update(network_files(network))
+        if jsonld is not None:
+            files[JSONLD_FILE] = jsonld.result()
+    finally:
+        if jsonld is not None:
+            jsonld.cancel()
+    return {name: files[name] for name in [*FORMATS, *files] if name in files}  # write order
 
 
 @dataclass(frozen=True)
