@@ -30,6 +30,7 @@ from citydip_ld.rdf.output import (
     build_directory,
     build_for_check,
     build_text,
+    check_text_from_build,
     network_quads,
     serialise,
 )
@@ -194,3 +195,18 @@ def test_the_build_runs_without_the_cycle_collector_and_gives_it_back(tmp_path: 
         assert not gc.isenabled()  # left as it was
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_check_reads_the_shapes_the_build_wrote(name: str, tmp_path: Path) -> None:
+    """`check --build` takes the shapes graph from the build's N-Quads (its blank nodes
+    canonical already) instead of canonicalising the files again: the same triples, labels
+    and prefixes as the shapes `check` builds."""
+    layout = LAYOUTS[name]
+    build_directory(layout.data_dir, tmp_path, base=BASE, layout=layout)
+    from_build = check_text_from_build(tmp_path, layout, BASE)
+    built = build_check_text(layout, BASE)
+    assert from_build is not None
+    assert set(from_build.shapes) == set(built.shapes) and len(built.shapes) > 100
+    assert from_build.namespaces == built.namespaces
+    assert sorted(from_build.ntriples.splitlines()) == sorted(built.ntriples.splitlines())

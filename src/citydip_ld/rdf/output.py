@@ -27,8 +27,10 @@ from citydip_ld.rdf.build import (
     BuildResult,
     SourceMap,
     add_turtle_graph,
+    bind_prefixes,
     build_dataset,
     build_lines,
+    parse_turtle_files,
     prefixed_dataset,
 )
 from citydip_ld.rdf.build_stamp import (
@@ -212,20 +214,39 @@ def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckTe
     found = read_if_current(build_dir, layout.inputs(base))
     if found is None:
         return None
-    lines = facts_union(found["dataset.nq"].decode("utf-8"), base)
+    shape_lines: list[str] = []
+    lines = facts_union(found["dataset.nq"].decode("utf-8"), base, shape_lines)
     if lines is None:
         return None
-    shapes, namespaces = _shapes_and_prefixes(prefixed_dataset(base), layout, base)
+    # The shapes graph as the build wrote it (its blank nodes canonical already: the
+    # canonicalisation is most of the cost of reading the shapes), and the prefixes the
+    # files declare, bound as `_shapes_and_prefixes` binds them.
+    shapes = Graph()
+    shapes.parse(data="".join(shape_lines), format="nt", bnode_context=_SameLabels())
+    dataset = prefixed_dataset(base)
+    for name, directory in (("ontology", layout.ontology_dir), ("shapes", layout.shapes_dir)):
+        bind_prefixes(dataset, parse_turtle_files(directory, name, base))
+    namespaces = [(prefix, URIRef(ns)) for prefix, ns in dataset.namespaces()]
     sources = SourceFiles([found[SOURCES_FILE]])  # the bytes checked against the stamp
     return CheckText("".join(lines), shapes, sources, namespaces, len(lines))
 
 
-def facts_union(nquads: str, base: str) -> list[str] | None:
+class _SameLabels(dict[str, str]):
+    """For rdflib's N-Triples parser (`bnode_context`): every blank node keeps the label it
+    has in the text (the build's canonical labels) instead of a fresh one."""
+
+    def get(self, key: str, default: str | None = None) -> str:  # type: ignore[override]
+        return key
+
+
+def facts_union(nquads: str, base: str, shapes: list[str] | None = None) -> list[str] | None:
     """The triples of every graph of a build's N-Quads but `ontology` and `shapes`, as
     N-Triples lines, each once, in the order first met; None when a line is not in a graph
-    of the build (`{base}graph/...`: not what `build` writes)."""
+    of the build (`{base}graph/...`: not what `build` writes). `shapes`: the `shapes` graph's
+    triples are added to it as N-Triples lines."""
     graphs = f"<{graph_iri(base, '')}"
-    skipped = {f"<{graph_iri(base, name)}>" for name in ("ontology", "shapes")}
+    shapes_graph = f"<{graph_iri(base, 'shapes')}>"
+    skipped = {f"<{graph_iri(base, 'ontology')}>", shapes_graph}
     union: dict[str, None] = {}
     for line in nquads.splitlines():
         head, _, graph = line[:-2].rpartition(" ")
@@ -233,6 +254,8 @@ def facts_union(nquads: str, base: str) -> list[str] | None:
             return None
         if graph not in skipped:
             union[head + " .\n"] = None
+        elif graph == shapes_graph and shapes is not None:
+            shapes.append(head + " .\n")
     return list(union)
 
 
