@@ -246,6 +246,47 @@ WHERE {{
 }}"""
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def queried_terms(base: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What the three queries match: the predicates of their triple patterns, and the classes
+    an `rdf:type` pattern names (IRIs). The answers from only the triples with one of those
+    predicates (an `rdf:type` only with one of those classes) are the answers from all of them:
+    `build` loads just those into its store (a third of the quads at world S)."""
+    cd = ontology_namespace(base)
+    geo, time, prov = (
+        "http://www.w3.org/2003/01/geo/wgs84_pos#",
+        "http://www.w3.org/2006/time#",
+        "http://www.w3.org/ns/prov#",
+    )
+    predicates = {
+        RDF_TYPE,
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        "https://schema.org/containedInPlace",
+        f"{geo}lat",
+        f"{geo}long",
+        f"{time}hasTime",
+        f"{prov}wasDerivedFrom",
+        *(
+            f"{cd}{name}"
+            for name in (
+                "partner",
+                "agreementKind",
+                "jalaliDate",
+                "gregorianDate",
+                "printedDate",
+                "firstDay",
+                "lastDay",
+                "dateBound",
+            )
+        ),
+    }
+    return frozenset(predicates), frozenset(
+        f"{cd}{name}" for name in ("City", "Country", "Twinning")
+    )
+
+
 def _read_countries(store: Queryable, base: str) -> dict[str, Country]:
     countries = {}
     for row in store.query(country_query(base)):
