@@ -1,5 +1,6 @@
 """The warm-up of `serve`, step by step, in one process: wall time, CPU time and RSS after
-each of `web.warm_up`'s steps (each after the previous), on a store folder or a built dataset.
+each of `web.warm_up`'s steps (each after the previous; "trim" is its end: the collector's
+freeze and the C heap's free pages handed back), on a store folder or a built dataset.
 
     python benchmarks/warm_up_steps.py --store DIR        # a store folder (`publish --to DIR`)
     python benchmarks/warm_up_steps.py --dataset DIR      # a built dataset, embedded store
@@ -23,7 +24,7 @@ from typing import Any
 from flask import Flask
 
 from citydip_ld.iris import KINDS, normalise_base
-from citydip_ld.web import create_app, maps
+from citydip_ld.web import create_app, maps, return_free_memory
 from citydip_ld.web.context import (
     get_geography,
     get_listing,
@@ -31,9 +32,10 @@ from citydip_ld.web.context import (
     get_search_index,
     get_statistics,
     get_timeline,
+    hide_from_collector,
 )
 
-STEPS = ("lists", "search", "timeline", "geography", "network", "geojson")
+STEPS = ("lists", "search", "timeline", "geography", "network", "geojson", "trim")
 
 
 def _status(field: str) -> float:
@@ -68,6 +70,7 @@ def step_actions(app: Flask) -> dict[str, Callable[[], object]]:
         "geography": lambda: get_geography(base),
         "network": lambda: get_network(base),
         "geojson": geojson,
+        "trim": lambda: (hide_from_collector(), return_free_memory()),
     }
 
 
