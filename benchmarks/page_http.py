@@ -1,16 +1,19 @@
 """Benchmark: cold HTML city pages over HTTP, this tree against another (main's), in rounds.
 
-Starts `citydip-ld serve` (waitress) twice on the same built dataset, this tree's code and
-`--before`'s `src/`, waits `--settle` seconds (the servers' warm-up: search index, counts),
-asks each for one page (the first builds the geography, network and timeline), then runs
-`wrk` in `--rounds` rounds of `--duration` seconds per server, alternating which goes first,
-each round on its own slice of `--slice` cities (a different city every request, nothing
-repeated: cold pages; the response cache is on, as served). One cell per server, as
-`wrk_bench.py` runs, swings with a busy machine's load; rounds side by side do not. Prints
-each round and, per server, the median of the rounds' medians, their p99s and req/s. Timings
-are never asserted in tests.
+Starts `citydip-ld serve` twice on the same built dataset, this tree's code on `--server` and
+`--before`'s `src/` on `--before-server` (both waitress unless told; `--before .` run from the
+repository with two servers compares the servers on this tree), waits `--settle` seconds (the
+servers' warm-up: search index, counts), asks each for one page (the first builds the
+geography, network and timeline), then runs `wrk` in `--rounds` rounds of `--duration` seconds
+per server, alternating which goes first, each round on its own slice of `--slice` cities (a
+different city every request, nothing repeated: cold pages; the response cache is on, as
+served). One cell per server, as `wrk_bench.py` runs, swings with a busy machine's load; rounds
+side by side do not. Prints each round and, per server, the median of the rounds' medians,
+their p99s and req/s. Timings are never asserted in tests.
 
     python benchmarks/page_http.py --dataset <S build> --before <main's tree> --rounds 6
+    python benchmarks/page_http.py --dataset <S build> --before . --server granian \
+        --before-server waitress --slice 3000
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", type=Path, required=True, help="a built dataset folder")
     parser.add_argument("--before", type=Path, required=True, help="another source tree")
+    parser.add_argument("--server", choices=("waitress", "granian"), default="waitress")
+    parser.add_argument("--before-server", choices=("waitress", "granian"), default=None)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--duration", type=int, default=4, help="seconds per server and round")
     parser.add_argument("--connections", type=int, default=1)
@@ -44,9 +49,12 @@ def main() -> None:
         scratch = Path(tmp)
         dataset = h.read_dataset(args.dataset)
         city = dataset.city("tabriz")
-        after = stack.enter_context(h.citydip(dataset, scratch, server="waitress"))
+        after = stack.enter_context(h.citydip(dataset, scratch, server=args.server))
+        before_server = args.before_server or args.server
+        same_tree = before_server != args.server and args.before.resolve() == Path.cwd().resolve()
+        source = None if same_tree else str(args.before / "src")
         before = stack.enter_context(
-            h.citydip(dataset, scratch, server="waitress", source=str(args.before / "src"))
+            h.citydip(dataset, scratch, server=before_server, source=source)
         )
         time.sleep(args.settle)
         for server in (after, before):

@@ -322,8 +322,19 @@ def test_page_benchmark_compares_two_trees_on_the_same_cities(
         assert 0 <= figures["cpu_median_ms"] <= figures["cpu_p90_ms"]
 
 
+@pytest.mark.parametrize(
+    ("servers", "names"),
+    [
+        ((), {"citydip workers=default", "citydip workers=default baseline"}),
+        (
+            ("--server", "granian", "--before-server", "waitress"),
+            {"citydip granian workers=default", "citydip workers=default"},
+        ),
+    ],
+    ids=["two trees", "two servers on this tree"],
+)
 def test_page_http_benchmark_alternates_two_trees_in_rounds(
-    dataset_dir: Path, tmp_path: Path
+    dataset_dir: Path, tmp_path: Path, servers: tuple[str, ...], names: set[str]
 ) -> None:
     import shutil
 
@@ -331,10 +342,10 @@ def test_page_http_benchmark_alternates_two_trees_in_rounds(
         pytest.skip("wrk is not installed (Debian: apt-get install wrk)")
     report = run_benchmark(
         "page_http.py", dataset_dir, tmp_path / "page_http.json", "--before", str(ROOT),
-        "--rounds", "2", "--duration", "1", "--settle", "0", "--slice", "3",
+        "--rounds", "2", "--duration", "1", "--settle", "0", "--slice", "3", *servers,
     )  # fmt: skip
     assert report["rounds"] == 2 and len(report["load_average"]) == 2
-    assert len(report["servers"]) == 2  # this tree and the other one ("baseline")
+    assert set(report["servers"]) == names
     for figures in report["servers"].values():
         assert figures["errors"] == 0 and figures["rps"] > 0
         assert len(figures["medians_ms"]) == len(figures["p99_ms"]) == 2
