@@ -259,8 +259,8 @@ def test_counting_stops_at_counted_and_later_pages_still_page(
 def test_substrings_are_found_inside_one_label_only(
     index: Any, monkeypatch: pytest.MonkeyPatch, intersect_above: int
 ) -> None:
-    """By 3-byte pieces (the rarest, intersected with the next when long) or, for two Latin
-    letters, a scan of the keys as one blob: a piece never matches across two labels."""
+    """By 3-character pieces (the rarest, intersected with the next when long) or, for two
+    characters, a scan of the keys as one blob: a piece never matches across two labels."""
     from citydip_ld.stores import search_index
 
     monkeypatch.setattr(search_index, "_INTERSECT_ABOVE", intersect_above)
@@ -272,3 +272,4 @@ def test_substrings_are_found_inside_one_label_only(
     assert index.search("j ka", None, 10)[0] == []
     assert [h.text for h in index.search("ne", None, 10)[0]] == ["UNESCO"]  # scanned
     assert [h.text for h in index.search("نسک", None, 10)[0]] == ["یونسکو"]
+    assert [h.text for h in index.search("سک", None, 10)[0]] == ["یونسکو"]  # scanned

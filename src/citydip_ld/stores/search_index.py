@@ -10,10 +10,10 @@ resources under `{base}id/{kind}/` with one SPARQL query, keys each by
 - every suffix of a key that starts a later word, as (key number, offset) pairs in suffix
   order (word matches: one `bisect`);
 - per key, the numbers of its entries (label text, language, resource) in one array;
-- every 3-byte piece of the keys' UTF-8 -> the numbers of the keys holding it, in an array
-  (substring matches: a query of 3 bytes or more checks only the keys holding its rarest
-  piece, intersected with the next rarest when that list is long; a shorter one, two Latin
-  letters, scans the blob of keys with `bytes.find`, which stops once `limit` resources are
+- every 3-character piece of a key -> the numbers of the keys holding it, in an array
+  (substring matches: a query of 3 characters or more checks only the keys holding its
+  rarest piece, intersected with the next rarest when that list is long; a two-character
+  one scans the blob of keys with `bytes.find`, which stops once `limit` resources are
   found).
 
 Everything is kept in arrays and byte strings rather than Python strings, tuples and dicts
@@ -117,12 +117,15 @@ class _Blob(Sequence[bytes]):
             position = blob.find(part, starts[number + 1])
 
 
-def _pieces(keys: _Blob) -> dict[bytes, array[int]]:
-    """Every 3-byte piece of the keys -> the numbers of the keys holding it, in order."""
-    pieces: dict[bytes, array[int]] = {}
+def _pieces(keys: _Blob) -> dict[str, array[int]]:
+    """Every 3-character piece of the keys -> the numbers of the keys holding it, in order
+    (characters, not bytes: Persian letters share their first byte, so byte pieces would
+    tell Persian keys apart far less)."""
+    pieces: dict[str, array[int]] = {}
     get = pieces.get
     code = "I" if len(keys) < 2**32 else "Q"
-    for number, key in enumerate(keys):
+    for number, raw in enumerate(keys):
+        key = raw.decode("utf-8")
         for piece in {key[i : i + 3] for i in range(len(key) - 2)}:
             postings = get(piece)
             if postings is None:
@@ -288,15 +291,15 @@ class SearchIndex:
         for position in range(lo, hi):
             yield "word", self._entries(words.owner[position])
         if len(key) >= MIN_SUBSTRING:
-            for number in self._containing(wanted):
+            for number in self._containing(key, wanted):
                 yield "substring", self._entries(number)
 
-    def _containing(self, wanted: bytes) -> Iterable[int]:
-        """The numbers of the keys that contain `wanted` (UTF-8), in order."""
-        if len(wanted) < 3:
+    def _containing(self, key: str, wanted: bytes) -> Iterable[int]:
+        """The numbers of the keys that contain `key` (`wanted` in UTF-8), in order."""
+        if len(key) < 3:
             return self._keys.holding(wanted)
         lists = sorted(
-            (self._pieces.get(wanted[i : i + 3], _NONE) for i in range(len(wanted) - 2)),
+            (self._pieces.get(key[i : i + 3], _NONE) for i in range(len(key) - 2)),
             key=len,
         )
         candidates: Iterable[int] = lists[0]
