@@ -179,6 +179,12 @@ class Server:
         own = rss_of(self.process.pid)
         return own, own + sum(rss_of(pid) for pid in descendants(self.process.pid))
 
+    def pss_mib(self) -> float:
+        """This process and all its descendants' proportional set size in MiB: each shared
+        page counted once in all (a page two processes share counts half in each), where the
+        sum of RSS counts the pages forked workers share once per worker."""
+        return sum(pss_of(pid) for pid in [self.process.pid, *descendants(self.process.pid)])
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -245,10 +251,12 @@ def citydip(
     server: str = "waitress",
     env: dict[str, str] | None = None,
     source: str | None = None,
+    http_workers: int | None = None,
 ) -> Any:
     """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread).
 
-    `server` is `--server` (waitress or granian); a granian server's name says so. `env`:
+    `server` is `--server` (waitress or granian); a granian server's name says so, and
+    `http_workers` its `--workers` (None: serve's default; the name then says nothing). `env`:
     more environment variables for the server (e.g. `CITYDIP_LOG_LEVEL`). `source`: another
     checkout's `src/` folder to run instead of this one (e.g. the main branch's, as a baseline
     in the same run); its name ends in "baseline".
@@ -258,6 +266,8 @@ def citydip(
         if server == "waitress"
         else f"citydip {server} workers={workers}"
     )
+    if http_workers is not None:
+        name += f" x{http_workers}"
     env = dict(env or {})
     if source is not None:
         name += " baseline"
@@ -269,6 +279,8 @@ def citydip(
         command += ["--store", str(dataset.store.resolve())]
     command += ["--host", "127.0.0.1", "--port", "{port}", "--threads", str(threads), "--no-check"]
     command += ["--server", server]
+    if http_workers is not None:
+        command += ["--workers", str(http_workers)]
     if workers != "default":
         command += ["--query-workers", workers]
     if query_timeout is not None:
@@ -333,6 +345,15 @@ def rss_of(pid: int) -> float:
     except OSError:
         return 0.0
     match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def pss_of(pid: int) -> float:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else 0.0
 
 

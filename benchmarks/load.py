@@ -2,14 +2,16 @@
 
 For each dataset (default: the shipped data/, built into a temp folder) and each worker
 setting (`--workers default,0`), on a fresh `citydip-ld serve --no-check` (for the mixed phase
-once per `--servers` entry, e.g. `waitress,granian:2`: the server and its thread count):
+once per `--servers` entry, e.g. `waitress,granian:2,granian:16:2`: the server, its thread
+count and its `--workers`):
 
 1. mixed: at most `--requests` requests AND at most `--duration` seconds over
    `--concurrency` keep-alive connections, a seeded mix over random cities: dereference
    (/id/ -> 303 -> Turtle document) 20%, HTML page 20%, Turtle document 15%, SPARQL partners
    of a city 40%, aggregates (twinnings per country, twinnings, cities per country) 5%. Any
    wrong status (5xx included), malformed answer or connection error is an error. The
-   server's RSS (its own, and with its query worker processes) is sampled every second:
+   server's RSS (its own, and with its worker processes) is sampled every second (and
+   the PSS of all of them, shared pages counted once, before and after):
    first, last, max, the RSS at the end of each minute, and least-squares slopes in MiB per
    minute over the whole run, its second half, the part after the response cache reached
    its bound, and the part after that and the server's warm-up ("steady"; the server runs
@@ -78,8 +80,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--servers",
         default="waitress",
-        help="citydip serve --server values, comma-separated, each optionally :THREADS "
-        "(e.g. waitress,granian:2)",
+        help="citydip serve --server values, comma-separated, each optionally :THREADS and "
+        ":WORKERS, its --workers (e.g. waitress,granian:2,granian:16:2)",
     )
     parser.add_argument(
         "--cache-bytes", type=int, help="the server's RESPONSE_CACHE_BYTES (default: its own)"
@@ -215,7 +217,8 @@ def mixed(
     server_spec: str = "waitress",
 ) -> Any:
     steps = plan(dataset, args.requests, args.seed, MIX)
-    name, _, threads = server_spec.partition(":")
+    name, _, rest = server_spec.partition(":")
+    threads, _, http_workers = rest.partition(":")
     info = {"CITYDIP_LOG_LEVEL": "info"}  # the response cache's fill lines
     if args.cache_bytes is not None:
         info["CITYDIP_RESPONSE_CACHE_BYTES"] = str(args.cache_bytes)
@@ -226,6 +229,7 @@ def mixed(
         server=name,
         threads=int(threads or DEFAULT_THREADS),
         env=info,
+        http_workers=int(http_workers) if http_workers else None,
     ) as server:
         # warm every kind once (the worker pool is up already), then sample memory
         for kind in MIX:
@@ -238,6 +242,7 @@ def mixed(
                 duration=60,
             )
         started = time.time()
+        pss_first = server.pss_mib()
         with h.MemorySampler(server) as memory:
             run = h.drive(
                 server.port,
@@ -246,6 +251,7 @@ def mixed(
                 requests=args.requests,
                 duration=args.duration,
             )
+        pss_last = server.pss_mib()
         assert server.log_path is not None
         log = server.log_path.read_text(encoding="utf-8", errors="replace")
     return {
@@ -256,6 +262,7 @@ def mixed(
         "traffic": summarise(run),
         "rss_server": memory.summary(1),
         "rss_with_workers": memory.summary(2),
+        "pss_with_workers": {"first_mib": round(pss_first, 1), "last_mib": round(pss_last, 1)},
         "memory": memory_report(memory, server_events(log, started), args.cache_bytes == 0),
     }
 

@@ -2,10 +2,11 @@
 
 For each dataset (default: the shipped data/, built into a temp folder) it starts, on
 127.0.0.1, `citydip-ld serve --no-check` once per `--servers` entry (waitress by default;
-`granian` or `granian:THREADS`) and `oxigraph serve --union-default-graph` on the same
-dataset.nq (for a `--store` folder, as M and L have: `serve --store DIR` and `oxigraph
-serve-read-only` on its live generation), then runs `wrk` (C, so the client costs the
-shared cores little) cell by cell, the servers interleaved:
+`granian`, `granian:THREADS` or `granian:THREADS:WORKERS`, its `--workers`) and `oxigraph
+serve --union-default-graph` on the same dataset.nq (for a `--store` folder, as M and L
+have: `serve --store DIR` and `oxigraph serve-read-only` on its live generation), then runs
+`wrk` (C, so the client costs the shared cores little) cell by cell, the servers
+interleaved:
 
 - warm document: the same `GET /doc/city/<city>` (Accept text/turtle) again and again;
   oxigraph: the same `DESCRIBE <city>` as Turtle (the nearest equivalent);
@@ -18,7 +19,8 @@ shared cores little) cell by cell, the servers interleaved:
 
 At each `--concurrency` (connections; wrk threads = min(connections, 2)) for `--duration`
 seconds. wrk's median, p99 and req/s, non-2xx answers and socket errors are reported, and
-the ratios citydip/oxigraph. RSS of each server after the run. Timings are never asserted in
+the ratios citydip/oxigraph. RSS of each server after the run, and the PSS of it and its
+children (shared pages counted once: what forked workers really take). Timings are never asserted in
 tests; record results in benchmarks/README.md.
 
     python benchmarks/wrk_bench.py --dataset <S build> --duration 5 --json out.json
@@ -76,7 +78,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=int, default=5, help="seconds per cell")
     parser.add_argument("--concurrency", default="1,8", help="connections, comma-separated")
-    parser.add_argument("--servers", default="waitress", help="e.g. waitress,granian:16")
+    parser.add_argument(
+        "--servers",
+        default="waitress",
+        help="e.g. waitress,granian:16,granian:16:2 (SERVER:THREADS:--workers)",
+    )
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--peers", default="oxigraph", help="oxigraph or none")
     parser.add_argument("--city", default="tabriz", help="the warm city (world: its slug)")
@@ -211,11 +217,13 @@ def measure_dataset(
     with ExitStack() as stack:
         servers = []
         for item in args.servers.split(","):
-            name, _, threads = item.partition(":")
+            name, _, rest = item.partition(":")
+            threads, _, http_workers = rest.partition(":")
             for source in (None, args.baseline_src) if args.baseline_src else (None,):
                 started = h.citydip(
                     dataset, scratch, threads=int(threads or args.threads), server=name,
                     source=source, env=info,
+                    http_workers=int(http_workers) if http_workers else None,
                 )  # fmt: skip
                 servers.append(stack.enter_context(started))
         if "oxigraph" in args.peers:
@@ -251,11 +259,17 @@ def measure_dataset(
                     print(line(row), flush=True)
         for server in servers:
             own, total = server.rss_mib()
+            pss = server.pss_mib()
             figures.append(
                 {"dataset_quads": dataset.quads, "server": server.name, "kind": "rss",
-                 "rss_mib": round(own, 1), "rss_total_mib": round(total, 1)}
+                 "rss_mib": round(own, 1), "rss_total_mib": round(total, 1),
+                 "pss_total_mib": round(pss, 1)}
             )  # fmt: skip
-            print(f"{server.name}: RSS {own:.1f} MiB (with children {total:.1f})", flush=True)
+            print(
+                f"{server.name}: RSS {own:.1f} MiB (with children {total:.1f}; "
+                f"PSS with children {pss:.1f})",
+                flush=True,
+            )
     return figures
 
 

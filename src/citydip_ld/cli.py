@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -47,6 +48,9 @@ from citydip_ld.validation.validate import (
     validate_graph,
     validate_ntriples,
 )
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @dataclass
@@ -363,6 +367,15 @@ def run_check(
     show_default=True,
     help="Threads running the app (a request waiting for its body holds none).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="granian's worker processes, each answering on its own core [default: one per CPU "
+    "available, at most 4, for the built dataset in memory (loaded and warmed up once, then "
+    "the workers are forked and share it); 1 with --store]. The SPARQL worker processes are "
+    "divided among them. Env CITYDIP_WORKERS.",
+)
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
 @click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
 @click.option("--query-workers", type=int, default=None, help="SPARQL worker processes.")
@@ -426,6 +439,7 @@ def serve(
     port: int,
     server: str,
     threads: int,
+    workers: int | None,
     query_timeout: float | None,
     result_limit: int | None,
     query_workers: int | None,
@@ -485,15 +499,54 @@ def serve(
 
     if server == "granian":
         _granian_usable(settings)
+        count, preloaded = _granian_workers(app, config, workers)
         serve_granian(
             functools.partial(create_warm_app, config),
             settings,
             access_log=access_log,
             ready=ready,
+            workers=count,
+            preloaded=preloaded,
         )
     else:
+        if workers not in (None, 1):
+            raise UsageError("--workers is granian's; waitress serves from one process")
         start_warm_up(app)
         run_server(app, settings, access_log=access_log, ready=ready)
+
+
+def _granian_workers(
+    app: Flask, config: dict[str, object], workers: int | None
+) -> tuple[int, Flask | None]:
+    """How many granian workers `serve` runs, and the app they inherit when forked (None:
+    each worker makes its own). With the built dataset in memory and more than one worker,
+    the dataset is loaded and warmed up here, once, before granian forks the workers: they
+    share its pages instead of loading it each, and so do their SPARQL workers, forked from
+    them (`granian_front.forked_front`); a store folder or remote store is opened by each
+    worker. The SPARQL workers are divided among the HTTP workers, at least two each (so
+    that one runaway query never holds a worker's SPARQL endpoint) unless fewer were asked."""
+    from citydip_ld.granian_front import default_workers as default_http_workers
+    from citydip_ld.stores.store import default_workers as default_query_workers
+    from citydip_ld.web import get_store, warm_up
+
+    embedded = not app.config.get("STORE")
+    count = workers or (default_http_workers() if embedded else 1)
+    if count == 1:
+        return 1, None
+    total = app.config.get("QUERY_WORKERS")
+    total = default_query_workers() if total is None else int(total)
+    each = total and max(min(total, 2), -(-total // count))
+    config["QUERY_WORKERS"] = app.config["QUERY_WORKERS"] = each
+    if not embedded:
+        return count, None
+    click.echo(f"loading and warming up the dataset for {count} granian workers", err=True)
+    try:
+        with app.app_context():
+            get_store()
+    except CitydipError as exc:
+        raise fail(exc) from None
+    warm_up(app)
+    return count, app
 
 
 def _refuse_nonconforming(dataset_dir: Path, base: str) -> None:

@@ -42,9 +42,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.wsgi import FileWrapper
 
+from citydip_ld.errors import CitydipError
 from citydip_ld.logs import configure_logging
 from citydip_ld.serving import AccessLog, ServerSettings, granian_header_timeout, trust_proxy
 from citydip_ld.slow_clients import refusal
+from citydip_ld.web.context import STORE_KEY
 from citydip_ld.web.response_cache import ResponseCacheMiddleware
 
 if TYPE_CHECKING:
@@ -421,17 +423,22 @@ def serve_granian(
     *,
     access_log: bool = True,
     ready: Callable[[str], None] | None = None,
+    workers: int = 1,
+    preloaded: WSGIApplication | None = None,
 ) -> None:
-    """Serve the app `app_factory` makes with granian until interrupted (SIGINT or SIGTERM).
+    """Serve the app with granian until interrupted (SIGINT or SIGTERM).
 
-    Granian parses HTTP in Rust and runs `RSGIFront` in one worker process (so one copy of
-    the dataset, as with waitress), whose pool of `settings.threads` threads runs the app.
-    The factory must pickle (e.g. `functools.partial(create_app, config)`): the worker
-    process builds its own app. Waitress's limits map to granian's nearest: the connection
-    limit bounds connections open at once (granian's backpressure), the header and
-    keep-alive timeouts are one timer (`granian_header_timeout`), the header limit bounds
-    the read buffer (at least 8 KiB); the body deadline and limit are the front's. Port 0
-    is not supported: granian does not say which port it chose.
+    Granian parses HTTP in Rust and runs `RSGIFront` in `workers` worker processes, each with
+    its pool of `settings.threads` threads running the app. Each worker's app is either
+    `preloaded`, an app the calling process has already loaded and warmed up, which the
+    workers inherit when granian forks them (`fork_workers`: the dataset's pages are shared
+    copy-on-write, not loaded again per worker), or else made in each worker by
+    `app_factory`, which must pickle (e.g. `functools.partial(create_app, config)`).
+    Waitress's limits map to granian's nearest: the connection limit bounds connections open
+    at once per worker (granian's backpressure), the header and keep-alive timeouts are one
+    timer (`granian_header_timeout`), the header limit bounds the read buffer (at least 8
+    KiB); the body deadline and limit are the front's. Port 0 is not supported: granian does
+    not say which port it chose.
     """
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
@@ -441,11 +448,11 @@ def serve_granian(
     if settings.port == 0:
         raise ValueError("granian needs an explicit port")
     server = Server(
-        "citydip_ld.web:create_app",  # not imported: the app comes from `app_factory`
+        "citydip_ld.web:create_app",  # not imported: the app comes from the target loader
         address=settings.host,
         port=settings.port,
         interface=Interfaces.RSGI,
-        workers=1,
+        workers=workers,
         backpressure=settings.connection_limit,
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(
@@ -456,13 +463,39 @@ def serve_granian(
         log_level=LogLevels.warning,
         respawn_failed_workers=True,
     )
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
+    loader: Callable[[], RSGIFront]
+    if preloaded is not None:
+        fork_workers()
+        loader = functools.partial(forked_front, preloaded, access_log, level, settings)
+    else:
+        loader = functools.partial(front_app, app_factory, access_log, level, settings)
     if ready is not None:
         ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
-    level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
-    server.serve(
-        target_loader=functools.partial(front_app, app_factory, access_log, level, settings),
-        wrap_loader=False,
-    )
+    server.serve(target_loader=loader, wrap_loader=False)
+
+
+def fork_workers() -> None:
+    """Make granian fork its workers from this process (its choice is multiprocessing's
+    default start method, `fork` on Linux before Python 3.14, else `spawn`), and put every
+    object alive now out of the cyclic collector's sight (`gc.freeze`), so that a worker's
+    collections do not write to the pages it shares with this process and its siblings."""
+    import gc
+    import multiprocessing
+
+    if multiprocessing.get_start_method(allow_none=True) != "fork":
+        multiprocessing.set_start_method("fork", force=True)
+    gc.collect()
+    gc.freeze()
+
+
+def default_workers(cap: int = 4) -> int:
+    """Granian workers by default: one per CPU this process may run on, at most `cap`."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(cap, available))
 
 
 def front_app(
@@ -471,13 +504,50 @@ def front_app(
     log_level: str,
     settings: ServerSettings,
 ) -> RSGIFront:
-    """Run in granian's worker process: the app behind the trusted-proxy middleware and the
+    """Run in granian's worker process: the app `app_factory` makes, behind the front
+    (`wrap_front`)."""
+    configure_logging(log_level)
+    return wrap_front(app_factory(), access_log, log_level, settings)
+
+
+def forked_front(
+    app: WSGIApplication, access_log: bool, log_level: str, settings: ServerSettings
+) -> RSGIFront:
+    """Run in a granian worker just forked from the process that loaded `app`: start the
+    app's SPARQL workers now, forked from this worker while it has one thread, so that they
+    share the loaded store too (`OxigraphStore.fork_query_workers`), then the front."""
+    configure_logging(log_level)
+    store = getattr(app, "extensions", {}).get(STORE_KEY)
+    fork_query_workers = getattr(store, "fork_query_workers", None)
+    if fork_query_workers is not None and _threads_here() == 1:
+        try:
+            fork_query_workers()
+        except CitydipError as exc:  # the pool starts on first use instead
+            LOGGER.warning("could not fork the SPARQL workers: %s", exc)
+    return wrap_front(app, access_log, log_level, settings)
+
+
+def wrap_front(
+    app: WSGIApplication, access_log: bool, log_level: str, settings: ServerSettings
+) -> RSGIFront:
+    """Run in granian's worker process: `app` behind the trusted-proxy middleware and the
     front, with its log and the access log on its stderr, in the one format."""
     configure_logging(log_level)
-    app = app_factory()
     proxied = trust_proxy(app, settings.trusted_proxy)
     middleware = getattr(app, "wsgi_app", None)  # a Flask app's, with its response cache
     cached = None
     if isinstance(middleware, ResponseCacheMiddleware):
         cached = trust_proxy(CachedOnly(middleware), settings.trusted_proxy)  # type: ignore[arg-type]
     return RSGIFront(proxied, settings, sys.stderr if access_log else None, cached)
+
+
+def _threads_here() -> int:
+    """The threads of this process, the native ones included (Linux; elsewhere Python's)."""
+    from pathlib import Path
+
+    try:
+        return sum(1 for _ in Path("/proc/self/task").iterdir())
+    except OSError:
+        import threading
+
+        return threading.active_count()

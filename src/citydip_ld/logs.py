@@ -16,6 +16,8 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Any
 
+import orjson
+
 LEVELS = ("debug", "info", "warning", "error", "critical")
 DEFAULT_LEVEL = "warning"
 ACCESS_LOGGER = "citydip_ld.access"
@@ -34,7 +36,10 @@ def log_line(
         "message": message,
     }
     record.update(fields)
-    return json.dumps(record, ensure_ascii=False, default=str)
+    try:  # orjson: a fifth of json's time, which the access log pays on every answer
+        return orjson.dumps(record, default=str).decode("utf-8")
+    except orjson.JSONEncodeError:  # what orjson refuses (a lone surrogate, a huge int)
+        return json.dumps(record, ensure_ascii=False, default=str)
 
 
 class JsonFormatter(logging.Formatter):

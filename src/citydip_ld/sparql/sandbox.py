@@ -263,6 +263,15 @@ _THREAD: QueryThread | None = None
 _THREAD_LOCK = threading.Lock()
 
 
+def _forget_thread() -> None:
+    """In a forked child: the parent's query thread is not there; start another on use."""
+    global _THREAD, _THREAD_LOCK
+    _THREAD, _THREAD_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_thread)
+
+
 def query_thread(settings: SandboxSettings) -> QueryThread:
     """This process's guarded query thread, started on first use with the stack `settings`
     ask for (a later, larger request cannot grow it: see `QueryThread.stack_size`)."""

@@ -102,13 +102,28 @@ def _fields(value: QueryJob | QueryOutcome) -> tuple[Any, ...]:
     return tuple(vars(value).values())
 
 
-def _worker_main(conn: Connection, source: DatasetSource, settings: SandboxSettings) -> None:
-    """A pool worker: load the dataset, start the guarded query thread
-    (`citydip_ld.sparql.sandbox`), cap the memory, say "ready", then answer jobs in that thread
-    until the pipe closes. After a query that ran out of memory the worker exits, so the next
-    query gets a fresh process."""
+def _worker_main(
+    conn: Connection,
+    source: DatasetSource,
+    settings: SandboxSettings,
+    loaded: pyoxigraph.Store | None = None,
+    inherited: tuple[Connection, ...] = (),
+) -> None:
+    """A pool worker: load the dataset (or answer from `loaded`, the store of the process it
+    was forked from), start the guarded query thread (`citydip_ld.sparql.sandbox`), cap the
+    memory, say "ready", then answer jobs in that thread until the pipe closes. After a query
+    that ran out of memory the worker exits, so the next query gets a fresh process.
+
+    A forked worker first closes the pool's ends of the pipes it inherited (`inherited`: its
+    own and its elder siblings'), so that each pipe closes when the pool's process dies and
+    its worker exits then, and takes the default signal handlers back from the server's."""
+    for end in inherited:
+        end.close()
+    if loaded is not None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        store = source.load()
+        store = loaded if loaded is not None else source.load()
         policy = OutboundPolicy.for_endpoints(settings.allowed_endpoints)
         thread = query_thread(settings)  # its stack is reserved before the cap is measured
         if settings.memory_limit is not None:
@@ -158,10 +173,19 @@ class QueryPool:
     Idle workers are taken last in, first out: under light load one worker answers everything
     and stays scheduled and warm (handing jobs round-robin to sleeping workers cost 35 µs more
     per query at S).
+
+    With `loaded` (the store `source` gives, already loaded in this process), the first
+    workers are forked from this process, which must then have a single thread: they answer
+    from its store, whose pages they share copy-on-write, instead of loading the dataset
+    each. A worker replacing one (after a timeout or a crash) starts as usual and loads it.
     """
 
     def __init__(
-        self, source: DatasetSource, size: int, settings: SandboxSettings = DEFAULT_SANDBOX
+        self,
+        source: DatasetSource,
+        size: int,
+        settings: SandboxSettings = DEFAULT_SANDBOX,
+        loaded: pyoxigraph.Store | None = None,
     ) -> None:
         self._source = source
         self._size = size
@@ -171,15 +195,20 @@ class QueryPool:
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        starting = [self._spawn() for _ in range(size)]
+        starting = [self._spawn(loaded) for _ in range(size)]
         for worker in starting:
             self._await_ready(worker)
 
-    def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(
+    def _spawn(self, loaded: pyoxigraph.Store | None = None) -> _Worker:
+        ctx = self._ctx if loaded is None else multiprocessing.get_context("fork")
+        parent, child = ctx.Pipe()
+        inherited: tuple[Connection, ...] = ()
+        if loaded is not None:
+            with self._lock:
+                inherited = (parent, *(worker.conn for worker in self._workers))
+        process = ctx.Process(
             target=_worker_main,
-            args=(child, self._source, self._settings),
+            args=(child, self._source, self._settings, loaded, inherited),
             daemon=True,
             name="citydip-sparql",
         )
@@ -339,6 +368,16 @@ class OxigraphStore:
         folder's generation, or a dataset loaded into memory by this object)."""
         generation = self.generation
         return f"generation:{generation}" if generation else f"memory:{id(self)}"
+
+    def fork_query_workers(self) -> None:
+        """Start the query pool now, its workers forked from this process (which must have a
+        single thread) and answering from this store, shared with it copy-on-write: no
+        second load of the dataset and no wait for one (`QueryPool`'s `loaded`). A store
+        folder's generation is opened by each worker, as when the pool starts on first use."""
+        with self._pool_lock:
+            if self._pool is None and self._workers > 0 and self._source is not None:
+                loaded = self._store if self.generation is None else None
+                self._pool = QueryPool(self._source, self._workers, self._settings, loaded)
 
     def query(self, sparql: str, **options: Any) -> Any:
         if "default_graph" not in options:

@@ -1,0 +1,278 @@
+"""`serve --workers`: granian's worker processes forked from one loaded, warmed-up app.
+
+The live tests start the real command with two workers and tell which worker holds each
+connection (its socket's inode, from /proc), so that they can ask both: the two answer the
+same ETags, a release change reaches both, each logs its access lines, the dataset is
+loaded and warmed up once (in the process that forks them), and SIGTERM or SIGINT leaves no
+process behind.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from citydip_ld.cli import _granian_workers, main
+from citydip_ld.granian_front import default_workers
+from citydip_ld.stores.store import default_workers as default_query_workers
+from citydip_ld.web import STORE_KEY, create_app
+from sparql_support import free_port
+from test_serve import ROOT, descendants, wait_for
+
+BASE = "http://localhost:5000/"
+DOCUMENT = "/doc/city/wuhan.ttl"
+
+
+def granian_workers(pid: int) -> list[int]:
+    """The children of the serving process that granian forked: they have its command line
+    (the gate check's resource tracker, a child too, has its own)."""
+    own = Path(f"/proc/{pid}/cmdline").read_bytes()
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            if Path(f"/proc/{child}/cmdline").read_bytes() == own:
+                found.append(int(child))
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def socket_owners(pids: list[int]) -> dict[str, int]:
+    """Socket inode -> the process (of `pids`) holding it."""
+    owners = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = str(fd.readlink())
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                owners[target[8:-1]] = pid
+    return owners
+
+
+def server_side_inode(server_port: int, client_port: int) -> str | None:
+    """The inode of the server's end of the connection from `client_port` (/proc/net/tcp)."""
+    for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = row.split()
+        local, remote = fields[1], fields[2]
+        if int(local.split(":")[1], 16) == server_port and (
+            int(remote.split(":")[1], 16) == client_port
+        ):
+            return fields[9]
+    return None
+
+
+def get(conn: http.client.HTTPConnection, path: str, **headers: str) -> http.client.HTTPResponse:
+    conn.request("GET", path, headers={"Accept": "text/turtle", **headers})
+    response = conn.getresponse()
+    response.read()
+    return response
+
+
+def connections_by_worker(port: int, workers: list[int]) -> dict[int, http.client.HTTPConnection]:
+    """One kept-alive connection held by each worker (opening more until both have one)."""
+    found: dict[int, http.client.HTTPConnection] = {}
+    spare = []
+    for _ in range(60):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        assert get(conn, DOCUMENT).status == 200
+        inode = server_side_inode(port, conn.sock.getsockname()[1])
+        owner = socket_owners(workers).get(inode or "")
+        if owner is not None and owner not in found:
+            found[owner] = conn
+        else:
+            spare.append(conn)
+        if len(found) == len(workers):
+            break
+    for conn in spare:
+        conn.close()
+    assert len(found) == len(workers), "the kernel gave every connection to one worker"
+    return found
+
+
+def wait_for_replacement(server: int, known: set[int], timeout: float = 30) -> int:
+    """A worker granian forked besides the `known` ones, once it has its SPARQL workers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in set(granian_workers(server)) - known:
+            if len(descendants(pid)) == 2:
+                return pid
+        time.sleep(0.2)
+    raise AssertionError(f"no new worker within {timeout} s")
+
+
+def outliving(pids: set[int], grace: float = 10) -> set[int]:
+    """Those of `pids` still there after `grace` seconds, killed (so a failing test leaves
+    no orphan behind)."""
+    deadline = time.monotonic() + grace
+    while left := {pid for pid in pids if Path(f"/proc/{pid}").exists()}:
+        if time.monotonic() > deadline:
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            return left
+        time.sleep(0.1)
+    return set()
+
+
+def republish_checksums(data: Path) -> None:
+    """A new release of the dumps, as `build` writes it: SHA256SUMS replaced by rename."""
+    sums = data / "SHA256SUMS"
+    fresh = data / "SHA256SUMS.new"
+    fresh.write_bytes(sums.read_bytes() + b"\n")
+    fresh.replace(sums)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
+    dataset_dir: Path, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    pytest.importorskip("granian")
+    data = tmp_path / "build"
+    shutil.copytree(dataset_dir, data)
+    port = free_port()
+    env = {
+        **os.environ,
+        "CITYDIP_DATASET_DIR": str(data),
+        "CITYDIP_BASE": BASE,
+        "CITYDIP_QUERY_WORKERS": "4",  # 2 for each HTTP worker
+        "CITYDIP_LOG_LEVEL": "info",
+    }
+    command = [sys.executable, "-m", "citydip_ld.cli", "serve", "--threads", "2", "--workers", "2"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log: list[str] = []
+    reader = threading.Thread(
+        target=lambda: log.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
+        daemon=True,  # an orphan holding the pipe must not hold pytest too
+    )
+    reader.start()
+    children: set[int] = set()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process, timeout=120)
+        workers = granian_workers(process.pid)
+        children = set(workers)
+        own = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        assert len(workers) == 2
+        conns = connections_by_worker(port, workers)
+        first, second = (conns[pid] for pid in workers)
+        # One release, one ETag: a validator from one worker is good at the other.
+        etag = get(first, DOCUMENT).getheader("ETag")
+        assert etag and get(second, DOCUMENT).getheader("ETag") == etag
+        assert get(second, DOCUMENT, **{"If-None-Match": etag}).status == 304
+        # A new release reaches both workers' caches: new ETags, again the same.
+        republish_checksums(data)
+        renewed = get(first, DOCUMENT).getheader("ETag")
+        assert renewed and renewed != etag
+        assert get(second, DOCUMENT).getheader("ETag") == renewed
+        assert get(first, DOCUMENT, **{"If-None-Match": etag}).status == 200
+        # SPARQL through each worker's own query workers.
+        query = "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s { ?s a ?t } LIMIT 2"})
+        for conn in (first, second):
+            answered = get(conn, query, Accept="text/csv")
+            assert answered.status == 200
+            assert answered.getheader("X-Result-Count") == "2"
+        children = descendants(process.pid)
+        for worker in workers:  # its 2 SPARQL workers, forked from it at its start
+            forked = Path(f"/proc/{worker}/task/{worker}/children").read_text().split()
+            assert len(forked) == 2
+            assert all(Path(f"/proc/{pid}/cmdline").read_bytes() == own for pid in forked)
+        for conn in (first, second):
+            conn.close()
+        # A worker that dies: its SPARQL workers go with it, granian forks another in its
+        # place from the loaded app, with SPARQL workers of its own.
+        dead = workers[0]
+        orphans = {
+            int(pid) for pid in Path(f"/proc/{dead}/task/{dead}/children").read_text().split()
+        }
+        os.kill(dead, signal.SIGKILL)
+        replacement = wait_for_replacement(process.pid, set(workers))
+        children |= {replacement} | descendants(replacement)
+        assert len(descendants(replacement)) == 2
+        deadline = time.monotonic() + 10
+        while {pid for pid in orphans if Path(f"/proc/{pid}").exists()}:
+            assert time.monotonic() < deadline, "the dead worker's SPARQL workers stayed"
+            time.sleep(0.1)
+    finally:
+        process.send_signal(stop_signal)
+        try:
+            process.wait(30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            reader.join(5)
+            left = outliving(children)
+    assert not left, f"server processes outlived the server: {sorted(left)}"
+    records = [json.loads(line) for line in log if line.startswith("{")]
+    warm_ups = [r for r in records if r["message"].startswith("warm-up done")]
+    assert len(warm_ups) == 1, "loaded and warmed up once, before the workers were forked"
+    served = [r for r in records if r.get("path") == "/doc/city/wuhan.ttl"]
+    assert {r["status"] for r in served} == {200, 304}
+    assert len(served) >= 8  # every answer of both workers is an access-log line
+    assert any(line.startswith("loading and warming up the dataset for 2") for line in log)
+
+
+def test_waitress_refuses_more_than_one_worker(dataset_dir: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--dataset", str(dataset_dir), "--server", "waitress", "--workers", "2"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 2
+    assert "--workers is granian's" in result.output
+
+
+def test_the_parent_loads_and_warms_once_and_divides_the_query_workers(
+    dataset_dir: Path,
+) -> None:
+    config: dict[str, object] = {"DATASET_DIR": str(dataset_dir), "BASE": BASE}
+    app = create_app(config)
+    count, preloaded = _granian_workers(app, config, 2)
+    assert (count, preloaded) == (2, app)
+    assert STORE_KEY in app.extensions  # the store is in this process, before any fork
+    assert app.config["QUERY_WORKERS"] == config["QUERY_WORKERS"]
+    total = default_query_workers()  # at least 2: divided, but at least 2 each
+    assert config["QUERY_WORKERS"] == max(2, -(-total // 2))
+
+
+@pytest.mark.parametrize(
+    ("store", "workers", "asked", "expected", "each"),
+    [
+        ("http://sparql.example.org/query", None, 6, 1, 6),
+        ("/srv/citydip-store", 3, 6, 3, 2),
+        ("/srv/citydip-store", 3, 7, 3, 3),
+        ("/srv/citydip-store", 2, 1, 2, 1),
+        ("/srv/citydip-store", 2, 0, 2, 0),
+    ],
+)
+def test_other_stores_are_opened_by_each_worker(
+    store: str, workers: int | None, asked: int, expected: int, each: int
+) -> None:
+    config: dict[str, object] = {"STORE": store, "BASE": BASE, "QUERY_WORKERS": asked}
+    app = create_app(config)
+    assert _granian_workers(app, config, workers) == (expected, None)
+    assert STORE_KEY not in app.extensions
+    assert config["QUERY_WORKERS"] == app.config["QUERY_WORKERS"] == each
+
+
+def test_the_default_is_one_worker_per_cpu_at_most_four() -> None:
+    assert default_workers() == min(4, len(os.sched_getaffinity(0)))
+    assert default_workers(cap=1) == 1
