@@ -350,3 +350,25 @@ def test_page_http_benchmark_alternates_two_trees_in_rounds(
         assert figures["errors"] == 0 and figures["rps"] > 0
         assert len(figures["medians_ms"]) == len(figures["p99_ms"]) == 2
         assert figures["median_of_medians_ms"] > 0
+
+
+def test_warm_up_steps_reports_every_step(dataset_dir: Path, tmp_path: Path) -> None:
+    """benchmarks/warm_up_steps.py: one row per step of the warm-up, in order, with figures."""
+    out = tmp_path / "steps.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "warm_up_steps.py")]
+    done = subprocess.run(
+        [*command, "--dataset", str(dataset_dir), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = json.loads(out.read_text())
+    steps = ["lists", "search", "timeline", "geography", "network", "geojson", "trim"]
+    assert [row["step"] for row in rows] == steps
+    for row in rows:
+        assert row["wall_s"] >= 0 and row["cpu_s"] >= 0
+        assert 0 < row["rss_mib"] <= row["peak_mib"]
+    assert "search " in done.stdout and "trim " in done.stdout

@@ -255,11 +255,21 @@ def test_counting_stops_at_counted_and_later_pages_still_page(
     assert third["total"] >= 6
 
 
-def test_long_candidate_lists_are_intersected(index: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("intersect_above", [2048, 0])
+def test_substrings_are_found_inside_one_label_only(
+    index: Any, monkeypatch: pytest.MonkeyPatch, intersect_above: int
+) -> None:
+    """By 3-character pieces (the rarest, intersected with the next when long) or, for two
+    characters, a scan of the keys as one blob: a piece never matches across two labels."""
     from citydip_ld.stores import search_index
 
-    monkeypatch.setattr(search_index, "_INTERSECT_ABOVE", 0)
-    assert [h.text for h in index.search("ara", None, 10)[0]] == ["Karaj"]  # one trigram
+    monkeypatch.setattr(search_index, "_INTERSECT_ABOVE", intersect_above)
+    assert [h.text for h in index.search("ara", None, 10)[0]] == ["Karaj"]
     assert [h.text for h in index.search("araj", None, 10)[0]] == ["Karaj"]
     assert [h.text for h in index.search("azan", None, 10)[0]] == ["Kazan"]
     assert index.search("araz", None, 10)[0] == []
+    assert index.search("aj k", None, 10)[0] == []  # "kerej" then "kazan" in key order
+    assert index.search("j ka", None, 10)[0] == []
+    assert [h.text for h in index.search("ne", None, 10)[0]] == ["UNESCO"]  # scanned
+    assert [h.text for h in index.search("نسک", None, 10)[0]] == ["یونسکو"]
+    assert [h.text for h in index.search("سک", None, 10)[0]] == ["یونسکو"]  # scanned

@@ -11,6 +11,7 @@ fact lines) and the broken corpus (every constraint of every shape broken).
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -19,13 +20,18 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from citydip_ld.curation.facts import load_facts
 from citydip_ld.curation.triples import QuadLines
 from citydip_ld.rdf.build import build_dataset, build_lines
+from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.output import (
     FORMATS,
     Layout,
+    SortedQuads,
     build_all,
     build_check_text,
     build_directory,
     build_for_check,
+    build_text,
+    check_text_from_build,
+    network_quads,
     serialise,
 )
 from citydip_ld.rdf.source_map import source_map_bytes
@@ -156,3 +162,51 @@ def test_shapes_pyshacl_turbo_gets_wrong_are_validated_by_pyshacl_from_text() ->
     assert [(p.focus, p.component) for p in report.problems] == [
         ("http://example.org/a", "sh:OrConstraintComponent")
     ]
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_the_network_from_the_quads_it_queries_is_the_network_from_all(name: str) -> None:
+    """`build` loads only the quads the network's queries can match into its store."""
+    layout = LAYOUTS[name]
+    data = SortedQuads(build_text(layout, BASE).nquads)
+    kept = network_quads(data, BASE)
+    assert 0 < len(kept) < len(data.quads)
+    whole = read_network(DatasetQueries(data.quads), BASE)
+    assert read_network(DatasetQueries(kept), BASE) == whole
+    assert whole.edges and whole.nodes
+
+
+def test_the_build_runs_without_the_cycle_collector_and_gives_it_back(tmp_path: Path) -> None:
+    layout = LAYOUTS["minimal"]
+    seen: list[bool] = []
+    assert gc.isenabled()
+    build_directory(
+        layout.data_dir,
+        tmp_path,
+        base=BASE,
+        layout=layout,
+        progress=lambda _m: seen.append(gc.isenabled()),
+    )
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_directory(layout.data_dir, tmp_path, base=BASE, layout=layout)
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_check_reads_the_shapes_the_build_wrote(name: str, tmp_path: Path) -> None:
+    """`check --build` takes the shapes graph from the build's N-Quads (its blank nodes
+    canonical already) instead of canonicalising the files again: the same triples, labels
+    and prefixes as the shapes `check` builds."""
+    layout = LAYOUTS[name]
+    build_directory(layout.data_dir, tmp_path, base=BASE, layout=layout)
+    from_build = check_text_from_build(tmp_path, layout, BASE)
+    built = build_check_text(layout, BASE)
+    assert from_build is not None
+    assert set(from_build.shapes) == set(built.shapes) and len(built.shapes) > 100
+    assert from_build.namespaces == built.namespaces
+    assert sorted(from_build.ntriples.splitlines()) == sorted(built.ntriples.splitlines())

@@ -9,23 +9,37 @@ fixes. The dataset itself (named graphs, prefixes) is assembled by `citydip_ld.r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rdflib import OWL, RDF, RDFS, XSD, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, SDO, TIME
+import rdflib.namespace as rdflib_namespace
+from rdflib import XSD, Literal, Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
 from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
 from citydip_ld.curation.records import DateFact, Fact, Labels, Location, Record
 from citydip_ld.iris import entity_iri, normalise_base, ontology_namespace
 
-WD = Namespace("http://www.wikidata.org/entity/")
-WDT = Namespace("http://www.wikidata.org/prop/direct/")
-GEONAMES = Namespace("https://sws.geonames.org/")
-GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
-GEOSPARQL = Namespace("http://www.opengis.net/ont/geosparql#")
+
+class TermCache(Namespace):
+    """A namespace whose terms are made once: `ns.name` is an attribute after its first use.
+    (rdflib makes and checks a new `URIRef` on every `Namespace.name`; a build asks for the
+    same few dozen terms about a million times at world S.)"""
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = super().__getattr__(name)
+        self.__dict__[name] = term
+        return term
+
+
+WD = TermCache("http://www.wikidata.org/entity/")
+WDT = TermCache("http://www.wikidata.org/prop/direct/")
+GEONAMES = TermCache("https://sws.geonames.org/")
+GEO = TermCache("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GEOSPARQL = TermCache("http://www.opengis.net/ont/geosparql#")
 # GeoNames' terms: its data is under CC BY 4.0 and must be credited wherever it is shown.
 GEONAMES_SITE = "https://www.geonames.org/"
 GEONAMES_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -34,6 +48,36 @@ GEONAMES_ATTRIBUTION = {
     "CC BY 4.0",
     "fa": "مختصات، جمعیت و نام‌های دیگر از ژئونیمز (www.geonames.org)، با مجوز CC BY 4.0",
 }
+
+
+class Terms:
+    """One of rdflib's defined namespaces (`RDF`, `DCTERMS`, ...) whose terms are made once:
+    `ns.name` is rdflib's term (checked by rdflib), kept as an attribute after its first use."""
+
+    def __init__(self, namespace: type[DefinedNamespace]) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        term: URIRef = getattr(self._namespace, name)
+        self.__dict__[name] = term
+        return term
+
+    def __str__(self) -> str:
+        return str(self._namespace)
+
+
+# The namespaces the kinds emit with, each term made once (`Terms`).
+RDF, RDFS, OWL = (
+    Terms(rdflib_namespace.RDF),
+    Terms(rdflib_namespace.RDFS),
+    Terms(rdflib_namespace.OWL),
+)
+DCTERMS, PROV = Terms(rdflib_namespace.DCTERMS), Terms(rdflib_namespace.PROV)
+SDO, TIME, SKOS = (
+    Terms(rdflib_namespace.SDO),
+    Terms(rdflib_namespace.TIME),
+    Terms(rdflib_namespace.SKOS),
+)
 
 
 @dataclass
@@ -128,7 +172,7 @@ class Triples:
         self, base: str, graph_for: Callable[[str], TripleSink], sources: SourceMap
     ) -> None:
         self.base = normalise_base(base)
-        self.cd = ontology_namespace(self.base)
+        self.cd = TermCache(ontology_namespace(self.base))
         self.sources = sources
         self._graph_for = graph_for
 
@@ -228,5 +272,6 @@ def part(node: URIRef, name: str) -> URIRef:
     return URIRef(f"{node}-{name}" if "#" in node else f"{node}#{name}")
 
 
+@functools.lru_cache(maxsize=4096)
 def xsd_date(day: dt.date) -> Literal:
     return Literal(day.isoformat(), datatype=XSD.date)

@@ -42,8 +42,10 @@ __all__ = [
     "BuiltLines",
     "SourceMap",
     "add_turtle_graph",
+    "bind_prefixes",
     "build_dataset",
     "build_lines",
+    "parse_turtle_files",
 ]
 
 PREFIXES: dict[str, str] = {
@@ -136,6 +138,25 @@ def _emit(facts: Tables, base: str, graph_for: Callable[[str], TripleSink]) -> S
 
 def add_turtle_graph(dataset: Dataset, directory: Path, name: str, base: str) -> Graph:
     """Load every `*.ttl` in `directory` (relative IRIs resolved against `base`) as graph `name`."""
+    parsed = parse_turtle_files(directory, name, base)
+    graph = dataset.graph(graph_iri(base, name))
+    # Canonical blank node labels, so the same files always build the same bytes.
+    for triple in to_canonical_graph(parsed):
+        graph.add(triple)
+    bind_prefixes(dataset, parsed)
+    return graph
+
+
+def bind_prefixes(dataset: Dataset, parsed: Graph) -> None:
+    """The prefixes of the files `parsed` read, on `dataset` where it has none of that name
+    (what `add_turtle_graph` binds)."""
+    for prefix, namespace in parsed.namespaces():
+        dataset.bind(prefix, namespace, override=False)
+
+
+def parse_turtle_files(directory: Path, name: str, base: str) -> Graph:
+    """Every `*.ttl` in `directory` parsed into one graph (relative IRIs resolved against
+    `base`), its blank nodes as the parser labels them; a `LoadError` naming the file."""
     files = sorted(directory.glob("*.ttl"))
     if not files:
         raise LoadError(f"{directory}: no Turtle (*.ttl) files found for the {name} graph")
@@ -145,10 +166,4 @@ def add_turtle_graph(dataset: Dataset, directory: Path, name: str, base: str) ->
             parsed.parse(path, format="turtle", publicID=normalise_base(base))
         except Exception as exc:  # noqa: BLE001  rdflib raises many parser error types
             raise LoadError(f"{path}: not valid Turtle: {exc}") from None
-    graph = dataset.graph(graph_iri(base, name))
-    # Canonical blank node labels, so the same files always build the same bytes.
-    for triple in to_canonical_graph(parsed):
-        graph.add(triple)
-    for prefix, namespace in parsed.namespaces():
-        dataset.bind(prefix, namespace, override=False)
-    return graph
+    return parsed

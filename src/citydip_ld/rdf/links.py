@@ -9,28 +9,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rdflib import OWL, RDF, RDFS, XSD, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, SDO, SKOS
+from rdflib import XSD, Literal, URIRef
 
 from citydip_ld.curation.kinds.organisation import Organisation
 from citydip_ld.curation.kinds.place import City, Country
 from citydip_ld.curation.kinds.twinning import Twinning
 from citydip_ld.curation.records import Tables
 from citydip_ld.curation.triples import (
+    DCTERMS,
     GEO,
     GEONAMES,
     GEONAMES_ATTRIBUTION,
     GEONAMES_LICENSE,
     GEONAMES_SITE,
     GEOSPARQL,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
     WD,
     Emitter,
+    TermCache,
     Triples,
     part,
 )
 from citydip_ld.iris import graph_iri
 
-GN = Namespace("http://www.geonames.org/ontology#")
+GN = TermCache("http://www.geonames.org/ontology#")
 
 
 def emit_links(facts: Tables, triples: Triples) -> None:

@@ -24,6 +24,7 @@ bytes in `citydip_ld.rdf.network_files`).
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -50,14 +51,14 @@ class Queryable(Protocol):
     def query(self, sparql: str, **options: Any) -> Any: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Country:
     iri: str
     label_en: str
     label_fa: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkNode:
     """A city of the network."""
 
@@ -71,7 +72,7 @@ class NetworkNode:
     twinnings: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NetworkEdge:
     """A twinning between two cities."""
 
@@ -165,8 +166,10 @@ class Network:
 
 
 def _text(row: Any, name: str) -> str | None:
+    """A value as a string, interned: IRIs, dates and labels repeat, here and in the other
+    views of the same store (geography, timeline)."""
     term = row[name]
-    return None if term is None else str(term.value)
+    return None if term is None else sys.intern(str(term.value))
 
 
 def _number(row: Any, name: str) -> float | None:
@@ -246,6 +249,47 @@ WHERE {{
 }}"""
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def queried_terms(base: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What the three queries match: the predicates of their triple patterns, and the classes
+    an `rdf:type` pattern names (IRIs). The answers from only the triples with one of those
+    predicates (an `rdf:type` only with one of those classes) are the answers from all of them:
+    `build` loads just those into its store (a third of the quads at world S)."""
+    cd = ontology_namespace(base)
+    geo, time, prov = (
+        "http://www.w3.org/2003/01/geo/wgs84_pos#",
+        "http://www.w3.org/2006/time#",
+        "http://www.w3.org/ns/prov#",
+    )
+    predicates = {
+        RDF_TYPE,
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        "https://schema.org/containedInPlace",
+        f"{geo}lat",
+        f"{geo}long",
+        f"{time}hasTime",
+        f"{prov}wasDerivedFrom",
+        *(
+            f"{cd}{name}"
+            for name in (
+                "partner",
+                "agreementKind",
+                "jalaliDate",
+                "gregorianDate",
+                "printedDate",
+                "firstDay",
+                "lastDay",
+                "dateBound",
+            )
+        ),
+    }
+    return frozenset(predicates), frozenset(
+        f"{cd}{name}" for name in ("City", "Country", "Twinning")
+    )
+
+
 def _read_countries(store: Queryable, base: str) -> dict[str, Country]:
     countries = {}
     for row in store.query(country_query(base)):
@@ -254,13 +298,17 @@ def _read_countries(store: Queryable, base: str) -> dict[str, Country]:
     return countries
 
 
+def _ends(row: Any) -> tuple[str, str]:
+    return sys.intern(str(row["source"].value)), sys.intern(str(row["target"].value))
+
+
 def _read_edges(store: Queryable, base: str) -> list[NetworkEdge]:
     """The edges, several rows of one twinning (several articles, dates) merged."""
     found: dict[tuple[str, str, str], NetworkEdge] = {}
     articles: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     on_or_before = f"{ontology_namespace(base)}OnOrBefore"
     for row in store.query(edge_query(base)):
-        key = (str(row["twinning"].value), str(row["source"].value), str(row["target"].value))
+        key = (sys.intern(str(row["twinning"].value)), *_ends(row))
         if (article := _text(row, "article")) is not None:
             articles[key].add(article)
         if key in found:
@@ -294,7 +342,7 @@ def read_network(store: Queryable, base: str) -> Network:
         degree[edge.target] += 1
     nodes = []
     for row in store.query(node_query(base)):
-        iri = str(row["city"].value)
+        iri = sys.intern(str(row["city"].value))
         country = _text(row, "country")
         nodes.append(
             NetworkNode(

@@ -7,8 +7,10 @@ leaves a half-written file and never loses the previous output.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -25,8 +27,10 @@ from citydip_ld.rdf.build import (
     BuildResult,
     SourceMap,
     add_turtle_graph,
+    bind_prefixes,
     build_dataset,
     build_lines,
+    parse_turtle_files,
     prefixed_dataset,
 )
 from citydip_ld.rdf.build_stamp import (
@@ -37,9 +41,10 @@ from citydip_ld.rdf.build_stamp import (
     write_stamp,
 )
 from citydip_ld.rdf.dumps import write_checksums
+from citydip_ld.rdf.forked import Forked
 from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document
 from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
-from citydip_ld.rdf.network import DatasetQueries, read_network
+from citydip_ld.rdf.network import RDF_TYPE, DatasetQueries, queried_terms, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
 from citydip_ld.rdf.source_map import (
     SOURCES_FILE,
@@ -117,6 +122,23 @@ class BuiltText:
     graphs: int
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the duration (as it was before, after).
+
+    A build creates millions of objects that live until it ends (records, rdflib terms,
+    Oxigraph quads, rows of strings) and almost no reference cycles: every collection of
+    the oldest generation walks all of them again for nothing (at world S, `build` spends
+    about 4 of its 30 s of CPU there). Reference counting still frees everything else."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_text(layout: Layout, base: str) -> BuiltText:
     """Facts, ontology and shapes -> N-Quads text (`build_lines`; the ontology and shapes
     graphs, small, parsed and written by rdflib as `build_all` does)."""
@@ -166,8 +188,9 @@ class CheckText:
 def build_check_text(layout: Layout, base: str) -> CheckText:
     """`build_for_check` without an rdflib graph of the data: the same triples as N-Triples
     text (`build_lines`), the same shapes graph and prefixes."""
-    built = build_lines(load_facts(layout.data_dir), base, union=True)
-    shapes, namespaces = _shapes_and_prefixes(built.dataset, layout, base)
+    with cycle_collection_paused():
+        built = build_lines(load_facts(layout.data_dir), base, union=True)
+        shapes, namespaces = _shapes_and_prefixes(built.dataset, layout, base)
     text = "".join(built.lines)
     return CheckText(text, shapes, built.sources, namespaces, len(built.lines))
 
@@ -191,20 +214,39 @@ def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckTe
     found = read_if_current(build_dir, layout.inputs(base))
     if found is None:
         return None
-    lines = facts_union(found["dataset.nq"].decode("utf-8"), base)
+    shape_lines: list[str] = []
+    lines = facts_union(found["dataset.nq"].decode("utf-8"), base, shape_lines)
     if lines is None:
         return None
-    shapes, namespaces = _shapes_and_prefixes(prefixed_dataset(base), layout, base)
+    # The shapes graph as the build wrote it (its blank nodes canonical already: the
+    # canonicalisation is most of the cost of reading the shapes), and the prefixes the
+    # files declare, bound as `_shapes_and_prefixes` binds them.
+    shapes = Graph()
+    shapes.parse(data="".join(shape_lines), format="nt", bnode_context=_SameLabels())
+    dataset = prefixed_dataset(base)
+    for name, directory in (("ontology", layout.ontology_dir), ("shapes", layout.shapes_dir)):
+        bind_prefixes(dataset, parse_turtle_files(directory, name, base))
+    namespaces = [(prefix, URIRef(ns)) for prefix, ns in dataset.namespaces()]
     sources = SourceFiles([found[SOURCES_FILE]])  # the bytes checked against the stamp
     return CheckText("".join(lines), shapes, sources, namespaces, len(lines))
 
 
-def facts_union(nquads: str, base: str) -> list[str] | None:
+class _SameLabels(dict[str, str]):
+    """For rdflib's N-Triples parser (`bnode_context`): every blank node keeps the label it
+    has in the text (the build's canonical labels) instead of a fresh one."""
+
+    def get(self, key: str, default: str | None = None) -> str:  # type: ignore[override]
+        return key
+
+
+def facts_union(nquads: str, base: str, shapes: list[str] | None = None) -> list[str] | None:
     """The triples of every graph of a build's N-Quads but `ontology` and `shapes`, as
     N-Triples lines, each once, in the order first met; None when a line is not in a graph
-    of the build (`{base}graph/...`: not what `build` writes)."""
+    of the build (`{base}graph/...`: not what `build` writes). `shapes`: the `shapes` graph's
+    triples are added to it as N-Triples lines."""
     graphs = f"<{graph_iri(base, '')}"
-    skipped = {f"<{graph_iri(base, name)}>" for name in ("ontology", "shapes")}
+    shapes_graph = f"<{graph_iri(base, 'shapes')}>"
+    skipped = {f"<{graph_iri(base, 'ontology')}>", shapes_graph}
     union: dict[str, None] = {}
     for line in nquads.splitlines():
         head, _, graph = line[:-2].rpartition(" ")
@@ -212,6 +254,8 @@ def facts_union(nquads: str, base: str) -> list[str] | None:
             return None
         if graph not in skipped:
             union[head + " .\n"] = None
+        elif graph == shapes_graph and shapes is not None:
+            shapes.append(head + " .\n")
     return list(union)
 
 
@@ -353,6 +397,20 @@ def _split_nquads_line(line: str) -> Row:
     return "DEFAULT", subject, predicate, rest
 
 
+def network_quads(data: SortedQuads, base: str) -> list[ox.Quad]:
+    """The quads the twinning network's queries can match (`network.queried_terms`): the
+    network read from these is the network read from all of `data`, for a third of the
+    store's loading and the queries' scanning at world S."""
+    predicates, classes = queried_terms(base)
+    wanted = {f"<{iri}>" for iri in predicates}
+    rdf_type, types = f"<{RDF_TYPE}>", {f"<{iri}>" for iri in classes}
+    return [
+        quad
+        for quad, (_, _, predicate, obj) in zip(data.quads, data.rows, strict=True)
+        if predicate in wanted and (predicate != rdf_type or obj in types)
+    ]
+
+
 def sorted_quads(dataset: Dataset) -> list[ox.Quad]:
     """The dataset's quads as Oxigraph terms, sorted by graph, subject, predicate, object."""
     return SortedQuads(dataset).quads
@@ -392,36 +450,63 @@ def build_directory(
     `FORMAT_NAMES`, default all, the network files included), then write atomically.
     `progress` is told each step. The dataset is built as text (`build_text`), never as an
     rdflib `Dataset` unless rdflib must write the JSON-LD (`jsonld.jsonld_document` declines)."""
-    say = progress or (lambda _message: None)
-    layout = layout or Layout.beside(data_dir)
-    out = Path(out_dir)
-    inputs = inputs_digest(layout.inputs(base))
-    say(f"reading the facts in {data_dir} and building the dataset")
-    built = build_text(layout, base)
-    say("sorting the quads")
-    data = SortedQuads(built.nquads)
-    sources, graphs = built.sources, built.graphs
-    del built  # the text: about 100 MB at world S
-    say(f"serialising {len(data.rows)} quads")
-    wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
-    files = serialise(
-        lambda: build_all(layout, base).dataset,
-        base,
-        [n for n in wanted if n in FORMATS],
-        sorted_data=data,
-    )
-    if GRAPHML_FILE in wanted:
-        say("reading the twinning network")
-        files.update(network_files(read_network(DatasetQueries(data.quads), base)))
-    say(f"writing {len(files)} file(s) into {out_dir}")
-    remove_stamp(out)  # the files change from here on: the stamp is written again at the end
-    write_outputs(files, out)
-    files[SOURCES_FILE] = source_map_bytes(sources)
-    write_source_map(files[SOURCES_FILE], out)
-    write_checksums(out)
-    if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
-        write_stamp(out, inputs, files)
-    return BuildSummary(len(data.triple_keys), graphs, sources)
+    with cycle_collection_paused():  # see there: 4 of 30 s CPU at S
+        say = progress or (lambda _message: None)
+        layout = layout or Layout.beside(data_dir)
+        out = Path(out_dir)
+        inputs = inputs_digest(layout.inputs(base))
+        say(f"reading the facts in {data_dir} and building the dataset")
+        built = build_text(layout, base)
+        say("sorting the quads")
+        data = SortedQuads(built.nquads)
+        sources, graphs = built.sources, built.graphs
+        del built  # the text: about 100 MB at world S
+        say(f"serialising {len(data.rows)} quads")
+        wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
+        files = _serialise_all(layout, base, wanted, data, say)
+        say(f"writing {len(files)} file(s) into {out_dir}")
+        remove_stamp(out)  # the files change from here on: the stamp is written again at the end
+        write_outputs(files, out)
+        files[SOURCES_FILE] = source_map_bytes(sources)
+        write_source_map(files[SOURCES_FILE], out)
+        write_checksums(out)
+        if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
+            write_stamp(out, inputs, files)
+        return BuildSummary(len(data.triple_keys), graphs, sources)
+
+
+JSONLD_FILE = "dataset.jsonld"
+
+
+def _serialise_all(
+    layout: Layout, base: str, wanted: list[str], data: SortedQuads, say: Callable[[str], None]
+) -> dict[str, bytes]:
+    """The dumps of `wanted` and the network's files (if wanted). The JSON-LD document, the
+    largest, is computed in a forked child beside the rest when there is more to do
+    (`forked.Forked`; the same bytes, computed here if the child fails)."""
+
+    def rdflib_dataset() -> Dataset:
+        return build_all(layout, base).dataset
+
+    dumps = [name for name in wanted if name in FORMATS]
+    jsonld = None
+    if JSONLD_FILE in dumps and len(dumps) + (GRAPHML_FILE in wanted) > 1:
+        dumps.remove(JSONLD_FILE)
+        jsonld = Forked(
+            lambda: serialise(rdflib_dataset, base, [JSONLD_FILE], sorted_data=data)[JSONLD_FILE]
+        )
+    try:
+        files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
+        if GRAPHML_FILE in wanted:
+            say("reading the twinning network")
+            network = read_network(DatasetQueries(network_quads(data, base)), base)
+            files.update(network_files(network))
+        if jsonld is not None:
+            files[JSONLD_FILE] = jsonld.result()
+    finally:
+        if jsonld is not None:
+            jsonld.cancel()
+    return {name: files[name] for name in [*FORMATS, *files] if name in files}  # write order
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,7 +40,7 @@ _WKT_POINT = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Place:
     """A city: its labels by language, its country and the country's labels, its
     coordinates (None when the store has none) and its partners' IRIs."""
@@ -57,7 +58,7 @@ class Place:
         return self.lat is not None and self.long is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Twinning:
     """A twinning between cities `a` and `b` (IRIs in order), with its date if any."""
 
@@ -239,7 +240,7 @@ SELECT DISTINCT ?city WHERE {{
   GRAPH ?g {{ ?city a {city_type} }} FILTER(STRSTARTS(STR(?city), {prefix}))
 }}"""
     for row in _rows(store, query):
-        iri = str(row["city"].value)
+        iri = sys.intern(str(row["city"].value))
         places[iri] = Place(iri)
     _read_labels(store, base, places)
     _read_coordinates(store, city_type, places)
@@ -264,19 +265,30 @@ SELECT ?city ?country ?label WHERE {{
         place = places.get(str(row["city"].value))
         if place is None:
             continue
-        country = str(row["country"].value)
+        country = sys.intern(str(row["country"].value))
         if place.country is None or country < place.country:
             place.country, place.country_labels = country, {}
         if country == place.country and row["label"] is not None:
             lang = getattr(row["label"], "language", None) or ""
             if lang in LANGUAGES:
                 place.country_labels.setdefault(lang, str(row["label"].value))
+    _share_country_labels(places)
+
+
+def _share_country_labels(places: dict[str, Place]) -> None:
+    """One dict of labels per country and labelling, shared by its cities (read-only once
+    the geography is made), rather than one per city."""
+    shared: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, str]] = {}
+    for place in places.values():
+        if place.country is not None:
+            key = (place.country, tuple(place.country_labels.items()))
+            place.country_labels = shared.setdefault(key, place.country_labels)
 
 
 def _add_label(place: Place | None, label: Any) -> None:
     lang = getattr(label, "language", None) or ""
     if place is not None and lang in LANGUAGES:
-        text = str(label.value)
+        text = sys.intern(str(label.value))
         if lang not in place.labels or text < place.labels[lang]:
             place.labels[lang] = text
 
@@ -311,8 +323,9 @@ SELECT ?city ?lat ?long ?wkt WHERE {{
 
 
 def _text(row: Any, name: str) -> str | None:
+    """A value as a string, interned: dates and IRIs repeat, in this and the other views."""
     value = row[name]
-    return None if value is None else str(value.value)
+    return None if value is None else sys.intern(str(value.value))
 
 
 def _read_twinnings(store: Queryable, base: str) -> list[Twinning]:
@@ -329,14 +342,14 @@ SELECT ?t ?a ?b ?jalali ?gregorian ?first ?last WHERE {{
 }}"""
     found: dict[str, Twinning] = {}
     for row in _rows(store, query):
-        iri = str(row["t"].value)
+        iri = sys.intern(str(row["t"].value))
         if iri in found:
             continue
         jalali, gregorian = _text(row, "jalali"), _text(row, "gregorian")
         found[iri] = Twinning(
             iri,
-            str(row["a"].value),
-            str(row["b"].value),
+            sys.intern(str(row["a"].value)),
+            sys.intern(str(row["b"].value)),
             date=jalali or gregorian,
             calendar="jalali" if jalali else ("gregorian" if gregorian else None),
             first_day=_text(row, "first"),

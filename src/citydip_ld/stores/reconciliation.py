@@ -30,7 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.normalise import normalise
@@ -171,16 +170,9 @@ def parse_batch(text: str, max_batch: int) -> dict[str, Query]:
 # ---------------------------------------------------------------- candidates
 
 
-#: Each search index's resources by IRI, made once per index and gone with it.
-_BY_IRI: WeakKeyDictionary[SearchIndexes, dict[str, Resource]] = WeakKeyDictionary()
-
-
-def resources_by_iri(index: SearchIndexes) -> dict[str, Resource]:
-    """Every resource of the index by IRI."""
-    found = _BY_IRI.get(index)
-    if found is None:
-        found = _BY_IRI.setdefault(index, {r.iri: r for r in index.resources})
-    return found
+def resources_by_iri(index: SearchIndexes) -> Mapping[str, Resource]:
+    """Every resource of the index by IRI (a lookup in the index, no copy)."""
+    return index.by_iri
 
 
 def find(index: SearchIndexes, text: str, types: Iterable[str], limit: int) -> list[Hit]:

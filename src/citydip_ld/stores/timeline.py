@@ -15,6 +15,7 @@ city and kind (`Timeline.select`) for each page and `/timeline.json`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,7 +33,7 @@ _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 NOT_FACTS = frozenset({"article"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineFact:
     """One dated fact: what it is, its date as written, the Gregorian days it covers (ISO
     `YYYY-MM-DD`, inclusive; `start` None when only the latest day is known), the cities it
@@ -110,8 +111,10 @@ class Timeline:
 
 
 def _value(row: Any, name: str) -> str | None:
+    """A value as a string, interned: IRIs, dates and labels repeat, here and in the other
+    views of the same store (geography, network)."""
     term = row[name]
-    return None if term is None else str(term.value)
+    return None if term is None else sys.intern(str(term.value))
 
 
 def _not_an_article(variable: str, base: str) -> str:
@@ -160,7 +163,7 @@ SELECT DISTINCT ?s ?label WHERE {{
   FILTER(isLiteral(?label) && {condition})
 }}"""
     rows = sorted(
-        (str(row["s"].value), str(row["label"].value), row["label"].language or "")
+        (_value(row, "s") or "", _value(row, "label") or "", row["label"].language or "")
         for row in store.query(query)
     )
     labels: dict[str, dict[str, str]] = {}
@@ -180,7 +183,7 @@ SELECT DISTINCT ?s ?city WHERE {{
 }}"""
     cities: dict[str, set[str]] = {}
     for row in store.query(query):
-        cities.setdefault(str(row["s"].value), set()).add(str(row["city"].value))
+        cities.setdefault(_value(row, "s") or "", set()).add(_value(row, "city") or "")
     return cities
 
 
@@ -218,7 +221,7 @@ def read_timeline(store: Queryable, base: str) -> Timeline:
         written = row["jalali"] or row["gregorian"] or ""
         facts[iri] = TimelineFact(
             iri=iri,
-            kind=kind,
+            kind=sys.intern(kind),
             labels=own,
             calendar="jalali" if row["jalali"] else "gregorian",
             written=written,

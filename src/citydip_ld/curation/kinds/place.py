@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import RDFS, URIRef
-from rdflib.namespace import SDO
+from rdflib import URIRef
 
 from citydip_ld.curation.kinds.base import Kind, NamedKind, ReadContext, need
 from citydip_ld.curation.records import Labels, Named, Record, Tables
-from citydip_ld.curation.triples import GEONAMES, Triples
+from citydip_ld.curation.triples import GEONAMES, RDFS, SDO, Triples
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import RDFS, Literal
-from rdflib.namespace import TIME
+from rdflib import Literal
 
 from citydip_ld.curation.kinds.base import Kind, ReadContext, need
 from citydip_ld.curation.kinds.concept import Concept
 from citydip_ld.curation.kinds.organisation import Organisation
 from citydip_ld.curation.kinds.place import City
 from citydip_ld.curation.records import DateFact, Fact, Labels, Tables
-from citydip_ld.curation.triples import Triples
+from citydip_ld.curation.triples import RDFS, TIME, Triples
 
 
 @dataclass(frozen=True)
