@@ -16,7 +16,7 @@ from rdflib.namespace import DCAT, FOAF, OWL, RDF, RDFS, VOID, XSD
 
 from citydip_ld.conneg import FORMATS
 from citydip_ld.rdf.dumps import list_dumps, read_checksums, sha256_file
-from citydip_ld.stores import describe
+from citydip_ld.stores import describe, index_description
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.web.documents import OXIGRAPH_FORMATS, document_triples, serialize
 
@@ -485,6 +485,7 @@ def test_documents_in_the_stores_terms_are_the_same_bytes(
     assert len(iris) > 100
     for limit in (describe.MAX_INCOMING, 2):
         monkeypatch.setattr(describe, "MAX_INCOMING", limit)
+        monkeypatch.setattr(index_description, "MAX_INCOMING", limit)
         for iri in [*iris, f"{BASE}id/city/atlantis"]:
             slow = describe.describe(store, iri)
             for fast, more in (

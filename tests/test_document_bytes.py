@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 
 from citydip_ld.conneg import FORMATS, HTML, Format
-from citydip_ld.stores import describe
+from citydip_ld.stores import describe, index_description
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.web import create_app
@@ -110,6 +110,7 @@ def test_the_reference_writer_is_the_documents_writer_with_incoming_links_cut(
 ) -> None:
     """With only two incoming links kept, the index route still leaves out the same ones."""
     monkeypatch.setattr(describe, "MAX_INCOMING", 2)
+    monkeypatch.setattr(index_description, "MAX_INCOMING", 2)
     store = OxigraphStore.from_dataset_dir(dataset_dir)
     for iri in resources(store):
         doc = document_triples(f"{iri}.doc", iri)

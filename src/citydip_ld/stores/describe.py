@@ -14,7 +14,6 @@ break out of `<…>`.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,16 +21,17 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from citydip_ld.errors import CitydipError
-from citydip_ld.stores.label_memo import LabelMemo, Lookup, memo_for
+from citydip_ld.stores.index_description import LABEL_PROPERTIES as LABEL_PROPERTIES
+from citydip_ld.stores.index_description import MAX_INCOMING as MAX_INCOMING
+from citydip_ld.stores.index_description import index_description as index_description
+from citydip_ld.stores.index_description import index_lookup as index_lookup
 
 #: Characters that may not appear in an IRI reference inside SPARQL `<…>`.
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-#: Properties whose values name a resource for display.
-LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 
 Quad = tuple[Node, Node, Node, URIRef | None]
 
@@ -119,11 +119,6 @@ class Description:
 
     def dataset(self) -> Dataset:
         return to_dataset(self.quads)
-
-
-#: Incoming links a description keeps (a country at world scale L has 100,000 cities); the
-#: first ones by subject IRI. The HTML page links to a SPARQL query for all of them.
-MAX_INCOMING = 1000
 
 
 def _outgoing_query(iri: str) -> str:
@@ -281,121 +276,6 @@ def describe_terms(store: Queryable, iri: str) -> tuple[list[Any], bool]:
     known = set(quads)
     labels = {quad: None for quad in _label_term_quads(store, neighbours) if quad not in known}
     return quads + list(labels), more
-
-
-def index_description(store: Queryable, iri: str) -> tuple[list[Any], bool] | None:
-    """`describe_terms` of a store with an index in this process (its quads, whether incoming
-    links were left out); None for a store without one (a remote store: `describe_terms`)."""
-    pinned = _pinned(store)
-    lookup: Lookup | None = getattr(pinned, "quads_for_pattern", None)
-    if lookup is None:
-        return None
-    return _index_description(lookup, iri, memo_for(pinned, _LABEL_TERMS))
-
-
-def index_lookup(store: Queryable) -> Lookup | None:
-    """The store's index lookup in this process (`quads_for_pattern`), pinned to the data it
-    answers now (a store folder's live generation, looked up once for a whole description);
-    None for a store without one (a remote store)."""
-    lookup: Lookup | None = getattr(_pinned(store), "quads_for_pattern", None)
-    return lookup
-
-
-def _pinned(store: Queryable) -> Any:
-    """The store answering now: a store folder's live generation, else `store` itself."""
-    current = getattr(store, "current", None)
-    return current() if callable(current) else store
-
-
-def _named(found: Iterable[Any]) -> list[Any]:
-    """The quads of `found` in a named graph (`GRAPH ?g` finds those)."""
-    return [q for q in found if isinstance(q.graph_name, ox.NamedNode)]
-
-
-def _index_description(lookup: Lookup, iri: str, labels: LabelMemo) -> tuple[list[Any], bool]:
-    """What the SPARQL route of `describe_terms` gives, by index lookups: the quads of the
-    resource; those of its hash IRIs that link to it; the first MAX_INCOMING other incoming
-    links from IRIs (SPARQL's order of subject, predicate, graph; one more is looked for to
-    tell whether some were left out); the quads of the blank nodes and hash IRIs it links
-    to, directly or through one of its hash IRIs; and the labels of every IRI linked either
-    way (those that recur kept in `labels`, the store's memo). Each part is kept apart from
-    the others as it is read, so no quad is hashed (a pyoxigraph term hashes in Rust, about
-    1 µs); the writers sort and drop repeats."""
-    ref = ox.NamedNode(iri)
-    hash_prefix = iri + "#"
-    out = _named(lookup(ref, None, None, None))
-    mine: list[Any] = []
-    others: list[Any] = []
-    for quad in _named(lookup(None, None, ref, None)):
-        subject = quad.subject  # SPARQL's STR() of a blank node is an error: never kept here
-        if isinstance(subject, ox.NamedNode):
-            value = subject.value
-            if value.startswith(hash_prefix):
-                mine.append(quad)
-            elif value != iri:  # a link from the resource to itself is among `out`
-                others.append(quad)
-    if len(others) > MAX_INCOMING + 1:  # the query's ORDER BY ?s ?p ?g LIMIT
-        others = heapq.nsmallest(MAX_INCOMING + 1, others, key=_sparql_order)
-    reached, blank_in = _reached(lookup, out, ref, hash_prefix)
-    incoming = others + blank_in
-    more = len(incoming) > MAX_INCOMING
-    if more:
-        dropped = max(incoming, key=_incoming_order)
-        others = [q for q in others if q is not dropped]
-        reached = [q for q in reached if q is not dropped]
-    if not out:
-        return [], more
-    own = {iri} | {q.subject.value for q in mine} | {q.subject.value for q in reached}
-    names = {o.value for q in out if isinstance(o := q.object, ox.NamedNode)}
-    names |= {q.subject.value for q in others}
-    names |= {o.value for q in reached if isinstance(o := q.object, ox.NamedNode)}
-    return [*out, *mine, *others, *reached, *labels.quads(lookup, names - own)], more
-
-
-def _sparql_order(quad: Any) -> tuple[str, str, str]:
-    """SPARQL's `ORDER BY ?s ?p ?g` for an incoming link from an IRI (three IRIs: their
-    strings, compared by code point as Oxigraph compares them)."""
-    return (quad.subject.value, quad.predicate.value, quad.graph_name.value)
-
-
-def _incoming_order(quad: Any) -> tuple[str, str, str]:
-    """The order `describe` keeps incoming links in: subject, predicate, graph (texts)."""
-    return (_term_text(quad.subject), quad.predicate.value, quad.graph_name.value)
-
-
-def _reached(
-    lookup: Lookup, out: list[Any], ref: Any, hash_prefix: str
-) -> tuple[list[Any], list[Any]]:
-    """The quads of the blank nodes and hash IRIs `out` links to, and of those that these
-    hash IRIs link to; and, apart, those of them that link back to the resource from a
-    blank node (incoming links; from a hash IRI, they are among the resource's own)."""
-
-    def near(term: Any) -> bool:
-        return isinstance(term, ox.BlankNode) or (
-            isinstance(term, ox.NamedNode) and term.value.startswith(hash_prefix)
-        )
-
-    first = list(dict.fromkeys(o for q in out if near(o := q.object)))
-    found = {str(node): _named(lookup(node, None, None, None)) for node in first}
-    for node in first:
-        if isinstance(node, ox.NamedNode):
-            for quad in found[str(node)]:
-                target = quad.object
-                if near(target) and str(target) not in found:
-                    found[str(target)] = _named(lookup(target, None, None, None))
-    reached: list[Any] = []
-    blank_in: list[Any] = []
-    for node_quads in found.values():
-        for quad in node_quads:
-            if quad.object == ref:
-                if isinstance(quad.subject, ox.NamedNode):
-                    continue  # a hash IRI's link to the resource: among `mine` already
-                blank_in.append(quad)
-            reached.append(quad)
-    return reached, blank_in
-
-
-_LABEL_TERMS = tuple(ox.NamedNode(str(p)) for p in LABEL_PROPERTIES)
 
 
 def _label_term_quads(store: Queryable, iris: Sequence[str]) -> Iterable[TermQuad]:

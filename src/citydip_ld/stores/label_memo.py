@@ -1,5 +1,6 @@
 """The label quads of linked IRIs, read by index lookups and kept per store for those that
-recur (`describe`'s documents: every document carries the labels of what it links to).
+recur (`index_description`'s documents: every document carries the labels of what it links
+to); and whether the store's default graph is empty (its lookups then need no graph filter).
 
 A city's document links to its country, the articles that mention it and a few classes,
 which recur in almost every document, and to its partner cities and twinnings, which a
@@ -13,10 +14,19 @@ threads share a memo without a lock). Measured at S in one process: a descriptio
 reads 245 -> 174 µs CPU with the memo warm; a full memo holds about 2.5 MiB of quads. A
 memo belongs to one store object: a store folder's next generation is a new store, with a
 new memo, and the old one goes with its store.
+
+Each lookup has a fixed cost, high in a store folder (RocksDB: about 12 µs at world M, where
+a description made 31 lookups, most of them for labels, three properties an IRI). Label
+properties other than the first (`rdfs:label`, on nearly everything) are rare: at M,
+`skos:prefLabel` is on 5 resources and `dcterms:title` on 994 of 6 million quads' subjects.
+So a memo collects, once, the subjects of each such "sparse" property (up to `SPARSE_LIMIT`
+quads; beyond, that property is looked up for every IRI) and looks an IRI up only for the
+properties it has.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -27,18 +37,35 @@ import pyoxigraph as ox
 KEPT_ENTRIES = 4096
 #: IRIs remembered as looked up once (their label quads are kept from the next lookup on).
 SEEN_ENTRIES = 16384
+#: Quads of a sparse label property a memo reads to collect its subjects; beyond, it gives
+#: up and looks that property up for every IRI (bounds the memory and the one-off scan).
+SPARSE_LIMIT = 50_000
 
 #: Looks quads up in a store's index: (subject, predicate, object, graph), None for any.
 Lookup = Callable[[Any, Any, Any, Any], Iterable[Any]]
 
 
 class LabelMemo:
-    """The label quads (in named graphs) of IRIs, by `predicates`, kept once they recur."""
+    """The label quads (in named graphs) of IRIs, by `predicates`, kept once they recur;
+    those of `sparse` (some of `predicates`) only looked up for the IRIs that have them."""
 
-    def __init__(self, predicates: Sequence[Any]) -> None:
+    def __init__(self, predicates: Sequence[Any], sparse: Sequence[Any] = ()) -> None:
         self.predicates = tuple(predicates)
+        self.sparse = tuple(sparse)
         self.kept: dict[str, list[Any]] = {}
         self.seen: set[str] = set()
+        self._named_only: bool | None = None
+        self._subjects: tuple[frozenset[str] | None, ...] | None = None
+        self._lock = threading.Lock()
+
+    def named_only(self, lookup: Lookup) -> bool:
+        """Whether every quad of the store is in a named graph (its default graph empty, as
+        in every store this package writes): then what `GRAPH ?g` finds needs no filter.
+        Looked up once: a store's data never changes (a new generation is a new store)."""
+        if self._named_only is None:
+            found = lookup(None, None, None, ox.DefaultGraph())
+            self._named_only = next(iter(found), None) is None
+        return self._named_only
 
     def quads(self, lookup: Lookup, names: Iterable[str]) -> list[Any]:
         """The label quads of every IRI in `names`, read by `lookup` unless kept."""
@@ -52,14 +79,27 @@ class LabelMemo:
             out += found
         return out
 
+    def subjects(self, lookup: Lookup) -> tuple[frozenset[str] | None, ...]:
+        """For each of `predicates`: the IRIs that have it when it is sparse (collected on
+        first use), None when any IRI may (looked up for each)."""
+        if self._subjects is None:
+            with self._lock:  # one scan per store, not one per thread
+                if self._subjects is None:
+                    self._subjects = tuple(
+                        _subjects_of(lookup, p) if p in self.sparse else None
+                        for p in self.predicates
+                    )
+        return self._subjects
+
     def _read(self, lookup: Lookup, name: str) -> list[Any]:
         node = ox.NamedNode(name)
-        return [
-            quad
-            for predicate in self.predicates
-            for quad in lookup(node, predicate, None, None)
-            if isinstance(quad.graph_name, ox.NamedNode)
-        ]
+        found: list[Any] = []
+        for predicate, having in zip(self.predicates, self.subjects(lookup), strict=True):
+            if having is None or name in having:
+                found += lookup(node, predicate, None, None)
+        if self.named_only(lookup):
+            return found
+        return [quad for quad in found if type(quad.graph_name) is ox.NamedNode]
 
     def _admit(self, name: str, found: list[Any]) -> None:
         if name in self.seen:
@@ -72,13 +112,25 @@ class LabelMemo:
         self.seen.add(name)
 
 
+def _subjects_of(lookup: Lookup, predicate: Any) -> frozenset[str] | None:
+    """The IRIs with `predicate` in the store, None beyond SPARSE_LIMIT quads of it."""
+    subjects: set[str] = set()
+    for count, quad in enumerate(lookup(None, predicate, None, None)):
+        if count >= SPARSE_LIMIT:
+            return None
+        subject = quad.subject
+        if type(subject) is ox.NamedNode:
+            subjects.add(subject.value)
+    return frozenset(subjects)
+
+
 _MEMOS: weakref.WeakKeyDictionary[Any, LabelMemo] = weakref.WeakKeyDictionary()
 
 
-def memo_for(store: Any, predicates: Sequence[Any]) -> LabelMemo:
+def memo_for(store: Any, predicates: Sequence[Any], sparse: Sequence[Any] = ()) -> LabelMemo:
     """The label memo of `store` (the object whose index is read: one store generation),
     made on first use and dropped with the store."""
     memo = _MEMOS.get(store)
     if memo is None:
-        memo = _MEMOS.setdefault(store, LabelMemo(predicates))
+        memo = _MEMOS.setdefault(store, LabelMemo(predicates, sparse))
     return memo

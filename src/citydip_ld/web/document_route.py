@@ -25,9 +25,12 @@ every resource of the shipped data in many request variants. The response cache
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -39,7 +42,7 @@ from citydip_ld.errors import CitydipError
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores import describe
 from citydip_ld.web.context import STORE_KEY
-from citydip_ld.web.documents import OXIGRAPH_FORMATS, document_triples, serialize
+from citydip_ld.web.documents import OXIGRAPH_FORMATS, serialize_document
 from citydip_ld.web.resources import (
     CORS_HEADERS,
     SLUG,
@@ -127,7 +130,7 @@ class DocumentRoute:
         if not described or not described[0]:
             return None
         path = f"/doc/{kind}/{slug}"
-        body = serialize([*document_triples(f"{base}{path[1:]}", iri), *described[0]], fmt, base)
+        body = serialize_document(f"{base}{path[1:]}", iri, described[0], fmt, base)
         return "200 OK", self._document_headers(fmt, body, root, path, extension is None), body
 
     def _document_headers(
@@ -138,15 +141,15 @@ class DocumentRoute:
         headers = [("Content-Type", fmt.content_type), ("Content-Length", str(len(body)))]
         if negotiated:
             headers.append(("Vary", "Accept"))
-        headers.append(("Link", link_header(alternate_links(root, path, FORMATS))))
+        headers.append(("Link", path.join(_link_parts(root))))
         if negotiated:
             headers.append(("Content-Location", f"{root}{path}.{fmt.name}"))
         headers.append(("ETag", f'"{hashlib.sha256(body).hexdigest()[:32]}"'))
         modified = dataset_modified(self.flask_app)
         if modified is not None:
-            headers.append(("Last-Modified", http_date(modified)))
-        headers += [("Cache-Control", "public, max-age=300"), ("Date", http_date())]
-        headers += [*CORS_HEADERS, *COMMON_HEADERS, ("Content-Security-Policy", NON_HTML_POLICY)]
+            headers.append(("Last-Modified", _http_date(modified)))
+        headers += [("Cache-Control", "public, max-age=300"), ("Date", _date_now())]
+        headers += _DOCUMENT_TAIL
         return headers
 
     def _see_other(
@@ -177,6 +180,43 @@ class DocumentRoute:
             ("Content-Security-Policy", policy),
         ]
         return "303 SEE OTHER", headers, body
+
+
+#: The headers that close every document, after `Date` (the same for all).
+_DOCUMENT_TAIL = (
+    *CORS_HEADERS,
+    *COMMON_HEADERS,
+    ("Content-Security-Policy", NON_HTML_POLICY),
+)
+#: Marks where a document's path goes in its `Link` header (never in a path: a NUL).
+_PATH = "\0"
+
+
+@functools.lru_cache(maxsize=64)
+def _link_parts(root: str) -> list[str]:
+    """`link_header(alternate_links(root, path, FORMATS))` cut where `path` goes: joined
+    with the path, the same header (each alternate is the root, the path and an extension)."""
+    return link_header(alternate_links(root, _PATH, FORMATS)).split(_PATH)
+
+
+@functools.lru_cache(maxsize=16)
+def _http_date(moment: datetime) -> str:
+    """`http_date(moment)`, kept for the few moments asked for (the dataset's mtime)."""
+    return http_date(moment)
+
+
+_now: tuple[int, str] = (0, "")
+
+
+def _date_now() -> str:
+    """`http_date()` of now (a whole second), written once a second."""
+    global _now
+    second = int(time.time())
+    known, text = _now
+    if known != second:
+        text = http_date(second)
+        _now = (second, text)
+    return text
 
 
 def install_document_route(app: Flask) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -24,6 +24,7 @@ from citydip_ld.conneg import Format
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 from citydip_ld.rdf import jsonld
 from citydip_ld.rdf.build import PREFIXES
+from citydip_ld.rdf.turtle_text import TurtleText
 from citydip_ld.stores.describe import Quad
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -117,46 +118,72 @@ OXIGRAPH_FORMATS = {
 }
 
 
+def serialize_document(
+    doc_url: str, topic: str, named: Sequence[Any], fmt: Format, base: str
+) -> bytes:
+    """`serialize([*document_triples(doc_url, topic), *named], fmt, base)` for `named`:
+    pyoxigraph `Quad`s, each in a named graph (`describe.index_description`'s). Their texts
+    come from one N-Quads writing, without a Python object for each statement."""
+    if fmt.rdflib_format not in OXIGRAPH_FORMATS or fmt.rdflib_format == "xml":
+        return serialize([*document_triples(doc_url, topic), *named], fmt, base)
+    head = [_triple_text(doc_url, _RDF_TYPE, _FOAF_DOCUMENT)]
+    head.append(_triple_text(doc_url, _FOAF_TOPIC, topic))
+    if fmt.quads:
+        texts = [("", triple) for triple in head] + _named_texts(named)
+        return _write_texts(texts, fmt, base)
+    triples = set(head)  # a triple format: the named quads' lines without their graphs
+    triples.update([line[: line.rindex(" <")] for line in _nquads_lines(named)])
+    ordered = sorted(triples)
+    if fmt.rdflib_format == "nt":
+        return "".join([f"{triple} .\n" for triple in ordered]).encode("utf-8")
+    return _terse(base).turtle(ordered)
+
+
+_RDF_TYPE = str(RDF.type)
+_FOAF_DOCUMENT = str(FOAF.Document)
+_FOAF_TOPIC = str(FOAF.primaryTopic)
+
+
+def _triple_text(subject: str, predicate: str, obj: str) -> str:
+    """The N-Triples text of a triple of three IRIs (each checked by pyoxigraph)."""
+    return f"{ox.NamedNode(subject)} {ox.NamedNode(predicate)} {ox.NamedNode(obj)}"
+
+
 def _oxigraph_serialize(quads: Iterable[Any], fmt: Format, base: str) -> bytes:
     """The statements in a stable order (graph, then subject, predicate, object, each by
     its N-Triples text: the text of a triple orders as the tuple of its terms' texts, as an
     IRI's `<…>` and a blank node's label cannot hold the space that separates them), each
-    once, written by Oxigraph."""
+    once, written as Oxigraph writes them (by Oxigraph itself for RDF/XML)."""
     rdf_format = OXIGRAPH_FORMATS[str(fmt.rdflib_format)]
-    if rdf_format in _NO_PREFIXES:
-        return _lines(quads, fmt.quads)
-    statements: list[Any]
-    if fmt.quads:
-        keyed: dict[tuple[str, str], Any] = {}
-        for graph, triple, quad in _texts(quads):
-            if ("", triple) not in keyed:
-                keyed[("", triple)] = ox.Quad(*quad.triple) if graph else quad
-            if graph:
-                keyed[(graph, triple)] = quad
-        statements = [keyed[key] for key in sorted(keyed)]
-    else:
-        triples = {triple: quad for _graph, triple, quad in _texts(quads)}
-        statements = [triples[key].triple for key in sorted(triples)]
+    if rdf_format is not ox.RdfFormat.RDF_XML:
+        return _write_texts(_statement_texts(quads), fmt, base)
+    triples = {triple: quad for _graph, triple, quad in _texts(quads)}
+    statements = [triples[key].triple for key in sorted(triples)]
     return bytes(ox.serialize(statements, format=rdf_format, prefixes=_prefixes(base)) or b"")
 
 
-def _lines(quads: Iterable[Any], with_graphs: bool) -> bytes:
-    """N-Triples (or, `with_graphs`, N-Quads) as Oxigraph writes the sorted statements of
-    `_oxigraph_serialize`: each statement's N-Triples text and " .", one a line (the texts
-    are the writer's own; `tests/test_document_bytes.py` compares the bytes)."""
-    texts = _statement_texts(quads)
-    if with_graphs:
-        keys = {("", triple) for _graph, triple in texts} | {k for k in texts if k[0]}
-        lines = [f"{t} {g} .\n" if g else f"{t} .\n" for g, t in sorted(keys)]
-    else:
-        lines = [f"{triple} .\n" for triple in sorted({triple for _graph, triple in texts})]
-    return "".join(lines).encode("utf-8")
+def _write_texts(texts: list[tuple[str, str]], fmt: Format, base: str) -> bytes:
+    """N-Triples, N-Quads, Turtle or TriG from the statements' texts ((graph, triple), graph
+    "" for the default graph): the bytes Oxigraph writes for `_oxigraph_serialize`'s sorted
+    statements (N-Triples and N-Quads: each statement's text and " .", one a line; Turtle and
+    TriG: `rdf.turtle_text`; `tests/test_document_bytes.py` compares them). A quad format
+    holds every triple in the default graph and again in each named graph it comes from."""
+    if fmt.quads:
+        keys = sorted({("", triple) for _graph, triple in texts} | {k for k in texts if k[0]})
+        if fmt.rdflib_format == "nquads":
+            lines = [f"{t} {g} .\n" if g else f"{t} .\n" for g, t in keys]
+            return "".join(lines).encode("utf-8")
+        return _terse(base).trig(keys)
+    triples = sorted({triple for _graph, triple in texts})
+    if fmt.rdflib_format == "nt":
+        return "".join([f"{triple} .\n" for triple in triples]).encode("utf-8")
+    return _terse(base).turtle(triples)
 
 
 def _statement_texts(quads: Iterable[Any]) -> list[tuple[str, str]]:
     """The N-Triples texts of each quad's graph ("" for the default graph) and triple: the
-    quads in named graphs written by Oxigraph's N-Quads writer in one call (one line each:
-    the writer escapes line breaks in literals), the others one by one (`_texts`)."""
+    quads in named graphs written by Oxigraph's N-Quads writer in one call (`_named_texts`),
+    the others one by one."""
     named: list[Any] = []
     texts: list[tuple[str, str]] = []
     for item in quads:
@@ -165,11 +192,24 @@ def _statement_texts(quads: Iterable[Any]) -> list[tuple[str, str]]:
             texts.append(("", str(quad)))
         else:
             named.append(quad)
-    written = bytes(ox.serialize(named, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
-    for line in written.split(" .\n")[:-1]:
-        cut = line.rindex(" <")  # the graph's IRI is the last term: `… <graph>`
+    return texts + _named_texts(named)
+
+
+def _named_texts(named: Sequence[Any]) -> list[tuple[str, str]]:
+    """The (graph, triple) texts of `named` (pyoxigraph `Quad`s in named graphs)."""
+    texts: list[tuple[str, str]] = []
+    for line in _nquads_lines(named):
+        cut = line.rindex(" <")
         texts.append((line[cut + 1 :], line[:cut]))
     return texts
+
+
+def _nquads_lines(named: Sequence[Any]) -> list[str]:
+    """The N-Quads lines of `named` (pyoxigraph `Quad`s in named graphs) without ` .`, from
+    Oxigraph's writer in one call: one line each (the writer escapes line breaks in
+    literals), the graph's IRI last (`… <graph>`)."""
+    written = bytes(ox.serialize(named, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    return written.split(" .\n")[:-1]
 
 
 def _texts(quads: Iterable[Any]) -> Iterator[tuple[str, str, Any]]:
@@ -192,8 +232,12 @@ def _quad(s: Any, p: Any, o: Any, g: Any) -> Any:
     return ox.Quad(_ox(s), _ox(p), _ox(o), _ox(g))
 
 
-#: Formats without prefixes (Oxigraph writes the same bytes whatever it is given).
-_NO_PREFIXES = frozenset({ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS})
+@functools.lru_cache(maxsize=16)
+def _terse(base: str) -> TurtleText:
+    """The Turtle and TriG writer with the prefixes of documents at `base`."""
+    return TurtleText(_prefixes(base))
+
+
 _OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
 
 
