@@ -483,8 +483,7 @@ def test_documents_in_the_stores_terms_are_the_same_bytes(
     )
     iris = sorted(solution["s"].value for solution in subjects)
     assert len(iris) > 100
-    for limit in (describe.MAX_INCOMING, 2):
-        monkeypatch.setattr(describe, "MAX_INCOMING", limit)
+    for limit in (index_description.MAX_INCOMING, 2):
         monkeypatch.setattr(index_description, "MAX_INCOMING", limit)
         for iri in [*iris, f"{BASE}id/city/atlantis"]:
             slow = describe.describe(store, iri)

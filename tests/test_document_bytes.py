@@ -109,7 +109,6 @@ def test_the_reference_writer_is_the_documents_writer_with_incoming_links_cut(
     dataset_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With only two incoming links kept, the index route still leaves out the same ones."""
-    monkeypatch.setattr(describe, "MAX_INCOMING", 2)
     monkeypatch.setattr(index_description, "MAX_INCOMING", 2)
     store = OxigraphStore.from_dataset_dir(dataset_dir)
     for iri in resources(store):

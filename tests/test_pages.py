@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
 from citydip_ld import web
-from citydip_ld.stores import describe, record_page
+from citydip_ld.stores import describe, index_description, record_page
 from citydip_ld.stores.describe import Quad
 from citydip_ld.stores.record_page import IndexedStore
 from citydip_ld.stores.statistics import DatasetStatistics
@@ -290,7 +290,7 @@ def test_a_hub_keeps_its_first_incoming_links_and_links_to_a_query_for_all(
         ]
     )
 
-    monkeypatch.setattr(describe, "MAX_INCOMING", 3)
+    monkeypatch.setattr(index_description, "MAX_INCOMING", 3)
     cache = get_response_cache(client.application)
     assert cache is not None
     cache.clear()  # the answers kept above were made with the former limit

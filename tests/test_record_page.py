@@ -11,7 +11,7 @@ import pytest
 from flask import Flask, render_template_string
 
 from citydip_ld.rdf.output import Layout, build_directory
-from citydip_ld.stores import describe
+from citydip_ld.stores import describe, index_description
 from citydip_ld.stores.record_page import RecordPage
 from citydip_ld.web import create_app, pages
 from citydip_ld.web.context import get_store
@@ -129,7 +129,7 @@ def test_an_unknown_resource_has_no_page(app: Flask) -> None:
 def test_a_hub_page_with_its_first_incoming_links_is_the_same(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(describe, "MAX_INCOMING", 3)
+    monkeypatch.setattr(index_description, "MAX_INCOMING", 3)
     for lang in ("en", "fa"):
         old, new = _both_routes(app, f"{BASE}id/country/iran", lang)
         assert new == old

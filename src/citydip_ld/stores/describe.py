@@ -25,8 +25,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from citydip_ld.errors import CitydipError
+from citydip_ld.stores import index_description as by_index
 from citydip_ld.stores.index_description import LABEL_PROPERTIES as LABEL_PROPERTIES
-from citydip_ld.stores.index_description import MAX_INCOMING as MAX_INCOMING
 from citydip_ld.stores.index_description import index_description as index_description
 from citydip_ld.stores.index_description import index_lookup as index_lookup
 
@@ -133,7 +133,7 @@ SELECT ?g ?s ?p ?o WHERE {{
   UNION {{
     SELECT ?g ?s ?p ?o WHERE {{
       GRAPH ?g {{ ?s ?p {ref} }} FILTER(!{mine}) BIND({ref} AS ?o)
-    }} ORDER BY ?s ?p ?g LIMIT {MAX_INCOMING + 1}
+    }} ORDER BY ?s ?p ?g LIMIT {by_index.MAX_INCOMING + 1}
   }}
   UNION {{ GRAPH ?g1 {{ {ref} ?p1 ?n }} FILTER {near} BIND(?n AS ?s) GRAPH ?g {{ ?s ?p ?o }} }}
   UNION {{
@@ -199,7 +199,7 @@ def _own_quads(store: Queryable, iri: str) -> tuple[list[Quad], set[URIRef], boo
     quads = list(dict.fromkeys(_quads(store, _outgoing_query(iri))))
     own = {q[0] for q in quads if q[0] == ref or str(q[0]).startswith(iri + "#")}
     incoming = [q for q in quads if q[2] == ref and q[0] not in own]
-    more = len(incoming) > MAX_INCOMING
+    more = len(incoming) > by_index.MAX_INCOMING
     if more:
         dropped = set(sorted(incoming, key=lambda q: (str(q[0]), str(q[1]), str(q[3])))[-1:])
         quads = [q for q in quads if q not in dropped]
@@ -263,7 +263,7 @@ def describe_terms(store: Queryable, iri: str) -> tuple[list[Any], bool]:
         if q[0] == ref or (isinstance(q[0], ox.NamedNode) and q[0].value.startswith(hash_prefix))
     }
     incoming = [q for q in quads if q[2] == ref and q[0] not in own]
-    more = len(incoming) > MAX_INCOMING
+    more = len(incoming) > by_index.MAX_INCOMING
     if more:
         last = max(incoming, key=lambda q: (_term_text(q[0]), _term_text(q[1]), _term_text(q[3])))
         quads = [q for q in quads if q != last]

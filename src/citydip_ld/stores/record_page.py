@@ -32,7 +32,7 @@ from rdflib import BNode, URIRef
 from rdflib.namespace import PROV, SDO
 from rdflib.term import Node
 
-from citydip_ld.stores import describe
+from citydip_ld.stores import index_description
 from citydip_ld.stores.describe import LABEL_PROPERTIES, to_rdflib
 
 #: Properties looked up when asked for, for any node (the generic route fetches them for every
@@ -179,7 +179,7 @@ def incoming(store: IndexedStore, iri: str) -> tuple[list[ox.Quad], bool]:
             and (q.subject.value == iri or q.subject.value.startswith(hash_prefix))
         )
     ]
-    limit = describe.MAX_INCOMING
+    limit = index_description.MAX_INCOMING
     if len(found) <= limit:
         return sorted(found, key=_incoming_key), False
     return sorted(found, key=_incoming_key)[:limit], True

@@ -30,7 +30,7 @@ from rdflib.term import Node
 from citydip_ld.conneg import negotiate_language
 from citydip_ld.iris import KINDS, normalise_base, ontology_namespace
 from citydip_ld.rdf.dumps import Dump, list_dumps
-from citydip_ld.stores import describe
+from citydip_ld.stores import describe, index_description
 from citydip_ld.stores import record_page as record_page_module
 from citydip_ld.stores.describe import Item, Quad
 from citydip_ld.stores.record_page import IndexedStore, RecordPage, has_index
@@ -217,7 +217,7 @@ def _resource_page(
         lang=ui_lang(),
         kind=_kind(iri),
         all_incoming=all_incoming,
-        max_incoming=describe.MAX_INCOMING,
+        max_incoming=index_description.MAX_INCOMING,
     )
 
 
