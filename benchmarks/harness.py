@@ -219,9 +219,15 @@ def wait_until_answers(server: Server, path: str, timeout: float) -> None:
 
 @contextmanager
 def running(
-    name: str, command: list[str], sparql: str, scratch: Path, env: dict[str, str] | None = None
+    name: str,
+    command: list[str],
+    sparql: str,
+    scratch: Path,
+    env: dict[str, str] | None = None,
+    ready_timeout: float = 600,
 ) -> Iterator[Server]:
-    """Start `command` (with `{port}` filled in), wait for its query path, stop it on exit."""
+    """Start `command` (with `{port}` filled in), wait for its query path (at most
+    `ready_timeout` s), stop it on exit."""
     port = free_port()
     log_path = scratch / f"{name}.log"
     log = log_path.open("wb")
@@ -235,7 +241,7 @@ def running(
     server = Server(name, port, process, sparql, log_path)
     try:
         ask = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
-        wait_until_answers(server, f"{sparql}?{ask}", timeout=600)
+        wait_until_answers(server, f"{sparql}?{ask}", timeout=ready_timeout)
         yield server
     finally:
         process.terminate()
@@ -258,6 +264,7 @@ def citydip(
     env: dict[str, str] | None = None,
     source: str | None = None,
     http_workers: int | None = None,
+    ready_timeout: float = 600,
 ) -> Any:
     """`citydip-ld serve --no-check` on `dataset`; workers "default" or a number (0: in-thread).
 
@@ -265,7 +272,9 @@ def citydip(
     `http_workers` its `--workers` (None: serve's default; the name then says nothing). `env`:
     more environment variables for the server (e.g. `CITYDIP_LOG_LEVEL`). `source`: another
     checkout's `src/` folder to run instead of this one (e.g. the main branch's, as a baseline
-    in the same run); its name ends in "baseline".
+    in the same run); its name ends in "baseline". `ready_timeout`: seconds to wait for it
+    to answer (with more than one granian worker, `serve` warms up before it listens: at M,
+    minutes).
     """
     name = (
         f"citydip workers={workers}"
@@ -291,7 +300,7 @@ def citydip(
         command += ["--query-workers", workers]
     if query_timeout is not None:
         command += ["--query-timeout", str(query_timeout)]
-    return running(name, command, "/sparql", scratch, env)
+    return running(name, command, "/sparql", scratch, env, ready_timeout)
 
 
 def oxigraph_binary() -> str | None:

@@ -227,6 +227,7 @@ def measure_dataset(
                     dataset, scratch, threads=int(threads or args.threads), server=name,
                     source=source, env=info,
                     http_workers=int(http_workers) if http_workers else None,
+                    ready_timeout=max(600, args.warm_up_wait),
                 )  # fmt: skip
                 servers.append(stack.enter_context(started))
         if "oxigraph" in args.peers:

@@ -230,6 +230,69 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
     assert any(line.startswith("loading and warming up the dataset for 2") for line in log)
 
 
+def test_a_store_folder_is_warmed_up_once_and_reopened_by_each_worker(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """`serve --store DIR` with two workers: the folder is opened and warmed up once, closed,
+    and each forked worker opens it again itself (its own read-only RocksDB handle, with the
+    warm-up's products inherited): both answer the same document and SPARQL."""
+    pytest.importorskip("granian")
+    from citydip_ld.stores.disk_publish import write_store_dir
+
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+    port = free_port()
+    env = {**os.environ, "CITYDIP_BASE": BASE, "CITYDIP_LOG_LEVEL": "info"}
+    env["CITYDIP_QUERY_WORKERS"] = "2"
+    command = [sys.executable, "-m", "citydip_ld.cli", "serve", "--store", str(folder)]
+    process = subprocess.Popen(
+        [*command, "--threads", "2", "--no-check", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log: list[str] = []
+    reader = threading.Thread(
+        target=lambda: log.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
+        daemon=True,
+    )
+    reader.start()
+    children: set[int] = set()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process, timeout=120)
+        workers = granian_workers(process.pid)
+        children = set(workers)
+        assert len(workers) == min(4, len(os.sched_getaffinity(0)))  # the default
+        conns = connections_by_worker(port, workers)
+        answers = [get(conn, DOCUMENT) for conn in conns.values()]
+        assert len({a.getheader("ETag") for a in answers}) == 1
+        assert all(a.status == 200 for a in answers)
+        assert answers[0].getheader("Content-Type", "").startswith("text/turtle")
+        query = "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s { ?s a ?t } LIMIT 2"})
+        for conn in conns.values():
+            assert get(conn, query, Accept="text/csv").getheader("X-Result-Count") == "2"
+            conn.close()
+        for worker in workers:  # each opened the folder itself: RocksDB's files in its fds
+            opened = {str(fd.readlink()) for fd in Path(f"/proc/{worker}/fd").iterdir()}
+            assert any(name.endswith(".sst") for name in opened)
+        children = descendants(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            reader.join(5)
+            left = outliving(children)
+    assert not left, f"server processes outlived the server: {sorted(left)}"
+    records = [json.loads(line) for line in log if line.startswith("{")]
+    assert len([r for r in records if r["message"].startswith("warm-up done")]) == 1
+    assert any(line.startswith("loading and warming up the store folder for") for line in log)
+
+
 def test_waitress_refuses_more_than_one_worker(dataset_dir: Path) -> None:
     result = CliRunner().invoke(
         main,

@@ -372,8 +372,9 @@ def run_check(
     type=click.IntRange(min=1),
     default=None,
     help="granian's worker processes, each answering on its own core [default: one per CPU "
-    "available, at most 4, for the built dataset in memory (loaded and warmed up once, then "
-    "the workers are forked and share it); 1 with --store]. The SPARQL worker processes are "
+    "available, at most 4, for the built dataset or a store folder (loaded or opened and "
+    "warmed up once, then the workers are forked and share what it built; each reopens a "
+    "store folder); 1 with a remote --store URL]. The SPARQL worker processes are "
     "divided among them. Env CITYDIP_WORKERS.",
 )
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
@@ -522,30 +523,39 @@ def _granian_workers(
     each worker makes its own). With the built dataset in memory and more than one worker,
     the dataset is loaded and warmed up here, once, before granian forks the workers: they
     share its pages instead of loading it each, and so do their SPARQL workers, forked from
-    them (`granian_front.forked_front`); a store folder or remote store is opened by each
-    worker. The SPARQL workers are divided among the HTTP workers, at least two each (so
-    that one runaway query never holds a worker's SPARQL endpoint) unless fewer were asked."""
+    them (`granian_front.forked_front`). A store folder (`--store DIR`) is opened and warmed
+    up here the same way, then closed before the fork: each worker opens it again, read-only
+    (RocksDB's handles are not shared across a fork), and finds what the warm-up built kept
+    for its generation. A remote store is opened by each worker. The SPARQL workers are
+    divided among the HTTP workers, at least two each (so that one runaway query never holds
+    a worker's SPARQL endpoint) unless fewer were asked."""
     from citydip_ld.granian_front import default_workers as default_http_workers
+    from citydip_ld.stores.disk_store import is_store_dir
     from citydip_ld.stores.store import default_workers as default_query_workers
     from citydip_ld.web import get_store, warm_up
 
-    embedded = not app.config.get("STORE")
-    count = workers or (default_http_workers() if embedded else 1)
+    target = app.config.get("STORE")
+    shared = not target or is_store_dir(target)  # loaded or opened here, then forked
+    count = workers or (default_http_workers() if shared else 1)
     if count == 1:
         return 1, None
     total = app.config.get("QUERY_WORKERS")
     total = default_query_workers() if total is None else int(total)
     each = total and max(min(total, 2), -(-total // count))
     config["QUERY_WORKERS"] = app.config["QUERY_WORKERS"] = each
-    if not embedded:
+    if not shared:
         return count, None
-    click.echo(f"loading and warming up the dataset for {count} granian workers", err=True)
+    what = "store folder" if target else "dataset"
+    click.echo(f"loading and warming up the {what} for {count} granian workers", err=True)
     try:
         with app.app_context():
-            get_store()
+            store = get_store()
     except CitydipError as exc:
         raise fail(exc) from None
     warm_up(app)
+    close = getattr(store, "close", None) if target else None
+    if close is not None:
+        close()  # a store folder: each worker opens the live generation itself, after the fork
     return count, app
 
 

@@ -139,6 +139,7 @@ class TurtleText:
         self.header = "".join(f"@prefix {name}: <{ns}> .\n" for name, ns in self.order)
         self._cuts = tuple(sorted({ns[-1] for _name, ns in self.order if ns}))
         self._names: dict[str, str] = {}
+        self._predicates: dict[str, str] = {}
         self._heads: dict[str, list[tuple[str, int]]] = {}
         self._by_namespace: dict[str, list[tuple[str, int]]] = {}
         for name, ns in self.order:
@@ -146,30 +147,40 @@ class TurtleText:
 
     def turtle(self, triples: Iterable[str]) -> bytes:
         """Turtle for `triples` (N-Triples texts of `s p o`, without ` .`), in their order:
-        `trig` with every statement in the default graph, in fewer steps a statement."""
-        out: list[str] = []
+        `trig` with every statement in the default graph, in fewer steps a statement (the
+        written forms of IRIs and predicates looked up in the writer's memo first)."""
+        out: list[str] = [self.header]
         append = out.append
         names = self._names
+        predicates = self._predicates
+        name, term = self.name, self.term
         subject = predicate = ""  # the last statement's ("": none yet)
         for triple in triples:
             s, p, o = triple.split(" ", 2)
-            obj = names.get(o) or self.term(o)
+            # a plain or language-tagged literal is written as it is
+            obj = o if o[0] == '"' and o[-1] != ">" else names.get(o) or term(o)
             if s == subject:
                 if p == predicate:
                     append(" , " + obj)
                     continue
-                append(" ;\n\t")
+                head = " ;\n\t"
             else:
-                append(" .\n" if subject else self.header)
-                append(s if s[0] == "_" else names.get(s) or self.name(s))
-                append(" ")
+                if subject:
+                    append(" .\n")
+                head = s if s[0] == "_" else names.get(s) or name(s)
+                head += " "
                 subject = s
             predicate = p
-            append(self._predicate(p))
-            append(" ")
-            append(obj)
-        if subject:
-            append(" .\n")
+            written = predicates.get(p)
+            if written is None:
+                written = self._predicate(p)
+                if len(predicates) >= KEPT_NAMES:
+                    predicates.clear()
+                predicates[p] = written
+            append(f"{head}{written} {obj}")
+        if not subject:
+            return b""
+        append(" .\n")
         return "".join(out).encode("utf-8")
 
     def trig(self, statements: Iterable[tuple[str, str]]) -> bytes:
