@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -101,7 +102,7 @@ class SourceMap:
 
 
 class TripleSink(Protocol):
-    """Where an emitter's triples go: an rdflib `Graph`, or `QuadLines`."""
+    """Where an emitter's triples go: an rdflib `Graph`, `QuadLines` or `QuadRows`."""
 
     def add(self, triple: tuple[Node, Node, Node], /) -> object: ...
 
@@ -138,6 +139,68 @@ class QuadLines:
         subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
         predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
         self.lines[f"{subject} {predicate} {obj}{self._end}"] = None
+        return self
+
+
+#: A quad as the texts Oxigraph writes for its terms in N-Quads: (graph, subject, predicate,
+#: object), "DEFAULT" for the default graph.
+QuadRow = tuple[str, str, str, str]
+
+_XSD_STRING = XSD.string
+#: The characters Oxigraph's N-Triples writer escapes in a literal, and how.
+_ESCAPES = {code: f"\\u{code:04X}" for code in [*range(0x20), 0x7F]} | {
+    0x08: "\\b",
+    0x09: "\\t",
+    0x0A: "\\n",
+    0x0C: "\\f",
+    0x0D: "\\r",
+    0x22: '\\"',
+    0x5C: "\\\\",
+}
+_ESCAPED = re.compile(r'[\x00-\x1f\x7f"\\]')
+
+
+def oxigraph_literal(literal: Literal) -> str:
+    """`literal` as Oxigraph writes it in N-Triples: its lexical form (rdflib's) quoted with
+    Oxigraph's escapes (rdflib leaves a tab or a control character as it is), a language tag
+    in lower case, no datatype for `xsd:string`."""
+    text = str(literal)
+    if _ESCAPED.search(text):
+        text = text.translate(_ESCAPES)
+    if literal.language:
+        return f'"{text}"@{literal.language.lower()}'
+    datatype = literal.datatype
+    if datatype is None or datatype == _XSD_STRING:
+        return f'"{text}"'
+    return f'"{text}"^^<{datatype}>'
+
+
+class QuadRows:
+    """A sink writing each triple of graph `graph` as a `QuadRow` into `rows`, a dict used as
+    an ordered set shared by every graph's sink: each quad once, its terms written as Oxigraph
+    writes them in N-Quads (what `rdf.output.SortedQuads` sorts and writes), so that rdflib's
+    N-Quads need not be parsed and written again by Oxigraph to get there."""
+
+    def __init__(
+        self, rows: dict[QuadRow, None], graph: URIRef, written: dict[URIRef, str] | None = None
+    ) -> None:
+        self.rows = rows
+        self._graph = graph.n3()
+        #: each IRI's text, written once; share one between the sinks of a build
+        self._written = written if written is not None else {}
+
+    def add(self, triple: tuple[Node, Node, Node], /) -> QuadRows:
+        s, p, o = triple
+        written = self._written
+        if type(o) is Literal:
+            obj = oxigraph_literal(o)
+        elif type(o) is URIRef:
+            obj = written.get(o) or written.setdefault(o, o.n3())
+        else:
+            obj = o.n3()
+        subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
+        predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+        self.rows[(self._graph, subject, predicate, obj)] = None
         return self
 
 
