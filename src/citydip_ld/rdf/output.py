@@ -315,8 +315,9 @@ def serialise(
     same facts always give the same bytes (stable dumps, checksums and diffs).
 
     The quads are sorted by graph, subject, predicate, object, each term compared as Oxigraph
-    writes it (`SortedQuads`). N-Quads and N-Triples are those sorted lines; TriG and Turtle
-    are written by Oxigraph from the sorted quads. JSON-LD is rdflib's compacted document
+    writes it (`SortedQuads`). N-Quads and N-Triples are those sorted lines (the N-Triples,
+    each distinct triple once, written by Oxigraph as are TriG and Turtle, from the sorted
+    quads and triples). JSON-LD is rdflib's compacted document
     (with our context), built from the same rows by `jsonld.jsonld_document` (rdflib itself
     where that declines), its node and value arrays then sorted (JSON-LD arrays are unordered
     sets), but for `@list`s (the shapes' RDF lists: `sh:in`, `sh:or`), which keep their order.
@@ -336,8 +337,8 @@ def serialise(
             out[name] = _jsonld_bytes(dataset, data.rows, context)
         elif fmt == "nquads":
             out[name] = data.nquads
-        elif fmt == "nt":
-            out[name] = "".join(_lines(map(" ".join, data.triple_keys), " .\n")).encode()
+        elif fmt == "nt":  # Oxigraph's lines: `triple_keys`, written
+            out[name] = bytes(ox.serialize(data.triples(), format=ox.RdfFormat.N_TRIPLES) or b"")
         else:
             statements = data.quads if fmt == "trig" else data.triples()
             out[name] = bytes(
@@ -352,12 +353,6 @@ def _nquads_line(row: Row) -> str:
     if graph == "DEFAULT":
         return f"{subject} {predicate} {obj} .\n"
     return f"{subject} {predicate} {obj} {graph} .\n"
-
-
-def _lines(lines: Iterable[str], end: str) -> list[str]:
-    """`lines` joined by `end`, and `end` after the last (nothing for no lines)."""
-    text = end.join(lines)
-    return [text, end] if text else []
 
 
 def _jsonld_bytes(
@@ -415,10 +410,14 @@ class SortedQuads:
         #: the distinct triples (graphs dropped), sorted, and where each is first in `quads`
         self.triple_keys = sorted(first)
         self._first = first
+        self._triples: list[ox.Triple] | None = None
 
     def triples(self) -> list[ox.Triple]:
-        """The distinct triples of every graph, sorted by subject, predicate, object."""
-        return [self.quads[self._first[key]].triple for key in self.triple_keys]
+        """The distinct triples of every graph, sorted by subject, predicate, object (made
+        once: the Turtle and N-Triples dumps both write them)."""
+        if self._triples is None:
+            self._triples = [self.quads[self._first[key]].triple for key in self.triple_keys]
+        return self._triples
 
 
 def oxigraph_rows(nquads: str) -> list[Row]:
