@@ -280,3 +280,17 @@ def test_a_line_break_oxigraph_leaves_in_a_literal_ends_no_line() -> None:
         (graph, "<http://x/s>", "<http://x/p>", '"one\u2028two\x85three"')
     ]
     assert facts_union(text, BASE) == ['<http://x/s> <http://x/p> "one\u2028two\x85three" .\n']
+
+
+def test_a_text_is_written_as_its_literal() -> None:
+    """`QuadRows.add_text` (plain and language-tagged literals, no rdflib `Literal` made)
+    writes what `add` writes of the `Literal`."""
+    subject, predicate, name = URIRef("http://x/s"), URIRef("http://x/p"), URIRef("http://x/g")
+    texts = ['a "q"\nb\\ \t\r\x01\x7f \u2028 ش', "plain", ""]
+    by_text: dict[QuadRow, None] = {}
+    by_literal: dict[QuadRow, None] = {}
+    for text in texts:
+        for lang in (None, "en", "fa"):
+            QuadRows(by_text, name).add_text(subject, predicate, text, lang)
+            QuadRows(by_literal, name).add((subject, predicate, Literal(text, lang=lang)))
+    assert list(by_text) == list(by_literal) and len(by_text) == 9
