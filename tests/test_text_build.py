@@ -18,8 +18,8 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from citydip_ld.curation.facts import load_facts
-from citydip_ld.curation.triples import QuadLines
-from citydip_ld.rdf.build import build_dataset, build_lines
+from citydip_ld.curation.triples import QuadLines, QuadRow, QuadRows
+from citydip_ld.rdf.build import build_dataset, build_lines, build_rows
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.output import (
     FORMATS,
@@ -29,9 +29,12 @@ from citydip_ld.rdf.output import (
     build_check_text,
     build_directory,
     build_for_check,
+    build_quads,
     build_text,
     check_text_from_build,
+    facts_union,
     network_quads,
+    oxigraph_rows,
     serialise,
 )
 from citydip_ld.rdf.source_map import source_map_bytes
@@ -88,6 +91,62 @@ def test_awkward_terms_are_written_as_rdflib_writes_them() -> None:
         sink.add((subject, predicate, obj))
     assert list(lines) == [line for line in lines if line in _nquads_lines(dataset)]
     assert set(lines) == _nquads_lines(dataset) and len(lines) == len(objects)
+
+
+def test_awkward_terms_are_written_as_oxigraph_writes_them() -> None:
+    """`QuadRows` writes each term as Oxigraph writes it after parsing rdflib's N-Quads:
+    control characters escaped (rdflib leaves a tab as it is), a language tag in lower case,
+    no `xsd:string`; a quad added twice is one row."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    subject, predicate, name = URIRef("http://x/s"), URIRef("http://x/p"), URIRef("http://x/g")
+    objects = [
+        Literal('a "quoted"\nline\\ <x> \t tab \r\x08\x0c\x01\x1f\x7f \u2028 é ش'),
+        Literal("fa", lang="fa"),
+        Literal("Upper", lang="EN-GB"),
+        Literal("plain", datatype=URIRef(f"{xsd}string")),
+        Literal("1.50", datatype=URIRef(f"{xsd}decimal")),
+        Literal(True),
+        URIRef("http://x/o"),
+    ]
+    dataset = Dataset()
+    graph = dataset.graph(name)
+    rows: dict[QuadRow, None] = {}
+    sink = QuadRows(rows, name)
+    for obj in [*objects, objects[0]]:
+        graph.add((subject, predicate, obj))
+        sink.add((subject, predicate, obj))
+    assert sorted(rows) == sorted(oxigraph_rows(dataset.serialize(format="nquads")))
+    assert len(rows) == len(objects)
+
+
+@pytest.mark.parametrize("data", [ROOT / "data", MINIMAL])
+def test_the_rows_are_the_lines_as_oxigraph_writes_them(data: Path) -> None:
+    facts = load_facts(data)
+    rows = build_rows(facts, BASE)
+    lines = build_lines(facts, BASE)
+    assert len(rows.rows) == len(lines.lines) > 50
+    assert set(rows.rows) == set(oxigraph_rows("".join(lines.lines)))
+    assert source_map_bytes(rows.sources) == source_map_bytes(lines.sources)
+    assert rows.graphs == lines.graphs
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_the_quads_from_rows_are_the_quads_from_text(name: str) -> None:
+    """`build` sorts the kinds' rows (`build_quads`) without Oxigraph parsing and writing
+    rdflib's N-Quads first: the same rows, N-Quads, Oxigraph terms and triples."""
+    layout = LAYOUTS[name]
+    built = build_quads(layout, BASE)
+    text = build_text(layout, BASE)
+    reference = SortedQuads(text.nquads)
+    assert built.data.rows == reference.rows and len(reference.rows) > 50
+    assert (
+        built.data.nquads
+        == "".join(f"{s} {p} {o} {g} .\n" for g, s, p, o in reference.rows).encode()
+    )
+    assert built.data.quads == reference.quads
+    assert built.data.triples() == reference.triples()
+    assert built.graphs == text.graphs
+    assert source_map_bytes(built.sources) == source_map_bytes(text.sources)
 
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
@@ -210,3 +269,28 @@ def test_check_reads_the_shapes_the_build_wrote(name: str, tmp_path: Path) -> No
     assert set(from_build.shapes) == set(built.shapes) and len(built.shapes) > 100
     assert from_build.namespaces == built.namespaces
     assert sorted(from_build.ntriples.splitlines()) == sorted(built.ntriples.splitlines())
+
+
+def test_a_line_break_oxigraph_leaves_in_a_literal_ends_no_line() -> None:
+    """Oxigraph writes U+2028 and U+0085 in a literal as they are: the build's rows and the
+    union `check --build` reads from its N-Quads split lines at "\\n" only."""
+    graph = f"<{BASE}graph/a>"
+    text = f'<http://x/s> <http://x/p> "one\u2028two\x85three" {graph} .\n'
+    assert oxigraph_rows(text) == [
+        (graph, "<http://x/s>", "<http://x/p>", '"one\u2028two\x85three"')
+    ]
+    assert facts_union(text, BASE) == ['<http://x/s> <http://x/p> "one\u2028two\x85three" .\n']
+
+
+def test_a_text_is_written_as_its_literal() -> None:
+    """`QuadRows.add_text` (plain and language-tagged literals, no rdflib `Literal` made)
+    writes what `add` writes of the `Literal`."""
+    subject, predicate, name = URIRef("http://x/s"), URIRef("http://x/p"), URIRef("http://x/g")
+    texts = ['a "q"\nb\\ \t\r\x01\x7f \u2028 ش', "plain", ""]
+    by_text: dict[QuadRow, None] = {}
+    by_literal: dict[QuadRow, None] = {}
+    for text in texts:
+        for lang in (None, "en", "fa"):
+            QuadRows(by_text, name).add_text(subject, predicate, text, lang)
+            QuadRows(by_literal, name).add((subject, predicate, Literal(text, lang=lang)))
+    assert list(by_text) == list(by_literal) and len(by_text) == 9

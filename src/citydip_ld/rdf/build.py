@@ -5,9 +5,10 @@ triples through a `Triples` context. Besides the dataset, the build returns a `S
 every subject it emitted (and every subject-predicate pair) to the fact file and line it came
 from, so a SHACL violation on a node can be reported where a maintainer fixes it.
 
-`build_lines` writes the same quads as N-Quads lines, without an rdflib store: what `build`
-and `check` use; `build_dataset` (an rdflib `Dataset`) is the reference the tests compare it
-with, and what rdflib's JSON-LD serializer is given where `jsonld.py` declines.
+`build_lines` writes the same quads as N-Quads lines, without an rdflib store: what `check`
+uses; `build_rows` as rows of the texts Oxigraph writes for their terms: what `build` uses.
+`build_dataset` (an rdflib `Dataset`) is the reference the tests compare them with, and
+what rdflib's JSON-LD serializer is given where `jsonld.py` declines.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from citydip_ld.curation.triples import (
     WD,
     WDT,
     QuadLines,
+    QuadRow,
+    QuadRows,
     SourceMap,
     Triples,
     TripleSink,
@@ -40,11 +43,13 @@ __all__ = [
     "PREFIXES",
     "BuildResult",
     "BuiltLines",
+    "BuiltRows",
     "SourceMap",
     "add_turtle_graph",
     "bind_prefixes",
     "build_dataset",
     "build_lines",
+    "build_rows",
     "parse_turtle_files",
 ]
 
@@ -115,6 +120,35 @@ def build_lines(facts: Tables, base: str, *, union: bool = False) -> BuiltLines:
 
     sources = _emit(facts, base, graph_for)
     return BuiltLines(lines, sources, prefixed_dataset(base), set(sinks))
+
+
+@dataclass
+class BuiltRows:
+    """The facts as rows: `rows` holds each quad of `build_dataset`'s dataset once, as the
+    texts Oxigraph writes for its terms (`QuadRows`). `dataset` holds no facts: the prefixes,
+    and the graphs `add_turtle_graph` adds; `graphs` the facts' graph names."""
+
+    rows: dict[QuadRow, None]
+    sources: SourceMap
+    dataset: Dataset
+    graphs: set[str]
+
+
+def build_rows(facts: Tables, base: str) -> BuiltRows:
+    """Facts -> quads as rows of Oxigraph's texts, one named graph per article as
+    `build_dataset` makes them, without an rdflib store or rdflib's N-Quads."""
+    base = normalise_base(base)
+    rows: dict[QuadRow, None] = {}
+    sinks: dict[str, QuadRows] = {}
+    written: dict[URIRef, str] = {}
+
+    def graph_for(name: str) -> QuadRows:
+        if name not in sinks:
+            sinks[name] = QuadRows(rows, graph_iri(base, name), written)
+        return sinks[name]
+
+    sources = _emit(facts, base, graph_for)
+    return BuiltRows(rows, sources, prefixed_dataset(base), set(sinks))
 
 
 def prefixed_dataset(base: str) -> Dataset:

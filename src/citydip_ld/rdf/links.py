@@ -120,7 +120,7 @@ def _city(triples: Triples, e: Emitter, city: City, entry: Mapping[str, Any]) ->
     if entry.get("population") is not None:
         _population(triples, e, s, entry, sources.get(str(entry.get("population_from"))))
     for name in entry.get("geonames_names_fa") or []:
-        e.add(s, SKOS.altLabel, Literal(str(name), lang="fa"))
+        e.text(s, SKOS.altLabel, str(name), "fa")
 
 
 def _population(
@@ -139,12 +139,8 @@ def _population(
     if entry.get("population_date"):
         e.add(figure, DCTERMS.date, Literal(str(entry["population_date"]), datatype=XSD.date))
     elif entry.get("population_from") == "geonames":
-        e.add(
-            figure,
-            RDFS.comment,
-            Literal("GeoNames gives no date for this figure", lang="en"),
-        )
-        e.add(figure, RDFS.comment, Literal("ژئونیمز تاریخی برای این رقم نمی‌دهد", lang="fa"))
+        e.text(figure, RDFS.comment, "GeoNames gives no date for this figure", "en")
+        e.text(figure, RDFS.comment, "ژئونیمز تاریخی برای این رقم نمی‌دهد", "fa")
 
 
 def _crosscheck(facts: Tables, triples: Triples, e: Emitter, crosscheck: Mapping[str, Any]) -> None:

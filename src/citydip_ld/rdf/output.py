@@ -30,6 +30,7 @@ from citydip_ld.rdf.build import (
     bind_prefixes,
     build_dataset,
     build_lines,
+    build_rows,
     parse_turtle_files,
     prefixed_dataset,
 )
@@ -151,6 +152,29 @@ def build_text(layout: Layout, base: str) -> BuiltText:
 
 
 @dataclass(frozen=True)
+class BuiltQuads:
+    """The whole dataset (the facts' graphs, `ontology` and `shapes`) sorted (`SortedQuads`),
+    the facts' sources, and how many named graphs `build_all`'s dataset has."""
+
+    data: SortedQuads
+    sources: SourceMap
+    graphs: int
+
+
+def build_quads(layout: Layout, base: str) -> BuiltQuads:
+    """The quads `build_text` writes, sorted, without writing the facts' quads as rdflib's
+    N-Quads for Oxigraph to parse and write again: the kinds write Oxigraph's texts of their
+    terms (`build_rows`); only the ontology and shapes graphs (small, parsed and written by
+    rdflib as `build_all` does) go through Oxigraph."""
+    built = build_rows(load_facts(layout.data_dir), base)
+    add_turtle_graph(built.dataset, layout.ontology_dir, "ontology", base)
+    add_turtle_graph(built.dataset, layout.shapes_dir, "shapes", base)
+    rows = built.rows
+    rows.update(dict.fromkeys(oxigraph_rows(built.dataset.serialize(format="nquads"))))
+    return BuiltQuads(SortedQuads.of_rows(rows), built.sources, len(built.graphs) + 2)
+
+
+@dataclass(frozen=True)
 class CheckInput:
     """What `check` validates: the facts' triples as one graph, the shapes, and the sources."""
 
@@ -248,7 +272,10 @@ def facts_union(nquads: str, base: str, shapes: list[str] | None = None) -> list
     shapes_graph = f"<{graph_iri(base, 'shapes')}>"
     skipped = {f"<{graph_iri(base, 'ontology')}>", shapes_graph}
     union: dict[str, None] = {}
-    for line in nquads.splitlines():
+    lines = nquads.split("\n")  # not `splitlines`: a literal may hold U+2028 or U+0085
+    if lines[-1] == "":
+        lines.pop()
+    for line in lines:
         head, _, graph = line[:-2].rpartition(" ")
         if not line.endswith(" .") or not graph.startswith(graphs) or not graph.endswith(">"):
             return None
@@ -288,8 +315,9 @@ def serialise(
     same facts always give the same bytes (stable dumps, checksums and diffs).
 
     The quads are sorted by graph, subject, predicate, object, each term compared as Oxigraph
-    writes it (`SortedQuads`). N-Quads and N-Triples are those sorted lines; TriG and Turtle
-    are written by Oxigraph from the sorted quads. JSON-LD is rdflib's compacted document
+    writes it (`SortedQuads`). N-Quads and N-Triples are those sorted lines (the N-Triples,
+    each distinct triple once, written by Oxigraph as are TriG and Turtle, from the sorted
+    quads and triples). JSON-LD is rdflib's compacted document
     (with our context), built from the same rows by `jsonld.jsonld_document` (rdflib itself
     where that declines), its node and value arrays then sorted (JSON-LD arrays are unordered
     sets), but for `@list`s (the shapes' RDF lists: `sh:in`, `sh:or`), which keep their order.
@@ -308,9 +336,9 @@ def serialise(
         if fmt == "json-ld":
             out[name] = _jsonld_bytes(dataset, data.rows, context)
         elif fmt == "nquads":
-            out[name] = "".join(_nquads_line(row) for row in data.rows).encode()
-        elif fmt == "nt":
-            out[name] = "".join(_lines(map(" ".join, data.triple_keys), " .\n")).encode()
+            out[name] = data.nquads
+        elif fmt == "nt":  # Oxigraph's lines: `triple_keys`, written
+            out[name] = bytes(ox.serialize(data.triples(), format=ox.RdfFormat.N_TRIPLES) or b"")
         else:
             statements = data.quads if fmt == "trig" else data.triples()
             out[name] = bytes(
@@ -325,12 +353,6 @@ def _nquads_line(row: Row) -> str:
     if graph == "DEFAULT":
         return f"{subject} {predicate} {obj} .\n"
     return f"{subject} {predicate} {obj} {graph} .\n"
-
-
-def _lines(lines: Iterable[str], end: str) -> list[str]:
-    """`lines` joined by `end`, and `end` after the last (nothing for no lines)."""
-    text = end.join(lines)
-    return [text, end] if text else []
 
 
 def _jsonld_bytes(
@@ -354,35 +376,58 @@ OXIGRAPH_FORMATS = {
 
 
 class SortedQuads:
-    """The dataset's quads as Oxigraph terms, and as rows of the strings Oxigraph writes for
-    each term (`str(term)`, "DEFAULT" for the default graph), both sorted by graph, subject,
-    predicate, object as strings.
+    """The dataset's quads as rows of the strings Oxigraph writes for each term (`str(term)`,
+    "DEFAULT" for the default graph), sorted by graph, subject, predicate, object as strings;
+    their N-Quads (the lines Oxigraph writes for them, in that order), and the same quads as
+    Oxigraph terms, parsed from those lines (in Rust) in the same order.
 
-    Oxigraph writes the quads' N-Quads once (one line per quad, each term as `str(term)`);
-    each line is split into its terms with string methods and the rows are sorted as tuples
-    of strings, instead of calling `str()` on four term objects per quad and hashing them."""
+    Sorting tuples of strings, instead of calling `str()` on four term objects per quad and
+    hashing them; from rows the kinds wrote (`of_rows`), not even parsing them first."""
 
     def __init__(self, dataset: Dataset | str) -> None:
         """`dataset`, or its N-Quads text (any order; each quad once)."""
         text = dataset if isinstance(dataset, str) else dataset.serialize(format="nquads")
-        nquads = text.encode("utf-8")
-        unsorted = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-        text = bytes(ox.serialize(unsorted, format=ox.RdfFormat.N_QUADS) or b"").decode()
-        keyed = sorted(
-            (*_split_nquads_line(line), index) for index, line in enumerate(text.splitlines())
-        )
-        self.rows: list[Row] = [key[:4] for key in keyed]
-        self.quads: list[ox.Quad] = [unsorted[key[4]] for key in keyed]
+        self._sort(dict.fromkeys(oxigraph_rows(text)))
+
+    @classmethod
+    def of_rows(cls, rows: dict[Row, None] | set[Row]) -> SortedQuads:
+        """The quads of `rows` (each once, in any order), each the texts Oxigraph writes for
+        its terms (`curation.triples.QuadRows`, `oxigraph_rows`)."""
+        data = cls.__new__(cls)
+        data._sort(rows)
+        return data
+
+    def _sort(self, rows: dict[Row, None] | set[Row]) -> None:
+        self.rows: list[Row] = sorted(rows)
+        #: the rows' N-Quads, as Oxigraph writes them: the `dataset.nq` dump
+        self.nquads = "".join(map(_nquads_line, self.rows)).encode("utf-8")
+        self.quads: list[ox.Quad] = list(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS))
+        if len(self.quads) != len(self.rows):  # a row holding more than one quad
+            raise ValueError("the rows are not one N-Quads statement each")
         triples = list(map(itemgetter(1, 2, 3), self.rows))
         # each triple's first position: the dict keeps the last value given, so go backwards
         first = dict(zip(reversed(triples), range(len(triples) - 1, -1, -1), strict=True))
         #: the distinct triples (graphs dropped), sorted, and where each is first in `quads`
         self.triple_keys = sorted(first)
         self._first = first
+        self._triples: list[ox.Triple] | None = None
 
     def triples(self) -> list[ox.Triple]:
-        """The distinct triples of every graph, sorted by subject, predicate, object."""
-        return [self.quads[self._first[key]].triple for key in self.triple_keys]
+        """The distinct triples of every graph, sorted by subject, predicate, object (made
+        once: the Turtle and N-Triples dumps both write them)."""
+        if self._triples is None:
+            self._triples = [self.quads[self._first[key]].triple for key in self.triple_keys]
+        return self._triples
+
+
+def oxigraph_rows(nquads: str) -> list[Row]:
+    """The quads of N-Quads text (rdflib's, say) as rows of the texts Oxigraph writes for
+    their terms: the text parsed and written by Oxigraph, each line split into its terms
+    (at "\n" only: Oxigraph leaves U+2028 and U+0085 in a literal, `str.splitlines` ends a
+    line there)."""
+    parsed = ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    text = bytes(ox.serialize(parsed, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+    return [_split_nquads_line(line) for line in text.split("\n") if line]
 
 
 def _split_nquads_line(line: str) -> Row:
@@ -448,19 +493,18 @@ def build_directory(
 ) -> BuildSummary:
     """The whole `citydip-ld build`: read, build, serialise (`names`: the files of
     `FORMAT_NAMES`, default all, the network files included), then write atomically.
-    `progress` is told each step. The dataset is built as text (`build_text`), never as an
-    rdflib `Dataset` unless rdflib must write the JSON-LD (`jsonld.jsonld_document` declines)."""
+    `progress` is told each step. The dataset is built as rows of text (`build_quads`), never
+    as an rdflib `Dataset` unless rdflib must write the JSON-LD (`jsonld.jsonld_document`
+    declines)."""
     with cycle_collection_paused():  # see there: 4 of 30 s CPU at S
         say = progress or (lambda _message: None)
         layout = layout or Layout.beside(data_dir)
         out = Path(out_dir)
         inputs = inputs_digest(layout.inputs(base))
         say(f"reading the facts in {data_dir} and building the dataset")
-        built = build_text(layout, base)
-        say("sorting the quads")
-        data = SortedQuads(built.nquads)
-        sources, graphs = built.sources, built.graphs
-        del built  # the text: about 100 MB at world S
+        built = build_quads(layout, base)
+        data, sources, graphs = built.data, built.sources, built.graphs
+        del built
         say(f"serialising {len(data.rows)} quads")
         wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
         files = _serialise_all(layout, base, wanted, data, say)

@@ -178,8 +178,9 @@ def _lines_about(ntriples: str, subjects: set[str]) -> str:
     """The lines of N-Triples text whose subject is one of `subjects` (`"<iri> "`)."""
     if not subjects:
         return ""
-    lines = ntriples.splitlines(keepends=True)
-    return "".join(line for line in lines if line[: line.find(" ") + 1] in subjects)
+    # at "\n" only: `str.splitlines` also ends a line at U+2028 or U+0085 within a literal
+    lines = ntriples.split("\n")
+    return "".join(line + "\n" for line in lines if line[: line.find(" ") + 1] in subjects)
 
 
 def report_from_results(

@@ -87,9 +87,9 @@ class ArticleKind(Kind):
         for cls in (SDO.NewsArticle, PROV.Entity):
             e.add(s, RDF.type, cls)
         e.labels(s, article.title, DCTERMS.title, RDFS.label, where=article.where("title"))
-        e.add(s, DCTERMS.identifier, Literal(stem))
-        e.add(s, DCTERMS.source, Literal(f"{stem}.txt"))
-        e.add(s, SDO.inLanguage, Literal("fa"))
+        e.text(s, DCTERMS.identifier, stem)
+        e.text(s, DCTERMS.source, f"{stem}.txt")
+        e.text(s, SDO.inLanguage, "fa")
         outlet = triples.iri("organisation", article.outlet)
         e.add(s, SDO.publisher, outlet, article.where("outlet"))
         if article.publisher:

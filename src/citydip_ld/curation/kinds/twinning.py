@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import Literal
-
 from citydip_ld.curation.kinds.base import Kind, ReadContext, need
 from citydip_ld.curation.kinds.concept import Concept
 from citydip_ld.curation.kinds.organisation import Organisation
@@ -74,8 +72,8 @@ class TwinningKind(Kind):
             a, b = (triples.iri("city", p) for p in t.partners)
             triples.fact(e, s, t, (cd.Twinning,))
             names = [cities[p].label for p in t.partners]
-            e.add(s, RDFS.label, Literal(f"{names[0].en} – {names[1].en}", lang="en"))
-            e.add(s, RDFS.label, Literal(f"{names[0].fa} – {names[1].fa}", lang="fa"))
+            e.text(s, RDFS.label, f"{names[0].en} – {names[1].en}", "en")
+            e.text(s, RDFS.label, f"{names[0].fa} – {names[1].fa}", "fa")
             for partner in (a, b):
                 e.add(s, cd.partner, partner, t.where("partners"))
                 triples.mention(e, t, partner)
