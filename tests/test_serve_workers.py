@@ -23,11 +23,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 
-from citydip_ld.cli import _granian_workers, main
+from citydip_ld.cli import _granian_workers, main, render_first_pages
 from citydip_ld.granian_front import default_workers
+from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores.store import default_workers as default_query_workers
-from citydip_ld.web import STORE_KEY, create_app
+from citydip_ld.web import STORE_KEY, create_app, get_listing, get_store
+from citydip_ld.web.i18n import LANGUAGES
+from citydip_ld.web.response_cache import ResponseCacheMiddleware
+from citydip_ld.web.templating import ENVIRONMENTS_KEY
 from sparql_support import free_port
 from test_serve import ROOT, descendants, wait_for
 
@@ -251,6 +256,46 @@ def test_the_parent_loads_and_warms_once_and_divides_the_query_workers(
     assert app.config["QUERY_WORKERS"] == config["QUERY_WORKERS"]
     total = default_query_workers()  # at least 2: divided, but at least 2 each
     assert config["QUERY_WORKERS"] == max(2, -(-total // 2))
+    # and rendered the first pages here, once, for the workers to inherit
+    assert {"home.html", "list.html", "resource.html", "base.html"} <= compiled_templates(app)
+
+
+def compiled_templates(app: Flask, lang: str = "en") -> set[str]:
+    """The names of the templates compiled and kept for `app`'s pages in `lang`."""
+    environment = app.extensions.get(ENVIRONMENTS_KEY, {}).get(lang)
+    cache = environment.cache if environment is not None else None
+    return {name for _loader, name in cache} if cache is not None else set()
+
+
+def test_the_first_pages_are_rendered_before_the_fork_and_not_cached(dataset_dir: Path) -> None:
+    app = create_app({"DATASET_DIR": str(dataset_dir), "BASE": BASE})
+    assert compiled_templates(app) == set()
+    with app.app_context():
+        get_store()
+    statuses = render_first_pages(app)
+    # the home page, each kind's list and its first resource's page, in English and Persian
+    # (a kind with no list page answers 404); one city's Turtle and JSON-LD
+    city = f"/doc/city/{first_slug(app, 'city')}"
+    for lang in LANGUAGES:
+        assert statuses["/", "text/html", lang] == 200
+        assert statuses[city, "text/html", lang] == 200
+        assert statuses["/doc/city/", "text/html", lang] == 200
+    assert statuses[city, "text/turtle", "en"] == statuses[city, "application/ld+json", "en"] == 200
+    pages = [kind for kind in KINDS if first_slug(app, kind)]
+    assert len(statuses) == len(LANGUAGES) * (1 + len(KINDS) + len(pages)) + 2
+    assert set(statuses.values()) == {200, 404}
+    for lang in LANGUAGES:
+        assert {"home.html", "list.html", "resource.html"} <= compiled_templates(app, lang)
+    middleware = app.wsgi_app
+    assert isinstance(middleware, ResponseCacheMiddleware)
+    assert middleware.cache.bytes == 0  # rendered behind the response cache: nothing kept
+
+
+def first_slug(app: Flask, kind: str) -> str | None:
+    """The slug of the first resource of `kind` in list order (None: there is none)."""
+    with app.app_context():
+        first = get_listing(normalise_base(BASE), kind).page(0, 1)
+    return first[0].rsplit("/", 1)[1] if first else None
 
 
 @pytest.mark.parametrize(
