@@ -4,13 +4,14 @@ process and in every SPARQL worker, without loading a copy into memory."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 
 from citydip_ld.errors import LoadError
-from citydip_ld.stores import describe
+from citydip_ld.stores import describe, disk_publish
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.disk_store import (
     CURRENT,
@@ -128,6 +129,29 @@ def test_a_failed_load_leaves_the_live_generation_and_no_staging(
     assert live_generation(folder) == live
     assert sorted(p.name for p in folder.iterdir()) == sorted([CURRENT, LOCK, live.name])
     assert quad_count(OxigraphStore.from_store_dir(folder)) == read_info(folder).quads
+
+
+def test_the_dumps_are_not_needed_once_loaded(
+    dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A world-sized load may delete its dumps once read to make room for the compaction:
+    the sums are taken before the load, so the publication still completes."""
+    dump = tmp_path / "build" / "dataset.nq"
+    dump.parent.mkdir()
+    dump.write_bytes((dataset_dir / "dataset.nq").read_bytes())
+    expected = hashlib.sha256(dump.read_bytes()).hexdigest()
+    carry = disk_publish._carry_source_maps
+
+    def carry_then_delete(paths: list[Path], generation: Path) -> None:
+        carry(paths, generation)
+        dump.unlink()
+
+    monkeypatch.setattr(disk_publish, "_carry_source_maps", carry_then_delete)
+    folder = tmp_path / "store"
+    info = write_store_dir([dump], folder)
+
+    assert not dump.exists() and is_store_dir(folder)
+    assert info.sha256 == [expected] == read_info(folder).sha256
 
 
 def test_a_folder_that_is_not_a_store_is_refused(dataset_dir: Path, tmp_path: Path) -> None:

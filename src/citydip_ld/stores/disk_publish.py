@@ -109,6 +109,8 @@ def write_store_dir(
             return _write_generation(paths, target, base, say)
         except OSError as exc:
             why = exc.strerror or str(exc)
+            if exc.filename:
+                why += f" ({exc.filename})"
             full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
             if full or any(os.strerror(code) in why for code in (errno.ENOSPC, errno.EFBIG)):
                 why += " (free disk space, or raise the file-size limit)"
@@ -126,6 +128,9 @@ def _write_generation(
     staging = target / f".{GENERATION_PREFIX}{token}.tmp"
     final = target / f"{GENERATION_PREFIX}{token}"
     try:
+        # Hashed before the load: the sums recorded are of what was loaded, an unreadable
+        # dump fails before hours of loading, and the dumps are not read again after it.
+        sums = [_sha256(path) for path in paths]
         store = pyoxigraph.Store(str(staging))
         for path in paths:
             say(f"loading {path.name}")
@@ -152,7 +157,7 @@ def _write_generation(
             quads=quads,
             graphs=graphs,
             sources=[path.name for path in paths],
-            sha256=[_sha256(path) for path in paths],
+            sha256=sums,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             seconds=round(time.monotonic() - started, 2),
             pyoxigraph=pyoxigraph.__version__,
