@@ -90,6 +90,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--kinds", default="warm document,warm sparql,cold document,cold html")
     parser.add_argument("--json", type=Path, help="write all figures here as JSON")
     parser.add_argument(
+        "--repeat", type=int, default=1, help="run every cell this many times, interleaved"
+    )
+    parser.add_argument(
         "--baseline-src",
         help="another checkout's src/ folder: each server also runs that code (a baseline)",
     )
@@ -240,23 +243,17 @@ def measure_dataset(
             for server in servers:
                 warm_pages(server, city)
         cell = 0
-        for kind in kinds:
+        for round_, kind in ((r, k) for r in range(args.repeat) for k in kinds):
             for connections in concurrencies:
                 cold = others[cell * args.cold_slice : (cell + 1) * args.cold_slice] or others
                 if kind.startswith("cold"):
                     cell += 1
                 for server in servers:
-                    lines = lines_for(server, kind, cold, city)
-                    if lines is None:
-                        continue
-                    run = wrk(server.port, lines, connections, args.duration, scratch)
-                    row = {"dataset_quads": dataset.quads, "server": server.name, "kind": kind,
-                           "concurrency": connections, "distinct": len(lines), **run}  # fmt: skip
-                    if kind.startswith("cold") and server.name.startswith("citydip"):
-                        # a repeat is a response-cache hit (oxigraph keeps no answers)
-                        row["repeated"] = max(0, run["requests"] - len(lines))
-                    figures.append(row)
-                    print(line(row), flush=True)
+                    row = measure_cell(args, server, kind, connections, (cold, city), scratch)
+                    if row is not None:
+                        row |= {"dataset_quads": dataset.quads, "round": round_}
+                        figures.append(row)
+                        print(line(row), flush=True)
         for server in servers:
             own, total = server.rss_mib()
             pss = server.pss_mib()
@@ -273,27 +270,60 @@ def measure_dataset(
     return figures
 
 
+def measure_cell(
+    args: argparse.Namespace,
+    server: h.Server,
+    kind: str,
+    connections: int,
+    cities: tuple[list[str], str],
+    scratch: Path,
+) -> dict[str, Any] | None:
+    """One wrk run of `kind` on `server`, with the server's CPU per request (None: `server`
+    has no such request)."""
+    lines = lines_for(server, kind, *cities)
+    if lines is None:
+        return None
+    before = server.cpu_seconds()
+    run = wrk(server.port, lines, connections, args.duration, scratch)
+    used = server.cpu_seconds() - before
+    load = Path("/proc/loadavg").read_text().split()[0]
+    row = {"server": server.name, "kind": kind, "concurrency": connections,
+           "distinct": len(lines), **run, "load": float(load),
+           "cpu_us": round(used / max(run["requests"], 1) * 1e6, 1)}  # fmt: skip
+    if kind.startswith("cold") and server.name.startswith("citydip"):
+        # a repeat is a response-cache hit (oxigraph keeps no answers)
+        row["repeated"] = max(0, run["requests"] - len(lines))
+    return row
+
+
 def line(row: dict[str, Any]) -> str:
     repeats = f", {row['repeated']:,} repeated" if row.get("repeated") else ""
     return (
         f"| {row['dataset_quads']:,} | {row['kind']} | {row['server']} | {row['concurrency']} "
         f"| {row['requests']:,} ({row['distinct']} distinct{repeats}) | {row['errors']} "
-        f"| {row['median_ms']} | {row['p99_ms']} | {row['rps']:,.0f} |"
+        f"| {row['median_ms']} | {row['p99_ms']} | {row['rps']:,.0f} | {row['cpu_us']} "
+        f"| {row['load']} |"
     )
 
 
 def ratios(figures: list[dict[str, Any]]) -> list[str]:
-    """citydip/oxigraph per cell: req/s ratio (higher is better), p99 ratio (lower)."""
+    """citydip/oxigraph per cell: req/s ratio (higher is better), p99 ratio and CPU per
+    request ratio (lower)."""
     out = []
-    peers = {(r["dataset_quads"], r["kind"], r["concurrency"]): r for r in figures
-             if r["server"] == "oxigraph" and r["kind"] != "rss"}  # fmt: skip
+
+    def cell(row: dict[str, Any]) -> tuple[Any, ...]:
+        return row["dataset_quads"], row["kind"], row.get("concurrency"), row.get("round")
+
+    peers = {cell(r): r for r in figures if r["server"] == "oxigraph" and "rps" in r}
     for row in figures:
-        peer = peers.get((row["dataset_quads"], row["kind"], row.get("concurrency")))
+        peer = peers.get(cell(row))
         if peer is None or row["server"] == "oxigraph":
             continue
+        cpu = row["cpu_us"] / peer["cpu_us"] if peer["cpu_us"] else float("nan")
         out.append(
             f"| {row['dataset_quads']:,} | {row['kind']} | {row['server']} | {row['concurrency']} "
-            f"| x{row['rps'] / peer['rps']:.2f} | x{row['p99_ms'] / peer['p99_ms']:.2f} |"
+            f"| {row['round']} | x{row['rps'] / peer['rps']:.2f} "
+            f"| x{row['p99_ms'] / peer['p99_ms']:.2f} | x{cpu:.2f} |"
         )
     return out
 
@@ -309,13 +339,19 @@ def main() -> None:
         datasets += [h.read_store(Path(d)) for d in args.store]
         if not datasets:
             datasets = [h.read_dataset(h.build_shipped(scratch))]
-        print("| quads | kind | server | conn. | requests | errors | median ms | p99 ms | req/s |")
-        print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+        print(
+            "| quads | kind | server | conn. | requests | errors | median ms | p99 ms | req/s "
+            "| server CPU µs/request | load |"
+        )
+        print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for dataset in datasets:
             figures += measure_dataset(args, dataset, scratch)
     found = ratios(figures)
-    print("\n| quads | kind | server | conn. | req/s vs oxigraph | p99 vs oxigraph |")
-    print("|---:|---|---|---:|---:|---:|")
+    print(
+        "\n| quads | kind | server | conn. | round | req/s vs oxigraph | p99 vs oxigraph "
+        "| CPU/request vs oxigraph |"
+    )
+    print("|---:|---|---|---:|---:|---:|---:|---:|")
     print("\n".join(found))
     if args.json:
         report = {"date": date.today().isoformat(), "machine": h.machine(),

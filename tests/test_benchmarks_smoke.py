@@ -270,6 +270,7 @@ def test_wrk_benchmark_measures_warm_and_cold_answers(dataset_dir: Path, tmp_pat
     for row in rows.values():
         assert row["errors"] == 0 and row["requests"] > 0 and row["rps"] > 0
         assert 0 < row["median_ms"] <= row["p99_ms"]
+        assert row["cpu_us"] > 0 and row["load"] >= 0  # the server's CPU per request
     assert rows["cold document"]["distinct"] == 5
 
 

@@ -419,6 +419,8 @@ def test_dumps_are_served_and_match_their_checksums(
         assert response.status_code == 200
         assert response.data == (mini_dataset_dir / name).read_bytes()
         assert sha256_file(mini_dataset_dir / name) == digest
+        # Freshness by max-age alone: a cached answer must not replay a stale Expires date.
+        assert response.cache_control.max_age == 300 and "Expires" not in response.headers
         response.close()
     listing = mini_client.get("/dumps/SHA256SUMS")
     assert listing.mimetype == "text/plain"

@@ -36,6 +36,7 @@ def test_every_listed_file_of_every_library_is_served(client, name: str) -> None
             assert response.status_code == 200, relative
             assert response.data == path.read_bytes()
             assert "max-age=31536000" in response.headers["Cache-Control"]
+            assert "Expires" not in response.headers
 
 
 @needs_npm

@@ -102,10 +102,7 @@ def make_environ(
     """The WSGI environ of an RSGI `scope` whose body has been read: PEP 3333's strings
     (the path percent-decoded, as UTF-8 bytes read as Latin-1), headers as `HTTP_*` (repeated
     ones joined by commas, cookies by semicolons), `CONTENT_LENGTH` the body's length."""
-    path = scope.path.encode("utf-8").decode("latin-1")
-    script = ""
-    if url_prefix and (path == url_prefix or path.startswith(url_prefix + "/")):
-        script, path = url_prefix, path[len(url_prefix) :] or "/"
+    script, path = split_prefix(wsgi_string(scope.path), url_prefix)
     server, _, server_port = scope.server.rpartition(":")
     remote, remote_port = client_address(scope.client)
     environ = {
@@ -113,7 +110,7 @@ def make_environ(
         "REQUEST_METHOD": scope.method,
         "SCRIPT_NAME": script,
         "PATH_INFO": path,
-        "QUERY_STRING": scope.query_string.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": wsgi_string(scope.query_string),
         "SERVER_NAME": server.strip("[]"),
         "SERVER_PORT": server_port,
         "SERVER_PROTOCOL": HTTP_VERSIONS.get(scope.http_version, "HTTP/1.1"),
@@ -135,6 +132,45 @@ def make_environ(
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = scope.authority
     return environ
+
+
+def wsgi_string(text: str) -> str:
+    """PEP 3333's string of a path or query: its UTF-8 bytes read as Latin-1."""
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+def split_prefix(path: str, url_prefix: str) -> tuple[str, str]:
+    """SCRIPT_NAME and PATH_INFO of `path` (a WSGI string) under the mount point."""
+    if url_prefix and (path == url_prefix or path.startswith(url_prefix + "/")):
+        return url_prefix, path[len(url_prefix) :] or "/"
+    return "", path
+
+
+#: Request headers that take a GET or HEAD off the fast path (`RSGIFront.answer_hit`): a
+#: body to read, a part or a conditional answer, a cookie (which the cache passes on).
+SLOW_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "range", "cookie", "if-none-match", "if-modified-since"}
+)
+#: The headers the fast path reads, and their places in `hit_headers`'s answer.
+_HIT_HEADERS = {"accept": 0, "accept-language": 1, "user-agent": 2, "referer": 3}
+
+
+def hit_headers(headers: Any) -> tuple[str, str, str, str] | None:
+    """`Accept`, `Accept-Language`, `User-Agent` and `Referer` of an RSGI request ("" when
+    absent), or None when it has one of `SLOW_HEADERS` or one of these four twice (the
+    environ would join them: `make_environ` does that)."""
+    values = ["", "", "", ""]
+    seen = 0
+    for name, value in headers.items():  # one call into granian
+        slot = _HIT_HEADERS.get(name)
+        if slot is not None:
+            if seen & (1 << slot):
+                return None
+            seen |= 1 << slot
+            values[slot] = value
+        elif name in SLOW_HEADERS:
+            return None
+    return values[0], values[1], values[2], values[3]
 
 
 @functools.lru_cache(maxsize=512)
@@ -229,10 +265,13 @@ class RSGIFront:
         settings: ServerSettings,
         access_log: IO[str] | None,
         cached: WSGIApplication | None = None,
+        hits: ResponseCacheMiddleware | None = None,
     ) -> None:
         self.app = app
         #: Answers what the response cache holds without the app, else None (`CachedOnly`).
         self.cached = cached
+        #: The response cache itself, for plain GETs and HEADs without an environ.
+        self.hits = hits
         self.settings = settings
         self.reader = BodyReader(settings)
         self.base = base_environ(settings)
@@ -248,6 +287,9 @@ class RSGIFront:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         started = time.perf_counter()
         if scope.proto != "http":  # websockets are off; nothing else is served
+            return
+        hit = self.hits is not None and scope.method in ("GET", "HEAD")
+        if hit and self.answer_hit(scope, protocol, started):
             return
         try:
             body = await self.reader.read(scope.headers, protocol)
@@ -265,6 +307,38 @@ class RSGIFront:
         await loop.run_in_executor(self.pool, self.answer, environ, protocol, started)
 
     __call__ = __rsgi__  # granian calls `__rsgi__`; a plain RSGI callable too
+
+    def answer_hit(self, scope: Any, protocol: Any, started: float) -> bool:
+        """Send a plain GET's or HEAD's answer from the response cache, built once per entry,
+        without an environ, the trusted-proxy middleware or the WSGI calls: the same answer
+        and log line as `answer_cached`, for about half its CPU. Not for a request with a
+        body, `Range`, `Cookie` or a conditional header (`hit_headers`), nor one from the
+        trusted proxy (its headers change the client and the URL): those take the environ."""
+        found = hit_headers(scope.headers)
+        if found is None or self.hits is None:
+            return False
+        client = client_address(scope.client)[0]
+        trusted = self.settings.trusted_proxy
+        if trusted is not None and (trusted == "*" or client == trusted):
+            return False
+        script, path = split_prefix(wsgi_string(scope.path), self.settings.url_prefix)
+        query = wsgi_string(scope.query_string)
+        try:
+            entry = self.hits.hit(script + path, query, found[0], found[1])
+        except Exception:  # never fatal: the app answers instead
+            LOGGER.exception("the response cache failed: %s", path)
+            return False
+        if entry is None:
+            return False
+        head = scope.method == "HEAD"
+        protocol.response_bytes(entry.code, entry.header_list, b"" if head else entry.body)
+        if self.log is not None:
+            size = 0 if head else len(entry.body)
+            headers = (found[2], found[3], found[0])
+            self.log.write_request(
+                client, scope.method, path, query, entry.code, size, started, headers
+            )
+        return True
 
     def answer_cached(self, environ: WSGIEnvironment, protocol: Any, started: float) -> bool:
         """Answer on the event loop from the response cache, if it holds the answer: a
@@ -597,10 +671,11 @@ def wrap_front(
     configure_logging(log_level)
     proxied = trust_proxy(app, settings.trusted_proxy)
     middleware = getattr(app, "wsgi_app", None)  # a Flask app's, with its response cache
-    cached = None
+    cached = hits = None
     if isinstance(middleware, ResponseCacheMiddleware):
         cached = trust_proxy(CachedOnly(middleware), settings.trusted_proxy)  # type: ignore[arg-type]
-    return RSGIFront(proxied, settings, sys.stderr if access_log else None, cached)
+        hits = middleware
+    return RSGIFront(proxied, settings, sys.stderr if access_log else None, cached, hits)
 
 
 def _threads_here() -> int:

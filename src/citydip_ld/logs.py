@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -23,14 +24,35 @@ DEFAULT_LEVEL = "warning"
 ACCESS_LOGGER = "citydip_ld.access"
 
 
+#: The current second, and its text up to the seconds (`now_text`): one formatting a second.
+_second: tuple[int, str] = (-1, "")
+
+
+def now_text() -> str:
+    """Now in UTC as every line's `time` has it, `2026-12-03T02:07:55.802+00:00` (ISO 8601,
+    milliseconds, truncated as `isoformat` does), the date and time formatted once a second
+    (the access log writes one line per answer, thousands a second)."""
+    global _second
+    millis = time.time_ns() // 1_000_000
+    second, fraction = divmod(millis, 1000)
+    known, text = _second
+    if known != second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (second, text)
+    return f"{text}.{fraction:03d}+00:00"
+
+
 def log_line(
     level: str, logger: str, message: str, *, created: float | None = None, **fields: Any
 ) -> str:
     """One log line (without the newline): the shape every message and access record has.
     `created`: the moment (a Unix time) it happened, by default now."""
-    moment = datetime.now(UTC) if created is None else datetime.fromtimestamp(created, UTC)
+    if created is None:
+        moment = now_text()
+    else:
+        moment = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
     record: dict[str, Any] = {
-        "time": moment.isoformat(timespec="milliseconds"),
+        "time": moment,
         "level": level,
         "logger": logger,
         "message": message,

@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import IO, TYPE_CHECKING, Any
 
+import orjson
 from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import create_server
 
-from citydip_ld.logs import ACCESS_LOGGER, log_line
+from citydip_ld.logs import ACCESS_LOGGER, log_line, now_text
 from citydip_ld.slow_clients import ReadDeadlines, install_deadlines
 from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 
@@ -82,6 +83,9 @@ class AccessLog:
         self.app = app
         self.stream = stream
         self._lock = threading.Lock()
+        #: The stream's bytes below its text layer, when it writes UTF-8 (stderr does):
+        #: the lines are UTF-8 JSON already, so they skip the text layer's encoding.
+        self._binary = binary_layer(stream)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -115,25 +119,74 @@ class AccessLog:
             self.write(environ, state["status"], size, started)
 
     def write(self, environ: WSGIEnvironment, status: int, size: int, started: float) -> None:
-        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
-        line = log_line(
-            "info",
-            ACCESS_LOGGER,
-            f"{method} {path} {status}",
-            client=environ.get("REMOTE_ADDR", ""),
-            method=method,
-            path=path,
-            query=environ.get("QUERY_STRING", ""),
-            status=status,
-            bytes=size,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            user_agent=environ.get("HTTP_USER_AGENT", ""),
-            referer=environ.get("HTTP_REFERER", ""),
-            accept=environ.get("HTTP_ACCEPT", ""),
+        self.write_request(
+            environ.get("REMOTE_ADDR", ""),
+            environ.get("REQUEST_METHOD", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            status,
+            size,
+            started,
+            (
+                environ.get("HTTP_USER_AGENT", ""),
+                environ.get("HTTP_REFERER", ""),
+                environ.get("HTTP_ACCEPT", ""),
+            ),
         )
+
+    def write_request(
+        self,
+        client: str,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        size: int,
+        started: float,
+        headers: tuple[str, str, str],
+    ) -> None:
+        """The line of one request, from its parts (a front with no environ); `headers` the
+        User-Agent, Referer and Accept headers ("" when absent)."""
+        user_agent, referer, accept = headers
+        record: dict[str, Any] = {
+            "time": now_text(),
+            "level": "info",
+            "logger": ACCESS_LOGGER,
+            "message": f"{method} {path} {status}",
+            "client": client,
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "bytes": size,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "user_agent": user_agent,
+            "referer": referer,
+            "accept": accept,
+        }
+        try:  # `log_line`'s bytes, without the text layer when the stream is UTF-8
+            data = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        except orjson.JSONEncodeError:  # what orjson refuses: `log_line` has the fallback
+            data = None
         with self._lock:
-            self.stream.write(line + "\n")
-            self.stream.flush()
+            if data is not None and self._binary is not None:
+                self.stream.flush()  # what the text layer holds goes first (none, as a rule)
+                self._binary.write(data)
+                self._binary.flush()
+            else:
+                self.stream.write(log_line(**record) + "\n" if data is None else data.decode())
+                self.stream.flush()
+
+
+def binary_layer(stream: IO[str]) -> IO[bytes] | None:
+    """The binary buffer under a UTF-8 text stream (`sys.stderr`'s), or None (a StringIO,
+    another encoding): written to directly after a flush of the text layer, so that lines
+    written through either layer stay in order (`AccessLog` flushes the text layer first)."""
+    buffer = getattr(stream, "buffer", None)
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    if buffer is None or encoding not in ("utf-8", "utf8"):
+        return None
+    return buffer  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

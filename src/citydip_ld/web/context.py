@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import gzip
 import hashlib
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -204,11 +205,11 @@ def release_of(app: Flask) -> str | None:
     own: str | None = getattr(store, "release", None)
     if own is None:
         return None
-    path: Path | None = app.extensions.get(SUMS_KEY)
-    if path is None:
-        path = app.extensions[SUMS_KEY] = Path(str(app.config["DATASET_DIR"])) / CHECKSUMS_FILE
+    path: str | None = app.extensions.get(SUMS_KEY)
+    if path is None:  # a string: `os.stat` without pathlib's conversion, on every request
+        path = app.extensions[SUMS_KEY] = str(Path(str(app.config["DATASET_DIR"])) / CHECKSUMS_FILE)
     try:
-        sums = path.stat()
+        sums = os.stat(path)  # noqa: PTH116
     except OSError:
         return f"{own} no-dumps"
     return f"{own} {sums.st_ino}:{sums.st_mtime_ns}:{sums.st_size}"

@@ -500,4 +500,7 @@ def dump(name: str) -> BaseResponse:
     )
     if media_type.startswith("text/") or name.endswith((".nq", ".nt", ".trig")):
         response.headers["Content-Type"] = f"{media_type}; charset=utf-8"
+    # max-age says it (and wins over Expires); an Expires date would be replayed stale by
+    # the response cache.
+    del response.headers["Expires"]
     return response

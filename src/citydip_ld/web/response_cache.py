@@ -47,7 +47,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,14 @@ class Entry:
     etag: str
     last_modified: str | None
     size: int
+    #: The status code and the headers as a list, made once: what a front that sends
+    #: answers itself (`citydip_ld.granian_front`) hands its server on every hit.
+    code: int = field(init=False, compare=False)
+    header_list: list[tuple[str, str]] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", int(self.status.split(" ", 1)[0]))
+        object.__setattr__(self, "header_list", list(self.headers))
 
 
 class ResponseCache:
@@ -421,6 +429,21 @@ class ResponseCacheMiddleware:
             return None
         entry = self.cache.get(request_key(environ), count_miss=False)
         return None if entry is None else answer(entry, environ, start_response)
+
+    def hit(self, path: str, query: str, accept: str, language: str) -> Entry | None:
+        """The entry for a plain GET or HEAD, without an environ: `path` the mount point and
+        the path (SCRIPT_NAME + PATH_INFO), `query` QUERY_STRING, `accept` and `language` the
+        raw `Accept` and `Accept-Language` headers ("" when absent); None when the app must
+        answer. The caller has made sure the request has no `Range`, `Cookie` or conditional
+        header (the entry is then the whole answer, as `cached` would give it) and that the
+        trusted-proxy middleware would change nothing. Never waits on the store (`cached`)."""
+        if not self.cache.bytes:
+            return None
+        release = self.release()
+        if release is None or release != self.cache.release:
+            return None
+        key = (path, query, accept_key(accept), language_key(language))
+        return self.cache.get(key, count_miss=False)
 
     def _fill(
         self,

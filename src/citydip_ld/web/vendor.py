@@ -173,4 +173,6 @@ def library_file(name: str, file: str) -> ResponseReturnValue:
         abort(404)
     root = vendor_dir() / library.package
     # send_from_directory refuses a path that leaves `root` (.., absolute, NUL).
-    return send_from_directory(root, file, max_age=MAX_AGE)
+    response = send_from_directory(root, file, max_age=MAX_AGE)
+    del response.headers["Expires"]  # max-age says it; the response cache would replay a date
+    return response
