@@ -351,6 +351,10 @@ def test_page_http_benchmark_alternates_two_trees_in_rounds(
         assert figures["errors"] == 0 and figures["rps"] > 0
         assert len(figures["medians_ms"]) == len(figures["p99_ms"]) == 2
         assert figures["median_of_medians_ms"] > 0
+        # 3 cities a round, asked hundreds of times: the repeats (cache hits) are counted
+        assert figures["repeated"] > 0
+        assert figures["per_request"]["cpu_ms"] > 0  # the server's CPU, from /proc
+        assert set(figures["per_request"]) == {"cpu_ms", "minflt", "voluntary", "involuntary"}
 
 
 def test_warm_up_steps_reports_every_step(dataset_dir: Path, tmp_path: Path) -> None:

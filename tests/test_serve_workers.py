@@ -23,11 +23,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 
-from citydip_ld.cli import _granian_workers, main
-from citydip_ld.granian_front import default_workers
+from citydip_ld.cli import _granian_workers, main, render_first_pages
+from citydip_ld.granian_front import _writable_region, default_workers, unshare_memory
+from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores.store import default_workers as default_query_workers
-from citydip_ld.web import STORE_KEY, create_app
+from citydip_ld.web import STORE_KEY, create_app, get_listing, get_store
+from citydip_ld.web.i18n import LANGUAGES
+from citydip_ld.web.response_cache import ResponseCacheMiddleware
+from citydip_ld.web.templating import ENVIRONMENTS_KEY
 from sparql_support import free_port
 from test_serve import ROOT, descendants, wait_for
 
@@ -314,6 +319,46 @@ def test_the_parent_loads_and_warms_once_and_divides_the_query_workers(
     assert app.config["QUERY_WORKERS"] == config["QUERY_WORKERS"]
     total = default_query_workers()  # at least 2: divided, but at least 2 each
     assert config["QUERY_WORKERS"] == max(2, -(-total // 2))
+    # and rendered the first pages here, once, for the workers to inherit
+    assert {"home.html", "list.html", "resource.html", "base.html"} <= compiled_templates(app)
+
+
+def compiled_templates(app: Flask, lang: str = "en") -> set[str]:
+    """The names of the templates compiled and kept for `app`'s pages in `lang`."""
+    environment = app.extensions.get(ENVIRONMENTS_KEY, {}).get(lang)
+    cache = environment.cache if environment is not None else None
+    return {name for _loader, name in cache} if cache is not None else set()
+
+
+def test_the_first_pages_are_rendered_before_the_fork_and_not_cached(dataset_dir: Path) -> None:
+    app = create_app({"DATASET_DIR": str(dataset_dir), "BASE": BASE})
+    assert compiled_templates(app) == set()
+    with app.app_context():
+        get_store()
+    statuses = render_first_pages(app)
+    # the home page, each kind's list and its first resource's page, in English and Persian
+    # (a kind with no list page answers 404); one city's Turtle and JSON-LD
+    city = f"/doc/city/{first_slug(app, 'city')}"
+    for lang in LANGUAGES:
+        assert statuses["/", "text/html", lang] == 200
+        assert statuses[city, "text/html", lang] == 200
+        assert statuses["/doc/city/", "text/html", lang] == 200
+    assert statuses[city, "text/turtle", "en"] == statuses[city, "application/ld+json", "en"] == 200
+    pages = [kind for kind in KINDS if first_slug(app, kind)]
+    assert len(statuses) == len(LANGUAGES) * (1 + len(KINDS) + len(pages)) + 2
+    assert set(statuses.values()) == {200, 404}
+    for lang in LANGUAGES:
+        assert {"home.html", "list.html", "resource.html"} <= compiled_templates(app, lang)
+    middleware = app.wsgi_app
+    assert isinstance(middleware, ResponseCacheMiddleware)
+    assert middleware.cache.bytes == 0  # rendered behind the response cache: nothing kept
+
+
+def first_slug(app: Flask, kind: str) -> str | None:
+    """The slug of the first resource of `kind` in list order (None: there is none)."""
+    with app.app_context():
+        first = get_listing(normalise_base(BASE), kind).page(0, 1)
+    return first[0].rsplit("/", 1)[1] if first else None
 
 
 @pytest.mark.parametrize(
@@ -339,3 +384,57 @@ def test_other_stores_are_opened_by_each_worker(
 def test_the_default_is_one_worker_per_cpu_at_most_four() -> None:
     assert default_workers() == min(4, len(os.sched_getaffinity(0)))
     assert default_workers(cap=1) == 1
+
+
+def faults_writing_after_fork(unshare: bool) -> dict[str, int]:
+    """In a child forked from here with 2,000 pages of data resident: the bytes
+    `unshare_memory` copied (0 unless `unshare`), then the minor faults of writing one byte
+    to each of those pages."""
+    import resource
+
+    data = bytearray(os.urandom(4096 * 2000))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave at once, whatever happens
+        try:
+            copied = unshare_memory() if unshare else 0
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            for offset in range(0, len(data), 4096):
+                data[offset] ^= 1
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+            os.write(write, json.dumps({"copied": copied, "faults": faults}).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        report: dict[str, int] = json.loads(answer.read())
+    os.waitpid(pid, 0)
+    return report
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="Linux's /proc and madvise")
+def test_a_forked_worker_copies_what_it_shares_before_any_request() -> None:
+    shared = faults_writing_after_fork(unshare=False)
+    assert shared["copied"] == 0 and shared["faults"] >= 1900  # a copy-on-write fault a page
+    unshared = faults_writing_after_fork(unshare=True)
+    assert unshared["copied"] >= 4096 * 2000
+    assert unshared["faults"] < 100  # copied already, before the writes
+
+
+def test_only_private_writable_memory_of_no_file_is_copied() -> None:
+    lines = {
+        "55d0c2a6b000-55d0c2b8c000 rw-p 00000000 00:00 0                          [heap]": True,
+        "7f1c3a000000-7f1c3a021000 rw-p 00000000 00:00 0 ": True,
+        "7f1c3a021000-7f1c3e000000 ---p 00000000 00:00 0 ": False,  # reserved, no access
+        "7f1c40000000-7f1c40200000 r--p 00000000 08:01 131 /usr/lib/libc.so.6": False,
+        "7f1c40200000-7f1c40204000 rw-p 001f0000 08:01 131 /usr/lib/libc.so.6": False,
+        "7f1c40300000-7f1c40301000 rw-s 00000000 00:05 77 /dev/shm/x": False,  # shared
+        "7ffd1e0e0000-7ffd1e101000 rw-p 00000000 00:00 0                          [stack]": False,
+    }
+    for line, copied in lines.items():
+        region = _writable_region(line)
+        assert (region is not None) == copied, line
+    assert _writable_region("7f1c3a000000-7f1c3a021000 rw-p 00000000 00:00 0 ") == (
+        0x7F1C3A000000,
+        0x7F1C3A021000,
+    )
