@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from citydip_ld.cli import _granian_workers, main, render_first_pages
-from citydip_ld.granian_front import _writable_region, default_workers, unshare_memory
+from citydip_ld.granian_front import default_workers
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores.store import default_workers as default_query_workers
 from citydip_ld.web import STORE_KEY, create_app, get_listing, get_store
@@ -384,57 +384,3 @@ def test_other_stores_are_opened_by_each_worker(
 def test_the_default_is_one_worker_per_cpu_at_most_four() -> None:
     assert default_workers() == min(4, len(os.sched_getaffinity(0)))
     assert default_workers(cap=1) == 1
-
-
-def faults_writing_after_fork(unshare: bool) -> dict[str, int]:
-    """In a child forked from here with 2,000 pages of data resident: the bytes
-    `unshare_memory` copied (0 unless `unshare`), then the minor faults of writing one byte
-    to each of those pages."""
-    import resource
-
-    data = bytearray(os.urandom(4096 * 2000))
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: report and leave at once, whatever happens
-        try:
-            copied = unshare_memory() if unshare else 0
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            for offset in range(0, len(data), 4096):
-                data[offset] ^= 1
-            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-            os.write(write, json.dumps({"copied": copied, "faults": faults}).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as answer:
-        report: dict[str, int] = json.loads(answer.read())
-    os.waitpid(pid, 0)
-    return report
-
-
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="Linux's /proc and madvise")
-def test_a_forked_worker_copies_what_it_shares_before_any_request() -> None:
-    shared = faults_writing_after_fork(unshare=False)
-    assert shared["copied"] == 0 and shared["faults"] >= 1900  # a copy-on-write fault a page
-    unshared = faults_writing_after_fork(unshare=True)
-    assert unshared["copied"] >= 4096 * 2000
-    assert unshared["faults"] < 100  # copied already, before the writes
-
-
-def test_only_private_writable_memory_of_no_file_is_copied() -> None:
-    lines = {
-        "55d0c2a6b000-55d0c2b8c000 rw-p 00000000 00:00 0                          [heap]": True,
-        "7f1c3a000000-7f1c3a021000 rw-p 00000000 00:00 0 ": True,
-        "7f1c3a021000-7f1c3e000000 ---p 00000000 00:00 0 ": False,  # reserved, no access
-        "7f1c40000000-7f1c40200000 r--p 00000000 08:01 131 /usr/lib/libc.so.6": False,
-        "7f1c40200000-7f1c40204000 rw-p 001f0000 08:01 131 /usr/lib/libc.so.6": False,
-        "7f1c40300000-7f1c40301000 rw-s 00000000 00:05 77 /dev/shm/x": False,  # shared
-        "7ffd1e0e0000-7ffd1e101000 rw-p 00000000 00:00 0                          [stack]": False,
-    }
-    for line, copied in lines.items():
-        region = _writable_region(line)
-        assert (region is not None) == copied, line
-    assert _writable_region("7f1c3a000000-7f1c3a021000 rw-p 00000000 00:00 0 ") == (
-        0x7F1C3A000000,
-        0x7F1C3A021000,
-    )

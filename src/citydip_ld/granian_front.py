@@ -598,69 +598,7 @@ def forked_front(
             fork_query_workers()
         except CitydipError as exc:  # the pool starts on first use instead
             LOGGER.warning("could not fork the SPARQL workers: %s", exc)
-    started = time.perf_counter()
-    copied = unshare_memory()
-    LOGGER.info(
-        "copied %.0f MiB shared with the parent in %.2f s", copied / 2**20,
-        time.perf_counter() - started,
-    )  # fmt: skip
     return wrap_front(app, access_log, log_level, settings)
-
-
-#: `madvise`'s advice to fault pages in writable, copying those shared copy-on-write (Linux 5.14).
-MADV_POPULATE_WRITE = 23
-
-
-def unshare_memory(maps: str = "/proc/self/maps") -> int:
-    """Copy now every resident page of this freshly forked process's private writable memory
-    that it still shares with its parent (the heap, anonymous mappings); the bytes copied.
-
-    Every Python object a request reads gets its reference count written, and Oxigraph's
-    store writes to what it reads: in a forked worker the first such write to each shared
-    page is a copy-on-write fault, about 3 µs of CPU and 11-16 µs of wall on this machine's
-    busy VM, 40-175 of them per cold page at S in a new worker. The workers unshare most of
-    what they touch within their first minutes anyway (PSS 507 -> 1,861 MiB in the soak),
-    so this copies it at the start instead, in the kernel (`MADV_POPULATE_WRITE`, only the
-    pages already resident: untouched reservations such as thread stacks stay unallocated).
-    Nothing when the kernel or the platform has no such advice (0)."""
-    import ctypes
-    import mmap
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        with open(maps, encoding="ascii") as lines:  # noqa: PTH123
-            regions = [_writable_region(line) for line in lines]
-    except (OSError, AttributeError):  # not Linux
-        return 0
-    page, copied = mmap.PAGESIZE, 0
-    for start, end in filter(None, regions):
-        resident = (ctypes.c_ubyte * ((end - start) // page))()
-        if libc.mincore(ctypes.c_void_p(start), ctypes.c_size_t(end - start), resident) != 0:
-            continue
-        for first, count in _runs(bytes(resident)):
-            address, size = start + first * page, count * page
-            if libc.madvise(ctypes.c_void_p(address), ctypes.c_size_t(size), MADV_POPULATE_WRITE):
-                return copied  # EINVAL: a kernel without it (or memory it will not populate)
-            copied += size
-    return copied
-
-
-def _writable_region(line: str) -> tuple[int, int] | None:
-    """(start, end) of a line of `/proc/PID/maps` that is private writable memory of no file
-    (the heap, anonymous mappings), else None."""
-    fields = line.split()
-    if len(fields) < 5 or fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
-        return None
-    start, _, end = fields[0].partition("-")
-    return int(start, 16), int(end, 16)
-
-
-def _runs(flags: bytes) -> Iterable[tuple[int, int]]:
-    """(first index, count) of each run of non-zero bytes in `flags` (mincore's residency)."""
-    import re
-
-    for run in re.finditer(rb"[^\x00]+", flags):
-        yield run.start(), run.end() - run.start()
 
 
 def wrap_front(
