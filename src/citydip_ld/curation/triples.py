@@ -128,18 +128,25 @@ class QuadLines:
         self._written = written if written is not None else {}
 
     def add(self, triple: tuple[Node, Node, Node], /) -> QuadLines:
-        s, p, o = triple
-        written = self._written
-        if type(o) is Literal:
-            obj = _quoteLiteral(o)
-        elif type(o) is URIRef:
-            obj = written.get(o) or written.setdefault(o, o.n3())
-        else:
-            obj = o.n3()
-        subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
-        predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+        subject, predicate, obj = _written_terms(triple, self._written, _quoteLiteral)
         self.lines[f"{subject} {predicate} {obj}{self._end}"] = None
         return self
+
+
+def _written_terms(
+    triple: tuple[Node, Node, Node], written: dict[URIRef, str], literal: Callable[[Literal], str]
+) -> tuple[str, str, str]:
+    """The texts of `triple`'s terms: IRIs from (and into) `written`, literals by `literal`."""
+    s, p, o = triple
+    if type(o) is Literal:
+        obj = literal(o)
+    elif type(o) is URIRef:
+        obj = written.get(o) or written.setdefault(o, o.n3())
+    else:
+        obj = o.n3()
+    subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
+    predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+    return subject, predicate, obj
 
 
 #: A quad as the texts Oxigraph writes for its terms in N-Quads: (graph, subject, predicate,
@@ -190,16 +197,7 @@ class QuadRows:
         self._written = written if written is not None else {}
 
     def add(self, triple: tuple[Node, Node, Node], /) -> QuadRows:
-        s, p, o = triple
-        written = self._written
-        if type(o) is Literal:
-            obj = oxigraph_literal(o)
-        elif type(o) is URIRef:
-            obj = written.get(o) or written.setdefault(o, o.n3())
-        else:
-            obj = o.n3()
-        subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
-        predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+        subject, predicate, obj = _written_terms(triple, self._written, oxigraph_literal)
         self.rows[(self._graph, subject, predicate, obj)] = None
         return self
 
