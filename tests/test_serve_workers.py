@@ -140,6 +140,24 @@ def republish_checksums(data: Path) -> None:
     fresh.replace(sums)
 
 
+def start_logged(
+    arguments: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[str], list[str], threading.Thread]:
+    """`citydip-ld serve ARGUMENTS` started, the list its log lines are read into, and the
+    thread reading them."""
+    command = [sys.executable, "-m", "citydip_ld.cli", "serve", *arguments]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    log: list[str] = []
+    reader = threading.Thread(
+        target=lambda: log.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
+        daemon=True,  # an orphan holding the pipe must not hold pytest too
+    )
+    reader.start()
+    return process, log, reader
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
     dataset_dir: Path, tmp_path: Path, stop_signal: signal.Signals
@@ -155,21 +173,9 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
         "CITYDIP_QUERY_WORKERS": "4",  # 2 for each HTTP worker
         "CITYDIP_LOG_LEVEL": "info",
     }
-    command = [sys.executable, "-m", "citydip_ld.cli", "serve", "--threads", "2", "--workers", "2"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    process, log, reader = start_logged(
+        ["--threads", "2", "--workers", "2", "--port", str(port)], env
     )
-    log: list[str] = []
-    reader = threading.Thread(
-        target=lambda: log.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
-        daemon=True,  # an orphan holding the pipe must not hold pytest too
-    )
-    reader.start()
     children: set[int] = set()
     try:
         wait_for(f"http://127.0.0.1:{port}/", process, timeout=120)
@@ -249,21 +255,8 @@ def test_a_store_folder_is_warmed_up_once_and_reopened_by_each_worker(
     port = free_port()
     env = {**os.environ, "CITYDIP_BASE": BASE, "CITYDIP_LOG_LEVEL": "info"}
     env["CITYDIP_QUERY_WORKERS"] = "2"
-    command = [sys.executable, "-m", "citydip_ld.cli", "serve", "--store", str(folder)]
-    process = subprocess.Popen(
-        [*command, "--threads", "2", "--no-check", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    log: list[str] = []
-    reader = threading.Thread(
-        target=lambda: log.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
-        daemon=True,
-    )
-    reader.start()
+    arguments = ["--store", str(folder), "--threads", "2", "--no-check", "--port", str(port)]
+    process, log, reader = start_logged(arguments, env)
     children: set[int] = set()
     try:
         wait_for(f"http://127.0.0.1:{port}/", process, timeout=120)
