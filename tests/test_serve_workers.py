@@ -158,6 +158,22 @@ def start_logged(
     return process, log, reader
 
 
+def stop_logged(
+    process: subprocess.Popen[str], reader: threading.Thread, children: set[int], how: int
+) -> set[int]:
+    """Stop `process` by the signal `how` (killed after 30 s), and the server processes
+    (`children`) still alive a moment later, killed."""
+    process.send_signal(how)
+    try:
+        process.wait(30)
+    finally:  # the leftovers are killed even when the wait failed
+        if process.poll() is None:
+            process.kill()
+        reader.join(5)
+        left = outliving(children)
+    return left
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
     dataset_dir: Path, tmp_path: Path, stop_signal: signal.Signals
@@ -223,14 +239,7 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
             assert time.monotonic() < deadline, "the dead worker's SPARQL workers stayed"
             time.sleep(0.1)
     finally:
-        process.send_signal(stop_signal)
-        try:
-            process.wait(30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            reader.join(5)
-            left = outliving(children)
+        left = stop_logged(process, reader, children, stop_signal)
     assert not left, f"server processes outlived the server: {sorted(left)}"
     records = [json.loads(line) for line in log if line.startswith("{")]
     warm_ups = [r for r in records if r["message"].startswith("warm-up done")]
@@ -277,14 +286,7 @@ def test_a_store_folder_is_warmed_up_once_and_reopened_by_each_worker(
             assert any(name.endswith(".sst") for name in opened)
         children = descendants(process.pid)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            reader.join(5)
-            left = outliving(children)
+        left = stop_logged(process, reader, children, signal.SIGTERM)
     assert not left, f"server processes outlived the server: {sorted(left)}"
     records = [json.loads(line) for line in log if line.startswith("{")]
     assert len([r for r in records if r["message"].startswith("warm-up done")]) == 1
