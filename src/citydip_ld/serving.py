@@ -22,7 +22,7 @@ import orjson
 from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import create_server
 
-from citydip_ld.logs import ACCESS_LOGGER, log_line, now_text
+from citydip_ld.logs import ACCESS_LOGGER, log_record, record_text
 from citydip_ld.slow_clients import ReadDeadlines, install_deadlines
 from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 
@@ -148,25 +148,24 @@ class AccessLog:
         """The line of one request, from its parts (a front with no environ); `headers` the
         User-Agent, Referer and Accept headers ("" when absent)."""
         user_agent, referer, accept = headers
-        record: dict[str, Any] = {
-            "time": now_text(),
-            "level": "info",
-            "logger": ACCESS_LOGGER,
-            "message": f"{method} {path} {status}",
-            "client": client,
-            "method": method,
-            "path": path,
-            "query": query,
-            "status": status,
-            "bytes": size,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_agent": user_agent,
-            "referer": referer,
-            "accept": accept,
-        }
+        record = log_record(
+            "info",
+            ACCESS_LOGGER,
+            f"{method} {path} {status}",
+            client=client,
+            method=method,
+            path=path,
+            query=query,
+            status=status,
+            bytes=size,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            user_agent=user_agent,
+            referer=referer,
+            accept=accept,
+        )
         try:  # `log_line`'s bytes, without the text layer when the stream is UTF-8
-            data = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-        except orjson.JSONEncodeError:  # what orjson refuses: `log_line` has the fallback
+            data = orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE)
+        except orjson.JSONEncodeError:  # what orjson refuses: `record_text` has the fallback
             data = None
         with self._lock:
             if data is not None and self._binary is not None:
@@ -174,7 +173,7 @@ class AccessLog:
                 self._binary.write(data)
                 self._binary.flush()
             else:
-                self.stream.write(log_line(**record) + "\n" if data is None else data.decode())
+                self.stream.write(record_text(record) + "\n" if data is None else data.decode())
                 self.stream.flush()
 
 
