@@ -307,6 +307,32 @@ def test_cold_documents_benchmark_reads_a_store_folder_like_the_build(
     assert stored["mean_bytes"] == built["mean_bytes"] > 1000  # the same eight documents
 
 
+def test_compare_documents_finds_two_stores_alike_and_a_different_one_apart(
+    dataset_dir: Path, mini_dataset_dir: Path, tmp_path: Path
+) -> None:
+    """A store folder (with its label table) and the build it was published from give the
+    same documents; the build of other data does not."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+
+    store = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], store, "http://localhost:5000/")
+    out = tmp_path / "same.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "compare_documents.py")]
+    command += ["--store", str(store), "--formats", "ttl,nq"]
+    done = subprocess.run(
+        [*command, "--other-dataset", str(dataset_dir), "--count", "0", "--json", str(out)],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["resources"] > 100 and report["documents_compared"] == 2 * report["resources"]
+    other = subprocess.run(
+        [*command, "--other-dataset", str(mini_dataset_dir), "--count", "3"],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert other.returncode != 0 and "/doc/" in other.stderr
+
+
 def test_page_benchmark_compares_two_trees_on_the_same_cities(
     dataset_dir: Path, tmp_path: Path
 ) -> None:
