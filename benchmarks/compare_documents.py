@@ -48,7 +48,8 @@ def resources(store: Path, count: int, seed: int) -> list[str]:
     chosen: list[str] = []
     for kind in KINDS:
         path = lists / f"{kind}.txt"
-        iris = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        iris = text.split("\n")[:-1]  # not splitlines: an IRI may hold U+2028
         if count and len(iris) > count:
             iris = random.Random(seed).sample(iris, count)
         chosen += iris

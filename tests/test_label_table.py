@@ -170,3 +170,27 @@ def test_an_empty_table(tmp_path: Path) -> None:
     assert table is not None
     assert table.quads(["http://localhost:5000/id/city/x"]) == []
     table.close()
+
+
+def test_labels_with_line_breaks_and_odd_characters(tmp_path: Path) -> None:
+    """Labels holding escaped line breaks, U+2028, U+0085, quotes and backslashes, and an IRI
+    holding U+2028: the table's quads are the store's (its files are split at `\\n` only)."""
+    graph = ox.NamedNode(f"{BASE}graph/curated")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    texts = ["a\r\nb", "c\u2028d", "e\u0085f", 'g"h\\i', "j\tk", "تبریز\u200cها"]
+    subjects = [ox.NamedNode(f"{BASE}id/city/x{n}") for n in range(len(texts))]
+    subjects.append(ox.NamedNode(f"{BASE}id/city/odd\u2028iri"))
+    quads = [
+        ox.Quad(s, label, ox.Literal(t, language="en"), graph) for s in subjects for t in texts
+    ]
+    dump = tmp_path / "dataset.nq"
+    dump.write_bytes(bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""))
+    write_store_dir([dump], tmp_path / "store", BASE)
+    store = OxigraphStore.from_store_dir(tmp_path / "store")
+    table = store.label_table(LABEL_TERMS)
+    assert table is not None
+    for subject in subjects:
+        found = table.quads([subject.value])
+        assert len(found) == len(texts)
+        assert sorted(str(q) for q in found) == looked_up(store, subject.value)
+    table.close()

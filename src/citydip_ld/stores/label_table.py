@@ -118,7 +118,10 @@ def _label_quads(store: Any, predicates: Sequence[Any]) -> Iterator[list[Any]]:
 def _spread_quads(store: Any, predicates: Sequence[Any], spread: Path) -> int:
     """Each label quad's key and N-Quads line into the bucket file of the key's top bits;
     the number of quads."""
-    files = [(spread / f"{number:02x}").open("w", encoding="utf-8") for number in range(BUCKETS)]
+    files = [
+        (spread / f"{number:02x}").open("w", encoding="utf-8", newline="")  # no translation
+        for number in range(BUCKETS)
+    ]
     shift = 64 - (BUCKETS.bit_length() - 1)
     count = 0
     try:
@@ -144,7 +147,8 @@ def _write_blocks(spread: Path, target: Path) -> tuple[array.array[int], array.a
     with target.open("wb") as out:
         for number in range(BUCKETS):
             path = spread / f"{number:02x}"
-            lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+            with path.open(encoding="utf-8", newline="") as bucket:  # "\r" stays as written
+                lines = bucket.read().split("\n")[:-1]
             path.unlink()
             lines.sort()  # by key (fixed-width hex), then subject: a subject's lines together
             for key, block in _blocks(lines):
