@@ -47,6 +47,7 @@ from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document
 from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
 from citydip_ld.rdf.network import RDF_TYPE, DatasetQueries, queried_terms, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
+from citydip_ld.rdf.network_rows import network_of_rows
 from citydip_ld.rdf.source_map import (
     SOURCES_FILE,
     SourceFiles,
@@ -543,7 +544,9 @@ def _serialise_all(
         files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
         if GRAPHML_FILE in wanted:
             say("reading the twinning network")
-            network = read_network(DatasetQueries(network_quads(data, base)), base)
+            network = network_of_rows(data.rows, base) or read_network(
+                DatasetQueries(network_quads(data, base)), base
+            )
             files.update(network_files(network))
         if jsonld is not None:
             files[JSONLD_FILE] = jsonld.result()
