@@ -43,8 +43,7 @@ from citydip_ld.rdf.build_stamp import (
 )
 from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.rdf.forked import Forked
-from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document
-from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
+from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document, sort_in_place
 from citydip_ld.rdf.network import RDF_TYPE, DatasetQueries, queried_terms, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
 from citydip_ld.rdf.network_rows import network_of_rows
@@ -401,7 +400,7 @@ def _jsonld_bytes(
             dataset = dataset()
         text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
         document = json.loads(text)
-    return dump_indented(_sorted_json(document)) + b"\n"
+    return dump_indented(sort_in_place(document)) + b"\n"
 
 
 OXIGRAPH_FORMATS = {
