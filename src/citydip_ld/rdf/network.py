@@ -365,8 +365,17 @@ def assemble_network(edges: list[NetworkEdge], cities: list[NetworkNode]) -> Net
         degree[edge.source] += 1
         degree[edge.target] += 1
     nodes = [
-        replace(city, partners=len(partners[city.iri]), twinnings=degree[city.iri])
-        for city in cities
+        NetworkNode(
+            c.iri,
+            c.label_en,
+            c.label_fa,
+            c.country,
+            c.lat,
+            c.long,
+            len(partners[c.iri]),
+            degree[c.iri],
+        )
+        for c in cities
     ]
     nodes.sort(key=lambda n: n.iri)
     known = {n.iri for n in nodes}

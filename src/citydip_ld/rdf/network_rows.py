@@ -17,7 +17,6 @@ IRIs), it returns None and the caller asks the store (`network.read_network`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from citydip_ld.iris import normalise_base, ontology_namespace
 from citydip_ld.rdf.jsonld import Row, split_literal
@@ -74,9 +73,7 @@ def _index(rows: Iterable[Row], base: str) -> tuple[Index, dict[str, list[str]]]
     rdf_type, named = f"<{RDF_TYPE}>", {f"<{iri}>" for iri in classes}
     index: Index = {}
     typed: dict[str, dict[str, None]] = {name: {} for name in named}
-    for _graph, subject, predicate, obj in rows:
-        if predicate not in wanted:
-            continue
+    for _graph, subject, predicate, obj in [row for row in rows if row[2] in wanted]:
         if predicate == rdf_type:
             if obj in named:
                 typed[obj][subject] = None
@@ -130,8 +127,9 @@ def _label(index: Index, subject: str, lang: str) -> str | None:
 
 
 def _matches(literal: str, lang: str) -> bool:
-    tag = split_literal(literal)[1] if "@" in literal else None
-    return tag is not None and (tag == lang or tag.startswith(f"{lang}-"))
+    """Whether the literal's language tag (after its closing quote) is `lang` or `lang-...`."""
+    tag = literal[literal.rindex('"') + 1 :]
+    return tag == f"@{lang}" or tag.startswith(f"@{lang}-")
 
 
 def _edges(index: Index, twinnings: list[str], cd: str) -> list[NetworkEdge]:
@@ -151,22 +149,19 @@ def _edges(index: Index, twinnings: list[str], cd: str) -> list[NetworkEdge]:
         fields = _date_fields(index, subject, cd)
         jalali, gregorian = fields["jalali"], fields["gregorian"]
         articles = {_value(article) for article in index.get(subject, {}).get(_DERIVED_FROM, ())}
-        edge = NetworkEdge(
-            twinning,
-            "",
-            "",
-            label_en=_label(index, subject, "en") or "",
-            label_fa=_label(index, subject, "fa") or "",
-            kind=None if kind is None else _value(kind),
-            date_written=jalali or gregorian,
-            date_calendar="jalali" if jalali else "gregorian" if gregorian else None,
-            date_printed=fields["printed"],
-            date_first_day=fields["first"],
-            date_last_day=fields["last"],
-            date_on_or_before=fields["bound"] == on_or_before,
-            articles=tuple(sorted(articles)),
+        values = (  # `NetworkEdge`'s fields after its ends, in order
+            _label(index, subject, "en") or "",
+            _label(index, subject, "fa") or "",
+            None if kind is None else _value(kind),
+            jalali or gregorian,
+            "jalali" if jalali else "gregorian" if gregorian else None,
+            fields["printed"],
+            fields["first"],
+            fields["last"],
+            fields["bound"] == on_or_before,
+            tuple(sorted(articles)),
         )
-        edges += [replace(edge, source=source, target=target) for source, target in pairs]
+        edges += [NetworkEdge(twinning, source, target, *values) for source, target in pairs]
     return edges
 
 
