@@ -212,3 +212,5 @@ def test_the_verified_source_map_bytes_read_as_the_file(minimal: Layout, tmp_pat
     path.write_bytes(b"")  # changed after check read it: the report still has its lines
     assert read.sources.about(nodes) != read_source_map([path], nodes)
     assert read.sources.about(nodes).subjects
+    nothing = read.sources.about([])
+    assert not nothing.subjects and not nothing.properties
