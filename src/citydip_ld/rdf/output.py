@@ -385,6 +385,16 @@ def serialise(
     return out
 
 
+def nquads_bytes(rows: list[Row], chunk: int = 4096) -> bytes:
+    """The N-Quads lines of `rows` as UTF-8, encoded `chunk` rows at a time: the same bytes
+    as the text of all of them encoded at once, without that text (at world S, 240 MB of
+    UCS-2 made, touched page by page and freed: 130k page faults against 56k)."""
+    return b"".join(
+        "".join(map(_nquads_line, rows[start : start + chunk])).encode("utf-8")
+        for start in range(0, len(rows), chunk)
+    )
+
+
 def _nquads_line(row: Row) -> str:
     graph, subject, predicate, obj = row
     if graph == "DEFAULT":
@@ -437,7 +447,7 @@ class SortedQuads:
     def _sort(self, rows: dict[Row, None] | set[Row]) -> None:
         self.rows: list[Row] = sorted(rows)
         #: the rows' N-Quads, as Oxigraph writes them: the `dataset.nq` dump
-        self.nquads = "".join(map(_nquads_line, self.rows)).encode("utf-8")
+        self.nquads = nquads_bytes(self.rows)
         self.quads: list[ox.Quad] = list(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS))
         if len(self.quads) != len(self.rows):  # a row holding more than one quad
             raise ValueError("the rows are not one N-Quads statement each")
