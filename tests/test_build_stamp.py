@@ -165,13 +165,16 @@ def test_n_quads_not_sorted_by_graph_are_refused() -> None:
     ontology = f"<http://x/s> <http://x/p> <http://x/o2> <{BASE}graph/ontology> .\n"
     shape = f'_:b0 <http://x/p> "a <{BASE}graph/ontology> .\\n" <{BASE}graph/shapes> .\n'
     shapes: list[str] = []
-    assert facts_quads(ontology + facts + shape, BASE, shapes) == facts
+    assert facts_quads((ontology + facts + shape).encode(), BASE, shapes) == facts
     assert shapes == [f'_:b0 <http://x/p> "a <{BASE}graph/ontology> .\\n" .\n']
-    assert facts_quads(facts + ontology + facts, BASE, []) == facts + facts
-    assert facts_quads(ontology + facts + ontology, BASE, []) is None
-    assert facts_quads(facts + "<http://x/s> <http://x/p> <http://x/o> .\n", BASE, []) is None
-    assert facts_quads(facts.rstrip("\n"), BASE, []) is None
-    assert facts_quads("", BASE, []) == ""
+    assert facts_quads((facts + ontology + facts).encode(), BASE, []) == facts + facts
+    assert facts_quads((ontology + facts + ontology).encode(), BASE, []) is None
+    no_graph = "<http://x/s> <http://x/p> <http://x/o> .\n"
+    assert facts_quads((facts + no_graph).encode(), BASE, []) is None
+    assert facts_quads(facts.rstrip("\n").encode(), BASE, []) is None
+    assert facts_quads(b"", BASE, []) == ""
+    persian = f'<http://x/s> <http://x/p> "تبریز" <{BASE}graph/a> .\n'
+    assert facts_quads((ontology + persian).encode(), BASE, []) == persian
 
 
 def test_check_after_build_sees_an_edit_made_since(

@@ -243,7 +243,7 @@ def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckTe
     if found is None:
         return None
     shape_lines: list[str] = []
-    facts = facts_quads(found["dataset.nq"].decode("utf-8"), base, shape_lines)
+    facts = facts_quads(found.pop("dataset.nq"), base, shape_lines)
     if facts is None:
         return None
     # The shapes graph as the build wrote it (its blank nodes canonical already: the
@@ -267,37 +267,39 @@ class _SameLabels(dict[str, str]):
         return key
 
 
-def facts_quads(nquads: str, base: str, shapes: list[str]) -> str | None:
-    """The lines of a build's N-Quads but those of the `ontology` and `shapes` graphs, as they
-    are (N-Quads: pyshacl-turbo validates the union of their graphs, what `facts_union`
-    gives, without 600k lines split, joined and hashed in Python: 1 s of CPU at world S); the
-    `shapes` graph's triples are added to `shapes` as N-Triples lines. `build` sorts its
-    quads by graph, so each graph's lines are one run, cut out by position; None when they
-    are not (not what `build` writes) or a line is not in a graph of the build (counted: the
-    caller reads this only from a build folder whose stamp vouches for the bytes)."""
-    if nquads and not nquads.endswith("\n"):
+def facts_quads(nquads: bytes, base: str, shapes: list[str]) -> str | None:
+    """The lines of a build's N-Quads (UTF-8) but those of the `ontology` and `shapes` graphs,
+    as they are (N-Quads: pyshacl-turbo validates the union of their graphs, what
+    `facts_union` gives, without 600k lines split, joined and hashed in Python: 1 s of CPU at
+    world S), decoded once; the `shapes` graph's triples are added to `shapes` as N-Triples
+    lines. `build` sorts its quads by graph, so each graph's lines are one run, cut out by
+    position; None when they are not (not what `build` writes) or a line is not in a graph of
+    the build (counted: the caller reads this only from a build folder whose stamp vouches
+    for the bytes)."""
+    if nquads and not nquads.endswith(b"\n"):
         return None
     runs = []
     for name in ("ontology", "shapes"):
-        end = f" <{graph_iri(base, name)}> .\n"
+        end = f" <{graph_iri(base, name)}> .\n".encode()
         first = nquads.find(end)
         if first < 0:
             continue
-        start, stop = nquads.rfind("\n", 0, first) + 1, nquads.rfind(end) + len(end)
+        start, stop = nquads.rfind(b"\n", 0, first) + 1, nquads.rfind(end) + len(end)
         run = nquads[start:stop]
-        if run.count("\n") != run.count(end):  # another graph's lines among this one's
+        if run.count(b"\n") != run.count(end):  # another graph's lines among this one's
             return None
         if name == "shapes":
-            shapes += [line[: 1 - len(end)] + " .\n" for line in run.split("\n") if line]
+            lines = run.decode("utf-8").split("\n")
+            shapes += [line[: 1 - len(end)] + " .\n" for line in lines if line]
         runs.append((start, stop))
     parts, position = [], 0
     for start, stop in sorted(runs):
         parts.append(nquads[position:start])
         position = stop
-    facts = "".join([*parts, nquads[position:]])
-    if facts.count("\n") != facts.count(f" <{graph_iri(base, '')}"):
+    facts = b"".join([*parts, nquads[position:]])
+    if facts.count(b"\n") != facts.count(f" <{graph_iri(base, '')}".encode()):
         return None
-    return facts
+    return facts.decode("utf-8")
 
 
 def facts_union(nquads: str, base: str, shapes: list[str] | None = None) -> list[str] | None:
