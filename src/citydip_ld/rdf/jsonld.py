@@ -309,6 +309,11 @@ class _Converter:
     def to_raw_value(self, obj: str | None) -> Any:
         if obj is None:
             return None
+        first = obj[:1]
+        if first == '"':  # a literal is never a list's head (no triple has it as subject)
+            return self.literal_value(obj)
+        if first == "<" and obj != _NIL:  # nor is an IRI (`to_collection` stops at one)
+            return {self.id_key: self._shrunk.get(obj) or self.shrink(obj)}
         collection = self.to_collection(obj)
         if collection is not None:
             return {"@list": [self.to_raw_value(item) for item in collection]}
