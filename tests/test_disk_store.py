@@ -230,6 +230,16 @@ def test_a_file_listing_reads_any_page_like_a_list(tmp_path: Path) -> None:
     assert len(FileListing(_empty(tmp_path))) == 0
 
 
+def test_a_file_listing_keeps_an_iri_with_a_line_separator_whole(tmp_path: Path) -> None:
+    """U+2028 may appear in an IRI (and U+0085 in its text here): `str.splitlines` would end
+    a line there."""
+    iris = ["http://example.org/id/city/a\u2028b", "http://example.org/id/city/c\x85d", "x"]
+    path = tmp_path / "city.txt"
+    write_listing(path, iris)
+    assert FileListing(path).page(0, 3) == iris
+    assert FileListing(path).page(1, 2) == iris[1:2]
+
+
 def _empty(tmp_path: Path) -> Path:
     path = tmp_path / "empty.txt"
     write_listing(path, [])

@@ -234,9 +234,11 @@ def test_a_conditional_hit_is_still_a_304(mini_app: Flask) -> None:
     assert status == 304 and body == b"" and dict(headers)["ETag"] == etag
 
 
-def test_the_trusted_proxy_takes_the_environ_route(mini_app: Flask) -> None:
-    """From the trusted proxy the client in the log is the forwarded one, as before."""
-    settings = ServerSettings(threads=1, trusted_proxy="127.0.0.1")
+@pytest.mark.parametrize("trusted", ["127.0.0.1", "*"])
+def test_the_trusted_proxy_takes_the_environ_route(mini_app: Flask, trusted: str) -> None:
+    """From the trusted proxy (its address, or anyone with `*`) the client in the log is the
+    forwarded one, as before."""
+    settings = ServerSettings(threads=1, trusted_proxy=trusted)
     front, log = make_front(mini_app, settings)
     headers = [("accept", "text/csv"), ("x-forwarded-for", "203.0.113.7")]
     try:

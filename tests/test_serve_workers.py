@@ -25,11 +25,11 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from citydip_ld.cli import _granian_workers, main, render_first_pages
+from citydip_ld.cli import _granian_workers, main
 from citydip_ld.granian_front import default_workers
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores.store import default_workers as default_query_workers
-from citydip_ld.web import STORE_KEY, create_app, get_listing, get_store
+from citydip_ld.web import STORE_KEY, create_app, get_listing, get_store, render_first_pages
 from citydip_ld.web.i18n import LANGUAGES
 from citydip_ld.web.response_cache import ResponseCacheMiddleware
 from citydip_ld.web.templating import ENVIRONMENTS_KEY

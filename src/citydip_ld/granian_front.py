@@ -44,7 +44,13 @@ from werkzeug.wsgi import FileWrapper
 
 from citydip_ld.errors import CitydipError
 from citydip_ld.logs import configure_logging
-from citydip_ld.serving import AccessLog, ServerSettings, granian_header_timeout, trust_proxy
+from citydip_ld.serving import (
+    AccessLog,
+    ServerSettings,
+    from_trusted_proxy,
+    granian_header_timeout,
+    trust_proxy,
+)
 from citydip_ld.slow_clients import refusal
 from citydip_ld.web.context import STORE_KEY
 from citydip_ld.web.response_cache import ResponseCacheMiddleware
@@ -318,8 +324,7 @@ class RSGIFront:
         if found is None or self.hits is None:
             return False
         client = client_address(scope.client)[0]
-        trusted = self.settings.trusted_proxy
-        if trusted is not None and (trusted == "*" or client == trusted):
+        if from_trusted_proxy(client, self.settings.trusted_proxy):
             return False
         script, path = split_prefix(wsgi_string(scope.path), self.settings.url_prefix)
         query = wsgi_string(scope.query_string)

@@ -70,6 +70,12 @@ def trust_proxy(app: WSGIApplication, trusted_proxy: str | None) -> WSGIApplicat
     )
 
 
+def from_trusted_proxy(peer: str, trusted_proxy: str | None) -> bool:
+    """Whether `trust_proxy`'s middleware believes the forwarding headers of a request from
+    `peer` (waitress's rule: the one trusted address, or anyone with `*`)."""
+    return trusted_proxy is not None and (trusted_proxy == "*" or peer == trusted_proxy)
+
+
 def query_concurrency(threads: int, wanted: int) -> int:
     """SPARQL requests in progress at once under `threads` server threads: at most `wanted`,
     leaving a quarter of the threads (at least 2) to pages, documents and dumps."""

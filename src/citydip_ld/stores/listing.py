@@ -88,4 +88,5 @@ class FileListing:
             begin, end = self._offset(offsets, start), self._offset(offsets, stop)
         with self._path.open("rb") as lines:
             lines.seek(begin)
-            return lines.read(end - begin).decode("utf-8").splitlines()
+            # at "\n" only: `str.splitlines` also ends a line at U+2028, which an IRI may hold
+            return lines.read(end - begin).decode("utf-8").split("\n")[:-1]

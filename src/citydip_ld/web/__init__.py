@@ -1,6 +1,7 @@
 """Stage 6, web: the Flask application factory, a thin layer over the stores.
 
-Owns the app (`create_app`, settings, warm-up); its blueprints (`resources`: dereferencing,
+Owns the app (`create_app`, settings, warm-up, the first pages rendered before granian forks);
+its blueprints (`resources`: dereferencing,
 `pages`, `search`, `sparql_routes`, `vendor`: the browser libraries, `reconcile`: the
 reconciliation service, `maps`: the map data and map views, `timeline`: the dated facts,
 `network`: the twinning network view) and
@@ -65,6 +66,7 @@ __all__ = [
     "get_listing",
     "get_statistics",
     "get_store",
+    "render_first_pages",
     "start_warm_up",
     "warm_up",
 ]
@@ -165,6 +167,46 @@ def warm_up(app: Flask) -> None:
     hide_from_collector()  # what warm-up built lives as long as the generation
     return_free_memory()
     logging.getLogger(__name__).info("warm-up done in %.1f s", time.monotonic() - started)
+
+
+#: The `Accept` headers of what the first pages render: HTML and the two documents most asked.
+FIRST_PAGE_FORMATS = ("text/html", "text/turtle", "application/ld+json")
+
+
+def render_first_pages(app: Flask) -> dict[tuple[str, str, str], int]:
+    """Render, before granian forks its workers, one page of each kind of resource, its list
+    and the home page, in each interface language, and one document per format: what the
+    first page of each kind costs once (Jinja's compiled templates, the message catalogues,
+    imports and caches filled at first use; 90 ms of CPU for the first city page at S, 4 ms
+    for the next) is then done here once and shared, instead of again in every worker after
+    the fork. The app is called behind its response cache, so nothing is kept there; a page
+    that fails is logged and skipped (the worker renders it when asked). The status of each
+    (path, Accept, Accept-Language) asked."""
+    from werkzeug.test import Client
+
+    from citydip_ld.iris import KINDS, normalise_base
+    from citydip_ld.web.i18n import LANGUAGES
+    from citydip_ld.web.response_cache import ResponseCacheMiddleware
+
+    inner = app.wsgi_app
+    client = Client(inner.app if isinstance(inner, ResponseCacheMiddleware) else inner)
+    base = normalise_base(str(app.config["BASE"]))
+    paths = ["/"]
+    with app.app_context():
+        for kind in KINDS:
+            first = get_listing(base, kind).page(0, 1)
+            paths.append(f"/doc/{kind}/")
+            paths += [f"/doc/{kind}/{iri.rsplit('/', 1)[1]}" for iri in first]
+    asked = [(p, "text/html", lang) for p in paths for lang in LANGUAGES]
+    asked += [(p, fmt, LANGUAGES[0]) for p in paths[2:3] for fmt in FIRST_PAGE_FORMATS[1:]]
+    statuses = {}
+    for path, accept, lang in asked:
+        headers = {"Accept": accept, "Accept-Language": lang}
+        try:
+            statuses[path, accept, lang] = client.get(path, headers=headers).status_code
+        except Exception:  # never fatal: the worker renders it when asked
+            logging.getLogger(__name__).exception("could not render %s before the fork", path)
+    return statuses
 
 
 def return_free_memory() -> None:
