@@ -7,6 +7,7 @@ rdflib writes the document as before. Both routes are compared with rdflib's own
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -15,11 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset
 
-from citydip_ld.rdf.jsonld import _SORT_KEY, _compact, dump_indented, jsonld_document
+from citydip_ld.rdf.jsonld import (
+    _SORT_KEY,
+    _compact,
+    dump_indented,
+    jsonld_document,
+    sort_in_place,
+)
+from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
 from citydip_ld.rdf.output import (
     Layout,
     SortedQuads,
-    _sorted_json,
     build_all,
     jsonld_context,
     serialise,
@@ -154,3 +161,20 @@ def test_arrays_sort_by_orjson_as_by_pythons_json(values: list[object]) -> None:
     encoder (`", "` and `": "` separators) gives, for any JSON values."""
     items = [_sorted_json(value) for value in values]
     assert sorted(items, key=_compact) == sorted(items, key=_SORT_KEY)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_JSON_VALUES, max_size=6))
+def test_sorting_in_place_gives_what_sorted_json_gives(values: list[object]) -> None:
+    """The dump sorts its fresh document in place (`sort_in_place`): the same structure and
+    bytes as the copy `sorted_json` makes, `@list`s included."""
+    document = {"@graph": values, "@list": copy.deepcopy(values), "x": {"@list": [values]}}
+    expected = _sorted_json(document)
+    assert sort_in_place(copy.deepcopy(document)) == expected
+    assert dump_indented(sort_in_place(copy.deepcopy(document))) == dump_indented(expected)
+
+
+@pytest.mark.parametrize("document", AWKWARD_JSON)
+def test_sorting_awkward_json_in_place(document: object) -> None:
+    expected = dump_indented(_sorted_json(document))
+    assert dump_indented(sort_in_place(copy.deepcopy(document))) == expected

@@ -320,6 +320,7 @@ def run_check(
             sources=text.sources,
             lang=lang,
             engine=engine,
+            quads=text.quads,
         )
     say(f"reading the facts in {obj.layout.data_dir} and building the dataset")
     built = build_for_check(obj.layout, obj.base)

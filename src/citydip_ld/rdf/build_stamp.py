@@ -89,18 +89,23 @@ def remove_stamp(out_dir: Path) -> None:
     (out_dir / STAMP_FILE).unlink(missing_ok=True)
 
 
-def write_stamp(out_dir: Path, digest: str, files: dict[str, bytes]) -> bool:
+def write_stamp(out_dir: Path, digest: str, files: dict[str, bytes] | dict[str, str]) -> bool:
     """Record `digest` and the SHA-256 of `CHECKED_FILES` (their bytes in `files`, as just
-    written into `out_dir`); False (no stamp) unless every one of them is there."""
+    written into `out_dir`, or their hex SHA-256 already computed); False (no stamp) unless
+    every one of them is there."""
     if any(name not in files for name in CHECKED_FILES):
         return False
     stamp = {
         "inputs": digest,
-        "files": {name: hashlib.sha256(files[name]).hexdigest() for name in CHECKED_FILES},
+        "files": {name: _hex_sha256(files[name]) for name in CHECKED_FILES},
     }
     text = json.dumps(stamp, indent=2, sort_keys=True) + "\n"
     write_atomically(out_dir / STAMP_FILE, text.encode("ascii"))
     return True
+
+
+def _hex_sha256(content: bytes | str) -> str:
+    return content if isinstance(content, str) else hashlib.sha256(content).hexdigest()
 
 
 def read_if_current(out_dir: Path, inputs: Inputs) -> dict[str, bytes] | None:

@@ -59,14 +59,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_checksums(out_dir: str | Path) -> Path:
+def write_checksums(out_dir: str | Path, known: dict[str, str] | None = None) -> Path:
     """Write `SHA256SUMS` for the dump and network files present in `out_dir`; return its
-    path."""
+    path. `known`: the hex SHA-256 of files just written there from bytes the caller holds
+    (`build`: not read back); the others are read."""
     directory = Path(out_dir)
     names = [name for name in DOWNLOAD_FILES if (directory / name).is_file()]
     if not names:
         raise LoadError(f"{directory}: no dataset dumps here; run `citydip-ld build` first")
-    lines = [f"{sha256_file(directory / name)}  {name}\n" for name in names]
+    digests = known or {}
+    lines = [f"{digests.get(name) or sha256_file(directory / name)}  {name}\n" for name in names]
     path = directory / CHECKSUMS_FILE
     write_atomically(path, "".join(lines).encode("ascii"))
     return path

@@ -31,6 +31,7 @@ __all__ = [
     "dump_indented",
     "graph_document",
     "jsonld_document",
+    "sort_in_place",
     "sorted_json",
     "to_bytes",
 ]
@@ -138,6 +139,39 @@ def sorted_json(node: Any) -> Any:
             return sorted(items, key=_sort_key(items, _compact))
         except (orjson.JSONEncodeError, TypeError):  # what orjson refuses: Python's encoder
             return sorted(items, key=_sort_key(items, _SORT_KEY))
+    if type(node) is float:
+        return _Float(node)
+    return node
+
+
+def sort_in_place(node: Any) -> Any:
+    """`sorted_json(node)`, made by sorting `node`'s arrays where they are and wrapping its
+    floats in place (`node` is changed; for a document nothing else holds, such as the dump's):
+    no copy of every object of the document."""
+    if isinstance(node, dict):
+        for key, value in node.items():  # values replaced, no key added: allowed
+            kind = type(value)
+            if kind is str:
+                continue
+            if key == "@list" and isinstance(value, list):
+                for position, item in enumerate(value):
+                    if type(item) is not str:
+                        value[position] = sort_in_place(item)
+            elif kind is dict or isinstance(value, list | dict):
+                sort_in_place(value)
+            elif kind is float:
+                node[key] = _Float(value)
+        return node
+    if isinstance(node, list):
+        for position, item in enumerate(node):
+            if type(item) is not str:
+                node[position] = sort_in_place(item)
+        if len(node) > 1:
+            try:
+                node.sort(key=_sort_key(node, _compact))
+            except (orjson.JSONEncodeError, TypeError):  # what orjson refuses: Python's encoder
+                node.sort(key=_sort_key(node, _SORT_KEY))
+        return node
     if type(node) is float:
         return _Float(node)
     return node
@@ -275,6 +309,11 @@ class _Converter:
     def to_raw_value(self, obj: str | None) -> Any:
         if obj is None:
             return None
+        first = obj[:1]
+        if first == '"':  # a literal is never a list's head (no triple has it as subject)
+            return self.literal_value(obj)
+        if first == "<" and obj != _NIL:  # nor is an IRI (`to_collection` stops at one)
+            return {self.id_key: self._shrunk.get(obj) or self.shrink(obj)}
         collection = self.to_collection(obj)
         if collection is not None:
             return {"@list": [self.to_raw_value(item) for item in collection]}

@@ -332,19 +332,12 @@ def _read_edges(store: Queryable, base: str) -> list[NetworkEdge]:
 def read_network(store: Queryable, base: str) -> Network:
     """The whole twinning network of the dataset at `base` in `store` (three queries)."""
     countries = _read_countries(store, base)
-    edges = sorted(_read_edges(store, base), key=lambda e: (e.iri, e.source, e.target))
-    partners: dict[str, set[str]] = defaultdict(set)
-    degree: dict[str, int] = defaultdict(int)
-    for edge in edges:
-        partners[edge.source].add(edge.target)
-        partners[edge.target].add(edge.source)
-        degree[edge.source] += 1
-        degree[edge.target] += 1
-    nodes = []
+    edges = _read_edges(store, base)
+    cities = []
     for row in store.query(node_query(base)):
         iri = sys.intern(str(row["city"].value))
         country = _text(row, "country")
-        nodes.append(
+        cities.append(
             NetworkNode(
                 iri,
                 _text(row, "en") or iri,
@@ -352,10 +345,38 @@ def read_network(store: Queryable, base: str) -> Network:
                 countries.get(country) if country else None,
                 _number(row, "lat"),
                 _number(row, "long"),
-                len(partners[iri]),
-                degree[iri],
             )
         )
+    return assemble_network(edges, cities)
+
+
+def assemble_network(edges: list[NetworkEdge], cities: list[NetworkNode]) -> Network:
+    """The network of the node query's cities (their `partners` and `twinnings` not counted
+    yet) and the edge query's twinnings (merged, in any order): each city's partners and
+    degree counted over every twinning, nodes and edges sorted by IRI, the twinnings of a
+    partner that is not a node left out. One assembly for the store's answers
+    (`read_network`) and the build's rows (`network_rows.network_of_rows`)."""
+    edges = sorted(edges, key=lambda e: (e.iri, e.source, e.target))
+    partners: dict[str, set[str]] = defaultdict(set)
+    degree: dict[str, int] = defaultdict(int)
+    for edge in edges:
+        partners[edge.source].add(edge.target)
+        partners[edge.target].add(edge.source)
+        degree[edge.source] += 1
+        degree[edge.target] += 1
+    nodes = [
+        NetworkNode(
+            c.iri,
+            c.label_en,
+            c.label_fa,
+            c.country,
+            c.lat,
+            c.long,
+            len(partners[c.iri]),
+            degree[c.iri],
+        )
+        for c in cities
+    ]
     nodes.sort(key=lambda n: n.iri)
     known = {n.iri for n in nodes}
     kept = tuple(e for e in edges if e.source in known and e.target in known)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from citydip_ld.rdf.network import Network, NetworkEdge, NetworkNode
@@ -24,7 +23,6 @@ NODES_FILE = "network-nodes.csv"
 EDGES_FILE = "network-edges.csv"
 
 Value = str | int | float | bool | None
-T = TypeVar("T")
 
 #: (column, GraphML type, value) for nodes and edges, in column order.
 NODE_COLUMNS: tuple[tuple[str, str, Callable[[NetworkNode], Value]], ...] = (
@@ -62,42 +60,63 @@ def _cell(value: Value) -> str:
     return str(value)
 
 
-def nodes_csv(network: Network) -> bytes:
-    """`network-nodes.csv`: `id` then `NODE_COLUMNS`, one row per city."""
+#: An item's id(s) (a node's IRI; an edge's IRI, source and target), then each column's
+#: text, None where the data has no value: computed once for the CSV and GraphML files.
+Cells = tuple[list[str], list[str | None]]
+
+
+def _node_cells(network: Network) -> list[Cells]:
+    return [
+        ([node.iri], [None if (v := get(node)) is None else _cell(v) for _, _, get in NODE_COLUMNS])
+        for node in network.nodes
+    ]
+
+
+def _edge_cells(network: Network) -> list[Cells]:
+    return [
+        (
+            [edge.iri, edge.source, edge.target],
+            [None if (v := get(edge)) is None else _cell(v) for _, _, get in EDGE_COLUMNS],
+        )
+        for edge in network.edges
+    ]
+
+
+def _csv(header: list[str], rows: list[Cells]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out)
-    writer.writerow(["id", *(name for name, _, _ in NODE_COLUMNS)])
-    for node in network.nodes:
-        writer.writerow([node.iri, *(_cell(get(node)) for _, _, get in NODE_COLUMNS)])
+    writer.writerow(header)
+    writer.writerows([*ids, *(cell or "" for cell in cells)] for ids, cells in rows)
     return out.getvalue().encode("utf-8")
+
+
+def nodes_csv(network: Network) -> bytes:
+    """`network-nodes.csv`: `id` then `NODE_COLUMNS`, one row per city."""
+    return _csv(["id", *(name for name, _, _ in NODE_COLUMNS)], _node_cells(network))
 
 
 def edges_csv(network: Network) -> bytes:
     """`network-edges.csv`: `id`, `source`, `target` then `EDGE_COLUMNS`, one row per
     twinning."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(["id", "source", "target", *(name for name, _, _ in EDGE_COLUMNS)])
-    for edge in network.edges:
-        cells = (_cell(get(edge)) for _, _, get in EDGE_COLUMNS)
-        writer.writerow([edge.iri, edge.source, edge.target, *cells])
-    return out.getvalue().encode("utf-8")
+    header = ["id", "source", "target", *(name for name, _, _ in EDGE_COLUMNS)]
+    return _csv(header, _edge_cells(network))
 
 
-def _data(
-    prefix: str, columns: tuple[tuple[str, str, Callable[[T], Value]], ...], item: T
-) -> list[str]:
-    lines = []
-    for name, _, get in columns:
-        value = get(item)
-        if value is not None:
-            lines.append(f'      <data key="{prefix}_{name}">{escape(_cell(value))}</data>')
-    return lines
+def _data(keys: list[str], cells: list[str | None]) -> list[str]:
+    return [
+        f'      <data key="{key}">{escape(cell)}</data>'
+        for key, cell in zip(keys, cells, strict=True)
+        if cell is not None
+    ]
 
 
 def graphml(network: Network) -> bytes:
     """`network.graphml`: an undirected graph, node and edge ids our IRIs, the same columns
     as the CSV files as typed GraphML keys."""
+    return _graphml(_node_cells(network), _edge_cells(network))
+
+
+def _graphml(nodes: list[Cells], edges: list[Cells]) -> bytes:
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"'
@@ -112,25 +131,27 @@ def graphml(network: Network) -> bytes:
                 f' attr.type="{kind}"/>'
             )
     lines.append('  <graph id="twinnings" edgedefault="undirected">')
-    for node in network.nodes:
-        lines.append(f"    <node id={quoteattr(node.iri)}>")
-        lines += _data("n", NODE_COLUMNS, node)
+    node_keys = [f"n_{name}" for name, _, _ in NODE_COLUMNS]
+    for (iri,), cells in nodes:
+        lines.append(f"    <node id={quoteattr(iri)}>")
+        lines += _data(node_keys, cells)
         lines.append("    </node>")
-    for edge in network.edges:
+    edge_keys = [f"e_{name}" for name, _, _ in EDGE_COLUMNS]
+    for (iri, source, target), cells in edges:
         lines.append(
-            f"    <edge id={quoteattr(edge.iri)} source={quoteattr(edge.source)}"
-            f" target={quoteattr(edge.target)}>"
+            f"    <edge id={quoteattr(iri)} source={quoteattr(source)} target={quoteattr(target)}>"
         )
-        lines += _data("e", EDGE_COLUMNS, edge)
+        lines += _data(edge_keys, cells)
         lines.append("    </edge>")
     lines += ["  </graph>", "</graphml>", ""]
     return "\n".join(lines).encode("utf-8")
 
 
 def network_files(network: Network) -> dict[str, bytes]:
-    """File name -> bytes of the three network files."""
+    """File name -> bytes of the three network files (each value computed once for both)."""
+    nodes, edges = _node_cells(network), _edge_cells(network)
     return {
-        GRAPHML_FILE: graphml(network),
-        NODES_FILE: nodes_csv(network),
-        EDGES_FILE: edges_csv(network),
+        GRAPHML_FILE: _graphml(nodes, edges),
+        NODES_FILE: _csv(["id", *(name for name, _, _ in NODE_COLUMNS)], nodes),
+        EDGES_FILE: _csv(["id", "source", "target", *(name for name, _, _ in EDGE_COLUMNS)], edges),
     }

@@ -8,6 +8,7 @@ leaves a half-written file and never loses the previous output.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -43,10 +44,10 @@ from citydip_ld.rdf.build_stamp import (
 )
 from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.rdf.forked import Forked
-from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document
-from citydip_ld.rdf.jsonld import sorted_json as _sorted_json
+from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document, sort_in_place
 from citydip_ld.rdf.network import RDF_TYPE, DatasetQueries, queried_terms, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
+from citydip_ld.rdf.network_rows import network_of_rows
 from citydip_ld.rdf.source_map import (
     SOURCES_FILE,
     SourceFiles,
@@ -200,13 +201,16 @@ def build_for_check(layout: Layout, base: str) -> CheckInput:
 class CheckText:
     """What `check` validates, as text: the facts' union as N-Triples lines (each triple
     once), the shapes, the sources (in memory, or a build folder's `sources.tsv`), and the
-    prefixes `build_for_check` binds on its graph."""
+    prefixes `build_for_check` binds on its graph (or, `quads`, the facts' graphs' N-Quads)."""
 
     ntriples: str
     shapes: Graph
     sources: SourceMap | SourceFiles
     namespaces: list[tuple[str, URIRef]]
     triples: int
+    #: `ntriples` is N-Quads (the facts' graphs of a build's `dataset.nq`), their union the
+    #: data; `triples` then counts a triple once in each graph that holds it
+    quads: bool = False
 
 
 def build_check_text(layout: Layout, base: str) -> CheckText:
@@ -239,8 +243,8 @@ def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckTe
     if found is None:
         return None
     shape_lines: list[str] = []
-    lines = facts_union(found["dataset.nq"].decode("utf-8"), base, shape_lines)
-    if lines is None:
+    facts = facts_quads(found.pop("dataset.nq"), base, shape_lines)
+    if facts is None:
         return None
     # The shapes graph as the build wrote it (its blank nodes canonical already: the
     # canonicalisation is most of the cost of reading the shapes), and the prefixes the
@@ -252,7 +256,7 @@ def check_text_from_build(build_dir: Path, layout: Layout, base: str) -> CheckTe
         bind_prefixes(dataset, parse_turtle_files(directory, name, base))
     namespaces = [(prefix, URIRef(ns)) for prefix, ns in dataset.namespaces()]
     sources = SourceFiles([found[SOURCES_FILE]])  # the bytes checked against the stamp
-    return CheckText("".join(lines), shapes, sources, namespaces, len(lines))
+    return CheckText(facts, shapes, sources, namespaces, facts.count("\n"), quads=True)
 
 
 class _SameLabels(dict[str, str]):
@@ -261,6 +265,41 @@ class _SameLabels(dict[str, str]):
 
     def get(self, key: str, default: str | None = None) -> str:  # type: ignore[override]
         return key
+
+
+def facts_quads(nquads: bytes, base: str, shapes: list[str]) -> str | None:
+    """The lines of a build's N-Quads (UTF-8) but those of the `ontology` and `shapes` graphs,
+    as they are (N-Quads: pyshacl-turbo validates the union of their graphs, what
+    `facts_union` gives, without 600k lines split, joined and hashed in Python: 1 s of CPU at
+    world S), decoded once; the `shapes` graph's triples are added to `shapes` as N-Triples
+    lines. `build` sorts its quads by graph, so each graph's lines are one run, cut out by
+    position; None when they are not (not what `build` writes) or a line is not in a graph of
+    the build (counted: the caller reads this only from a build folder whose stamp vouches
+    for the bytes)."""
+    if nquads and not nquads.endswith(b"\n"):
+        return None
+    runs = []
+    for name in ("ontology", "shapes"):
+        end = f" <{graph_iri(base, name)}> .\n".encode()
+        first = nquads.find(end)
+        if first < 0:
+            continue
+        start, stop = nquads.rfind(b"\n", 0, first) + 1, nquads.rfind(end) + len(end)
+        run = nquads[start:stop]
+        if run.count(b"\n") != run.count(end):  # another graph's lines among this one's
+            return None
+        if name == "shapes":
+            lines = run.decode("utf-8").split("\n")
+            shapes += [line[: 1 - len(end)] + " .\n" for line in lines if line]
+        runs.append((start, stop))
+    parts, position = [], 0
+    for start, stop in sorted(runs):
+        parts.append(nquads[position:start])
+        position = stop
+    facts = b"".join([*parts, nquads[position:]])
+    if facts.count(b"\n") != facts.count(f" <{graph_iri(base, '')}".encode()):
+        return None
+    return facts.decode("utf-8")
 
 
 def facts_union(nquads: str, base: str, shapes: list[str] | None = None) -> list[str] | None:
@@ -348,6 +387,16 @@ def serialise(
     return out
 
 
+def nquads_bytes(rows: list[Row], chunk: int = 4096) -> bytes:
+    """The N-Quads lines of `rows` as UTF-8, encoded `chunk` rows at a time: the same bytes
+    as the text of all of them encoded at once, without that text (at world S, 240 MB of
+    UCS-2 made, touched page by page and freed: 130k page faults against 56k)."""
+    return b"".join(
+        "".join(map(_nquads_line, rows[start : start + chunk])).encode("utf-8")
+        for start in range(0, len(rows), chunk)
+    )
+
+
 def _nquads_line(row: Row) -> str:
     graph, subject, predicate, obj = row
     if graph == "DEFAULT":
@@ -364,7 +413,7 @@ def _jsonld_bytes(
             dataset = dataset()
         text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
         document = json.loads(text)
-    return dump_indented(_sorted_json(document)) + b"\n"
+    return dump_indented(sort_in_place(document)) + b"\n"
 
 
 OXIGRAPH_FORMATS = {
@@ -400,7 +449,7 @@ class SortedQuads:
     def _sort(self, rows: dict[Row, None] | set[Row]) -> None:
         self.rows: list[Row] = sorted(rows)
         #: the rows' N-Quads, as Oxigraph writes them: the `dataset.nq` dump
-        self.nquads = "".join(map(_nquads_line, self.rows)).encode("utf-8")
+        self.nquads = nquads_bytes(self.rows)
         self.quads: list[ox.Quad] = list(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS))
         if len(self.quads) != len(self.rows):  # a row holding more than one quad
             raise ValueError("the rows are not one N-Quads statement each")
@@ -513,9 +562,11 @@ def build_directory(
         write_outputs(files, out)
         files[SOURCES_FILE] = source_map_bytes(sources)
         write_source_map(files[SOURCES_FILE], out)
-        write_checksums(out)
+        # each file's SHA-256 once, from the bytes written (SHA256SUMS and the stamp)
+        digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+        write_checksums(out, digests)
         if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
-            write_stamp(out, inputs, files)
+            write_stamp(out, inputs, digests)
         return BuildSummary(len(data.triple_keys), graphs, sources)
 
 
@@ -543,7 +594,9 @@ def _serialise_all(
         files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
         if GRAPHML_FILE in wanted:
             say("reading the twinning network")
-            network = read_network(DatasetQueries(network_quads(data, base)), base)
+            network = network_of_rows(data.rows, base) or read_network(
+                DatasetQueries(network_quads(data, base)), base
+            )
             files.update(network_files(network))
         if jsonld is not None:
             files[JSONLD_FILE] = jsonld.result()

@@ -127,9 +127,11 @@ def validate_ntriples(
     sources: SourceMap | SourceFiles | None = None,
     lang: str = "en",
     engine: str = DEFAULT_ENGINE,
+    quads: bool = False,
 ) -> Report:
     """`validate_graph` of the triples written as N-Triples text in a graph with the
     prefixes `namespaces` bound (as `output.build_for_check` binds them): the same report.
+    `quads`: the text is N-Quads (named graphs), and the union of its graphs is validated.
     pyshacl-turbo reads the text in Rust (`engines.run_turbo_ntriples`), with no rdflib graph
     of the data (at world S, building that graph was most of `check`'s time); the report's
     values are written as the text writes them (`_as_written`, from the triples of the
@@ -142,7 +144,7 @@ def validate_ntriples(
     known = {prefix: str(ns) for prefix, ns in prefixed.namespaces()}
     outcome = run_turbo_ntriples(ntriples, known, shapes) if ran == "turbo" else None
     if outcome is None:
-        data = _parsed(ntriples, bindings)
+        data = _parsed(triples_of_quads(ntriples) if quads else ntriples, bindings)
         report = validate_graph(data, shapes, sources=sources, lang=lang, engine=ran)
         report.note = note
         return report
@@ -150,7 +152,8 @@ def validate_ntriples(
     if not isinstance(results, Graph):
         raise LoadError(f"the shapes graph cannot be used for validation: {results}")
     focus = {f"<{node}> " for node in results.objects(None, SH.focusNode)}
-    data = _parsed(_lines_about(ntriples, focus), bindings)
+    about = _lines_about(ntriples, focus)
+    data = _parsed(triples_of_quads(about) if quads else about, bindings)
     prefixes = {prefix: ns for prefix, ns in known.items() if prefix}
     report = report_from_results(
         conforms, results, data=data, sources=sources, lang=lang, prefixes=prefixes
@@ -172,6 +175,13 @@ def _parsed(ntriples: str, namespaces: list[tuple[str, URIRef]]) -> Graph:
     if ntriples:
         graph.parse(data=ntriples, format="nt")
     return graph
+
+
+def triples_of_quads(nquads: str) -> str:
+    """N-Quads lines, each in a named graph (an IRI or blank node: the last term, no space in
+    it), as the N-Triples lines of their triples."""
+    lines = nquads.split("\n")  # not `splitlines`: a literal may hold U+2028 or U+0085
+    return "".join(line[:-2].rpartition(" ")[0] + " .\n" for line in lines if line)
 
 
 def _lines_about(ntriples: str, subjects: set[str]) -> str:
