@@ -14,6 +14,10 @@ another checkout's `src/` first on PYTHONPATH to measure that code on the same d
 `--store DIR` reads a store folder (`publish --to DIR`) instead, its cities asked of the
 store; with it, the same number of other cities are also described by pyoxigraph itself
 (`DESCRIBE` and its Turtle writer, in this process on the same store): a peer in the run.
+`--against DIR` asks every other document of a second store folder of the same data (one
+with and one without the label table, say), so both see the same load.
+
+    python benchmarks/cold_documents.py --store <M, new> --against <M, old> --count 600
 """
 
 from __future__ import annotations
@@ -40,6 +44,12 @@ def parse_args() -> argparse.Namespace:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--dataset", type=Path, help="a built dataset folder")
     where.add_argument("--store", type=Path, help="a store folder (publish --to DIR)")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="with --store: another store folder of the same data (e.g. published without "
+        "the label table), asked every other document in the same run (`against_*` figures)",
+    )
     parser.add_argument("--count", type=int, default=600, help="documents (different cities)")
     parser.add_argument("--accept", default="text/turtle", help="the Accept header")
     parser.add_argument("--seed", type=int, default=11)
@@ -58,24 +68,20 @@ def main() -> None:
         app = create_app({**settings, "DATASET_DIR": str(args.dataset)})
         cities, quads = list(dataset.cities), dataset.quads
     random.Random(args.seed).shuffle(cities)
-    chosen = cities[: args.count + 1]
+    apps = [app]
+    if args.against:
+        if not args.store:
+            raise SystemExit("--against needs --store")
+        apps.append(create_app({**settings, "STORE": str(args.against)}))
+    chosen = cities[: len(apps) * (args.count + 1)]
     statuses: dict[int, int] = {}
-
-    def start_response(status: str, _headers: Any, _exc: Any = None) -> None:
-        code = int(status.split()[0])
-        statuses[code] = statuses.get(code, 0) + 1
-
-    walls, cpus, sizes = [], [], []
-    for number, city in enumerate(chosen):
-        path = "/doc/city/" + city.rsplit("/", 1)[1]
-        environ = EnvironBuilder(path=path, headers={"Accept": args.accept}).get_environ()
-        wall, cpu = time.perf_counter(), time.thread_time()
-        body = b"".join(app(environ, start_response))
-        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
-        if number:  # the first opens the store
-            walls.append(wall)
-            cpus.append(cpu)
-            sizes.append(len(body))
+    walls, cpus, sizes = ask_documents(apps, chosen, args.accept, statuses)
+    if args.against:  # every other document, in the same run
+        against = {"against": str(args.against), "against_documents": len(walls[1])}
+        against["against_median_ms"] = round(statistics.median(walls[1]) * 1000, 3)
+        against["against_cpu_median_ms"] = round(statistics.median(cpus[1]) * 1000, 3)
+        against["against_mean_bytes"] = round(statistics.mean(sizes[1]))
+    walls, cpus, sizes = walls[0], cpus[0], sizes[0]
     figures = {
         "code": str(Path(citydip_ld.__file__).parent),
         "dataset_quads": quads,
@@ -88,14 +94,43 @@ def main() -> None:
         "machine": h.machine(),
         "load_average": [round(load, 2) for load in os.getloadavg()],
     }
+    if args.against:
+        figures |= against
     if args.store:
-        peer = cities[args.count + 1 : 2 * args.count + 1]
+        peer = cities[len(chosen) : len(chosen) + args.count]
         figures["describe_peer_cpu_median_ms"] = round(describe_peer(app, peer) * 1000, 3)
     print(json.dumps(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if set(statuses) != {200}:
         raise SystemExit(f"not every answer was 200: {statuses}")
+
+
+def ask_documents(
+    apps: list[Any], chosen: list[str], accept: str, statuses: dict[int, int]
+) -> tuple[list[list[float]], list[list[float]], list[list[int]]]:
+    """Each city of `chosen` asked of the apps in turn (the first of each app not timed: it
+    opens the store): wall and CPU seconds and body sizes, per app."""
+    walls: list[list[float]] = [[] for _ in apps]
+    cpus: list[list[float]] = [[] for _ in apps]
+    sizes: list[list[int]] = [[] for _ in apps]
+
+    def start_response(status: str, _headers: Any, _exc: Any = None) -> None:
+        code = int(status.split()[0])
+        statuses[code] = statuses.get(code, 0) + 1
+
+    for number, city in enumerate(chosen):
+        which = number % len(apps)
+        path = "/doc/city/" + city.rsplit("/", 1)[1]
+        environ = EnvironBuilder(path=path, headers={"Accept": accept}).get_environ()
+        wall, cpu = time.perf_counter(), time.thread_time()
+        body = b"".join(apps[which](environ, start_response))
+        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+        if number >= len(apps):
+            walls[which].append(wall)
+            cpus[which].append(cpu)
+            sizes[which].append(len(body))
+    return walls, cpus, sizes
 
 
 def store_cities(app: Any) -> tuple[list[str], int]:

@@ -252,7 +252,8 @@ def measure_dataset(
                 for server in servers:
                     row = measure_cell(args, server, kind, connections, (cold, city), scratch)
                     if row is not None:
-                        row |= {"dataset_quads": dataset.quads, "round": round_}
+                        row |= {"dataset_quads": dataset.quads, "round": round_,
+                                "dataset": str(dataset.store or dataset.directory)}  # fmt: skip
                         figures.append(row)
                         print(line(row), flush=True)
         for server in servers:
@@ -299,8 +300,10 @@ def measure_cell(
 
 def line(row: dict[str, Any]) -> str:
     repeats = f", {row['repeated']:,} repeated" if row.get("repeated") else ""
+    where = Path(row.get("dataset", "")).name
     return (
-        f"| {row['dataset_quads']:,} | {row['kind']} | {row['server']} | {row['concurrency']} "
+        f"| {row['dataset_quads']:,} {where} | {row['kind']} | {row['server']} "
+        f"| {row['concurrency']} "
         f"| {row['requests']:,} ({row['distinct']} distinct{repeats}) | {row['errors']} "
         f"| {row['median_ms']} | {row['p99_ms']} | {row['rps']:,.0f} | {row['cpu_us']} "
         f"| {row['load']} |"
@@ -313,7 +316,10 @@ def ratios(figures: list[dict[str, Any]]) -> list[str]:
     out = []
 
     def cell(row: dict[str, Any]) -> tuple[Any, ...]:
-        return row["dataset_quads"], row["kind"], row.get("concurrency"), row.get("round")
+        # two store folders of the same data (e.g. with and without a label table): each
+        # against the oxigraph of its own dataset
+        where = row.get("dataset")
+        return where, row["dataset_quads"], row["kind"], row.get("concurrency"), row.get("round")
 
     peers = {cell(r): r for r in figures if r["server"] == "oxigraph" and "rps" in r}
     for row in figures:
@@ -321,8 +327,10 @@ def ratios(figures: list[dict[str, Any]]) -> list[str]:
         if peer is None or row["server"] == "oxigraph":
             continue
         cpu = row["cpu_us"] / peer["cpu_us"] if peer["cpu_us"] else float("nan")
+        where = Path(row.get("dataset", "")).name
         out.append(
-            f"| {row['dataset_quads']:,} | {row['kind']} | {row['server']} | {row['concurrency']} "
+            f"| {row['dataset_quads']:,} {where} | {row['kind']} | {row['server']} "
+            f"| {row['concurrency']} "
             f"| {row['round']} | x{row['rps'] / peer['rps']:.2f} "
             f"| x{row['p99_ms'] / peer['p99_ms']:.2f} | x{cpu:.2f} |"
         )

@@ -307,6 +307,54 @@ def test_cold_documents_benchmark_reads_a_store_folder_like_the_build(
     assert stored["mean_bytes"] == built["mean_bytes"] > 1000  # the same eight documents
 
 
+def test_cold_documents_benchmark_alternates_two_store_folders(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """`--against DIR`: every other document from a second store folder, in the same run."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+
+    for name in ("a", "b"):
+        write_store_dir([dataset_dir / "dataset.nq"], tmp_path / name, "http://localhost:5000/")
+    out = tmp_path / "both.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "cold_documents.py")]
+    done = subprocess.run(
+        [*command, "--store", str(tmp_path / "a"), "--against", str(tmp_path / "b"),
+         "--count", "6", "--json", str(out)],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["statuses"] == {"200": 14}  # each folder: one to open it, then 6 timed
+    assert report["documents"] == report["against_documents"] == 6
+    assert report["against_cpu_median_ms"] > 0 and report["against_mean_bytes"] > 1000
+
+
+def test_compare_documents_finds_two_stores_alike_and_a_different_one_apart(
+    dataset_dir: Path, mini_dataset_dir: Path, tmp_path: Path
+) -> None:
+    """A store folder (with its label table) and the build it was published from give the
+    same documents; the build of other data does not."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+
+    store = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], store, "http://localhost:5000/")
+    out = tmp_path / "same.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "compare_documents.py")]
+    command += ["--store", str(store), "--formats", "ttl,nq"]
+    done = subprocess.run(
+        [*command, "--other-dataset", str(dataset_dir), "--count", "0", "--json", str(out)],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["resources"] > 100 and report["documents_compared"] == 2 * report["resources"]
+    other = subprocess.run(
+        [*command, "--other-dataset", str(mini_dataset_dir), "--count", "3"],
+        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert other.returncode != 0 and "/doc/" in other.stderr
+
+
 def test_page_benchmark_compares_two_trees_on_the_same_cities(
     dataset_dir: Path, tmp_path: Path
 ) -> None:

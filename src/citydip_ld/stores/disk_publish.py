@@ -2,9 +2,10 @@
 to it atomically (the folder's layout is described in `citydip_ld.stores.disk_store`).
 
 The dataset statistics and every kind's list order are computed while loading and kept in the
-generation, so a server on a big store never computes them. One publication at a time
-(`publish_lock`); a publication killed midway, or out of disk space, leaves the published
-generation unchanged (see `citydip_ld.stores.disk_store`).
+generation, so a server on a big store never computes them; so is the label table of the
+documents (`citydip_ld.stores.label_table`), which they read instead of RocksDB. One
+publication at a time (`publish_lock`); a publication killed midway, or out of disk space,
+leaves the published generation unchanged (see `citydip_ld.stores.disk_store`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from citydip_ld.stores.disk_store import (
     StoreInfo,
     is_store_dir,
 )
+from citydip_ld.stores.index_description import LABEL_TERMS
+from citydip_ld.stores.label_table import LABELS, write_label_table
 from citydip_ld.stores.listing import write_listing
 from citydip_ld.stores.statistics import compute_statistics
 from citydip_ld.stores.store import OxigraphStore
@@ -149,6 +152,8 @@ def _write_generation(
             counted = compute_statistics(OxigraphStore(store), base)
             say("writing the list order of each kind")
             lists = _write_lists(OxigraphStore(store), base, staging / LISTS)
+        say("writing the label table")
+        labels = asdict(write_label_table(store, LABEL_TERMS, staging / LABELS))
         store.flush()
         del store  # closes RocksDB before the folder is renamed
         if quads == 0:
@@ -163,6 +168,7 @@ def _write_generation(
             pyoxigraph=pyoxigraph.__version__,
             statistics=counted.to_json() if counted is not None else None,
             lists=lists,
+            labels=labels,
         )
         (staging / MARKER).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
         staging.rename(final)

@@ -9,7 +9,9 @@ holds the hot part.
 Layout (the folder is replaced as a whole, never edited in place)::
 
     DIR/current          -> a symbolic link to the live generation
-    DIR/data-<token>/    a generation: the RocksDB files and `citydip-store.json`
+    DIR/data-<token>/    a generation: the RocksDB files and `citydip-store.json`, the
+                         list order of each kind (`lists/`) and the label table (`labels/`,
+                         `citydip_ld.stores.label_table`)
 
 `write_store_dir` bulk-loads the dataset into a hidden temporary generation, writes its
 `citydip-store.json` (what it holds), renames it to `data-<token>` and then switches `current`
@@ -66,6 +68,8 @@ class StoreInfo:
     statistics: dict[str, Any] | None = None
     #: Resources per kind whose list order is in `lists/{kind}.txt` (for the statistics' base).
     lists: dict[str, int] | None = None
+    #: The label table written with the generation (`label_table.TableInfo`), if any.
+    labels: dict[str, Any] | None = None
 
     def summary(self, directory: str | Path) -> str:
         return (

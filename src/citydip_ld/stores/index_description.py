@@ -40,7 +40,10 @@ def index_description(store: Any, iri: str) -> tuple[list[Any], bool] | None:
     lookup: Lookup | None = getattr(pinned, "quads_for_pattern", None)
     if lookup is None:
         return None
-    return read_description(lookup, iri, memo_for(pinned, LABEL_TERMS, LABEL_TERMS[1:]))
+    opener = getattr(pinned, "label_table", None)  # a store folder generation's table, if any
+    table = None if opener is None else (lambda: opener(LABEL_TERMS))
+    memo = memo_for(pinned, LABEL_TERMS, LABEL_TERMS[1:], table)
+    return read_description(lookup, iri, memo)
 
 
 def index_lookup(store: Any) -> Lookup | None:

@@ -22,6 +22,10 @@ properties other than the first (`rdfs:label`, on nearly everything) are rare: a
 So a memo collects, once, the subjects of each such "sparse" property (up to `SPARSE_LIMIT`
 quads; beyond, that property is looked up for every IRI) and looks an IRI up only for the
 properties it has.
+
+A store folder's generation published with a label table (`label_table`) gives the memo its
+table: the IRIs not kept are read from it (a binary search in memory-mapped pages) instead of
+looked up in the store (RocksDB reads), and the sparse properties' subjects are not collected.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pyoxigraph as ox
+
+from citydip_ld.stores.label_table import LabelTable
 
 #: IRIs whose label quads a memo keeps (a few quads each).
 KEPT_ENTRIES = 4096
@@ -47,10 +53,14 @@ Lookup = Callable[[Any, Any, Any, Any], Iterable[Any]]
 
 class LabelMemo:
     """The label quads (in named graphs) of IRIs, by `predicates`, kept once they recur;
-    those of `sparse` (some of `predicates`) only looked up for the IRIs that have them."""
+    those of `sparse` (some of `predicates`) only looked up for the IRIs that have them; read
+    from `table` instead when the store has one (it holds the quads of `predicates`)."""
 
-    def __init__(self, predicates: Sequence[Any], sparse: Sequence[Any] = ()) -> None:
+    def __init__(
+        self, predicates: Sequence[Any], sparse: Sequence[Any] = (), table: LabelTable | None = None
+    ) -> None:
         self.predicates = tuple(predicates)
+        self.table = table
         self.sparse = tuple(sparse)
         self.kept: dict[str, list[Any]] = {}
         self.seen: set[str] = set()
@@ -71,11 +81,24 @@ class LabelMemo:
         """The label quads of every IRI in `names`, read by `lookup` unless kept."""
         out: list[Any] = []
         kept = self.kept
+        missed: list[str] = []
         for name in names:
             found = kept.get(name)
             if found is None:
-                found = self._read(lookup, name)
+                missed.append(name)
+            else:
+                out += found
+        if self.table is not None and missed:
+            by_subject: dict[str, list[Any]] = {name: [] for name in missed}
+            for quad in self.table.quads(missed):
+                by_subject[quad.subject.value].append(quad)
+            for name, found in by_subject.items():
                 self._admit(name, found)
+                out += found
+            return out
+        for name in missed:
+            found = self._read(lookup, name)
+            self._admit(name, found)
             out += found
         return out
 
@@ -127,10 +150,17 @@ def _subjects_of(lookup: Lookup, predicate: Any) -> frozenset[str] | None:
 _MEMOS: weakref.WeakKeyDictionary[Any, LabelMemo] = weakref.WeakKeyDictionary()
 
 
-def memo_for(store: Any, predicates: Sequence[Any], sparse: Sequence[Any] = ()) -> LabelMemo:
+def memo_for(
+    store: Any,
+    predicates: Sequence[Any],
+    sparse: Sequence[Any] = (),
+    table: Callable[[], LabelTable | None] | None = None,
+) -> LabelMemo:
     """The label memo of `store` (the object whose index is read: one store generation),
-    made on first use and dropped with the store."""
+    made on first use (with the label table `table` opens, if any) and dropped with the
+    store."""
     memo = _MEMOS.get(store)
     if memo is None:
-        memo = _MEMOS.setdefault(store, LabelMemo(predicates, sparse))
+        opened = table() if table is not None else None
+        memo = _MEMOS.setdefault(store, LabelMemo(predicates, sparse, opened))
     return memo

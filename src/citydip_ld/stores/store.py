@@ -24,7 +24,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -51,8 +51,14 @@ from citydip_ld.sparql.sandbox import (
     memory_message,
     query_thread,
 )
-from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
+from citydip_ld.stores.disk_store import (
+    is_store_dir,
+    live_generation,
+    open_generation,
+    read_generation_info,
+)
 from citydip_ld.stores.folder_store import FolderStore
+from citydip_ld.stores.label_table import LabelTable, open_label_table
 from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
 
 DATASET_FILE = "dataset.nq"
@@ -390,6 +396,19 @@ class OxigraphStore:
         """The quads matching a pattern (None: any), from the store's index in this process:
         the cheap lookups of `describe` need no SPARQL and no worker."""
         return self._store.quads_for_pattern(subject, predicate, object_, graph_name)
+
+    def label_table(self, predicates: Sequence[Any]) -> LabelTable | None:
+        """The label table of this store folder's generation (`stores.label_table`) holding
+        the quads of `predicates`, opened now; None for a store loaded into memory or a
+        generation published without one (its labels are looked up in the store)."""
+        generation = self.generation
+        if generation is None:
+            return None
+        try:
+            info = read_generation_info(generation)
+        except LoadError:
+            return None
+        return open_label_table(Path(generation), info.labels, predicates)
 
     def run(self, job: QueryJob) -> QueryOutcome:
         if self._workers <= 0 or self._source is None:
