@@ -21,9 +21,14 @@ TINY = ("--requests", "20", "--duration", "5", "--workers", "default")
 
 
 def run_benchmark(script: str, dataset_dir: Path, out: Path, *args: str) -> dict[str, Any]:
-    command = [sys.executable, str(ROOT / "benchmarks" / script), "--dataset", str(dataset_dir)]
+    return run_script(script, out, "--dataset", str(dataset_dir), *args)
+
+
+def run_script(script: str, out: Path, *args: str) -> dict[str, Any]:
+    """Run benchmarks/`script` with `args` and `--json out`; it must succeed; its report."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), *args]
     done = subprocess.run(
-        [*command, "--json", str(out), *args],
+        [*command, "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -294,14 +299,9 @@ def test_cold_documents_benchmark_reads_a_store_folder_like_the_build(
     store = tmp_path / "store"
     write_store_dir([dataset_dir / "dataset.nq"], store, "http://localhost:5000/")
     built = run_benchmark("cold_documents.py", dataset_dir, tmp_path / "a.json", "--count", "8")
-    out = tmp_path / "b.json"
-    command = [sys.executable, str(ROOT / "benchmarks" / "cold_documents.py")]
-    done = subprocess.run(
-        [*command, "--store", str(store), "--count", "8", "--json", str(out)],
-        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    stored = json.loads(out.read_text())
+    stored = run_script(
+        "cold_documents.py", tmp_path / "b.json", "--store", str(store), "--count", "8"
+    )
     assert stored["statuses"] == {"200": 9} and stored["documents"] == 8
     assert stored["dataset_quads"] == built["dataset_quads"]
     assert stored["mean_bytes"] == built["mean_bytes"] > 1000  # the same eight documents
@@ -315,15 +315,8 @@ def test_cold_documents_benchmark_alternates_two_store_folders(
 
     for name in ("a", "b"):
         write_store_dir([dataset_dir / "dataset.nq"], tmp_path / name, "http://localhost:5000/")
-    out = tmp_path / "both.json"
-    command = [sys.executable, str(ROOT / "benchmarks" / "cold_documents.py")]
-    done = subprocess.run(
-        [*command, "--store", str(tmp_path / "a"), "--against", str(tmp_path / "b"),
-         "--count", "6", "--json", str(out)],
-        capture_output=True, text=True, timeout=180, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    report = json.loads(out.read_text())
+    both = ("--store", str(tmp_path / "a"), "--against", str(tmp_path / "b"))
+    report = run_script("cold_documents.py", tmp_path / "both.json", *both, "--count", "6")
     assert report["statuses"] == {"200": 14}  # each folder: one to open it, then 6 timed
     assert report["documents"] == report["against_documents"] == 6
     assert report["against_cpu_median_ms"] > 0 and report["against_mean_bytes"] > 1000
