@@ -54,15 +54,22 @@ def granian_workers(pid: int) -> list[int]:
     return found
 
 
+def open_files(pid: int) -> set[str]:
+    """What the process's file descriptors point at (an fd closed while reading is skipped)."""
+    targets = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            targets.add(str(fd.readlink()))
+        except OSError:
+            continue
+    return targets
+
+
 def socket_owners(pids: list[int]) -> dict[str, int]:
     """Socket inode -> the process (of `pids`) holding it."""
     owners = {}
     for pid in pids:
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                target = str(fd.readlink())
-            except OSError:
-                continue
+        for target in open_files(pid):
             if target.startswith("socket:["):
                 owners[target[8:-1]] = pid
     return owners
@@ -282,8 +289,7 @@ def test_a_store_folder_is_warmed_up_once_and_reopened_by_each_worker(
             assert get(conn, query, Accept="text/csv").getheader("X-Result-Count") == "2"
             conn.close()
         for worker in workers:  # each opened the folder itself: RocksDB's files in its fds
-            opened = {str(fd.readlink()) for fd in Path(f"/proc/{worker}/fd").iterdir()}
-            assert any(name.endswith(".sst") for name in opened)
+            assert any(name.endswith(".sst") for name in open_files(worker))
         children = descendants(process.pid)
     finally:
         left = stop_logged(process, reader, children, signal.SIGTERM)
