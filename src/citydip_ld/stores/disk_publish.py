@@ -134,6 +134,7 @@ def _write_generation(
         # Hashed before the load: the sums recorded are of what was loaded, an unreadable
         # dump fails before hours of loading, and the dumps are not read again after it.
         sums = [_sha256(path) for path in paths]
+        names = source_names(paths)
         store = pyoxigraph.Store(str(staging))
         for path in paths:
             say(f"loading {path.name}")
@@ -161,7 +162,7 @@ def _write_generation(
         info = StoreInfo(
             quads=quads,
             graphs=graphs,
-            sources=[path.name for path in paths],
+            sources=names,
             sha256=sums,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             seconds=round(time.monotonic() - started, 2),
@@ -178,6 +179,17 @@ def _write_generation(
     say(f"switching {CURRENT} to {final.name}")
     _switch(target, final)
     return info
+
+
+def source_names(paths: Sequence[Path]) -> list[str]:
+    """How the store's record names the loaded dumps: by file name, or where two share a
+    name (the shards' `dataset.nq`), by their path below the folder they all lie in."""
+    names = [path.name for path in paths]
+    if len(set(names)) == len(names):
+        return names
+    resolved = [path.resolve() for path in paths]
+    common = Path(os.path.commonpath([path.parent for path in resolved]))
+    return [path.relative_to(common).as_posix() for path in resolved]
 
 
 def _carry_source_maps(paths: list[Path], generation: Path) -> None:
