@@ -830,5 +830,21 @@ def publish(
     click.echo(result.summary())
 
 
+@main.command("upgrade-store")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def upgrade_store(obj: Context, directory: Path) -> None:
+    """Add what newer versions write with each generation (the label table; statistics and
+    list orders for --base) to a store folder, without loading the dataset again."""
+    from citydip_ld.stores.store_upgrade import upgrade_store_dir
+
+    try:
+        with Progress() as progress:
+            upgrade = upgrade_store_dir(directory, obj.base, progress)
+    except CitydipError as exc:
+        raise fail(exc) from None
+    click.echo(upgrade.summary())
+
+
 if __name__ == "__main__":
     main()

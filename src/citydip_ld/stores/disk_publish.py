@@ -111,16 +111,22 @@ def write_store_dir(
         try:
             return _write_generation(paths, target, base, say)
         except OSError as exc:
-            why = exc.strerror or str(exc)
-            if exc.filename:
-                why += f" ({exc.filename})"
-            full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-            if full or any(os.strerror(code) in why for code in (errno.ENOSPC, errno.EFBIG)):
-                why += " (free disk space, or raise the file-size limit)"
-            raise LoadError(
-                f"{target}: writing the new generation failed: {why}; nothing was switched: "
-                "the published generation is unchanged; publish again"
-            ) from None
+            raise failed_write(target, exc) from None
+
+
+def failed_write(target: Path, exc: OSError) -> LoadError:
+    """The error for a new generation of `target` that could not be written (`exc`): what
+    failed, and that the published generation is unchanged."""
+    why = exc.strerror or str(exc)
+    if exc.filename:
+        why += f" ({exc.filename})"
+    full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    if full or any(os.strerror(code) in why for code in (errno.ENOSPC, errno.EFBIG)):
+        why += " (free disk space, or raise the file-size limit)"
+    return LoadError(
+        f"{target}: writing the new generation failed: {why}; nothing was switched: "
+        "the published generation is unchanged; publish again"
+    )
 
 
 def _write_generation(
@@ -152,7 +158,7 @@ def _write_generation(
             say(f"counting the statistics of {quads} quads")
             counted = compute_statistics(OxigraphStore(store), base)
             say("writing the list order of each kind")
-            lists = _write_lists(OxigraphStore(store), base, staging / LISTS)
+            lists = write_lists(OxigraphStore(store), base, staging / LISTS)
         say("writing the label table")
         labels = asdict(write_label_table(store, LABEL_TERMS, staging / LABELS))
         store.flush()
@@ -177,7 +183,7 @@ def _write_generation(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     say(f"switching {CURRENT} to {final.name}")
-    _switch(target, final)
+    switch_generation(target, final)
     return info
 
 
@@ -204,7 +210,7 @@ def _carry_source_maps(paths: list[Path], generation: Path) -> None:
                 shutil.copyfileobj(handle, out, 1 << 20)
 
 
-def _write_lists(store: Queryable, base: str, folder: Path) -> dict[str, int]:
+def write_lists(store: Queryable, base: str, folder: Path) -> dict[str, int]:
     """Every kind's list order (`describe.ordered_resources`) into `folder/{kind}.txt`."""
     return {
         kind: write_listing(
@@ -214,7 +220,7 @@ def _write_lists(store: Queryable, base: str, folder: Path) -> dict[str, int]:
     }
 
 
-def _switch(target: Path, generation: Path) -> None:
+def switch_generation(target: Path, generation: Path) -> None:
     """Point `current` at `generation` with one atomic rename; keep the previous generation."""
     link = target / CURRENT
     previous = link.resolve() if link.is_symlink() else None
