@@ -24,7 +24,8 @@ One publication at a time: `disk_publish.write_store_dir` holds an exclusive loc
 on `DIR/.publish.lock` while it writes; a second one refuses at once with an error that names
 the lock. The kernel releases the lock when its holder exits, however it exits, so a
 publication killed midway never leaves the folder locked; the next one removes the hidden
-`.data-<token>.tmp` folder it left. A load that runs out of disk space (or past a file-size
+`.data-<token>.tmp` folder it left, or, if its load was whole and the dumps are the same,
+finishes it (`disk_publish`). A load that runs out of disk space (or past a file-size
 limit) is removed and reported; the live generation is untouched either way.
 
 This module knows the folder's format and opens it; `citydip_ld.stores.disk_publish` writes it
