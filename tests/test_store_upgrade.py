@@ -17,7 +17,12 @@ from citydip_ld.stores.disk_store import CURRENT, LISTS, MARKER, read_info
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS
 from citydip_ld.stores.store import OxigraphStore
-from citydip_ld.stores.store_upgrade import LABEL_TABLE, STATISTICS, upgrade_store_dir
+from citydip_ld.stores.store_upgrade import (
+    LABEL_TABLE,
+    STATISTICS,
+    upgrade_advice,
+    upgrade_store_dir,
+)
 from citydip_ld.web import create_app
 from helpers import run_cli
 
@@ -170,3 +175,16 @@ def test_statistics_counted_for_another_base_are_not_counted_again(
     upgrade = upgrade_store_dir(old, "https://example.org/other/")
     assert upgrade.written == (LABEL_TABLE,)
     assert read_info(old).statistics == read_info(published).statistics
+
+
+def test_serve_advises_upgrading_an_older_folder_and_nothing_else(
+    published: Path, tmp_path: Path
+) -> None:
+    old = as_older_code_wrote_it(published, tmp_path / "old", "labels")
+    advice = upgrade_advice(old, BASE)
+    assert advice is not None
+    assert f"lacks the {LABEL_TABLE}" in advice and f"citydip-ld upgrade-store {old}" in advice
+    upgrade_store_dir(old, BASE)
+    assert upgrade_advice(old, BASE) is None
+    assert upgrade_advice(published, BASE) is None
+    assert upgrade_advice("http://127.0.0.1:7878/query", BASE) is None  # a remote store

@@ -476,6 +476,11 @@ def serve(
         if value is not None:
             config[key] = value
     app = create_app(config)
+    if store_url is not None:
+        from citydip_ld.stores.store_upgrade import upgrade_advice
+
+        if (advice := upgrade_advice(store_url, obj.base)) is not None:
+            click.echo(advice, err=True)
     config["QUERY_CONCURRENCY"] = app.config["QUERY_CONCURRENCY"] = query_concurrency_for(
         threads, int(app.config["QUERY_CONCURRENCY"])
     )

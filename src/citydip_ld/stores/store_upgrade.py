@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from citydip_ld.errors import LoadError
 from citydip_ld.rdf.source_map import SOURCES_FILE
 from citydip_ld.stores.disk_publish import (
     failed_write,
@@ -89,6 +90,24 @@ def missing_parts(generation: Path, info: StoreInfo, base: str | None) -> tuple[
     if base is not None and (info.statistics is None or info.lists is None):
         parts.append(STATISTICS)
     return tuple(parts)
+
+
+def upgrade_advice(directory: str | Path, base: str | None) -> str | None:
+    """What `serve` tells the maintainer of a store folder whose live generation lacks a part
+    (see `missing_parts`), or None when nothing is missing or `directory` is not a folder."""
+    try:
+        live = live_generation(directory)
+        parts = missing_parts(live, read_generation_info(live), base)
+    except LoadError:
+        return None
+    if not parts:
+        return None
+    return (
+        f"note: the store folder {directory} lacks the {', the '.join(parts)} that "
+        "`publish --to DIR` writes now (it was published by an older version), so it is "
+        f"served more slowly; `citydip-ld upgrade-store {directory}` adds "
+        f"{'it' if len(parts) == 1 else 'them'} without loading the dataset again"
+    )
 
 
 def upgrade_store_dir(
