@@ -477,10 +477,7 @@ def serve(
             config[key] = value
     app = create_app(config)
     if store_url is not None:
-        from citydip_ld.stores.store_upgrade import upgrade_advice
-
-        if (advice := upgrade_advice(store_url, obj.base)) is not None:
-            click.echo(advice, err=True)
+        _advise_upgrade(store_url, obj.base)
     config["QUERY_CONCURRENCY"] = app.config["QUERY_CONCURRENCY"] = query_concurrency_for(
         threads, int(app.config["QUERY_CONCURRENCY"])
     )
@@ -520,6 +517,14 @@ def serve(
             raise UsageError("--workers is granian's; waitress serves from one process")
         start_warm_up(app)
         run_server(app, settings, access_log=access_log, ready=ready)
+
+
+def _advise_upgrade(store_url: str, base: str) -> None:
+    """Tell the maintainer of a store folder published by an older version how to upgrade it."""
+    from citydip_ld.stores.store_upgrade import upgrade_advice
+
+    if (advice := upgrade_advice(store_url, base)) is not None:
+        click.echo(advice, err=True)
 
 
 def _granian_workers(
