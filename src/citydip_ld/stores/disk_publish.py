@@ -32,7 +32,7 @@ import pyoxigraph
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.rdf.source_map import SOURCES_FILE
-from citydip_ld.stores.describe import Queryable, ordered_resources
+from citydip_ld.stores.describe import ordered_resources
 from citydip_ld.stores.disk_store import (
     CURRENT,
     GENERATION_PREFIX,
@@ -44,6 +44,7 @@ from citydip_ld.stores.disk_store import (
 )
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS, write_label_table
+from citydip_ld.stores.list_order import list_orders
 from citydip_ld.stores.listing import write_listing
 from citydip_ld.stores.statistics import compute_statistics
 from citydip_ld.stores.store import OxigraphStore
@@ -298,14 +299,18 @@ def _carry_source_maps(paths: list[Path], generation: Path) -> None:
                 shutil.copyfileobj(handle, out, 1 << 20)
 
 
-def write_lists(store: Queryable, base: str, folder: Path) -> dict[str, int]:
-    """Every kind's list order (`describe.ordered_resources`) into `folder/{kind}.txt`."""
-    return {
-        kind: write_listing(
-            folder / f"{kind}.txt", ordered_resources(store, f"{normalise_base(base)}id/{kind}/")
-        )
-        for kind in KINDS
-    }
+def write_lists(store: OxigraphStore, base: str, folder: Path) -> dict[str, int]:
+    """Every kind's list order into `folder/{kind}.txt`: from one pass over the store's labels
+    (`list_order.list_orders`), or where that declines, `describe.ordered_resources`' query
+    per kind (the same order; at L 39 minutes against a few)."""
+    orders = list_orders(store, base, KINDS)
+
+    def order(kind: str) -> list[str]:
+        if orders is not None:
+            return orders[kind]
+        return ordered_resources(store, f"{normalise_base(base)}id/{kind}/")
+
+    return {kind: write_listing(folder / f"{kind}.txt", order(kind)) for kind in KINDS}
 
 
 def switch_generation(target: Path, generation: Path) -> None:
