@@ -44,9 +44,9 @@ from citydip_ld.stores.disk_store import (
 )
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS, write_label_table
+from citydip_ld.stores.lean_statistics import lean_statistics
 from citydip_ld.stores.list_order import list_orders
 from citydip_ld.stores.listing import write_listing
-from citydip_ld.stores.statistics import compute_statistics
 from citydip_ld.stores.store import OxigraphStore
 
 #: Written into a staging generation once its load is whole and compacted: a publication
@@ -215,7 +215,7 @@ def _finish(
     counted = lists = None
     if base is not None:
         say(f"counting the statistics of {quads} quads")
-        counted = compute_statistics(OxigraphStore(store), base)
+        counted = lean_statistics(OxigraphStore(store), base)
         say("writing the list order of each kind")
         lists = write_lists(OxigraphStore(store), base, staging / LISTS)
     say("writing the label table")

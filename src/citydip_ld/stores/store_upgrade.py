@@ -48,7 +48,7 @@ from citydip_ld.stores.disk_store import (
 )
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS, open_label_table, write_label_table
-from citydip_ld.stores.statistics import compute_statistics
+from citydip_ld.stores.lean_statistics import lean_statistics
 from citydip_ld.stores.store import OxigraphStore
 
 #: What an upgrade can add to a generation, in the order it writes them.
@@ -155,7 +155,7 @@ def _upgraded_generation(
         if STATISTICS in parts:
             assert base is not None  # missing_parts asks for statistics only with a base
             say(f"counting the statistics of {info.quads} quads")
-            counted = compute_statistics(OxigraphStore(store), base)
+            counted = lean_statistics(OxigraphStore(store), base)
             say("writing the list order of each kind")
             lists = write_lists(OxigraphStore(store), base, staging / LISTS)
             upgraded = replace(upgraded, statistics=counted.to_json(), lists=lists)
