@@ -5,6 +5,7 @@ process and in every SPARQL worker, without loading a copy into memory."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pyoxigraph
@@ -265,3 +266,44 @@ def _empty(tmp_path: Path) -> Path:
     path = tmp_path / "empty.txt"
     write_listing(path, [])
     return path
+
+
+def pathlib_release(folder: Path) -> str:
+    """The release a store folder had before `folder_store._Identity` (pathlib's readlink,
+    resolve and stat): the response cache's ETags are made from it, so they stay the same."""
+    generation = (folder / (folder / CURRENT).readlink()).resolve()
+    marker = (generation / "citydip-store.json").stat()
+    return f"folder:{generation}:{marker.st_ino}:{marker.st_ctime_ns}"
+
+
+def test_the_release_is_the_resolved_generation_and_its_marker(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """Asked before every request in two system calls: the same text as before, and a new one
+    after a republication, a folder put back from a copy under the same name (same target of
+    `current`, another marker), or through a link to the folder that now points elsewhere."""
+    real = tmp_path / "real"
+    write_store_dir([dataset_dir / "dataset.nq"], real)
+    folder = tmp_path / "store"
+    folder.symlink_to(real)
+    store = FolderStore(folder, lambda *_args: None, 0, None)  # type: ignore[arg-type,return-value]
+    first = store.release
+    assert first == pathlib_release(folder) and str(real.resolve()) in str(first)
+    assert store.release == first
+
+    write_store_dir([dataset_dir / "dataset.nq"], real)  # republished
+    second = store.release
+    assert second == pathlib_release(folder) != first
+
+    copy = tmp_path / "copy"
+    shutil.copytree(real, copy, symlinks=True)  # the same generation names, other files
+    folder.unlink()
+    folder.symlink_to(copy)
+    third = store.release
+    assert third == pathlib_release(folder) != second
+    assert str(copy.resolve()) in str(third)
+
+    folder.unlink()
+    assert store.release is None  # gone: 503 until it is back
+    folder.symlink_to(real)
+    assert store.release == second

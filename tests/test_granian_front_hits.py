@@ -182,7 +182,7 @@ def test_the_key_is_the_environ_routes(mini_app: Flask) -> None:
     ]
     try:
         for scope in scopes:
-            assert not front.answer_hit(scope, Recorder(), 0.0)  # a miss: None from `get`
+            assert front.answer_hit(scope, Recorder(), 0.0) is False  # a miss: None from `get`
             environ = make_environ(scope, b"", front.base, "/ld")
             assert asked.pop() == request_key(environ)
     finally:
@@ -214,9 +214,37 @@ def test_the_fast_path_stands_aside_for_what_the_environ_route_handles(
         through_app(front, Scope("GET", "/sparql", QUERY, accept))
         assert front.answer_hit(Scope("GET", "/sparql", QUERY, accept), Recorder(), 0.0)
         assert hit_headers(Scope("GET", "/sparql", QUERY, extra).headers) is None
-        assert not front.answer_hit(Scope("GET", "/sparql", QUERY, extra), Recorder(), 0.0)
+        assert front.answer_hit(Scope("GET", "/sparql", QUERY, extra), Recorder(), 0.0) is None
     finally:
         front.pool.shutdown()
+
+
+def test_a_miss_on_the_fast_path_is_not_looked_up_again(mini_app: Flask) -> None:
+    """A request the fast path looked up and missed goes to the app without the environ
+    route's lookup of the same key (`answer_cached`); one it stood aside for (a repeated
+    header) is still looked up there, and answered from the cache on the loop."""
+    front, _log = make_front(mini_app)
+    asked: list[str] = []
+    looked_up = front.answer_cached
+
+    def answer_cached(environ: Any, protocol: Any, started: float) -> bool:
+        asked.append(environ["PATH_INFO"])
+        return looked_up(environ, protocol, started)
+
+    front.answer_cached = answer_cached  # type: ignore[method-assign]
+    accept = [("accept", "text/csv")]
+    try:
+        first = through_app(front, Scope("GET", "/sparql", QUERY, accept))  # fills the cache
+        asked.clear()
+        miss = through_app(front, Scope("GET", "/doc/city/tabriz.nt", "", []))
+        assert asked == []  # looked up once, on the fast path
+        twice = [*accept, ("user-agent", "a"), ("user-agent", "b")]
+        hit = through_app(front, Scope("GET", "/sparql", QUERY, twice))
+        assert asked == ["/sparql"]
+    finally:
+        front.pool.shutdown()
+    assert miss.sent[0][0] == 200 and b"Tabriz" in miss.sent[0][2]
+    assert hit.sent == first.sent
 
 
 def test_a_conditional_hit_is_still_a_304(mini_app: Flask) -> None:

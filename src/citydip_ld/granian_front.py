@@ -294,9 +294,11 @@ class RSGIFront:
         started = time.perf_counter()
         if scope.proto != "http":  # websockets are off; nothing else is served
             return
-        hit = self.hits is not None and scope.method in ("GET", "HEAD")
-        if hit and self.answer_hit(scope, protocol, started):
-            return
+        looked = None
+        if self.hits is not None and scope.method in ("GET", "HEAD"):
+            looked = self.answer_hit(scope, protocol, started)
+            if looked:
+                return
         try:
             body = await self.reader.read(scope.headers, protocol)
         except RefusedError as refused:
@@ -307,32 +309,35 @@ class RSGIFront:
                 await self.reader.drain(protocol, refused.started)
             return
         environ = make_environ(scope, body, self.base, self.settings.url_prefix)
-        if self.cached is not None and not body and self.answer_cached(environ, protocol, started):
+        cached = self.cached is not None and not body and looked is None  # False: a miss already
+        if cached and self.answer_cached(environ, protocol, started):
             return
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.pool, self.answer, environ, protocol, started)
 
     __call__ = __rsgi__  # granian calls `__rsgi__`; a plain RSGI callable too
 
-    def answer_hit(self, scope: Any, protocol: Any, started: float) -> bool:
+    def answer_hit(self, scope: Any, protocol: Any, started: float) -> bool | None:
         """Send a plain GET's or HEAD's answer from the response cache, built once per entry,
         without an environ, the trusted-proxy middleware or the WSGI calls: the same answer
         and log line as `answer_cached`, for about half its CPU. Not for a request with a
         body, `Range`, `Cookie` or a conditional header (`hit_headers`), nor one from the
-        trusted proxy (its headers change the client and the URL): those take the environ."""
+        trusted proxy (its headers change the client and the URL): those take the environ.
+        True: answered; False: the cache has no answer to this request (`answer_cached`, which
+        would look up the same key, is not asked); None: not looked up here."""
         found = hit_headers(scope.headers)
         if found is None or self.hits is None:
-            return False
+            return None
         client = client_address(scope.client)[0]
         if from_trusted_proxy(client, self.settings.trusted_proxy):
-            return False
+            return None
         script, path = split_prefix(wsgi_string(scope.path), self.settings.url_prefix)
         query = wsgi_string(scope.query_string)
         try:
             entry = self.hits.hit(script + path, query, found[0], found[1])
         except Exception:  # never fatal: the app answers instead
             LOGGER.exception("the response cache failed: %s", path)
-            return False
+            return None
         if entry is None:
             return False
         head = scope.method == "HEAD"
