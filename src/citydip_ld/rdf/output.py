@@ -546,28 +546,42 @@ def build_directory(
     as an rdflib `Dataset` unless rdflib must write the JSON-LD (`jsonld.jsonld_document`
     declines)."""
     with cycle_collection_paused():  # see there: 4 of 30 s CPU at S
-        say = progress or (lambda _message: None)
-        layout = layout or Layout.beside(data_dir)
-        out = Path(out_dir)
-        inputs = inputs_digest(layout.inputs(base))
-        say(f"reading the facts in {data_dir} and building the dataset")
-        built = build_quads(layout, base)
-        data, sources, graphs = built.data, built.sources, built.graphs
-        del built
-        say(f"serialising {len(data.rows)} quads")
-        wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
-        files = _serialise_all(layout, base, wanted, data, say)
-        say(f"writing {len(files)} file(s) into {out_dir}")
-        remove_stamp(out)  # the files change from here on: the stamp is written again at the end
-        write_outputs(files, out)
-        files[SOURCES_FILE] = source_map_bytes(sources)
-        write_source_map(files[SOURCES_FILE], out)
-        # each file's SHA-256 once, from the bytes written (SHA256SUMS and the stamp)
-        digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
-        write_checksums(out, digests)
-        if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
-            write_stamp(out, inputs, digests)
-        return BuildSummary(len(data.triple_keys), graphs, sources)
+        # The build's objects die when `_build_directory` returns, before the collector is
+        # on again: its first collection would otherwise walk every one of them (all still
+        # in the youngest generation), 0.7 s at world S.
+        return _build_directory(
+            Path(data_dir), Path(out_dir), base, names, layout or Layout.beside(data_dir), progress
+        )
+
+
+def _build_directory(
+    data_dir: Path,
+    out: Path,
+    base: str,
+    names: Iterable[str] | None,
+    layout: Layout,
+    progress: Callable[[str], None] | None,
+) -> BuildSummary:
+    say = progress or (lambda _message: None)
+    inputs = inputs_digest(layout.inputs(base))
+    say(f"reading the facts in {data_dir} and building the dataset")
+    built = build_quads(layout, base)
+    data, sources, graphs = built.data, built.sources, built.graphs
+    del built
+    say(f"serialising {len(data.rows)} quads")
+    wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
+    files = _serialise_all(layout, base, wanted, data, say)
+    say(f"writing {len(files)} file(s) into {out}")
+    remove_stamp(out)  # the files change from here on: the stamp is written again at the end
+    write_outputs(files, out)
+    files[SOURCES_FILE] = source_map_bytes(sources)
+    write_source_map(files[SOURCES_FILE], out)
+    # each file's SHA-256 once, from the bytes written (SHA256SUMS and the stamp)
+    digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    write_checksums(out, digests)
+    if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
+        write_stamp(out, inputs, digests)
+    return BuildSummary(len(data.triple_keys), graphs, sources)
 
 
 JSONLD_FILE = "dataset.jsonld"
