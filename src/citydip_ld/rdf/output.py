@@ -43,7 +43,6 @@ from citydip_ld.rdf.build_stamp import (
     write_stamp,
 )
 from citydip_ld.rdf.dumps import write_checksums
-from citydip_ld.rdf.forked import Forked
 from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document, sort_in_place
 from citydip_ld.rdf.network import RDF_TYPE, DatasetQueries, queried_terms, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
@@ -590,33 +589,24 @@ JSONLD_FILE = "dataset.jsonld"
 def _serialise_all(
     layout: Layout, base: str, wanted: list[str], data: SortedQuads, say: Callable[[str], None]
 ) -> dict[str, bytes]:
-    """The dumps of `wanted` and the network's files (if wanted). The JSON-LD document, the
-    largest, is computed in a forked child beside the rest when there is more to do
-    (`forked.Forked`; the same bytes, computed here if the child fails)."""
+    """The dumps of `wanted` and the network's files (if wanted), in this process, the JSON-LD
+    document (the largest, of many small objects) first and dropped once written, before the
+    other dumps' bytes exist. (It used to be computed in a forked child beside the rest: the
+    copy-on-write faults of the pages both processes touched cost more CPU than the child
+    ran in parallel; benchmarks/README.md, "build and check of S", fourth round.)"""
 
     def rdflib_dataset() -> Dataset:
         return build_all(layout, base).dataset
 
     dumps = [name for name in wanted if name in FORMATS]
-    jsonld = None
-    if JSONLD_FILE in dumps and len(dumps) + (GRAPHML_FILE in wanted) > 1:
-        dumps.remove(JSONLD_FILE)
-        jsonld = Forked(
-            lambda: serialise(rdflib_dataset, base, [JSONLD_FILE], sorted_data=data)[JSONLD_FILE]
+    dumps.sort(key=lambda name: name != JSONLD_FILE)
+    files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
+    if GRAPHML_FILE in wanted:
+        say("reading the twinning network")
+        network = network_of_rows(data.rows, base) or read_network(
+            DatasetQueries(network_quads(data, base)), base
         )
-    try:
-        files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
-        if GRAPHML_FILE in wanted:
-            say("reading the twinning network")
-            network = network_of_rows(data.rows, base) or read_network(
-                DatasetQueries(network_quads(data, base)), base
-            )
-            files.update(network_files(network))
-        if jsonld is not None:
-            files[JSONLD_FILE] = jsonld.result()
-    finally:
-        if jsonld is not None:
-            jsonld.cancel()
+        files.update(network_files(network))
     return {name: files[name] for name in [*FORMATS, *files] if name in files}  # write order
 
 
