@@ -459,10 +459,12 @@ class SortedQuads:
         if len(self.quads) != len(self.rows):  # a row holding more than one quad
             raise ValueError("the rows are not one N-Quads statement each")
         triples = list(map(itemgetter(1, 2, 3), self.rows))
-        # each triple's first position: the dict keeps the last value given, so go backwards
-        first = dict(zip(reversed(triples), range(len(triples) - 1, -1, -1), strict=True))
+        # the positions in triple order; the sort is stable, so each triple's first position
+        # comes first among its own, and is the one kept
+        order = sorted(range(len(triples)), key=triples.__getitem__)
+        first = [i for k, i in enumerate(order) if k == 0 or triples[i] != triples[order[k - 1]]]
         #: the distinct triples (graphs dropped), sorted, and where each is first in `quads`
-        self.triple_keys = sorted(first)
+        self.triple_keys = [triples[i] for i in first]
         self._first = first
         self._triples: list[ox.Triple] | None = None
 
@@ -470,7 +472,8 @@ class SortedQuads:
         """The distinct triples of every graph, sorted by subject, predicate, object (made
         once: the Turtle and N-Triples dumps both write them)."""
         if self._triples is None:
-            self._triples = [self.quads[self._first[key]].triple for key in self.triple_keys]
+            quads = self.quads
+            self._triples = [quads[position].triple for position in self._first]
         return self._triples
 
 
