@@ -154,6 +154,27 @@ def test_the_dumps_are_not_needed_once_loaded(
     assert info.sha256 == [expected] == read_info(folder).sha256
 
 
+def test_the_record_names_each_dump_so_shards_of_one_name_stay_apart(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """Shards are built into folders of their own, each with its `dataset.nq`: the store's
+    record names them by their path below the folder they share, in load order."""
+    dumps = []
+    for shard in ("shard-b", "shard-a"):
+        dump = tmp_path / "shards" / shard / "build" / "dataset.nq"
+        dump.parent.mkdir(parents=True)
+        dump.write_bytes((dataset_dir / "dataset.nq").read_bytes())
+        dumps.append(dump)
+    info = write_store_dir(dumps, tmp_path / "store")
+
+    expected = ["shard-b/build/dataset.nq", "shard-a/build/dataset.nq"]
+    assert info.sources == expected == read_info(tmp_path / "store").sources
+    assert disk_publish.source_names([dumps[0], tmp_path / "other.nq"]) == [
+        "dataset.nq",
+        "other.nq",
+    ]
+
+
 def test_a_folder_that_is_not_a_store_is_refused(dataset_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "documents"
     folder.mkdir()

@@ -476,6 +476,8 @@ def serve(
         if value is not None:
             config[key] = value
     app = create_app(config)
+    if store_url is not None:
+        _advise_upgrade(store_url, obj.base)
     config["QUERY_CONCURRENCY"] = app.config["QUERY_CONCURRENCY"] = query_concurrency_for(
         threads, int(app.config["QUERY_CONCURRENCY"])
     )
@@ -515,6 +517,14 @@ def serve(
             raise UsageError("--workers is granian's; waitress serves from one process")
         start_warm_up(app)
         run_server(app, settings, access_log=access_log, ready=ready)
+
+
+def _advise_upgrade(store_url: str, base: str) -> None:
+    """Tell the maintainer of a store folder published by an older version how to upgrade it."""
+    from citydip_ld.stores.store_upgrade import upgrade_advice
+
+    if (advice := upgrade_advice(store_url, base)) is not None:
+        click.echo(advice, err=True)
 
 
 def _granian_workers(
@@ -828,6 +838,22 @@ def publish(
     except CitydipError as exc:
         raise fail(exc) from None
     click.echo(result.summary())
+
+
+@main.command("upgrade-store")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def upgrade_store(obj: Context, directory: Path) -> None:
+    """Add what newer versions write with each generation (the label table; statistics and
+    list orders for --base) to a store folder, without loading the dataset again."""
+    from citydip_ld.stores.store_upgrade import upgrade_store_dir
+
+    try:
+        with Progress() as progress:
+            upgrade = upgrade_store_dir(directory, obj.base, progress)
+    except CitydipError as exc:
+        raise fail(exc) from None
+    click.echo(upgrade.summary())
 
 
 if __name__ == "__main__":

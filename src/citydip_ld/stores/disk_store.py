@@ -24,7 +24,8 @@ One publication at a time: `disk_publish.write_store_dir` holds an exclusive loc
 on `DIR/.publish.lock` while it writes; a second one refuses at once with an error that names
 the lock. The kernel releases the lock when its holder exits, however it exits, so a
 publication killed midway never leaves the folder locked; the next one removes the hidden
-`.data-<token>.tmp` folder it left. A load that runs out of disk space (or past a file-size
+`.data-<token>.tmp` folder it left, or, if its load was whole and the dumps are the same,
+finishes it (`disk_publish`). A load that runs out of disk space (or past a file-size
 limit) is removed and reported; the live generation is untouched either way.
 
 This module knows the folder's format and opens it; `citydip_ld.stores.disk_publish` writes it
@@ -35,7 +36,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ class StoreInfo:
     lists: dict[str, int] | None = None
     #: The label table written with the generation (`label_table.TableInfo`), if any.
     labels: dict[str, Any] | None = None
+    #: The generation this one was upgraded from (`store_upgrade`), if it was not loaded.
+    upgraded_from: str | None = None
 
     def summary(self, directory: str | Path) -> str:
         return (
@@ -109,8 +112,10 @@ def read_generation_info(generation: str | Path) -> StoreInfo:
     path = Path(generation) / MARKER
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return StoreInfo(**data)
-    except (OSError, ValueError, TypeError) as exc:
+        known = {field.name for field in fields(StoreInfo)}
+        # A record written by newer code may say more; what this code knows is enough.
+        return StoreInfo(**{key: value for key, value in data.items() if key in known})
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise LoadError(f"{path}: not a citydip-ld store folder ({exc})") from None
 
 

@@ -58,7 +58,8 @@ class DatasetStatistics:
         )
 
 
-def _count(store: Queryable, sparql: str) -> int:
+def count(store: Queryable, sparql: str) -> int:
+    """The `?n` of the first row `sparql` gives (0 if none)."""
     rows = list(store.query(sparql))
     return int(rows[0]["n"].value) if rows else 0
 
@@ -87,11 +88,11 @@ def compute_statistics(store: Queryable, base: str) -> DatasetStatistics:
 
     def distinct(variable: str, condition: str = "") -> int:
         sparql = f"SELECT (COUNT(DISTINCT ?{variable}) AS ?n) WHERE {{ {union} {condition} }}"
-        return _count(store, sparql)
+        return count(store, sparql)
 
     return DatasetStatistics(
         base=normalise_base(base),
-        triples=_count(
+        triples=count(
             store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o {{ {union} }} }}"
         ),
         entities=distinct("s", "FILTER isIRI(?s)"),
