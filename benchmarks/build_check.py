@@ -3,7 +3,7 @@ pyshacl-turbo validating the same triples alone, in the same run.
 
 Every measurement is one child process; its wall time, CPU time (user + system) and peak RSS
 come from `os.wait4` (read CPU seconds on a shared machine, not wall; a process the command
-forks and reaps, such as `build`'s JSON-LD child, is counted in it). The peer is
+forks and reaps is counted in it). The peer is
 pyshacl-turbo validating the triples `check` validates (the facts' union, written once before
 the rounds as an N-Triples file) against the shapes (a Turtle file), from a pyoxigraph store
 loaded in Rust from the N-Triples text: parse + validate, what validation alone costs. (A file

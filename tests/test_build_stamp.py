@@ -175,6 +175,16 @@ def test_n_quads_not_sorted_by_graph_are_refused() -> None:
     assert facts_quads(b"", BASE, []) == ""
     persian = f'<http://x/s> <http://x/p> "تبریز" <{BASE}graph/a> .\n'
     assert facts_quads((ontology + persian).encode(), BASE, []) == persian
+    # the facts in up to three parts around the two runs, each counted and decoded in place
+    both = ontology + shape
+    assert facts_quads((persian + both + facts).encode(), BASE, []) == persian + facts
+    assert facts_quads((persian + ontology + facts + shape + persian).encode(), BASE, []) == (
+        persian + facts + persian
+    )
+    assert facts_quads((both + persian).encode(), BASE, []) == persian
+    assert facts_quads(both.encode(), BASE, []) == ""
+    assert facts_quads((facts + both + no_graph).encode(), BASE, []) is None
+    assert facts_quads((no_graph + ontology + facts).encode(), BASE, []) is None
 
 
 def test_check_after_build_sees_an_edit_made_since(

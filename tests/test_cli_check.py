@@ -243,3 +243,21 @@ def test_an_unknown_engine_is_a_usage_error(project: Path) -> None:
     code, output = run("check", "--engine", "pyrudof")
     assert code == 2
     assert "'pyrudof' is not one of 'turbo', 'pyshacl'" in output
+
+
+def test_the_command_line_starts_without_the_web_server() -> None:
+    """`build` and `check` never serve: the command line reads `serve`'s option defaults from
+    `server_settings`, without importing waitress, werkzeug or the SPARQL protocol (0.1 s of
+    every command's start)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, citydip_ld.cli; "
+        "print(sorted(m for m in ('waitress', 'werkzeug', 'citydip_ld.serving', "
+        "'citydip_ld.sparql.protocol') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"

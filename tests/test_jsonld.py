@@ -174,6 +174,23 @@ def test_sorting_in_place_gives_what_sorted_json_gives(values: list[object]) -> 
     assert dump_indented(sort_in_place(copy.deepcopy(document))) == dump_indented(expected)
 
 
+_NODES = st.fixed_dictionaries(
+    {"@id": st.sampled_from(["_:b1", "id:x", "id:x!", 'id:"x', "id:x y", ""])},
+    optional={key: _JSON_VALUES for key in ("@type", "@value", "a", "!", "@")},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NODES | _JSON_VALUES, max_size=6))
+def test_sorting_nodes_in_place_gives_what_sorted_json_gives(values: list[object]) -> None:
+    """Arrays of objects with an `@id` (sorted by their ids alone when those are unique and
+    `@id` is the first key), a repeated id, keys before `@id`, in two-item arrays and longer:
+    `sort_in_place` orders them as `sorted_json` does."""
+    document = {"@graph": values, "pair": values[:2], "x": [values, values[::-1]]}
+    expected = _sorted_json(document)
+    assert dump_indented(sort_in_place(copy.deepcopy(document))) == dump_indented(expected)
+
+
 @pytest.mark.parametrize("document", AWKWARD_JSON)
 def test_sorting_awkward_json_in_place(document: object) -> None:
     expected = dump_indented(_sorted_json(document))

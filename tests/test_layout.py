@@ -42,6 +42,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "commands",
         (
             "citydip_ld.serving",
+            "citydip_ld.server_settings",
             "citydip_ld.slow_clients",
             "citydip_ld.granian_front",
             "citydip_ld.cli",

@@ -227,6 +227,7 @@ def test_serve_passes_the_deadlines_to_the_server(
 
     from citydip_ld import serving
     from citydip_ld.cli import main
+    from citydip_ld.server_settings import DEFAULT_BODY_TIMEOUT
 
     seen: list[serving.ServerSettings] = []
     monkeypatch.setattr(serving, "serve", lambda app, settings, **kw: seen.append(settings))
@@ -242,7 +243,7 @@ def test_serve_passes_the_deadlines_to_the_server(
     [settings] = seen
     assert (settings.header_timeout, settings.body_timeout, settings.keepalive_timeout) == (
         2.5,
-        serving.DEFAULT_BODY_TIMEOUT,
+        DEFAULT_BODY_TIMEOUT,
         3.0,
     )
     on_any_port = dataclasses.replace(settings, port=0)

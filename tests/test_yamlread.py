@@ -112,6 +112,11 @@ SNIPPETS = [
     "base: &anchor 5\nalias: *anchor\n",
     "explicit: !!str 5\nnonspecific: ! 5\ncustom: !thing 7\nint: !!int '8'\n",
     "seq: &s [1, 2]\n",
+    # plain scalars that may or may not be text, by their first character (`_NOT_ONLY_TEXT`)
+    "n: nope\nt: Tabriz\nfa: فارسی\n-x: '-'\nminus: -a\n+: .\n.inf: .NaN\nkey: ~x\nNothing: none\n"
+    "False: falsey\nnull: Null\n7: -0.5e3\nz: [1.0, +1, '', \"\", x y]\n",
+    "- 35.5\n- -0.25\n- 007\n- 1_000.5\n- 10.\n- -12\n- +0\n- 0.0\n- 3.\n- 1.5E+3\n- 00.5\n",
+    "? {a: [1, {b: c}]}\n: nested complex key\nafter: 1\n",
 ]
 BROKEN = [
     "a: 1\na: 2\n",

@@ -26,7 +26,7 @@ from citydip_ld.rdf.output import (
     build_for_check,
     check_text_from_build,
 )
-from citydip_ld.serving import (
+from citydip_ld.server_settings import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_CHANNEL_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
@@ -39,7 +39,7 @@ from citydip_ld.serving import (
     SERVERS,
     ServerSettings,
 )
-from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
+from citydip_ld.sparql import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.validation.engines import DEFAULT_ENGINE, ENGINES
 from citydip_ld.validation.validate import (
     Report,

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import IO, TYPE_CHECKING, Any
 
 import orjson
@@ -23,29 +23,12 @@ from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import create_server
 
 from citydip_ld.logs import ACCESS_LOGGER, log_record, record_text
+from citydip_ld.server_settings import ServerSettings as ServerSettings  # its home was here
 from citydip_ld.slow_clients import ReadDeadlines, install_deadlines
-from citydip_ld.sparql.protocol import DEFAULT_MAX_REQUEST_BODY
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-#: The WSGI servers `citydip-ld serve --server` can run.
-SERVERS = ("granian", "waitress")
-
-#: Defaults for `serve`, also the CLI's.
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5000
-DEFAULT_THREADS = 16
-DEFAULT_CONNECTION_LIMIT = 100
-DEFAULT_CHANNEL_TIMEOUT = 120
-DEFAULT_MAX_HEADER = 64 * 1024
-#: Deadlines for reading a request (`citydip_ld.slow_clients`): request line and headers,
-#: body, and the wait for the next request on a kept-alive connection; seconds.
-DEFAULT_HEADER_TIMEOUT = 10.0
-DEFAULT_BODY_TIMEOUT = 30.0
-DEFAULT_KEEPALIVE_TIMEOUT = 15.0
-#: Bytes of a refused body read and dropped so the client can read the 413 (then closed).
-DEFAULT_DISCARD_LIMIT = 16 << 20
 #: What a trusted proxy may tell us: the client, and the scheme, host and port it was asked on.
 TRUSTED_PROXY_HEADERS = {
     "x-forwarded-for",
@@ -194,33 +177,12 @@ def binary_layer(stream: IO[str]) -> IO[bytes] | None:
     return buffer  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
-class ServerSettings:
-    """Where to listen and the limits the server enforces (under waitress the read deadlines
-    and the discard limit by `citydip_ld.slow_clients`; under granian its nearest, and the
-    body deadline and limit of its front, in `granian_front`), and the trusted proxy
-    (`trust_proxy`)."""
-
-    host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
-    threads: int = DEFAULT_THREADS
-    connection_limit: int = DEFAULT_CONNECTION_LIMIT
-    channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT
-    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY
-    max_request_header_size: int = DEFAULT_MAX_HEADER
-    header_timeout: float = DEFAULT_HEADER_TIMEOUT
-    body_timeout: float = DEFAULT_BODY_TIMEOUT
-    keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT
-    discard_limit: int = DEFAULT_DISCARD_LIMIT
-    url_prefix: str = ""
-    #: The address of a reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port headers are
-    #: believed (None: such headers are dropped from every request).
-    trusted_proxy: str | None = None
+_DEFAULT_SETTINGS = ServerSettings()
 
 
 def make_server(
     app: WSGIApplication,
-    settings: ServerSettings = ServerSettings(),
+    settings: ServerSettings = _DEFAULT_SETTINGS,
     access_log: IO[str] | None = None,
 ) -> Any:
     """A waitress server for `app` (not yet running); `.run()` serves, `.close()` stops."""

@@ -7,6 +7,7 @@ A year or a month is an interval from its first to its last Gregorian day, never
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -68,11 +69,13 @@ class CalendarDate:
         return self.precision != "day"
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def parse_calendar_date(text: str, calendar: Calendar) -> CalendarDate:
     """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (Latin or Persian digits) in `calendar`.
 
     Raises `DateValueError` naming what is wrong (month 13, day 32, Esfand 30 in a common year).
-    """
+    Each text's date is kept (the same few thousand recur across a world's articles, and
+    jdatetime reads the locale each time it makes a date)."""
     cleaned = str(text).strip().translate(_PERSIAN_DIGITS)
     match = _PATTERN.match(cleaned)
     if match is None:

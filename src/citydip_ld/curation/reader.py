@@ -46,7 +46,12 @@ class FieldReader:
         return Location(self.file, self.line)
 
     def key_lines(self) -> dict[str, Location]:
-        return {str(k): self.loc(str(k)) for k in self.node}
+        """`{str(key): self.loc(str(key))}` for every key of the mapping."""
+        file, lines = self.file, self.node.key_lines
+        return {
+            k: Location(file, lines[k] + 1) if type(k) is str else self.loc(str(k))
+            for k in self.node
+        }
 
     def error(self, message: str, key: str | None = None) -> FactError:
         location = self.loc(key)
@@ -136,7 +141,7 @@ class FieldReader:
         calendar = calendars[0]
         sub.allow((calendar,), ("printed", "bound"))
         try:
-            parsed = parse_calendar_date(sub.text(calendar), calendar)  # type: ignore[arg-type]
+            parsed = parse_calendar_date(sub.text(calendar), calendar)
         except DateValueError as exc:
             raise sub.error(f"impossible {calendar} date {exc}", calendar) from None
         bound = sub.choice("bound", DATE_BOUNDS) if sub.node.get("bound") is not None else None

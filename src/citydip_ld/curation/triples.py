@@ -197,9 +197,22 @@ class QuadRows:
         self._written = written if written is not None else {}
 
     def add(self, triple: tuple[Node, Node, Node], /) -> QuadRows:
-        subject, predicate, obj = _written_terms(triple, self._written, oxigraph_literal)
-        self.rows[(self._graph, subject, predicate, obj)] = None
+        self.add_terms(*triple)
         return self
+
+    def add_terms(self, s: Node, p: Node, o: Node) -> None:
+        """`add((s, p, o))` without the tuple (what `Emitter.add` calls), the terms' texts as
+        `_written_terms` writes them."""
+        written = self._written
+        if type(o) is URIRef:
+            obj = written.get(o) or written.setdefault(o, o.n3())
+        elif type(o) is Literal:
+            obj = oxigraph_literal(o)
+        else:
+            obj = o.n3()
+        subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
+        predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+        self.rows[(self._graph, subject, predicate, obj)] = None
 
     def add_text(self, s: URIRef, p: URIRef, text: str, lang: str | None = None) -> None:
         """`add((s, p, Literal(text, lang=lang)))` (`lang` in lower case), without making the
@@ -219,9 +232,14 @@ class Emitter:
     def __init__(self, graph: TripleSink, sources: SourceMap) -> None:
         self.graph = graph
         self.sources = sources
+        self._rows = graph if type(graph) is QuadRows else None
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal, where: Location | None = None) -> None:
-        self.graph.add((s, p, o))
+        rows = self._rows
+        if rows is not None:
+            rows.add_terms(s, p, o)
+        else:
+            self.graph.add((s, p, o))
         if where is not None:
             self.sources.properties.setdefault((s, p), where)
 
@@ -236,11 +254,11 @@ class Emitter:
         """`add(s, p, Literal(text, lang=lang), where)` for a plain or language-tagged literal
         (`lang` in lower case): into `QuadRows` without an rdflib `Literal` (about 3 µs each,
         a few hundred thousand at world S)."""
-        graph = self.graph
-        if type(graph) is QuadRows:
-            graph.add_text(s, p, text, lang)
+        rows = self._rows
+        if rows is not None:
+            rows.add_text(s, p, text, lang)
         else:
-            graph.add((s, p, Literal(text, lang=lang)))
+            self.graph.add((s, p, Literal(text, lang=lang)))
         if where is not None:
             self.sources.properties.setdefault((s, p), where)
 
@@ -266,9 +284,15 @@ class Triples:
         self.cd = TermCache(ontology_namespace(self.base))
         self.sources = sources
         self._graph_for = graph_for
+        self._iris: dict[tuple[str, str], URIRef] = {}
 
     def iri(self, kind: str, slug: str) -> URIRef:
-        return entity_iri(self.base, kind, slug)
+        """`entity_iri(base, kind, slug)`, each made once: the same object each time, so that
+        the sinks' dicts of written terms find it by identity (rdflib's `__eq__` is Python)."""
+        found = self._iris.get((kind, slug))
+        if found is None:
+            found = self._iris[kind, slug] = entity_iri(self.base, kind, slug)
+        return found
 
     def emitter(self, name: str) -> Emitter:
         """An emitter into graph `name` (`curated`, `links` or an article's stem)."""

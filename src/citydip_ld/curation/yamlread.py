@@ -24,6 +24,9 @@ import yaml
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+#: Numbers YAML 1.1 reads as `_core` does (decimal, no leading zero or `_`, no exponent):
+#: PyYAML's resolver need not be asked about them.
+_YAML_1_1_SAME = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\Z")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _PLAIN = "tag:yaml.org,2002:"
 
@@ -110,50 +113,60 @@ def _from_events(text: str) -> Any:
 
 def _document(get: Any) -> Any:
     """The events of one document's content, up to its end, as `_convert` gives its nodes.
-    Each open collection is a frame: [the collection, a key waiting for its value, its line]."""
-    frames: list[list[Any]] = []
+    The open collection, the key waiting for its value and that key's line are locals; the
+    enclosing ones wait on a stack (one list operation per collection, none per scalar)."""
+    stack: list[tuple[Any, Any, int]] = []
+    container: Any = None  # the open collection; None at the top of the document
+    key: Any = _NO_KEY
+    key_line = 0
     result: Any = None
     while True:
         event = get()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is _SCALAR:
             if event.anchor is not None or event.tag is not None:
                 raise _UnusualError("an anchor or tag")
-            value: Any = event.value if event.style else _plain(event.value, event.implicit)
-            line = event.start_mark.line
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            value: Any = event.value
+            # a plain scalar is text unless it may be a null, boolean or number
+            if not event.style and (not value or value[0] in _NOT_ONLY_TEXT):
+                value = _plain(value, event.implicit)
+        elif kind is _MAPPING_START or kind is _SEQUENCE_START:
             if event.anchor is not None or event.tag is not None:
                 raise _UnusualError("an anchor or tag")
             line = event.start_mark.line
-            start = LineMap(line) if kind is yaml.MappingStartEvent else LineSeq([], line)
-            frames.append([start, _NO_KEY, 0])
+            stack.append((container, key, key_line))
+            container = LineMap(line) if kind is _MAPPING_START else LineSeq([], line)
+            key = _NO_KEY
             continue
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            value = frames.pop()[0]
-            line = value.line
+        elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+            value = container
+            container, key, key_line = stack.pop()
         elif kind is yaml.DocumentEndEvent:
             return result
         else:
             raise _UnusualError(kind.__name__)  # an alias
-        if not frames:
+        if container is None:
             result = value
-            continue
-        frame = frames[-1]
-        container = frame[0]
-        if type(container) is LineSeq:
+        elif type(container) is LineSeq:
             container.append(value)
-        elif frame[1] is _NO_KEY:
+        elif key is _NO_KEY:
             key = value if isinstance(value, str | int) else str(value)
             if key in container:
                 raise _UnusualError("a repeated key")
-            frame[1], frame[2] = key, line
+            key_line = event.start_mark.line if kind is _SCALAR else value.line
         else:
-            container[frame[1]] = value
-            container.key_lines[frame[1]] = frame[2]
-            frame[1] = _NO_KEY
+            container[key] = value
+            container.key_lines[key] = key_line
+            key = _NO_KEY
 
 
 _NO_KEY = object()
+_SCALAR = yaml.ScalarEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+#: The first characters of every plain scalar `_core` reads as other than text (a null, a
+#: boolean, a number): a plain scalar starting with anything else is text as it is.
+_NOT_ONLY_TEXT = frozenset("~nNtTfF+-.0123456789")
 
 
 def _plain(value: str, implicit: tuple[bool, bool]) -> Any:
@@ -162,6 +175,8 @@ def _plain(value: str, implicit: tuple[bool, bool]) -> Any:
     read = _core(value)
     if read is value:
         return value
+    if _YAML_1_1_SAME.match(value):  # a whole or decimal number both schemas read alike
+        return read
     tag = _RESOLVER.resolve(yaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
     return value if tag == _STR else read
 

@@ -148,33 +148,60 @@ def sort_in_place(node: Any) -> Any:
     """`sorted_json(node)`, made by sorting `node`'s arrays where they are and wrapping its
     floats in place (`node` is changed; for a document nothing else holds, such as the dump's):
     no copy of every object of the document."""
+    kind = type(node)
+    if kind is dict:
+        _sort_object(node)
+        return node
+    if kind is list:
+        _sort_array(node)
+        return node
     if isinstance(node, dict):
-        for key, value in node.items():  # values replaced, no key added: allowed
-            kind = type(value)
-            if kind is str:
-                continue
-            if key == "@list" and isinstance(value, list):
-                for position, item in enumerate(value):
-                    if type(item) is not str:
-                        value[position] = sort_in_place(item)
-            elif kind is dict or isinstance(value, list | dict):
-                sort_in_place(value)
-            elif kind is float:
-                node[key] = _Float(value)
+        _sort_object(node)
         return node
     if isinstance(node, list):
-        for position, item in enumerate(node):
-            if type(item) is not str:
-                node[position] = sort_in_place(item)
-        if len(node) > 1:
-            try:
-                node.sort(key=_sort_key(node, _compact))
-            except (orjson.JSONEncodeError, TypeError):  # what orjson refuses: Python's encoder
-                node.sort(key=_sort_key(node, _SORT_KEY))
+        _sort_array(node)
         return node
-    if type(node) is float:
+    if kind is float:
         return _Float(node)
     return node
+
+
+def _sort_object(node: dict[Any, Any]) -> None:
+    for key, value in node.items():  # values replaced, no key added: allowed
+        kind = type(value)
+        if kind is str:
+            continue
+        if kind is dict:
+            for item in value.values():  # an object of texts alone (a reference, a label)
+                if type(item) is not str:
+                    _sort_object(value)
+                    break
+        elif key == "@list" and isinstance(value, list):
+            for position, item in enumerate(value):
+                if type(item) is not str:
+                    value[position] = sort_in_place(item)
+        elif kind is list or isinstance(value, list | dict):
+            sort_in_place(value)
+        elif kind is float:
+            node[key] = _Float(value)
+
+
+def _sort_array(node: list[Any]) -> None:
+    for position, item in enumerate(node):
+        if type(item) is not str:
+            node[position] = sort_in_place(item)
+    if len(node) < 2:
+        return
+    try:
+        keys = _sort_keys(node, _compact)
+    except (orjson.JSONEncodeError, TypeError):  # what orjson refuses: Python's encoder
+        keys = _sort_keys(node, _SORT_KEY)
+    if len(node) == 2:
+        if keys[1] < keys[0]:
+            node.reverse()
+        return
+    ordered = iter(keys)
+    node.sort(key=lambda _item: next(ordered))  # each item's key, asked for in order
 
 
 def _python_float(value: Any) -> orjson.Fragment:
@@ -218,6 +245,19 @@ def _sort_key(items: list[Any], encode: Callable[[Any], Any]) -> Callable[[Any],
     if len(set(map(encode, ids))) != len(ids):
         return encode
     return lambda item: encode(item["@id"])
+
+
+def _sort_keys(items: list[Any], encode: Callable[[Any], Any]) -> list[Any]:
+    """`_sort_key`'s key of each of `items`, each encoded once."""
+    ids = []
+    for item in items:
+        if type(item) is not dict or "@id" not in item or min(item) != "@id":
+            return [encode(item) for item in items]
+        ids.append(item["@id"])
+    keys = [encode(identifier) for identifier in ids]
+    if len(set(keys)) != len(keys):
+        return [encode(item) for item in items]
+    return keys
 
 
 def to_bytes(document: Any) -> bytes:
@@ -283,8 +323,23 @@ class _Converter:
             return None
         node: dict[str, Any] = {self.id_key: node_id}
         self.nodemap[node_id] = node
+        symbols, shrunk, id_key = self._symbols, self._shrunk, self.id_key
         for predicate, obj in self.po.get(subject, ()):
-            self.add_to_node(predicate, obj, node)
+            # `add_to_node`, its commonest cases inline: a literal or an IRI (not rdf:nil)
+            # as the value of a predicate other than rdf:type
+            first = obj[0]
+            if predicate == _TYPE or not (first == '"' or (first == "<" and obj != _NIL)):
+                self.add_to_node(predicate, obj, node)
+                continue
+            p_key = symbols.get(predicate) or self.symbol(predicate)
+            if first == '"':
+                value = self.literal_value(obj)
+            else:
+                value = {id_key: shrunk.get(obj) or self.shrink(obj)}
+            if p_key not in node:
+                node[p_key] = value
+            else:
+                self._join(node, p_key, value)
         return node
 
     def add_to_node(self, predicate: str, obj: str, s_node: dict[str, Any]) -> None:
@@ -299,6 +354,10 @@ class _Converter:
         if p_key not in s_node:
             s_node[p_key] = value
             return
+        self._join(s_node, p_key, value)
+
+    def _join(self, s_node: dict[str, Any], p_key: str, value: Any) -> None:
+        """`value` joins the value(s) `s_node` has for `p_key` already."""
         existing = s_node[p_key]
         if (not existing or not value) and not self.lossless:
             raise _DeclinedError(f"a falsy value of {p_key} among several")
@@ -325,6 +384,8 @@ class _Converter:
         return self.literal_value(obj)
 
     def literal_value(self, literal: str) -> Any:
+        if literal[-1] == '"' and "\\" not in literal:  # a simple literal without escapes
+            return literal[1:-1]
         lexical, language, datatype = split_literal(literal)
         if language is not None:
             return {"@language": language, "@value": lexical}

@@ -43,7 +43,6 @@ from citydip_ld.rdf.build_stamp import (
     write_stamp,
 )
 from citydip_ld.rdf.dumps import write_checksums
-from citydip_ld.rdf.forked import Forked
 from citydip_ld.rdf.jsonld import Row, dump_indented, jsonld_document, sort_in_place
 from citydip_ld.rdf.network import RDF_TYPE, DatasetQueries, queried_terms, read_network
 from citydip_ld.rdf.network_files import GRAPHML_FILE, network_files
@@ -292,14 +291,20 @@ def facts_quads(nquads: bytes, base: str, shapes: list[str]) -> str | None:
             lines = run.decode("utf-8").split("\n")
             shapes += [line[: 1 - len(end)] + " .\n" for line in lines if line]
         runs.append((start, stop))
+    # The facts' lines: what lies around the runs, counted and decoded where it lies (no
+    # 100 MB copy made first: the runs sort last, so the facts are usually one part). A part
+    # ends with a line's end, so no match of either pattern spans two parts.
     parts, position = [], 0
-    for start, stop in sorted(runs):
-        parts.append(nquads[position:start])
+    for start, stop in [*sorted(runs), (len(nquads), len(nquads))]:
+        if start > position:
+            parts.append((position, start))
         position = stop
-    facts = b"".join([*parts, nquads[position:]])
-    if facts.count(b"\n") != facts.count(f" <{graph_iri(base, '')}".encode()):
+    in_graphs = f" <{graph_iri(base, '')}".encode()
+    newlines = sum(nquads.count(b"\n", start, stop) for start, stop in parts)
+    if newlines != sum(nquads.count(in_graphs, start, stop) for start, stop in parts):
         return None
-    return facts.decode("utf-8")
+    whole = memoryview(nquads)
+    return "".join([str(whole[start:stop], "utf-8") for start, stop in parts])
 
 
 def facts_union(nquads: str, base: str, shapes: list[str] | None = None) -> list[str] | None:
@@ -454,10 +459,12 @@ class SortedQuads:
         if len(self.quads) != len(self.rows):  # a row holding more than one quad
             raise ValueError("the rows are not one N-Quads statement each")
         triples = list(map(itemgetter(1, 2, 3), self.rows))
-        # each triple's first position: the dict keeps the last value given, so go backwards
-        first = dict(zip(reversed(triples), range(len(triples) - 1, -1, -1), strict=True))
+        # the positions in triple order; the sort is stable, so each triple's first position
+        # comes first among its own, and is the one kept
+        order = sorted(range(len(triples)), key=triples.__getitem__)
+        first = [i for k, i in enumerate(order) if k == 0 or triples[i] != triples[order[k - 1]]]
         #: the distinct triples (graphs dropped), sorted, and where each is first in `quads`
-        self.triple_keys = sorted(first)
+        self.triple_keys = [triples[i] for i in first]
         self._first = first
         self._triples: list[ox.Triple] | None = None
 
@@ -465,7 +472,8 @@ class SortedQuads:
         """The distinct triples of every graph, sorted by subject, predicate, object (made
         once: the Turtle and N-Triples dumps both write them)."""
         if self._triples is None:
-            self._triples = [self.quads[self._first[key]].triple for key in self.triple_keys]
+            quads = self.quads
+            self._triples = [quads[position].triple for position in self._first]
         return self._triples
 
 
@@ -546,28 +554,42 @@ def build_directory(
     as an rdflib `Dataset` unless rdflib must write the JSON-LD (`jsonld.jsonld_document`
     declines)."""
     with cycle_collection_paused():  # see there: 4 of 30 s CPU at S
-        say = progress or (lambda _message: None)
-        layout = layout or Layout.beside(data_dir)
-        out = Path(out_dir)
-        inputs = inputs_digest(layout.inputs(base))
-        say(f"reading the facts in {data_dir} and building the dataset")
-        built = build_quads(layout, base)
-        data, sources, graphs = built.data, built.sources, built.graphs
-        del built
-        say(f"serialising {len(data.rows)} quads")
-        wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
-        files = _serialise_all(layout, base, wanted, data, say)
-        say(f"writing {len(files)} file(s) into {out_dir}")
-        remove_stamp(out)  # the files change from here on: the stamp is written again at the end
-        write_outputs(files, out)
-        files[SOURCES_FILE] = source_map_bytes(sources)
-        write_source_map(files[SOURCES_FILE], out)
-        # each file's SHA-256 once, from the bytes written (SHA256SUMS and the stamp)
-        digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
-        write_checksums(out, digests)
-        if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
-            write_stamp(out, inputs, digests)
-        return BuildSummary(len(data.triple_keys), graphs, sources)
+        # The build's objects die when `_build_directory` returns, before the collector is
+        # on again: its first collection would otherwise walk every one of them (all still
+        # in the youngest generation), 0.7 s at world S.
+        return _build_directory(
+            Path(data_dir), Path(out_dir), base, names, layout or Layout.beside(data_dir), progress
+        )
+
+
+def _build_directory(
+    data_dir: Path,
+    out: Path,
+    base: str,
+    names: Iterable[str] | None,
+    layout: Layout,
+    progress: Callable[[str], None] | None,
+) -> BuildSummary:
+    say = progress or (lambda _message: None)
+    inputs = inputs_digest(layout.inputs(base))
+    say(f"reading the facts in {data_dir} and building the dataset")
+    built = build_quads(layout, base)
+    data, sources, graphs = built.data, built.sources, built.graphs
+    del built
+    say(f"serialising {len(data.rows)} quads")
+    wanted = list(names) if names is not None else [*FORMATS, GRAPHML_FILE]
+    files = _serialise_all(layout, base, wanted, data, say)
+    say(f"writing {len(files)} file(s) into {out}")
+    remove_stamp(out)  # the files change from here on: the stamp is written again at the end
+    write_outputs(files, out)
+    files[SOURCES_FILE] = source_map_bytes(sources)
+    write_source_map(files[SOURCES_FILE], out)
+    # each file's SHA-256 once, from the bytes written (SHA256SUMS and the stamp)
+    digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    write_checksums(out, digests)
+    if inputs_digest(layout.inputs(base)) == inputs:  # no input changed while building
+        write_stamp(out, inputs, digests)
+    return BuildSummary(len(data.triple_keys), graphs, sources)
 
 
 JSONLD_FILE = "dataset.jsonld"
@@ -576,33 +598,24 @@ JSONLD_FILE = "dataset.jsonld"
 def _serialise_all(
     layout: Layout, base: str, wanted: list[str], data: SortedQuads, say: Callable[[str], None]
 ) -> dict[str, bytes]:
-    """The dumps of `wanted` and the network's files (if wanted). The JSON-LD document, the
-    largest, is computed in a forked child beside the rest when there is more to do
-    (`forked.Forked`; the same bytes, computed here if the child fails)."""
+    """The dumps of `wanted` and the network's files (if wanted), in this process, the JSON-LD
+    document (the largest, of many small objects) first and dropped once written, before the
+    other dumps' bytes exist. (It used to be computed in a forked child beside the rest: the
+    copy-on-write faults of the pages both processes touched cost more CPU than the child
+    ran in parallel; benchmarks/README.md, "build and check of S", fourth round.)"""
 
     def rdflib_dataset() -> Dataset:
         return build_all(layout, base).dataset
 
     dumps = [name for name in wanted if name in FORMATS]
-    jsonld = None
-    if JSONLD_FILE in dumps and len(dumps) + (GRAPHML_FILE in wanted) > 1:
-        dumps.remove(JSONLD_FILE)
-        jsonld = Forked(
-            lambda: serialise(rdflib_dataset, base, [JSONLD_FILE], sorted_data=data)[JSONLD_FILE]
+    dumps.sort(key=lambda name: name != JSONLD_FILE)
+    files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
+    if GRAPHML_FILE in wanted:
+        say("reading the twinning network")
+        network = network_of_rows(data.rows, base) or read_network(
+            DatasetQueries(network_quads(data, base)), base
         )
-    try:
-        files = serialise(rdflib_dataset, base, dumps, sorted_data=data)
-        if GRAPHML_FILE in wanted:
-            say("reading the twinning network")
-            network = network_of_rows(data.rows, base) or read_network(
-                DatasetQueries(network_quads(data, base)), base
-            )
-            files.update(network_files(network))
-        if jsonld is not None:
-            files[JSONLD_FILE] = jsonld.result()
-    finally:
-        if jsonld is not None:
-            jsonld.cancel()
+        files.update(network_files(network))
     return {name: files[name] for name in [*FORMATS, *files] if name in files}  # write order
 
 

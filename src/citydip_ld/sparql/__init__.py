@@ -6,3 +6,7 @@ and memory caps) and the outbound policy for federated `SERVICE` calls (`federat
 May import: the shared modules; never stores, web or the commands (the stores answer the
 jobs defined here).
 """
+
+#: Largest request body in bytes, what the web app and the HTTP servers accept (413 beyond);
+#: here, not in `protocol`, so that the command line reads it without importing the protocol.
+DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads

@@ -28,6 +28,7 @@ from werkzeug.http import parse_options_header
 
 from citydip_ld.conneg import best_format, parse_accept
 from citydip_ld.errors import QueryError, QueryLimitError
+from citydip_ld.sparql import DEFAULT_MAX_REQUEST_BODY as DEFAULT_MAX_REQUEST_BODY
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -339,8 +340,6 @@ def declares_dataset(query: str) -> bool:
 
 #: Largest answer body in bytes (RESULT_MAX_BYTES), whatever the format.
 DEFAULT_RESULT_MAX_BYTES = 32 << 20
-#: Largest request body in bytes, what the web app and the HTTP servers accept (413 beyond).
-DEFAULT_MAX_REQUEST_BODY = 1 << 20  # 1 MiB: SPARQL queries, never uploads
 
 # --- jobs -----------------------------------------------------------------------------------
 

@@ -1,0 +1,51 @@
+"""What `citydip-ld serve` listens on and the limits its server enforces: the defaults (also
+the command line's option defaults) and `ServerSettings`. Apart from `serving`, which imports
+waitress and the SPARQL protocol, so that every other command starts without them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from citydip_ld.sparql import DEFAULT_MAX_REQUEST_BODY
+
+#: The WSGI servers `citydip-ld serve --server` can run.
+SERVERS = ("granian", "waitress")
+
+#: Defaults for `serve`, also the CLI's.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_THREADS = 16
+DEFAULT_CONNECTION_LIMIT = 100
+DEFAULT_CHANNEL_TIMEOUT = 120
+DEFAULT_MAX_HEADER = 64 * 1024
+#: Deadlines for reading a request (`citydip_ld.slow_clients`): request line and headers,
+#: body, and the wait for the next request on a kept-alive connection; seconds.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_KEEPALIVE_TIMEOUT = 15.0
+#: Bytes of a refused body read and dropped so the client can read the 413 (then closed).
+DEFAULT_DISCARD_LIMIT = 16 << 20
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where to listen and the limits the server enforces (under waitress the read deadlines
+    and the discard limit by `citydip_ld.slow_clients`; under granian its nearest, and the
+    body deadline and limit of its front, in `granian_front`), and the trusted proxy
+    (`trust_proxy`)."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    threads: int = DEFAULT_THREADS
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT
+    channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT
+    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY
+    max_request_header_size: int = DEFAULT_MAX_HEADER
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT
+    discard_limit: int = DEFAULT_DISCARD_LIMIT
+    url_prefix: str = ""
+    #: The address of a reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port headers are
+    #: believed (None: such headers are dropped from every request).
+    trusted_proxy: str | None = None
