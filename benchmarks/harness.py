@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citydip_ld.serving import DEFAULT_THREADS
+from citydip_ld.server_settings import DEFAULT_THREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://localhost:5000/"

@@ -37,7 +37,7 @@ from typing import Any
 
 import harness as h
 
-from citydip_ld.serving import DEFAULT_THREADS
+from citydip_ld.server_settings import DEFAULT_THREADS
 
 SPARQL_KINDS = ("sister cities", "twinnings per country", "two-hop partners")
 KINDS = ("dereference", "html", *SPARQL_KINDS)

@@ -51,7 +51,7 @@ from typing import Any
 
 import harness as h
 
-from citydip_ld.serving import DEFAULT_THREADS
+from citydip_ld.server_settings import DEFAULT_THREADS
 
 AGGREGATES = {
     "twinnings per country": h.PER_COUNTRY,

@@ -47,7 +47,7 @@ from typing import Any
 
 import harness as h
 
-from citydip_ld.serving import DEFAULT_THREADS
+from citydip_ld.server_settings import DEFAULT_THREADS
 
 #: wrk's Lua: one request per line of PATHS (a path, a tab, the Accept header), each wrk
 #: thread taking every THREADS-th line from its own offset, so no request repeats.

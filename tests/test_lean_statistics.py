@@ -20,8 +20,8 @@ REPEATS = b"""
 <http://localhost:5000/id/city/a> <urn:p> "b"@en <urn:g2> .
 <http://localhost:5000/id/city/a> <urn:p> "b"@en <urn:g1> .
 <http://localhost:5000/id/city/a> <http://www.w3.org/2000/01/rdf-schema#label> "A"@en <urn:g1> .
-<http://localhost:5000/id/city/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C> <urn:g1> .
-<http://localhost:5000/id/city/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <urn:C> <urn:g4> .
+<http://localhost:5000/id/city/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <u:C> <urn:g1> .
+<http://localhost:5000/id/city/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <u:C> <urn:g4> .
 _:x <urn:p> _:y <urn:g1> .
 _:x <urn:p> _:y <urn:g2> .
 <urn:d> <urn:p> <urn:b> .
