@@ -32,6 +32,7 @@ from citydip_ld.curation.triples import (
     SourceMap,
     TermCache,
     part,
+    xsd_date,
 )
 from citydip_ld.rdf.build import build_dataset, build_lines, build_rows
 from citydip_ld.rdf.network import DatasetQueries, read_network
@@ -394,6 +395,25 @@ def test_an_integer_is_written_as_its_literal() -> None:
         graph = Graph()
         Emitter(graph, SourceMap()).integer(subject, predicate, value)
         assert list(graph.objects()) == [literal], value
+
+
+def test_a_day_is_written_as_its_literal() -> None:
+    """`Emitter.day` writes into `QuadRows` what `add` writes of `xsd_date(day)`, and adds that
+    `Literal` to an rdflib graph."""
+    subject, predicate, name = URIRef("http://x/s"), URIRef("http://x/p"), URIRef("http://x/g")
+    first = dt.date(1, 1, 1).toordinal()
+    draw = random.Random(1404)
+    days = [dt.date(1, 1, 1), dt.date(999, 12, 31), dt.date(2024, 2, 29), dt.date(9999, 12, 31)]
+    days += [dt.date.fromordinal(draw.randrange(first, first + 3_652_058)) for _ in range(500)]
+    for day in days:
+        by_day: dict[QuadRow, None] = {}
+        by_literal: dict[QuadRow, None] = {}
+        Emitter(QuadRows(by_day, name), SourceMap()).day(subject, predicate, day)
+        QuadRows(by_literal, name).add((subject, predicate, xsd_date(day)))
+        assert list(by_day) == list(by_literal), day
+        graph = Graph()
+        Emitter(graph, SourceMap()).day(subject, predicate, day)
+        assert list(graph.objects()) == [xsd_date(day)], day
 
 
 def test_a_part_and_a_namespace_term_are_the_iris_rdflib_makes() -> None:

@@ -338,6 +338,17 @@ class Emitter:
         if where is not None:
             self.sources.properties.setdefault((s, p), where)
 
+    def day(self, s: URIRef, p: URIRef, day: dt.date, where: Location | None = None) -> None:
+        """`add(s, p, xsd_date(day), where)`: into `QuadRows` without the `Literal` (its lexical
+        form is `day.isoformat()`, a form rdflib keeps as it is)."""
+        rows = self._rows
+        if rows is not None:
+            rows.add_typed(s, p, day.isoformat(), DATE)
+        else:
+            self.graph.add((s, p, xsd_date(day)))
+        if where is not None:
+            self.sources.properties.setdefault((s, p), where)
+
     def subject(self, s: URIRef, where: Location) -> None:
         self.sources.subjects.setdefault(s, where)
 
@@ -432,19 +443,19 @@ class Triples:
         if date.bound == "on-or-before":
             # Only the latest day is supported: an interval with an end and no beginning.
             e.add(node, cd.dateBound, cd.OnOrBefore, date.location)
-            e.add(node, cd.lastDay, xsd_date(value.last_day), date.location)
+            e.day(node, cd.lastDay, value.last_day, date.location)
             e.add(node, RDF.type, TIME.ProperInterval)
             instant = part(s, "date-end")
             e.add(node, TIME.hasEnd, instant, date.location)
             e.add(instant, RDF.type, TIME.Instant)
-            e.add(instant, TIME.inXSDDate, xsd_date(value.last_day), date.location)
+            e.day(instant, TIME.inXSDDate, value.last_day, date.location)
             return
         # Shortcuts for filtering: the first and last Gregorian day the date covers.
-        e.add(node, cd.firstDay, xsd_date(value.first_day), date.location)
-        e.add(node, cd.lastDay, xsd_date(value.last_day), date.location)
+        e.day(node, cd.firstDay, value.first_day, date.location)
+        e.day(node, cd.lastDay, value.last_day, date.location)
         if value.precision == "day":
             e.add(node, RDF.type, TIME.Instant)
-            e.add(node, TIME.inXSDDate, xsd_date(value.first_day), date.location)
+            e.day(node, TIME.inXSDDate, value.first_day, date.location)
             return
         e.add(node, RDF.type, TIME.ProperInterval)
         for suffix, predicate_end, day in (
@@ -454,7 +465,7 @@ class Triples:
             instant = part(s, f"date-{suffix}")
             e.add(node, predicate_end, instant, date.location)
             e.add(instant, RDF.type, TIME.Instant)
-            e.add(instant, TIME.inXSDDate, xsd_date(day), date.location)
+            e.day(instant, TIME.inXSDDate, day, date.location)
 
 
 def part(node: URIRef, name: str) -> URIRef:
