@@ -11,14 +11,29 @@ fact lines) and the broken corpus (every constraint of every shape broken).
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
+import random
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import XSD, Dataset, Graph, Literal, Namespace, URIRef
 
 from citydip_ld.curation.facts import load_facts
-from citydip_ld.curation.triples import QuadLines, QuadRow, QuadRows
+from citydip_ld.curation.triples import (
+    DATE,
+    DECIMAL,
+    INTEGER,
+    WKT,
+    Emitter,
+    QuadLines,
+    QuadRow,
+    QuadRows,
+    SourceMap,
+    TermCache,
+    part,
+    xsd_date,
+)
 from citydip_ld.rdf.build import build_dataset, build_lines, build_rows
 from citydip_ld.rdf.network import DatasetQueries, read_network
 from citydip_ld.rdf.output import (
@@ -302,6 +317,118 @@ def test_a_text_is_written_as_its_literal() -> None:
             QuadRows(by_text, name).add_text(subject, predicate, text, lang)
             QuadRows(by_literal, name).add((subject, predicate, Literal(text, lang=lang)))
     assert list(by_text) == list(by_literal) and len(by_text) == 9
+
+
+#: Lexical forms rdflib may rewrite (or not) on making a typed `Literal`, per datatype.
+AWKWARD_LEXICAL = {
+    "decimal": [
+        *("12.50", "-0.0", "-0", "0", "0.0", "-0.000", "0.0000001", "1e3", "1E+2", "1e-05"),
+        *("007.5", "+1.5", ".5", "5.", " 1.5", "1.5\n", "1_000.5", "nan", "-Infinity", "abc"),
+        *("", "\u0661\u0662.5", "123456789012345678901234567890.1234567890123456789012345"),
+    ],
+    "integer": [
+        *("0", "-0", "+5", "007", "1_000", " 7", "7\n", "-12", "1.0", "1e3", "\u0661\u0662"),
+        *("", "x", "123456789012345678901234567890123456789012345678901234567890"),
+    ],
+    "date": [
+        *("2020-01-05", "0999-01-01", "0000-01-01", "2020-02-30", "2020-13-01", "2020-1-5"),
+        *("20200105", "2020-01-05Z", "2020-01-05+03:30", " 2020-01-05", "9999-12-31"),
+        *("10000-01-01", "-2020-01-05", "\u0662\u0660\u0662\u0660-01-05", "2020-01-05\n"),
+    ],
+    "wkt": ["POINT(121.45806 31.22222)", "POINT(1e-05 -0.0)", 'a "q"\n\t\\ \x01', ""],
+}
+
+
+def _sweep() -> dict[str, list[str]]:
+    """Lexical forms as the build makes them (`str` of YAML's floats, ints and dates), many."""
+    draw = random.Random(1403)
+    floats = [draw.uniform(-180, 180) for _ in range(3000)]
+    floats += [round(x, draw.randrange(0, 8)) for x in floats[:1000]]
+    floats += [x * 10.0 ** draw.randrange(-12, 20) for x in floats[:1000]]
+    ints = [draw.randrange(-(10**12), 10**12) for _ in range(1000)] + [0, 10**40, -(10**40)]
+    first = dt.date(1, 1, 1).toordinal()
+    dates = [dt.date.fromordinal(draw.randrange(first, first + 3_652_058)) for _ in range(1000)]
+    return {
+        "decimal": [str(x) for x in floats + ints],
+        "integer": [str(x) for x in ints],
+        "date": [str(d) for d in dates],
+        "wkt": [f"POINT({x} {y})" for x, y in zip(floats, reversed(floats), strict=True)],
+    }
+
+
+def test_a_typed_literal_is_written_as_its_literal() -> None:
+    """`QuadRows.add_typed` (no rdflib `Literal` made for a lexical form rdflib keeps as it is)
+    writes what `add` writes of `Literal(lexical, datatype=...)`, awkward forms included; such
+    a form is the `Literal`'s; into an rdflib graph `Emitter.typed` adds that `Literal`."""
+    subject, predicate, name = URIRef("http://x/s"), URIRef("http://x/p"), URIRef("http://x/g")
+    datatypes = {"decimal": DECIMAL, "integer": INTEGER, "date": DATE, "wkt": WKT}
+    sweep = _sweep()
+    kept = 0
+    for key, datatype in datatypes.items():
+        for lexical in [*AWKWARD_LEXICAL[key], *sweep[key]]:
+            literal = Literal(lexical, datatype=datatype.iri)
+            by_text: dict[QuadRow, None] = {}
+            by_literal: dict[QuadRow, None] = {}
+            QuadRows(by_text, name).add_typed(subject, predicate, lexical, datatype)
+            QuadRows(by_literal, name).add((subject, predicate, literal))
+            assert list(by_text) == list(by_literal), (key, lexical)
+            if datatype.as_given.fullmatch(lexical):
+                assert str(literal) == lexical, (key, lexical)
+                kept += 1
+            graph = Graph()
+            Emitter(graph, SourceMap()).typed(subject, predicate, lexical, datatype)
+            assert list(graph.objects()) == [literal], (key, lexical)
+    assert kept > 10_000  # the sweep takes the route without the `Literal`
+
+
+def test_an_integer_is_written_as_its_literal() -> None:
+    """`Emitter.integer` writes into `QuadRows` what `add` writes of `Literal(value,
+    datatype=XSD.integer)`, and adds that `Literal` to an rdflib graph."""
+    subject, predicate, name = URIRef("http://x/s"), URIRef("http://x/p"), URIRef("http://x/g")
+    for value in [0, -1, 7, 24874500, 10**40, -(10**40), True, False]:
+        literal = Literal(value, datatype=XSD.integer)
+        by_value: dict[QuadRow, None] = {}
+        by_literal: dict[QuadRow, None] = {}
+        Emitter(QuadRows(by_value, name), SourceMap()).integer(subject, predicate, value)
+        QuadRows(by_literal, name).add((subject, predicate, literal))
+        assert list(by_value) == list(by_literal), value
+        graph = Graph()
+        Emitter(graph, SourceMap()).integer(subject, predicate, value)
+        assert list(graph.objects()) == [literal], value
+
+
+def test_a_day_is_written_as_its_literal() -> None:
+    """`Emitter.day` writes into `QuadRows` what `add` writes of `xsd_date(day)`, and adds that
+    `Literal` to an rdflib graph."""
+    subject, predicate, name = URIRef("http://x/s"), URIRef("http://x/p"), URIRef("http://x/g")
+    first = dt.date(1, 1, 1).toordinal()
+    draw = random.Random(1404)
+    days = [dt.date(1, 1, 1), dt.date(999, 12, 31), dt.date(2024, 2, 29), dt.date(9999, 12, 31)]
+    days += [dt.date.fromordinal(draw.randrange(first, first + 3_652_058)) for _ in range(500)]
+    for day in days:
+        by_day: dict[QuadRow, None] = {}
+        by_literal: dict[QuadRow, None] = {}
+        Emitter(QuadRows(by_day, name), SourceMap()).day(subject, predicate, day)
+        QuadRows(by_literal, name).add((subject, predicate, xsd_date(day)))
+        assert list(by_day) == list(by_literal), day
+        graph = Graph()
+        Emitter(graph, SourceMap()).day(subject, predicate, day)
+        assert list(graph.objects()) == [xsd_date(day)], day
+
+
+def test_a_part_and_a_namespace_term_are_the_iris_rdflib_makes() -> None:
+    """`part` skips rdflib's check of the characters of an IRI only where the name has none
+    it warns about; `TermCache[key]` is rdflib's term, made once."""
+    node, fragment = URIRef("http://x/id/city/a"), URIRef("http://x/id/city/a#date")
+    for base in (node, fragment):
+        for name in ("geometry", "source-an-article", "a b", "x<y>", 'q"', "{}|^`\\"):
+            made = part(base, name)
+            assert type(made) is URIRef
+            assert made == URIRef(f"{base}-{name}" if "#" in base else f"{base}#{name}")
+    ns = TermCache("https://sws.geonames.org/")
+    assert ns["1796236/"] is ns["1796236/"]
+    assert ns["1796236/"] == Namespace("https://sws.geonames.org/")["1796236/"]
+    assert type(ns["1796236/"]) is URIRef and ns.x == URIRef("https://sws.geonames.org/x")
 
 
 def test_the_n_quads_are_encoded_in_chunks_as_at_once() -> None:

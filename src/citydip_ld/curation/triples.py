@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 import rdflib.namespace as rdflib_namespace
 from rdflib import XSD, Literal, Namespace, URIRef
@@ -26,13 +26,27 @@ from citydip_ld.iris import entity_iri, normalise_base, ontology_namespace
 
 
 class TermCache(Namespace):
-    """A namespace whose terms are made once: `ns.name` is an attribute after its first use.
-    (rdflib makes and checks a new `URIRef` on every `Namespace.name`; a build asks for the
-    same few dozen terms about a million times at world S.)"""
+    """A namespace whose terms are made once: `ns.name` is an attribute after its first use,
+    `ns[key]` kept in a dict. (rdflib makes and checks a new `URIRef` on every `Namespace.name`
+    or `Namespace[key]`; a build asks for the same few dozen terms about a million times at
+    world S, and for each city's GeoNames IRI twice.)"""
+
+    _items: dict[str, URIRef]
+
+    def __new__(cls, value: str) -> TermCache:
+        namespace = cast(TermCache, super().__new__(cls, value))
+        namespace._items = {}
+        return namespace
 
     def __getattr__(self, name: str) -> URIRef:
         term = super().__getattr__(name)
         self.__dict__[name] = term
+        return term
+
+    def __getitem__(self, key: str) -> URIRef:  # type: ignore[override]  # as rdflib's
+        term = self._items.get(key)
+        if term is None:
+            term = self._items[key] = super().__getitem__(key)
         return term
 
 
@@ -182,6 +196,29 @@ def oxigraph_literal(literal: Literal) -> str:
     return f'"{text}"^^<{datatype}>'
 
 
+@dataclass(frozen=True)
+class Datatype:
+    """A datatype `Emitter.typed` writes literals of: its IRI and the lexical forms rdflib keeps
+    as they are given (rdflib rewrites others on making the `Literal`: an `xsd:decimal`
+    "007.50" becomes "7.50", "1e-05" becomes "0.00001"; an `xsd:integer` "+1" becomes "1")."""
+
+    iri: URIRef
+    as_given: re.Pattern[str]
+    #: what follows a literal's quoted text in N-Triples (nothing for `xsd:string`)
+    suffix: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        suffix = "" if self.iri == _XSD_STRING else f"^^<{self.iri}>"
+        object.__setattr__(self, "suffix", suffix)
+
+
+DECIMAL = Datatype(XSD.decimal, re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"))
+INTEGER = Datatype(XSD.integer, re.compile(r"0|-?[1-9][0-9]*"))
+DATE = Datatype(XSD.date, re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"))
+#: GeoSPARQL's `wktLiteral`, a datatype rdflib does not know: any lexical form is kept.
+WKT = Datatype(GEOSPARQL.wktLiteral, re.compile(r".*", re.DOTALL))
+
+
 class QuadRows:
     """A sink writing each triple of graph `graph` as a `QuadRow` into `rows`, a dict used as
     an ordered set shared by every graph's sink: each quad once, its terms written as Oxigraph
@@ -225,6 +262,20 @@ class QuadRows:
         obj = f'"{text}"@{lang}' if lang else f'"{text}"'
         self.rows[(self._graph, subject, predicate, obj)] = None
 
+    def add_typed(self, s: URIRef, p: URIRef, lexical: str, datatype: Datatype) -> None:
+        """`add((s, p, Literal(lexical, datatype=datatype.iri)))`, without making the `Literal`
+        when rdflib would keep `lexical` as it is (`Datatype.as_given`)."""
+        if datatype.as_given.fullmatch(lexical) is None:
+            obj = oxigraph_literal(Literal(lexical, datatype=datatype.iri))
+        else:
+            if _ESCAPED.search(lexical):
+                lexical = lexical.translate(_ESCAPES)
+            obj = f'"{lexical}"{datatype.suffix}'
+        written = self._written
+        subject = written.get(s) or written.setdefault(s, s.n3())
+        predicate = written.get(p) or written.setdefault(p, p.n3())
+        self.rows[(self._graph, subject, predicate, obj)] = None
+
 
 class Emitter:
     """Adds triples to one named graph and records where they came from."""
@@ -259,6 +310,42 @@ class Emitter:
             rows.add_text(s, p, text, lang)
         else:
             self.graph.add((s, p, Literal(text, lang=lang)))
+        if where is not None:
+            self.sources.properties.setdefault((s, p), where)
+
+    def typed(
+        self, s: URIRef, p: URIRef, lexical: str, datatype: Datatype, where: Location | None = None
+    ) -> None:
+        """`add(s, p, Literal(lexical, datatype=datatype.iri), where)`: into `QuadRows` without
+        an rdflib `Literal` when rdflib would keep `lexical` as it is."""
+        rows = self._rows
+        if rows is not None:
+            rows.add_typed(s, p, lexical, datatype)
+        else:
+            self.graph.add((s, p, Literal(lexical, datatype=datatype.iri)))
+        if where is not None:
+            self.sources.properties.setdefault((s, p), where)
+
+    def integer(self, s: URIRef, p: URIRef, value: int, where: Location | None = None) -> None:
+        """`add(s, p, Literal(value, datatype=XSD.integer), where)`: into `QuadRows` without an
+        rdflib `Literal` (whose lexical form of an `int` is `str(value)`)."""
+        rows = self._rows
+        if rows is not None and type(value) is int:
+            rows.add_typed(s, p, str(value), INTEGER)
+        else:
+            self.add(s, p, Literal(value, datatype=XSD.integer), where)
+            return
+        if where is not None:
+            self.sources.properties.setdefault((s, p), where)
+
+    def day(self, s: URIRef, p: URIRef, day: dt.date, where: Location | None = None) -> None:
+        """`add(s, p, xsd_date(day), where)`: into `QuadRows` without the `Literal` (its lexical
+        form is `day.isoformat()`, a form rdflib keeps as it is)."""
+        rows = self._rows
+        if rows is not None:
+            rows.add_typed(s, p, day.isoformat(), DATE)
+        else:
+            self.graph.add((s, p, xsd_date(day)))
         if where is not None:
             self.sources.properties.setdefault((s, p), where)
 
@@ -356,19 +443,19 @@ class Triples:
         if date.bound == "on-or-before":
             # Only the latest day is supported: an interval with an end and no beginning.
             e.add(node, cd.dateBound, cd.OnOrBefore, date.location)
-            e.add(node, cd.lastDay, xsd_date(value.last_day), date.location)
+            e.day(node, cd.lastDay, value.last_day, date.location)
             e.add(node, RDF.type, TIME.ProperInterval)
             instant = part(s, "date-end")
             e.add(node, TIME.hasEnd, instant, date.location)
             e.add(instant, RDF.type, TIME.Instant)
-            e.add(instant, TIME.inXSDDate, xsd_date(value.last_day), date.location)
+            e.day(instant, TIME.inXSDDate, value.last_day, date.location)
             return
         # Shortcuts for filtering: the first and last Gregorian day the date covers.
-        e.add(node, cd.firstDay, xsd_date(value.first_day), date.location)
-        e.add(node, cd.lastDay, xsd_date(value.last_day), date.location)
+        e.day(node, cd.firstDay, value.first_day, date.location)
+        e.day(node, cd.lastDay, value.last_day, date.location)
         if value.precision == "day":
             e.add(node, RDF.type, TIME.Instant)
-            e.add(node, TIME.inXSDDate, xsd_date(value.first_day), date.location)
+            e.day(node, TIME.inXSDDate, value.first_day, date.location)
             return
         e.add(node, RDF.type, TIME.ProperInterval)
         for suffix, predicate_end, day in (
@@ -378,13 +465,22 @@ class Triples:
             instant = part(s, f"date-{suffix}")
             e.add(node, predicate_end, instant, date.location)
             e.add(instant, RDF.type, TIME.Instant)
-            e.add(instant, TIME.inXSDDate, xsd_date(day), date.location)
+            e.day(instant, TIME.inXSDDate, day, date.location)
 
 
 def part(node: URIRef, name: str) -> URIRef:
     """The IRI of a part of `node`: `node#name`, or `node-name` when `node` already has a
     fragment (an IRI holds at most one `#`)."""
-    return URIRef(f"{node}-{name}" if "#" in node else f"{node}#{name}")
+    text = f"{node}-{name}" if "#" in node else f"{node}#{name}"
+    if _NOT_IN_IRI.search(name) is None:
+        # rdflib would check `text` for the characters in `_NOT_IN_IRI` (and only warn): `name`
+        # has none, and `node` was checked when it was made.
+        return str.__new__(URIRef, text)
+    return URIRef(text)
+
+
+#: The characters rdflib's `URIRef` warns about (and its N-Triples writer refuses) in an IRI.
+_NOT_IN_IRI = re.compile(r'[<>" {}|\\^`]')
 
 
 @functools.lru_cache(maxsize=4096)

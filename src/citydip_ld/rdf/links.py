@@ -16,7 +16,9 @@ from citydip_ld.curation.kinds.place import City, Country
 from citydip_ld.curation.kinds.twinning import Twinning
 from citydip_ld.curation.records import Tables
 from citydip_ld.curation.triples import (
+    DATE,
     DCTERMS,
+    DECIMAL,
     GEO,
     GEONAMES,
     GEONAMES_ATTRIBUTION,
@@ -30,6 +32,7 @@ from citydip_ld.curation.triples import (
     SDO,
     SKOS,
     WD,
+    WKT,
     Emitter,
     TermCache,
     Triples,
@@ -88,9 +91,9 @@ def _country(triples: Triples, e: Emitter, country: Country, entry: Mapping[str,
     if entry.get("geonames"):
         e.add(s, RDFS.seeAlso, GEONAMES[f"{int(entry['geonames'])}/"])
     if entry.get("iso"):
-        e.add(s, GN.countryCode, Literal(str(entry["iso"])))
+        e.text(s, GN.countryCode, str(entry["iso"]))
     if entry.get("iso3"):
-        e.add(s, triples.cd.iso3Code, Literal(str(entry["iso3"])))
+        e.text(s, triples.cd.iso3Code, str(entry["iso3"]))
 
 
 def _city(triples: Triples, e: Emitter, city: City, entry: Mapping[str, Any]) -> None:
@@ -107,13 +110,13 @@ def _city(triples: Triples, e: Emitter, city: City, entry: Mapping[str, Any]) ->
     sources = {"geonames": feature, "wikidata": WD[qid] if qid.startswith("Q") else None}
     lat, long = entry.get("latitude"), entry.get("longitude")
     if lat is not None and long is not None:
-        e.add(s, GEO.lat, Literal(str(lat), datatype=XSD.decimal))
-        e.add(s, GEO.long, Literal(str(long), datatype=XSD.decimal))
+        e.typed(s, GEO.lat, str(lat), DECIMAL)
+        e.typed(s, GEO.long, str(long), DECIMAL)
         geometry = part(s, "geometry")
         e.add(s, GEOSPARQL.hasGeometry, geometry)
         e.add(geometry, RDF.type, GEOSPARQL.Geometry)
         wkt = f"POINT({long} {lat})"
-        e.add(geometry, GEOSPARQL.asWKT, Literal(wkt, datatype=GEOSPARQL.wktLiteral))
+        e.typed(geometry, GEOSPARQL.asWKT, wkt, WKT)
         source = sources.get(str(entry.get("coordinates_from")))
         if source is not None:
             e.add(geometry, DCTERMS.source, source)
@@ -128,16 +131,16 @@ def _population(
 ) -> None:
     """`cd:population`, and the figure as a node with its source and date (GeoNames gives no
     date: the node says so rather than inventing one)."""
-    value = Literal(int(entry["population"]), datatype=XSD.integer)
-    e.add(s, triples.cd.population, value)
+    value = int(entry["population"])
+    e.integer(s, triples.cd.population, value)
     figure = part(s, "population")
     e.add(s, triples.cd.populationFigure, figure)
     e.add(figure, RDF.type, SDO.QuantitativeValue)
-    e.add(figure, SDO.value, value)
+    e.integer(figure, SDO.value, value)
     if source is not None:
         e.add(figure, DCTERMS.source, source)
     if entry.get("population_date"):
-        e.add(figure, DCTERMS.date, Literal(str(entry["population_date"]), datatype=XSD.date))
+        e.typed(figure, DCTERMS.date, str(entry["population_date"]), DATE)
     elif entry.get("population_from") == "geonames":
         e.text(figure, RDFS.comment, "GeoNames gives no date for this figure", "en")
         e.text(figure, RDFS.comment, "ژئونیمز تاریخی برای این رقم نمی‌دهد", "fa")

@@ -14,7 +14,7 @@ from citydip_ld.curation.kinds.base import Kind, ReadContext, need
 from citydip_ld.curation.kinds.organisation import Organisation
 from citydip_ld.curation.kinds.person import Person
 from citydip_ld.curation.records import DateFact, Labels, Record, Tables
-from citydip_ld.curation.triples import Triples, xsd_date
+from citydip_ld.curation.triples import Triples
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,7 @@ class ArticleKind(Kind):
         published = article.published
         if published is not None:
             if published.date.precision == "day":
-                day = xsd_date(published.date.first_day)
-                e.add(s, SDO.datePublished, day, published.location)
+                e.day(s, SDO.datePublished, published.date.first_day, published.location)
             triples.date(e, s, published, TIME.hasTime)
         if article.page_date is not None:
             triples.date(e, s, article.page_date, cd.pageDate)

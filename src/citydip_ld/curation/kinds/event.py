@@ -17,7 +17,7 @@ from citydip_ld.curation.kinds.organisation import Organisation
 from citydip_ld.curation.kinds.person import Person
 from citydip_ld.curation.kinds.place import City, Country
 from citydip_ld.curation.records import DateFact, Fact, Labels, Tables
-from citydip_ld.curation.triples import Emitter, Triples, xsd_date
+from citydip_ld.curation.triples import Emitter, Triples
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class EventKind(Kind):
             if event.date:
                 triples.date(e, s, event.date, TIME.hasTime)
                 if event.date.date.precision == "day" and event.date.bound is None:
-                    e.add(s, SDO.startDate, xsd_date(event.date.date.first_day))
+                    e.day(s, SDO.startDate, event.date.date.first_day)
             for slug in event.places:
                 place = triples.iri(segment_of(places(tables), slug), slug)
                 e.add(s, SDO.location, place, event.where("places"))

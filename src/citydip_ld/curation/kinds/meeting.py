@@ -14,7 +14,7 @@ from citydip_ld.curation.kinds.organisation import Organisation
 from citydip_ld.curation.kinds.person import Person
 from citydip_ld.curation.kinds.place import City
 from citydip_ld.curation.records import DateFact, Fact, Labels, Tables
-from citydip_ld.curation.triples import Emitter, Triples, xsd_date
+from citydip_ld.curation.triples import Emitter, Triples
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class MeetingKind(Kind):
             if meeting.date:
                 triples.date(e, s, meeting.date, TIME.hasTime)
                 if meeting.date.date.precision == "day" and meeting.date.bound is None:
-                    e.add(s, SDO.startDate, xsd_date(meeting.date.date.first_day))
+                    e.day(s, SDO.startDate, meeting.date.date.first_day)
             if meeting.location_city:
                 place = triples.iri("city", meeting.location_city)
                 e.add(s, SDO.location, place, meeting.where("location"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import RDF, XSD, Literal, URIRef
+from rdflib import RDF, URIRef
 from rdflib.namespace import PROV, SDO, TIME
 
 from citydip_ld.curation.kinds.base import Kind, ReadContext, need
@@ -77,7 +77,7 @@ class StatisticKind(Kind):
             s = triples.iri("statistic", st.id)
             triples.fact(e, s, st, (cd.Statistic,))
             e.labels(s, st.label, where=st.where("label"))
-            e.add(s, RDF.value, Literal(st.value, datatype=XSD.integer), st.where("value"))
+            e.integer(s, RDF.value, st.value, st.where("value"))
             e.add(s, cd.qualifier, cd[QUALIFIER_TERMS[st.qualifier]], st.where("qualifier"))
             if st.attributed_to:
                 source = triples.iri("organisation", st.attributed_to)
