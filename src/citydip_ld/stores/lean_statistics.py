@@ -13,11 +13,9 @@ figures are `compute_statistics`' queries.
 
 from __future__ import annotations
 
-from citydip_ld.iris import normalise_base
-from citydip_ld.stores.describe import Queryable, count_by_class
-from citydip_ld.stores.statistics import DatasetStatistics, count, count_kinds
+from citydip_ld.stores.describe import Queryable
+from citydip_ld.stores.statistics import UNION, DatasetStatistics, statistics_counting_triples
 
-UNION = "GRAPH ?g { ?s ?p ?o }"
 #: The triples in more than one named graph, with how many quads each has.
 REPEATED = f"""
 SELECT ?s ?p ?o (COUNT(*) AS ?k) WHERE {{
@@ -28,24 +26,9 @@ SELECT ?s ?p ?o (COUNT(*) AS ?k) WHERE {{
 
 def lean_statistics(store: Queryable, base: str) -> DatasetStatistics:
     """`statistics.compute_statistics` of `store` (see the module docstring)."""
-    graphs = {
-        str(row["g"].value): int(row["n"].value)
-        for row in store.query(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {UNION} }} GROUP BY ?g")
-    }
-    extra = sum(int(row["k"].value) - 1 for row in store.query(REPEATED))
 
-    def distinct(variable: str, condition: str = "") -> int:
-        sparql = f"SELECT (COUNT(DISTINCT ?{variable}) AS ?n) WHERE {{ {UNION} {condition} }}"
-        return count(store, sparql)
+    def triples(graphs: dict[str, int]) -> int:
+        extra = sum(int(row["k"].value) - 1 for row in store.query(REPEATED))
+        return sum(graphs.values()) - extra
 
-    return DatasetStatistics(
-        base=normalise_base(base),
-        triples=sum(graphs.values()) - extra,
-        entities=distinct("s", "FILTER isIRI(?s)"),
-        properties=distinct("p"),
-        distinct_subjects=distinct("s"),
-        distinct_objects=distinct("o"),
-        classes={str(c): n for c, n in count_by_class(store).items()},
-        kinds=count_kinds(store, base),
-        graphs=graphs,
-    )
+    return statistics_counting_triples(store, base, triples)

@@ -80,21 +80,32 @@ SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{
 def compute_statistics(store: Queryable, base: str) -> DatasetStatistics:
     """Count with SPARQL over the named graphs, so any `Store` (embedded, store folder or
     remote) can be described; scans the store (see the module docstring)."""
-    union = "GRAPH ?g { ?s ?p ?o }"
+    distinct_triples = f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o {{ {UNION} }} }}"
+    return statistics_counting_triples(store, base, lambda _graphs: count(store, distinct_triples))
+
+
+#: Every quad of the named graphs, as the statistics' queries match them.
+UNION = "GRAPH ?g { ?s ?p ?o }"
+
+
+def statistics_counting_triples(
+    store: Queryable, base: str, triples: Callable[[dict[str, int]], int]
+) -> DatasetStatistics:
+    """The statistics of `store`, the distinct triples counted by `triples` (given the quads
+    of each named graph): `compute_statistics` asks SPARQL for them, `lean_statistics`
+    subtracts the extra copies of triples in several graphs."""
     graphs = {
         str(row["g"].value): int(row["n"].value)
-        for row in store.query(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {union} }} GROUP BY ?g")
+        for row in store.query(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {UNION} }} GROUP BY ?g")
     }
 
     def distinct(variable: str, condition: str = "") -> int:
-        sparql = f"SELECT (COUNT(DISTINCT ?{variable}) AS ?n) WHERE {{ {union} {condition} }}"
+        sparql = f"SELECT (COUNT(DISTINCT ?{variable}) AS ?n) WHERE {{ {UNION} {condition} }}"
         return count(store, sparql)
 
     return DatasetStatistics(
         base=normalise_base(base),
-        triples=count(
-            store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o {{ {union} }} }}"
-        ),
+        triples=triples(graphs),
         entities=distinct("s", "FILTER isIRI(?s)"),
         properties=distinct("p"),
         distinct_subjects=distinct("s"),
