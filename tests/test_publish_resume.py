@@ -4,6 +4,7 @@ instead of loading again; anything else a killed publication left is removed."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,20 @@ def test_an_interrupted_publication_keeps_a_whole_load_and_drops_a_partial_one(
     with pytest.raises(KeyboardInterrupt):
         write_store_dir([dataset_dir / "dataset.nq"], other, BASE)
     assert leftovers(other) == []
+
+
+def test_a_leftover_with_a_damaged_load_record_is_removed_not_kept_beside(
+    dataset_dir: Path, tmp_path: Path
+) -> None:
+    """A record naming the same dumps but without its load's seconds is no whole load to go
+    on from: the leftover goes, as any other (it used to stay beside the new generation)."""
+    folder = tmp_path / "store"
+    killed_publication(dataset_dir / "dataset.nq", folder, "write_lists")
+    (staging,) = leftovers(folder)
+    record = json.loads((staging / LOADED).read_text(encoding="utf-8"))
+    del record["seconds"]
+    (staging / LOADED).write_text(json.dumps(record), encoding="utf-8")
+
+    write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
+
+    assert not staging.exists() and leftovers(folder) == []

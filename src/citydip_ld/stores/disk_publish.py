@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 
@@ -150,14 +151,14 @@ def _write_generation(
     # publication's load of the same dumps is found by them.
     sums = [_sha256(path) for path in paths]
     names = source_names(paths)
-    staging = _resumable(target, sums)
-    loaded = None if staging is None else _read_loaded(staging)
-    if staging is None or loaded is None:
-        token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-        staging = target / f".{GENERATION_PREFIX}{token}.tmp"
+    resumed = _resumable(target, sums)
+    loaded: float | None = None
+    if resumed is None:
+        staging, final = new_generation_paths(target)
     else:
+        staging, loaded = resumed
+        final = _published(staging)
         say(f"resuming the publication killed after its load ({staging.name})")
-    final = target / staging.name.removeprefix(".").removesuffix(".tmp")
     try:
         if loaded is None:
             store = _load(paths, staging, say)
@@ -214,10 +215,7 @@ def _finish(
     graphs = sum(1 for _ in store.named_graphs())
     counted = lists = None
     if base is not None:
-        say(f"counting the statistics of {quads} quads")
-        counted = lean_statistics(OxigraphStore(store), base)
-        say("writing the list order of each kind")
-        lists = write_lists(OxigraphStore(store), base, staging / LISTS)
+        counted, lists = count_and_list(store, quads, base, staging / LISTS, say)
     say("writing the label table")
     labels = asdict(write_label_table(store, LABEL_TERMS, staging / LABELS))
     store.flush()
@@ -232,7 +230,7 @@ def _finish(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         seconds=round(time.monotonic() - started, 2),
         pyoxigraph=pyoxigraph.__version__,
-        statistics=counted.to_json() if counted is not None else None,
+        statistics=counted,
         lists=lists,
         labels=labels,
     )
@@ -249,31 +247,53 @@ def _write_loaded(staging: Path, sums: list[str], seconds: float) -> None:
     partial.replace(staging / LOADED)
 
 
-def _read_loaded(staging: Path) -> float | None:
-    """The load's seconds if `staging` holds a whole load (see `_write_loaded`), else None."""
+def _read_loaded(staging: Path) -> dict[str, Any] | None:
+    """The record `_write_loaded` left in `staging` (None: no whole load there)."""
     try:
         record = json.loads((staging / LOADED).read_text(encoding="utf-8"))
-        return float(record["seconds"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return None
+    return record if isinstance(record, dict) else None
 
 
-def _resumable(target: Path, sums: list[str]) -> Path | None:
+def _resumable(target: Path, sums: list[str]) -> tuple[Path, float] | None:
     """A killed publication's staging folder that holds the whole load of the same dumps
-    (same sums, same pyoxigraph), to finish instead of loading again; every other leftover
-    is removed."""
+    (same sums, same pyoxigraph), to finish instead of loading again, and its load's seconds;
+    every other leftover is removed."""
     found = None
     for leftover in sorted(target.glob(f".{GENERATION_PREFIX}*.tmp"), reverse=True):
-        try:
-            record = json.loads((leftover / LOADED).read_text(encoding="utf-8"))
-            same = record["sha256"] == sums and record["pyoxigraph"] == pyoxigraph.__version__
-        except (OSError, ValueError, KeyError, TypeError):
-            same = False
-        if same and found is None:
-            found = leftover
+        record = _read_loaded(leftover) or {}
+        seconds = record.get("seconds")
+        same = record.get("sha256") == sums and record.get("pyoxigraph") == pyoxigraph.__version__
+        if found is None and same and isinstance(seconds, int | float):
+            found = (leftover, float(seconds))
         else:
             shutil.rmtree(leftover, ignore_errors=True)
     return found
+
+
+def new_generation_paths(target: Path) -> tuple[Path, Path]:
+    """A new generation's staging folder in `target` (hidden, `.tmp`: removed or resumed by
+    the next publication if this one is killed) and the name it is renamed to when whole."""
+    token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    staging = target / f".{GENERATION_PREFIX}{token}.tmp"
+    return staging, _published(staging)
+
+
+def _published(staging: Path) -> Path:
+    """The name a staging generation is renamed to once whole."""
+    return staging.with_name(staging.name.removeprefix(".").removesuffix(".tmp"))
+
+
+def count_and_list(
+    store: pyoxigraph.Store, quads: int, base: str, lists: Path, say: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """A generation's statistics (as its record keeps them) and every kind's list order,
+    written into the folder `lists`, from its loaded `store` of `quads` quads."""
+    say(f"counting the statistics of {quads} quads")
+    counted = lean_statistics(OxigraphStore(store), base)
+    say("writing the list order of each kind")
+    return counted.to_json(), write_lists(OxigraphStore(store), base, lists)
 
 
 def source_names(paths: Sequence[Path]) -> list[str]:

@@ -23,22 +23,20 @@ import json
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from citydip_ld.errors import LoadError
 from citydip_ld.rdf.source_map import SOURCES_FILE
 from citydip_ld.stores.disk_publish import (
+    count_and_list,
     failed_write,
+    new_generation_paths,
     publish_lock,
     switch_generation,
-    write_lists,
 )
 from citydip_ld.stores.disk_store import (
-    GENERATION_PREFIX,
     LISTS,
     MARKER,
     StoreInfo,
@@ -48,8 +46,6 @@ from citydip_ld.stores.disk_store import (
 )
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS, open_label_table, write_label_table
-from citydip_ld.stores.lean_statistics import lean_statistics
-from citydip_ld.stores.store import OxigraphStore
 
 #: What an upgrade can add to a generation, in the order it writes them.
 LABEL_TABLE = "label table"
@@ -120,7 +116,7 @@ def upgrade_store_dir(
     say = progress or (lambda _message: None)
     target = Path(directory)
     started = time.monotonic()
-    live = live_generation(target)
+    live_generation(target)  # not a store folder: refused before its lock file is made
     with publish_lock(target):
         live = live_generation(target)  # a publication may have switched while we waited
         info = read_generation_info(live)
@@ -143,9 +139,7 @@ def _upgraded_generation(
     base: str | None,
     say: Callable[[str], None],
 ) -> Path:
-    token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    staging = live.parent / f".{GENERATION_PREFIX}{token}.tmp"
-    final = live.parent / f"{GENERATION_PREFIX}{token}"
+    staging, final = new_generation_paths(live.parent)
     store = open_generation(live)
     try:
         say(f"checkpointing {live.name} (hard links to its files)")
@@ -154,11 +148,8 @@ def _upgraded_generation(
         upgraded = replace(info, upgraded_from=live.name)
         if STATISTICS in parts:
             assert base is not None  # missing_parts asks for statistics only with a base
-            say(f"counting the statistics of {info.quads} quads")
-            counted = lean_statistics(OxigraphStore(store), base)
-            say("writing the list order of each kind")
-            lists = write_lists(OxigraphStore(store), base, staging / LISTS)
-            upgraded = replace(upgraded, statistics=counted.to_json(), lists=lists)
+            counted, lists = count_and_list(store, info.quads, base, staging / LISTS, say)
+            upgraded = replace(upgraded, statistics=counted, lists=lists)
         else:
             _link_tree(live / LISTS, staging / LISTS)
         if LABEL_TABLE in parts:
