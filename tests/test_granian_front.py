@@ -300,8 +300,8 @@ def test_cache_hits_are_answered_on_the_loop_and_misses_by_a_thread(mini_app: Fl
     head = Recorder()
     asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "text/turtle", "HEAD"), head))
     assert head.sent[0][2] == b"" and head.sent[0][1] == first.sent[0][1]
-    with pytest.raises(RuntimeError, match="shutdown"):  # a miss needs a thread
-        asyncio.run(front(get_scope("/doc/city/wuhan.ttl", "text/turtle"), Recorder()))
+    with pytest.raises(RuntimeError, match="shutdown"):  # a page's miss needs a thread
+        asyncio.run(front(get_scope("/doc/city/wuhan.html", "text/html"), Recorder()))
 
 
 def test_the_cache_is_not_asked_before_its_first_entry(mini_app: Flask) -> None:
@@ -316,3 +316,142 @@ def test_the_cache_is_not_asked_before_its_first_entry(mini_app: Flask) -> None:
     middleware.release = lambda: released.append(1) or original()  # type: ignore[attr-defined]
     assert middleware.cached(dict(environ), lambda *a: None) is None  # type: ignore[attr-defined]
     assert released == []
+
+
+def loaded_front(app: Flask, threads: bool = True) -> Any:
+    """`front_app`'s front for `app`, its store opened; without `threads`, its pool shut
+    down, so that anything not answered on the event loop raises RuntimeError."""
+    from citydip_ld.granian_front import front_app
+    from citydip_ld.web.context import release_of
+
+    assert release_of(app) is not None  # opens the store, as `serve` does before forking
+    front = front_app(lambda: app, False, "warning", ServerSettings(threads=1))
+    if not threads:
+        front.pool.shutdown()
+    return front
+
+
+def ask(
+    front: Any, path: str, accept: str, method: str = "GET"
+) -> tuple[int, dict[str, str], bytes]:
+    import asyncio
+
+    recorder = Recorder()
+    asyncio.run(front(get_scope(path, accept, method), recorder))
+    [(status, headers, body)] = recorder.sent
+    headers.pop("Date", None)  # a whole second: may differ between two answers
+    return status, headers, body
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "method"),
+    [
+        ("/doc/city/wuhan.ttl", "*/*", "GET"),
+        ("/doc/city/wuhan", "text/turtle", "GET"),
+        ("/doc/city/wuhan", "application/n-triples", "GET"),
+        ("/doc/city/wuhan.nq", "*/*", "GET"),
+        ("/doc/city/wuhan.rdf", "*/*", "GET"),
+        ("/doc/city/wuhan", "text/turtle", "HEAD"),
+        ("/id/city/wuhan", "text/turtle", "GET"),
+    ],
+)
+def test_a_cold_document_is_answered_on_the_loop_as_a_thread_answers_it(
+    mini_dataset_dir: Any, path: str, accept: str, method: str
+) -> None:
+    """A document the response cache does not hold yet, or an IRI's 303, from a store in this
+    process: answered on the event loop (the pool shut down), the same answer as the app's
+    on a thread (another app on the same data, its front's quick path off), then kept."""
+    from citydip_ld.web import create_app
+
+    config = {"TESTING": True, "DATASET_DIR": str(mini_dataset_dir), "QUERY_WORKERS": 0}
+    threaded = loaded_front(create_app(config))
+    threaded.quick = None  # everything the cache does not hold goes to a thread
+    on_loop = loaded_front(create_app(config), threads=False)
+    expected = ask(threaded, path, accept, method)
+    assert expected[0] in (200, 303) and (method == "HEAD" or expected[2])
+    assert ask(on_loop, path, accept, method) == expected
+    assert len(on_loop.hits.cache) == (expected[0] == 200)  # a document is kept, a 303 not
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/doc/city/wuhan.html", "*/*"),  # a page
+        ("/doc/city/wuhan", "text/html"),
+        ("/doc/city/wuhan.jsonld", "*/*"),  # JSON-LD: the Flask route's
+        ("/doc/city/nowhere.ttl", "*/*"),  # unknown: the Flask route's 404
+        ("/sparql?query=ASK%7B%7D", "application/sparql-results+json"),
+    ],
+)
+def test_what_the_document_route_does_not_answer_goes_to_a_thread(
+    mini_app: Flask, path: str, accept: str
+) -> None:
+    import asyncio
+
+    front = loaded_front(mini_app, threads=False)
+    scope = get_scope(path.split("?")[0], accept)
+    scope.query_string = path.partition("?")[2]
+    recorder = Recorder()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        asyncio.run(front(scope, recorder))
+    assert recorder.sent == []
+
+
+def test_a_store_not_opened_yet_is_not_opened_on_the_loop(mini_dataset_dir: Any) -> None:
+    """Opening (here, loading the dataset) is work for a thread: the loop declines."""
+    import asyncio
+
+    from citydip_ld.granian_front import front_app
+    from citydip_ld.web import create_app
+    from citydip_ld.web.context import STORE_KEY
+
+    app = create_app({"TESTING": True, "DATASET_DIR": str(mini_dataset_dir), "QUERY_WORKERS": 0})
+    front = front_app(lambda: app, False, "warning", ServerSettings(threads=1))
+    front.pool.shutdown()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        asyncio.run(front(get_scope("/doc/city/tabriz.ttl", "*/*"), Recorder()))
+    assert STORE_KEY not in app.extensions
+
+
+def test_a_document_that_took_too_long_goes_to_a_thread_from_then_on(
+    mini_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citydip_ld import granian_front
+
+    monkeypatch.setattr(granian_front, "QUICK_LIMIT", -1.0)  # every answer too long
+    front = loaded_front(mini_app, threads=False)
+    assert ask(front, "/doc/city/wuhan", "text/turtle")[0] == 200  # on the loop, then noted
+    assert front.slow == {"/doc/city/wuhan"}
+    with pytest.raises(RuntimeError, match="shutdown"):  # another format: not in the cache
+        ask(front, "/doc/city/wuhan", "application/n-triples")
+    assert ask(front, "/doc/city/wuhan", "text/turtle")[0] == 200  # a hit stays on the loop
+
+
+def test_only_a_store_open_in_this_process_answers_on_the_loop(
+    dataset_dir: Any, tmp_path: Any
+) -> None:
+    """A remote store's lookups are HTTP requests, a store folder's new generation must be
+    opened: neither on the loop (`DocumentRoute.answers_here`, `FolderStore.opened`)."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from citydip_ld.stores.folder_store import FolderStore
+    from citydip_ld.stores.remote import RemoteSparqlStore
+    from citydip_ld.stores.store import open_store
+    from citydip_ld.web import create_app
+    from citydip_ld.web.context import STORE_KEY
+    from citydip_ld.web.document_route import DocumentRoute
+
+    app = create_app({"TESTING": True, "DATASET_DIR": str(dataset_dir), "QUERY_WORKERS": 0})
+    route = DocumentRoute(lambda *_: [], app)
+    assert not route.answers_here()  # nothing opened
+    app.extensions[STORE_KEY] = RemoteSparqlStore("http://127.0.0.1:9/sparql")
+    assert not route.answers_here()
+    folder = tmp_path / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], folder)
+    store = app.extensions[STORE_KEY] = open_store(folder, workers=0)
+    assert isinstance(store, FolderStore)
+    assert store.opened() is None and not route.answers_here()
+    live = store.current()
+    assert store.opened() is live and route.answers_here()
+    write_store_dir([dataset_dir / "dataset.nq"], folder)  # republished: a new generation
+    assert store.opened() is None and not route.answers_here()
+    assert store.current() is not live and route.answers_here()

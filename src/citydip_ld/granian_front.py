@@ -20,7 +20,11 @@ event loop in the worker process) with `RSGIFront` in front of the Flask app:
    a vendored script) by granian from disk (`wsgi.file_wrapper`; ranges too), anything else
    streamed chunk by chunk. An answer the response cache already holds (a bodiless GET or
    HEAD; `ResponseCacheMiddleware.cached`, a lookup in memory) is sent from the event loop
-   without the thread hop, which would otherwise cost most of granian's speed on them.
+   without the thread hop, which would otherwise cost most of granian's speed on them. So
+   is an RDF document the document route answers from a store in this process (a lookup in
+   its index and a writing of its triples, about half a millisecond at world scale S; a
+   path that takes over `QUICK_LIMIT` goes to a thread from then on): the hop would cost
+   as much again, and all else (HTML pages, SPARQL, dumps, remote stores) stays on threads.
 
 Refusals have the one error shape of waitress's (`slow_clients.refusal`), and every answer,
 refusals included, is one access-log line (`serving.AccessLog`).
@@ -53,12 +57,18 @@ from citydip_ld.serving import (
 )
 from citydip_ld.slow_clients import refusal
 from citydip_ld.web.context import STORE_KEY
+from citydip_ld.web.document_route import DocumentRoute
 from citydip_ld.web.response_cache import ResponseCacheMiddleware
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOGGER = logging.getLogger(__name__)
+#: Seconds a document may take on the event loop (`RSGIFront.answer_quick`); a path that
+#: took longer is answered on a thread from then on.
+QUICK_LIMIT = 0.02
+#: Such paths remembered at most (then forgotten all at once).
+SLOW_PATHS_KEPT = 4096
 #: `SERVER_PROTOCOL` for granian's HTTP versions.
 HTTP_VERSIONS = {"1": "HTTP/1.0", "1.0": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2"}
 
@@ -272,10 +282,15 @@ class RSGIFront:
         access_log: IO[str] | None,
         cached: WSGIApplication | None = None,
         hits: ResponseCacheMiddleware | None = None,
+        quick: WSGIApplication | None = None,
     ) -> None:
         self.app = app
         #: Answers what the response cache holds without the app, else None (`CachedOnly`).
         self.cached = cached
+        #: Answers documents on the event loop, else None (`QuickOnly`).
+        self.quick = quick
+        #: Paths whose quick answer took over `QUICK_LIMIT` seconds: on a thread from then on.
+        self.slow: set[str] = set()
         #: The response cache itself, for plain GETs and HEADs without an environ.
         self.hits = hits
         self.settings = settings
@@ -311,6 +326,8 @@ class RSGIFront:
         environ = make_environ(scope, body, self.base, self.settings.url_prefix)
         cached = self.cached is not None and not body and looked is None  # False: a miss already
         if cached and self.answer_cached(environ, protocol, started):
+            return
+        if self.quick is not None and not body and self.answer_quick(environ, protocol, started):
             return
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.pool, self.answer, environ, protocol, started)
@@ -360,6 +377,33 @@ class RSGIFront:
         except Exception:  # never fatal: the app answers instead
             LOGGER.exception("the response cache failed: %s", environ["PATH_INFO"])
             return False
+        if answered is None:
+            return False
+        self.write_log(trial, *answered, started)
+        return True
+
+    def answer_quick(self, environ: WSGIEnvironment, protocol: Any, started: float) -> bool:
+        """Answer a GET or HEAD of an RDF document (or an IRI's 303) on the event loop, if the
+        document route gives it (`QuickOnly`; on a copy of the environ, as `answer_cached`).
+        A cold document costs about half a millisecond of work in the app, and the hop to a
+        pool thread and back as much again (the hand-overs of the GIL between the loop, the
+        pool and granian's threads); here it blocks the loop that long, as a thread would
+        hold the GIL. A path whose answer took longer than `QUICK_LIMIT` (a country linked
+        from 100,000 cities, say) goes to a thread from then on."""
+        path = environ["PATH_INFO"]
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or path in self.slow:
+            return False
+        trial = dict(environ)
+        begun = time.perf_counter()
+        try:
+            answered = run_app(self.quick, trial, protocol)  # type: ignore[arg-type]
+        except Exception:  # never fatal: the app answers on a thread instead
+            LOGGER.exception("the document route failed on the event loop: %s", path)
+            return False
+        if time.perf_counter() - begun > QUICK_LIMIT:
+            if len(self.slow) >= SLOW_PATHS_KEPT:
+                self.slow.clear()
+            self.slow.add(path)
         if answered is None:
             return False
         self.write_log(trial, *answered, started)
@@ -482,6 +526,24 @@ def send_file(
         return None
     protocol.response_file_range(status, headers, path, span[0], span[1])
     return span[1] - span[0]
+
+
+class QuickOnly:
+    """A WSGI app that answers what the document route answers (`DocumentRoute.quick`: RDF
+    documents and the 303s of IRIs, from a store in this process already open), through the
+    response cache (its hit, or the route's answer, kept); else None, nothing sent (which no
+    WSGI server would take; only `RSGIFront` calls it)."""
+
+    def __init__(self, middleware: ResponseCacheMiddleware, route: DocumentRoute) -> None:
+        self.middleware = middleware
+        self.route = route
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes] | None:
+        if not self.route.answers_here():  # before the release check, which would open it
+            return None
+        return self.middleware.quick(self.route.quick, environ, start_response)
 
 
 class CachedOnly:
@@ -619,11 +681,15 @@ def wrap_front(
     configure_logging(log_level)
     proxied = trust_proxy(app, settings.trusted_proxy)
     middleware = getattr(app, "wsgi_app", None)  # a Flask app's, with its response cache
-    cached = hits = None
+    cached = hits = quick = None
     if isinstance(middleware, ResponseCacheMiddleware):
         cached = trust_proxy(CachedOnly(middleware), settings.trusted_proxy)  # type: ignore[arg-type]
         hits = middleware
-    return RSGIFront(proxied, settings, sys.stderr if access_log else None, cached, hits)
+        route = middleware.app  # the document route, if installed behind the cache
+        if isinstance(route, DocumentRoute):
+            quick = trust_proxy(QuickOnly(middleware, route), settings.trusted_proxy)  # type: ignore[arg-type]
+    log = sys.stderr if access_log else None
+    return RSGIFront(proxied, settings, log, cached, hits, quick)
 
 
 def _threads_here() -> int:

@@ -89,6 +89,30 @@ class DocumentRoute:
         start_response(status, headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
+    def quick(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
+        """`__call__` for a front that runs this route where waiting is costly (granian's
+        event loop, `citydip_ld.granian_front`), which has made sure the store answers here
+        (`answers_here`): the answer when this route gives it, else None, nothing sent (the
+        app behind must answer, on a thread)."""
+        found = self.answer(environ)
+        if found is None:
+            return None
+        status, headers, body = found
+        start_response(status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def answers_here(self) -> bool:
+        """Whether the app's store answers from an index in this process without opening
+        anything first: loaded or opened already, and not a remote store (whose lookups are
+        HTTP requests) nor a store folder whose live generation is still to be opened."""
+        store = self.flask_app.extensions.get(STORE_KEY)
+        if store is None:
+            return False
+        opened = getattr(store, "opened", None)  # a store folder: its live generation, if open
+        if callable(opened):
+            return opened() is not None
+        return callable(getattr(store, "quads_for_pattern", None))
+
     def answer(self, environ: WSGIEnvironment) -> Answer | None:
         """The answer to `environ`, or None when the Flask route must give it."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("QUERY_STRING"):

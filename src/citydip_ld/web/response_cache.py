@@ -61,6 +61,9 @@ from citydip_ld.web.security_headers import COMMON_HEADERS, NON_HTML_POLICY
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    #: A WSGI app that may decline a request: None, having sent nothing.
+    DecliningApp = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes] | None]
+
 LOG = logging.getLogger(__name__)
 CACHE_KEY = "citydip.response_cache"
 #: The fill is logged at each of these fractions of the bound (eighths) on the way to full.
@@ -401,6 +404,32 @@ class ResponseCacheMiddleware:
         release = self.release()
         if release is None:
             return self.app(environ, start_response)
+        answered = self._through(self.app, environ, start_response, release)
+        return [] if answered is None else answered  # the app behind never declines
+
+    def quick(
+        self, inner: DecliningApp, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes] | None:
+        """`__call__` with `inner` in place of the app behind: a WSGI app that may decline a
+        request (None, nothing sent; `DocumentRoute.quick`), and then so does this. Only a
+        GET or HEAD the cache may keep, with the store's release known (a store not opened
+        yet: the caller asks `inner`'s owner first, as the release check would open it)."""
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or "HTTP_RANGE" in environ or "HTTP_COOKIE" in environ:
+            return None
+        release = self.release()
+        if release is None:
+            return None
+        return self._through(inner, environ, start_response, release)
+
+    def _through(
+        self,
+        app: DecliningApp,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        release: str,
+    ) -> Iterable[bytes] | None:
+        """The answer of the cache, else of `app` (kept if it may be): None if `app` declines."""
         self.cache.use_release(release)
         key = request_key(environ)
         entry = self.cache.get(key)
@@ -410,7 +439,7 @@ class ResponseCacheMiddleware:
         if environ.get("HTTP_IF_NONE_MATCH") is not None and not_modified(environ, etag, None):
             start_response("304 Not Modified", minimal_304_headers(etag))
             return []
-        return self._fill(environ, start_response, key, etag, release)
+        return self._fill(app, environ, start_response, key, etag, release)
 
     def cached(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
         """The answer to a GET or HEAD that the cache holds, without the app; None when the
@@ -447,13 +476,14 @@ class ResponseCacheMiddleware:
 
     def _fill(
         self,
+        app: DecliningApp,
         environ: WSGIEnvironment,
         start_response: StartResponse,
         key: Key,
         etag: str,
         release: str,
-    ) -> Iterable[bytes]:
-        """Ask the app (HEAD as GET), keep its answer if it may be kept, then answer. The app
+    ) -> Iterable[bytes] | None:
+        """Ask `app` (HEAD as GET), keep its answer if it may be kept, then answer. The app
         sees the conditional headers too: a tag it made itself (an answer too big to keep)
         gets its own 304, which passes through."""
         inner = environ
@@ -467,7 +497,9 @@ class ResponseCacheMiddleware:
             captured.update(status=status, headers=headers, exc_info=exc_info)
             return _no_write
 
-        body = self.app(inner, capture)
+        body = app(inner, capture)
+        if body is None:  # declined: nothing sent
+            return None
         status, headers = captured["status"], captured["headers"]
         if captured["exc_info"] is not None or not cacheable(status, headers, self.cache.max_entry):
             start_response(status, headers, captured["exc_info"])
