@@ -200,8 +200,8 @@ def _sort_array(node: list[Any]) -> None:
         if keys[1] < keys[0]:
             node.reverse()
         return
-    ordered = iter(keys)
-    node.sort(key=lambda _item: next(ordered))  # each item's key, asked for in order
+    order = sorted(range(len(node)), key=keys.__getitem__)  # stable, as `list.sort`
+    node[:] = [node[position] for position in order]
 
 
 def _python_float(value: Any) -> orjson.Fragment:
