@@ -427,31 +427,30 @@ def test_a_document_that_took_too_long_goes_to_a_thread_from_then_on(
     assert ask(front, "/doc/city/wuhan", "text/turtle")[0] == 200  # a hit stays on the loop
 
 
-def test_only_a_store_open_in_this_process_answers_on_the_loop(
+def test_only_the_built_dataset_in_memory_answers_on_the_loop(
     dataset_dir: Any, tmp_path: Any
 ) -> None:
-    """A remote store's lookups are HTTP requests, a store folder's new generation must be
-    opened: neither on the loop (`DocumentRoute.answers_here`, `FolderStore.opened`)."""
+    """A store not opened yet, a remote store (HTTP requests) and a store folder (reads from
+    disk, even once its generation is open) all answer on a thread
+    (`DocumentRoute.answers_here`); the built dataset, once loaded, on the loop."""
     from citydip_ld.stores.disk_publish import write_store_dir
-    from citydip_ld.stores.folder_store import FolderStore
     from citydip_ld.stores.remote import RemoteSparqlStore
-    from citydip_ld.stores.store import open_store
+    from citydip_ld.stores.store import OxigraphStore, open_store
     from citydip_ld.web import create_app
-    from citydip_ld.web.context import STORE_KEY
+    from citydip_ld.web.context import STORE_KEY, release_of
     from citydip_ld.web.document_route import DocumentRoute
 
     app = create_app({"TESTING": True, "DATASET_DIR": str(dataset_dir), "QUERY_WORKERS": 0})
     route = DocumentRoute(lambda *_: [], app)
     assert not route.answers_here()  # nothing opened
+    assert release_of(app) is not None  # loads the built dataset
+    assert isinstance(app.extensions[STORE_KEY], OxigraphStore) and route.answers_here()
     app.extensions[STORE_KEY] = RemoteSparqlStore("http://127.0.0.1:9/sparql")
     assert not route.answers_here()
     folder = tmp_path / "store"
     write_store_dir([dataset_dir / "dataset.nq"], folder)
     store = app.extensions[STORE_KEY] = open_store(folder, workers=0)
-    assert isinstance(store, FolderStore)
-    assert store.opened() is None and not route.answers_here()
-    live = store.current()
-    assert store.opened() is live and route.answers_here()
-    write_store_dir([dataset_dir / "dataset.nq"], folder)  # republished: a new generation
-    assert store.opened() is None and not route.answers_here()
-    assert store.current() is not live and route.answers_here()
+    store.current()  # its live generation open
+    assert not route.answers_here()
+    app.extensions[STORE_KEY] = OxigraphStore.from_store_dir(folder)  # a generation, directly
+    assert not route.answers_here()

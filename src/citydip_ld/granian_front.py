@@ -21,10 +21,11 @@ event loop in the worker process) with `RSGIFront` in front of the Flask app:
    streamed chunk by chunk. An answer the response cache already holds (a bodiless GET or
    HEAD; `ResponseCacheMiddleware.cached`, a lookup in memory) is sent from the event loop
    without the thread hop, which would otherwise cost most of granian's speed on them. So
-   is an RDF document the document route answers from a store in this process (a lookup in
-   its index and a writing of its triples, about half a millisecond at world scale S; a
-   path that takes over `QUICK_LIMIT` goes to a thread from then on): the hop would cost
-   as much again, and all else (HTML pages, SPARQL, dumps, remote stores) stays on threads.
+   is an RDF document the document route answers from the built dataset in memory (a
+   lookup in its index and a writing of its triples, about half a millisecond at world
+   scale S; a path that takes over `QUICK_LIMIT` goes to a thread from then on): the hop
+   would cost as much again. All else (HTML pages, SPARQL, dumps, store folders, whose
+   lookups may wait on the disk, remote stores) stays on threads.
 
 Refusals have the one error shape of waitress's (`slow_clients.refusal`), and every answer,
 refusals included, is one access-log line (`serving.AccessLog`).
@@ -530,7 +531,7 @@ def send_file(
 
 class QuickOnly:
     """A WSGI app that answers what the document route answers (`DocumentRoute.quick`: RDF
-    documents and the 303s of IRIs, from a store in this process already open), through the
+    documents and the 303s of IRIs, from the built dataset in memory), through the
     response cache (its hit, or the route's answer, kept); else None, nothing sent (which no
     WSGI server would take; only `RSGIFront` calls it)."""
 

@@ -150,16 +150,6 @@ class FolderStore:
             "the server answers again as soon as it is back"
         )
 
-    def opened(self) -> Generation | None:
-        """The live generation's store if it is open already, else None (the folder missing,
-        or a generation still to open): never opens, never waits on the lock. For callers
-        that must not wait (`DocumentRoute.quick`, on granian's event loop)."""
-        identity = self._identity()
-        held = self._open
-        return (
-            held[1] if identity is not None and held is not None and held[0] == identity else None
-        )
-
     def current(self) -> Generation:
         """The store of the live generation, opened (or reopened after a switch) now."""
         identity = self._identity()

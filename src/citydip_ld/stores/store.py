@@ -369,6 +369,12 @@ class OxigraphStore:
         return self._source.generation if self._source is not None else None
 
     @property
+    def in_memory(self) -> bool:
+        """Whether the whole store is in this process's memory (loaded, not read from a
+        store folder's generation on disk): its lookups never wait on the disk."""
+        return self.generation is None
+
+    @property
     def release(self) -> str:
         """What identifies the data this store answers: it never changes once opened (a store
         folder's generation, or a dataset loaded into memory by this object)."""
