@@ -454,3 +454,25 @@ def test_only_the_built_dataset_in_memory_answers_on_the_loop(
     assert not route.answers_here()
     app.extensions[STORE_KEY] = OxigraphStore.from_store_dir(folder)  # a generation, directly
     assert not route.answers_here()
+
+
+def test_a_request_the_loop_declines_is_one_miss_not_two(mini_app: Flask) -> None:
+    """The cache's counts stay true: a request the document route declines on the loop is
+    counted once, by the app that answers it on a thread; one it answers, once too."""
+    middleware = mini_app.wsgi_app
+    route = middleware.app  # type: ignore[attr-defined]
+    loaded_front(mini_app)  # the store loaded
+    page = make_environ(
+        get_scope("/doc/city/tabriz.html", "*/*"), b"", base_environ(ServerSettings())
+    )
+    assert middleware.quick(route.quick, dict(page), lambda *a: None) is None  # type: ignore[attr-defined]
+    assert middleware.cache.stats()["misses"] == 0  # type: ignore[attr-defined]
+    middleware(dict(page), lambda *a: None)
+    assert middleware.cache.stats()["misses"] == 1  # type: ignore[attr-defined]
+    document = make_environ(
+        get_scope("/doc/city/tabriz.ttl", "*/*"), b"", base_environ(ServerSettings())
+    )
+    assert middleware.quick(route.quick, dict(document), lambda *a: None)  # type: ignore[attr-defined]
+    assert middleware.quick(route.quick, dict(document), lambda *a: None)  # type: ignore[attr-defined]
+    stats = middleware.cache.stats()  # type: ignore[attr-defined]
+    assert (stats["misses"], stats["hits"]) == (2, 1)

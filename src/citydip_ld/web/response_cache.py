@@ -195,6 +195,11 @@ class ResponseCache:
             self.hits += 1
             return entry
 
+    def count_miss(self) -> None:
+        """Count a miss that `get` was told not to count (the caller did not know yet)."""
+        with self._lock:
+            self.misses += 1
+
     def put(self, key: Key, entry: Entry, release: str) -> None:
         """Keep `entry` (if it fits and still belongs to the current release), evicting the
         least recently used entries beyond the bound."""
@@ -404,7 +409,7 @@ class ResponseCacheMiddleware:
         release = self.release()
         if release is None:
             return self.app(environ, start_response)
-        answered = self._through(self.app, environ, start_response, release)
+        answered = self._through(self.app, environ, start_response, release, declining=False)
         return [] if answered is None else answered  # the app behind never declines
 
     def quick(
@@ -420,7 +425,7 @@ class ResponseCacheMiddleware:
         release = self.release()
         if release is None:
             return None
-        return self._through(inner, environ, start_response, release)
+        return self._through(inner, environ, start_response, release, declining=True)
 
     def _through(
         self,
@@ -428,18 +433,23 @@ class ResponseCacheMiddleware:
         environ: WSGIEnvironment,
         start_response: StartResponse,
         release: str,
+        declining: bool,
     ) -> Iterable[bytes] | None:
-        """The answer of the cache, else of `app` (kept if it may be): None if `app` declines."""
+        """The answer of the cache, else of `app` (kept if it may be): None if `app` declines
+        (`declining`: it may; then a miss is counted only once it answers, as the app that
+        answers instead counts its own)."""
         self.cache.use_release(release)
         key = request_key(environ)
-        entry = self.cache.get(key)
+        entry = self.cache.get(key, count_miss=not declining)
         if entry is not None:
             return answer(entry, environ, start_response)
         etag = entity_tag(self._tag(release), key)
         if environ.get("HTTP_IF_NONE_MATCH") is not None and not_modified(environ, etag, None):
+            if declining:
+                self.cache.count_miss()
             start_response("304 Not Modified", minimal_304_headers(etag))
             return []
-        return self._fill(app, environ, start_response, key, etag, release)
+        return self._fill(app, environ, start_response, key, etag, release, declining)
 
     def cached(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
         """The answer to a GET or HEAD that the cache holds, without the app; None when the
@@ -482,6 +492,7 @@ class ResponseCacheMiddleware:
         key: Key,
         etag: str,
         release: str,
+        declining: bool = False,
     ) -> Iterable[bytes] | None:
         """Ask `app` (HEAD as GET), keep its answer if it may be kept, then answer. The app
         sees the conditional headers too: a tag it made itself (an answer too big to keep)
@@ -500,6 +511,8 @@ class ResponseCacheMiddleware:
         body = app(inner, capture)
         if body is None:  # declined: nothing sent
             return None
+        if declining:
+            self.cache.count_miss()
         status, headers = captured["status"], captured["headers"]
         if captured["exc_info"] is not None or not cacheable(status, headers, self.cache.max_entry):
             start_response(status, headers, captured["exc_info"])
