@@ -358,9 +358,10 @@ def ask(
 def test_a_cold_document_is_answered_on_the_loop_as_a_thread_answers_it(
     mini_dataset_dir: Any, path: str, accept: str, method: str
 ) -> None:
-    """A document the response cache does not hold yet, or an IRI's 303, from a store in this
-    process: answered on the event loop (the pool shut down), the same answer as the app's
-    on a thread (another app on the same data, its front's quick path off), then kept."""
+    """A document the response cache does not hold yet, or an IRI's 303, from the built
+    dataset in memory: answered on the event loop (the pool shut down), the same answer as
+    the app's on a thread (another app on the same data, its front's quick path off), then
+    kept."""
     from citydip_ld.web import create_app
 
     config = {"TESTING": True, "DATASET_DIR": str(mini_dataset_dir), "QUERY_WORKERS": 0}
