@@ -372,16 +372,7 @@ class RSGIFront:
         """Answer on the event loop from the response cache, if it holds the answer: a
         lookup in memory, no thread hop (the trusted-proxy middleware runs on a copy of the
         environ, so the app sees the original on a miss)."""
-        trial = dict(environ)
-        try:
-            answered = run_app(self.cached, trial, protocol)  # type: ignore[arg-type]
-        except Exception:  # never fatal: the app answers instead
-            LOGGER.exception("the response cache failed: %s", environ["PATH_INFO"])
-            return False
-        if answered is None:
-            return False
-        self.write_log(trial, *answered, started)
-        return True
+        return self._on_loop(self.cached, environ, protocol, started, "the response cache")
 
     def answer_quick(self, environ: WSGIEnvironment, protocol: Any, started: float) -> bool:
         """Answer a GET or HEAD of an RDF document (or an IRI's 303) on the event loop, if the
@@ -394,17 +385,27 @@ class RSGIFront:
         path = environ["PATH_INFO"]
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or path in self.slow:
             return False
-        trial = dict(environ)
         begun = time.perf_counter()
-        try:
-            answered = run_app(self.quick, trial, protocol)  # type: ignore[arg-type]
-        except Exception:  # never fatal: the app answers on a thread instead
-            LOGGER.exception("the document route failed on the event loop: %s", path)
-            return False
+        answered = self._on_loop(self.quick, environ, protocol, started, "the document route")
         if time.perf_counter() - begun > QUICK_LIMIT:
             if len(self.slow) >= SLOW_PATHS_KEPT:
                 self.slow.clear()
             self.slow.add(path)
+        return answered
+
+    def _on_loop(
+        self, app: Any, environ: WSGIEnvironment, protocol: Any, started: float, what: str
+    ) -> bool:
+        """Run `app`, which may decline (None, nothing sent: `CachedOnly`, `QuickOnly`), on the
+        event loop, on a copy of the environ (the trusted-proxy middleware changes it; on a
+        decline the app sees the original); log its answer. False: declined or failed (never
+        fatal: the app answers on a thread instead)."""
+        trial = dict(environ)
+        try:
+            answered = run_app(app, trial, protocol)
+        except Exception:
+            LOGGER.exception("%s failed on the event loop: %s", what, environ["PATH_INFO"])
+            return False
         if answered is None:
             return False
         self.write_log(trial, *answered, started)

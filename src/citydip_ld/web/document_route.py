@@ -82,12 +82,8 @@ class DocumentRoute:
         self.flask_app = flask_app
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        found = self.answer(environ)
-        if found is None:
-            return self.app(environ, start_response)
-        status, headers, body = found
-        start_response(status, headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        answered = self.quick(environ, start_response)
+        return self.app(environ, start_response) if answered is None else answered
 
     def quick(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
         """`__call__` for a front that runs this route where waiting is costly (granian's

@@ -403,8 +403,7 @@ class ResponseCacheMiddleware:
         return tag
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD") or "HTTP_RANGE" in environ or "HTTP_COOKIE" in environ:
+        if not _may_keep(environ):
             return self.app(environ, start_response)
         release = self.release()
         if release is None:
@@ -419,8 +418,7 @@ class ResponseCacheMiddleware:
         request (None, nothing sent; `DocumentRoute.quick`), and then so does this. Only a
         GET or HEAD the cache may keep, with the store's release known (a store not opened
         yet: the caller asks `inner`'s owner first, as the release check would open it)."""
-        method = environ.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD") or "HTTP_RANGE" in environ or "HTTP_COOKIE" in environ:
+        if not _may_keep(environ):
             return None
         release = self.release()
         if release is None:
@@ -458,10 +456,7 @@ class ResponseCacheMiddleware:
         release check may open the store) or across a change of release (the cache is
         emptied then, which may hand memory back). For a front that answers hits from an
         event loop (`citydip_ld.granian_front`); the WSGI route is `__call__`."""
-        method = environ.get("REQUEST_METHOD")
-        if not self.cache.bytes or method not in ("GET", "HEAD"):
-            return None
-        if "HTTP_RANGE" in environ or "HTTP_COOKIE" in environ:
+        if not self.cache.bytes or not _may_keep(environ):
             return None
         release = self.release()
         if release is None or release != self.cache.release:
@@ -492,7 +487,7 @@ class ResponseCacheMiddleware:
         key: Key,
         etag: str,
         release: str,
-        declining: bool = False,
+        declining: bool,
     ) -> Iterable[bytes] | None:
         """Ask `app` (HEAD as GET), keep its answer if it may be kept, then answer. The app
         sees the conditional headers too: a tag it made itself (an answer too big to keep)
@@ -523,6 +518,14 @@ class ResponseCacheMiddleware:
         if int(length) == len(data) and self.release() == release:
             self.cache.put(key, entry, release)
         return answer(entry, environ, start_response)
+
+
+def _may_keep(environ: WSGIEnvironment) -> bool:
+    """Whether the cache may answer or keep the answer to `environ`: a GET or HEAD, whole
+    (no `Range`), without a `Cookie` (which the cache would pass on)."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return False
+    return "HTTP_RANGE" not in environ and "HTTP_COOKIE" not in environ
 
 
 def _no_write(_data: bytes) -> object:
