@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from citydip_ld.conneg import FORMATS
-from citydip_ld.stores import label_table
+from citydip_ld.stores import quad_table
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.disk_store import MARKER, read_info
 from citydip_ld.stores.index_description import LABEL_TERMS
@@ -89,7 +89,7 @@ def test_colliding_keys_keep_each_iri_apart(
 ) -> None:
     """Many IRIs with one key (a 64-bit hash collides rarely; here on purpose): each block is
     taken only for the IRI it starts with."""
-    monkeypatch.setattr(label_table, "label_key", lambda iri: len(iri) % 3 + (1 << 63))
+    monkeypatch.setattr(quad_table, "table_key", lambda iri: len(iri) % 3 + (1 << 63))
     write_store_dir([dataset_dir / "dataset.nq"], tmp_path / "store")
     store = OxigraphStore.from_store_dir(tmp_path / "store")
     table = store.label_table(LABEL_TERMS)

@@ -1,0 +1,282 @@
+"""A table of quads written at publish time beside a store folder generation's RocksDB files
+and read through `mmap`: blocks of N-Quads text, one an owner IRI, found by a binary search
+over memory-mapped keys. Two tables use it: the label table (`label_table`: an IRI's label
+quads) and the resource table (`resource_table`: the quads of a resource and its hash IRIs).
+
+A lookup costs a binary search over pages that the operating system shares between all server
+processes and can evict (a few µs once they are cached), where a RocksDB lookup of a key not
+read before costs 550-920 µs at world M.
+
+Layout, in the table's folder::
+
+    keys      the sorted keys: the first 8 bytes of BLAKE2b of each owner IRI's UTF-8 text,
+              as unsigned 64-bit integers in the byte order recorded in `citydip-store.json`
+    offsets   one more unsigned 64-bit integer than keys: where each key's block starts in
+              `quads.nq`, and where the last one ends
+    quads.nq  the blocks: each owner's quads as Oxigraph's N-Quads writer writes them, sorted
+
+Two owners whose keys collide have two entries with the same key; a block is only taken for
+an owner when the reader finds it its own: the label table's when its first line starts with
+`<iri> `; the blocks of a table whose quads have two owners start with a comment naming
+theirs (`# <iri>`). The quads are the store's either way (parsed from the text Oxigraph wrote).
+"""
+
+from __future__ import annotations
+
+import array
+import bisect
+import hashlib
+import mmap
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+#: How keys are made (recorded with a table; another name is another format).
+KEY_FUNCTION = "blake2b-64"
+#: Temporary files the quads are spread over by their key's top bits while writing (each then
+#: sorted in memory: at most 1/BUCKETS of the table's quads at once).
+BUCKETS = 64
+#: Quads written to text in one call of Oxigraph's writer.
+CHUNK = 10_000
+
+
+def table_key(iri: str) -> int:
+    """A table's key of the owner IRI `iri`."""
+    digest = hashlib.blake2b(iri.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What a generation's marker records of a table."""
+
+    #: Owners (blocks) in the table (the label table calls them subjects).
+    subjects: int
+    #: Lines in the table (a quad in two owners' blocks counts twice).
+    quads: int
+    bytes: int
+    #: The label properties whose quads the label table holds (IRIs); empty for a table of
+    #: all a resource's quads.
+    predicates: tuple[str, ...] = ()
+    key: str = KEY_FUNCTION
+    byteorder: str = sys.byteorder
+    pyoxigraph: str = ox.__version__
+    #: The links to each owner a resource table keeps (the first by subject, predicate,
+    #: graph); None for a table of another kind.
+    incoming: int | None = None
+
+    def usable(self, predicates: Sequence[Any] = (), incoming: int | None = None) -> bool:
+        """Whether this process reads the table as it was written (the same label
+        properties, links kept, key, byte order and N-Quads writer); else the store is
+        looked up."""
+        wanted = tuple(str(p.value) for p in predicates)
+        found = (tuple(self.predicates), self.incoming, self.key, self.byteorder, self.pyoxigraph)
+        return found == (
+            wanted,
+            incoming,
+            KEY_FUNCTION,
+            sys.byteorder,
+            ox.__version__,
+        )
+
+    @classmethod
+    def recorded(cls, info: dict[str, Any] | None) -> TableInfo | None:
+        """The table a marker records as `info` (None: none, or not in this form)."""
+        if info is None:
+            return None
+        try:
+            return cls(**{**info, "predicates": tuple(info.get("predicates", ()))})
+        except TypeError:
+            return None
+
+
+def write_quad_table(
+    chunks: Iterable[list[Any]],
+    owners: Callable[[Any], Iterable[str]],
+    folder: Path,
+    predicates: Sequence[Any] = (),
+    trim: Callable[[str, list[str]], list[str]] | None = None,
+    incoming: int | None = None,
+    headed: bool = False,
+) -> TableInfo:
+    """Write the quads of `chunks` (pyoxigraph quads) into a table in `folder`, each in the
+    block of every owner IRI `owners` gives for it (once in each, however often given);
+    `trim`, given an owner and its block's lines, says which to keep. A `headed` table's
+    blocks start with a comment naming their owner (`# <iri>`: `owner_head`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spread = folder / ".buckets"
+    spread.mkdir(exist_ok=True)
+    try:
+        _spread_quads(chunks, owners, spread)
+        keys, offsets, size, quads = _write_blocks(spread, folder / "quads.nq", trim, headed)
+    finally:
+        shutil.rmtree(spread, ignore_errors=True)
+    _write_array(folder / "keys", keys)
+    _write_array(folder / "offsets", offsets)
+    written = tuple(str(p.value) for p in predicates)
+    return TableInfo(len(keys), quads, size, predicates=written, incoming=incoming)
+
+
+def _spread_quads(
+    chunks: Iterable[list[Any]], owners: Callable[[Any], Iterable[str]], spread: Path
+) -> None:
+    """Each quad's key, owner and N-Quads line, for each of its owners, into the bucket file
+    of the key's top bits."""
+    files = [
+        (spread / f"{number:02x}").open("w", encoding="utf-8", newline="")  # no translation
+        for number in range(BUCKETS)
+    ]
+    shift = 64 - (BUCKETS.bit_length() - 1)
+    try:
+        for chunk in chunks:
+            written = bytes(ox.serialize(chunk, format=ox.RdfFormat.N_QUADS) or b"")
+            lines = written.decode("utf-8").split("\n")[:-1]  # one a quad: line breaks escaped
+            for quad, line in zip(chunk, lines, strict=True):
+                for name in owners(quad):  # an IRI: no tab (N-Quads escapes it)
+                    key = table_key(name)
+                    files[key >> shift].write(f"{key:016x} {name}\t{line}\n")
+    finally:
+        for handle in files:
+            handle.close()
+
+
+def owner_head(iri: str) -> bytes:
+    """The first line of the block of `iri` in a headed table (an N-Quads comment)."""
+    return f"# <{iri}>\n".encode()
+
+
+def _write_blocks(
+    spread: Path,
+    target: Path,
+    trim: Callable[[str, list[str]], list[str]] | None,
+    headed: bool,
+) -> tuple[array.array[int], array.array[int], int, int]:
+    """The buckets' lines grouped by key and owner, in key order, into `target`: its keys,
+    their blocks' offsets, its size and its lines (a quad given twice to an owner is written
+    once)."""
+    keys: array.array[int] = array.array("Q")
+    offsets: array.array[int] = array.array("Q", [0])
+    size = lines_written = 0
+    with target.open("wb") as out:
+        for number in range(BUCKETS):
+            path = spread / f"{number:02x}"
+            with path.open(encoding="utf-8", newline="") as bucket:  # "\r" stays as written
+                lines = bucket.read().split("\n")[:-1]
+            path.unlink()
+            lines.sort()  # by key (fixed-width hex), then owner: an owner's lines together
+            for key, name, block in _blocks(lines):
+                if trim is not None:
+                    block = trim(name, block)
+                data = "".join(block).encode("utf-8")
+                if headed:
+                    data = owner_head(name) + data
+                out.write(data)
+                size += len(data)
+                lines_written += len(block)
+                keys.append(key)
+                offsets.append(size)
+    return keys, offsets, size, lines_written
+
+
+def _blocks(lines: list[str]) -> Iterator[tuple[int, str, list[str]]]:
+    """(key, owner, the N-Quads lines of the owner, each once) of sorted `key owner<TAB>line`
+    lines."""
+    current: str | None = None
+    block: list[str] = []
+    previous = None
+    for line in lines:
+        if line == previous:
+            continue  # the same quad for the same owner (sorted: repeats are together)
+        previous = line
+        tab = line.index("\t")
+        head = line[:tab]  # the key and the owner
+        if head != current:
+            if current is not None:
+                yield int(current[:16], 16), current[17:], block
+            current, block = head, []
+        block.append(line[tab + 1 :] + "\n")
+    if current is not None:
+        yield int(current[:16], 16), current[17:], block
+
+
+def _write_array(path: Path, values: array.array[int]) -> None:
+    with path.open("wb") as out:
+        values.tofile(out)
+
+
+class QuadTable:
+    """A table's files, memory-mapped (see the module docstring)."""
+
+    def __init__(self, folder: Path, info: TableInfo) -> None:
+        self._maps: list[mmap.mmap] = []
+        self._views: list[memoryview] = []
+        self._keys = self._view(folder / "keys")
+        self._offsets = self._view(folder / "offsets")
+        self._text = self._map(folder / "quads.nq")
+        if len(self._keys) != info.subjects or len(self._offsets) != info.subjects + 1:
+            raise OSError(f"{folder}: the table does not match its record")
+
+    def _map(self, path: Path) -> mmap.mmap | bytes:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            if os.fstat(descriptor).st_size == 0:
+                return b""  # mmap refuses an empty file
+            mapped = mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(descriptor)
+        self._maps.append(mapped)
+        return mapped
+
+    def _view(self, path: Path) -> Sequence[int]:
+        mapped = self._map(path)
+        if not mapped:
+            return array.array("Q")
+        whole = memoryview(mapped)
+        self._views += [whole, whole.cast("Q")]
+        return self._views[-1]
+
+    def block(self, iri: str, belongs: Callable[[bytes], bool]) -> bytes:
+        """The N-Quads lines of the owner `iri`: the block of its key that `belongs` says is
+        its own (given the block; empty: it has none)."""
+        key = table_key(iri)
+        keys = self._keys
+        index = bisect.bisect_left(keys, key)
+        while index < len(keys) and keys[index] == key:
+            found = self._text[self._offsets[index] : self._offsets[index + 1]]
+            if belongs(found):
+                return found
+            index += 1
+        return b""
+
+    def close(self) -> None:
+        """Unmap the files (the table answers nothing after)."""
+        for view in reversed(self._views):
+            view.release()
+        self._views.clear()
+        for mapped in self._maps:
+            mapped.close()
+        self._maps.clear()
+
+
+def open_quad_table(
+    folder: Path,
+    info: dict[str, Any] | None,
+    predicates: Sequence[Any] = (),
+    incoming: int | None = None,
+) -> QuadTable | None:
+    """The table in `folder` as its generation's marker records it (`info`), if it holds
+    the quads of `predicates` (empty: a table of whole resources) keeping `incoming` links
+    and this process can read it; None otherwise (then the store is looked up)."""
+    recorded = TableInfo.recorded(info)
+    if recorded is None or not recorded.usable(predicates, incoming):
+        return None
+    try:
+        return QuadTable(folder, recorded)
+    except (OSError, ValueError):
+        return None
