@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from citydip_ld.errors import LoadError
 from citydip_ld.stores import disk_publish
 from citydip_ld.stores.disk_publish import LOADED, write_store_dir
 from citydip_ld.stores.disk_store import CURRENT, LISTS, read_info
@@ -67,6 +68,7 @@ def test_a_publication_killed_after_its_load_is_finished_without_loading_again(
     info = write_store_dir([dataset_dir / "dataset.nq"], folder, BASE, said.append)
 
     assert loads == [] and any("resuming" in line for line in said)
+    assert "writing the resource table" not in said  # written before the load, kept
     live = (folder / CURRENT).resolve()
     assert live.name == staging.name.removeprefix(".").removesuffix(".tmp")
     assert not (live / LOADED).exists() and leftovers(folder) == []
@@ -74,10 +76,52 @@ def test_a_publication_killed_after_its_load_is_finished_without_loading_again(
     for field in ("quads", "graphs", "sources", "sha256", "statistics", "lists"):
         assert getattr(info, field) == getattr(expected, field), field
     assert info.labels is not None and info.labels["quads"] == expected.labels["quads"]  # type: ignore[index]
+    assert info.resources == expected.resources
     assert (live / LISTS / "city.txt").read_bytes() == (
         (fresh / CURRENT).resolve() / LISTS / "city.txt"
     ).read_bytes()
     assert documents(folder) == documents(fresh)
+
+
+def test_a_leftover_of_older_code_gets_its_resource_table_from_the_dumps(
+    dataset_dir: Path, fresh: Path, tmp_path: Path
+) -> None:
+    """A load record written by older code names no resource table: the dumps (the same
+    sums) are read for it, and the load is not done again."""
+    folder = tmp_path / "store"
+    killed_publication(dataset_dir / "dataset.nq", folder, "write_lists")
+    (staging,) = leftovers(folder)
+    record = json.loads((staging / LOADED).read_text(encoding="utf-8"))
+    del record["resources"]
+    (staging / LOADED).write_text(json.dumps(record), encoding="utf-8")
+    said: list[str] = []
+
+    info = write_store_dir([dataset_dir / "dataset.nq"], folder, BASE, said.append)
+
+    assert any("resuming" in line for line in said) and "writing the resource table" in said
+    assert info.resources is not None
+    assert read_info(folder).resources == read_info(fresh).resources
+    assert documents(folder) == documents(fresh)
+
+
+def test_a_dump_changed_while_it_is_published_is_refused(
+    dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sums recorded are those the dumps had when the publication began; a dump
+    rewritten before its resource table is read is refused, and nothing is switched."""
+    dump = tmp_path / "dataset.nq"
+    dump.write_bytes((dataset_dir / "dataset.nq").read_bytes())
+    resumable = disk_publish._resumable
+
+    def then_rewrite(target: Path, sums: list[str]) -> object:
+        found = resumable(target, sums)
+        dump.write_bytes(dump.read_bytes().replace(b"Tabriz", b"Tabrix"))
+        return found
+
+    monkeypatch.setattr(disk_publish, "_resumable", then_rewrite)
+    with pytest.raises(LoadError, match="changed while it was being published"):
+        write_store_dir([dump], tmp_path / "store", BASE)
+    assert leftovers(tmp_path / "store") == [] and not (tmp_path / "store" / CURRENT).exists()
 
 
 def test_other_dumps_are_loaded_afresh_and_the_leftover_removed(

@@ -1,5 +1,6 @@
 """`citydip-ld upgrade-store DIR` (`stores/store_upgrade.py`): a store folder published by older
-code gets what a publication writes now (the label table; statistics and list orders) in a new
+code gets what a publication writes now (the label and resource tables; statistics and list
+orders) in a new
 generation made of hard links to the live one's files, without loading the dumps again; the
 documents are the same bytes, and a folder already up to date is left alone."""
 
@@ -16,9 +17,11 @@ from citydip_ld.stores.disk_publish import publish_lock, write_store_dir
 from citydip_ld.stores.disk_store import CURRENT, LISTS, MARKER, read_info
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS
+from citydip_ld.stores.resource_table import RESOURCES
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.stores.store_upgrade import (
     LABEL_TABLE,
+    RESOURCE_TABLE,
     STATISTICS,
     upgrade_advice,
     upgrade_store_dir,
@@ -45,7 +48,7 @@ def as_older_code_wrote_it(folder: Path, target: Path, *drop: str) -> Path:
     marker = json.loads((generation / MARKER).read_text(encoding="utf-8"))
     for key in drop:
         del marker[key]
-        if key in (LABELS, LISTS):
+        if key in (LABELS, LISTS, RESOURCES):
             shutil.rmtree(generation / key)
     (generation / MARKER).write_text(json.dumps(marker), encoding="utf-8")
     return target
@@ -92,6 +95,34 @@ def test_an_older_folder_gets_the_label_table_in_a_new_generation_of_hard_links(
     assert (after / LISTS / "city.txt").samefile(before / LISTS / "city.txt")
     assert OxigraphStore.from_store_dir(old).label_table(LABEL_TERMS) is not None
     assert answers(old) == expected
+
+
+def test_an_older_folder_gets_the_resource_table_and_the_same_answers(
+    published: Path, tmp_path: Path
+) -> None:
+    old = as_older_code_wrote_it(published, tmp_path / "old", "labels", "resources")
+    before = (old / CURRENT).resolve()
+    expected = answers(old)
+    assert OxigraphStore.from_store_dir(old).resource_table() is None
+
+    upgrade = upgrade_store_dir(old, BASE)
+
+    assert upgrade.written == (LABEL_TABLE, RESOURCE_TABLE)
+    info = read_info(old)
+    assert info.upgraded_from == before.name and info.resources is not None
+    published_info = read_info(published).resources
+    assert published_info is not None  # the same blocks; blank node ids are the store's here
+    assert (info.resources["subjects"], info.resources["quads"]) == (
+        published_info["subjects"],
+        published_info["quads"],
+    )
+    assert OxigraphStore.from_store_dir(old).resource_table() is not None
+    assert answers(old) == expected
+    again = as_older_code_wrote_it(old, tmp_path / "again", "resources")
+    was = (again / CURRENT).resolve()
+    assert upgrade_store_dir(again, BASE).written == (RESOURCE_TABLE,)
+    labels = (again / CURRENT).resolve() / LABELS / "quads.nq"
+    assert labels.samefile(was / LABELS / "quads.nq")  # linked, not written again
 
 
 def test_an_upgraded_folder_is_up_to_date(published: Path, tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 to it atomically (the folder's layout is described in `citydip_ld.stores.disk_store`).
 
 The dataset statistics and every kind's list order are computed while loading and kept in the
-generation, so a server on a big store never computes them; so is the label table of the
-documents (`citydip_ld.stores.label_table`), which they read instead of RocksDB. One
+generation, so a server on a big store never computes them; so are the label table and the
+resource table of the documents (`citydip_ld.stores.label_table`, `resource_table`), which
+they read instead of RocksDB. One
 publication at a time (`publish_lock`); a publication killed midway, or out of disk space,
 leaves the published generation unchanged (see `citydip_ld.stores.disk_store`). One killed
 after its load (marked by `LOADED` in its staging folder, once the store is whole and
@@ -23,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,12 @@ from citydip_ld.stores.disk_store import (
     StoreInfo,
     is_store_dir,
 )
-from citydip_ld.stores.index_description import LABEL_TERMS
+from citydip_ld.stores.index_description import LABEL_TERMS, TABLE_INCOMING
 from citydip_ld.stores.label_table import LABELS, write_label_table
 from citydip_ld.stores.lean_statistics import lean_statistics
 from citydip_ld.stores.list_order import list_orders
 from citydip_ld.stores.listing import write_listing
+from citydip_ld.stores.resource_table import RESOURCES, write_resource_table_from_dumps
 from citydip_ld.stores.store import OxigraphStore
 
 #: Written into a staging generation once its load is whole and compacted: a publication
@@ -161,13 +163,17 @@ def _write_generation(
         say(f"resuming the publication killed after its load ({staging.name})")
     try:
         if loaded is None:
+            resources = _write_resources(paths, sums, staging, say)
             store = _load(paths, staging, say)
             loaded = round(time.monotonic() - started, 2)
-            _write_loaded(staging, sums, loaded)
+            _write_loaded(staging, sums, loaded, resources)
         else:
+            recorded = (_read_loaded(staging) or {}).get("resources")
+            resources = recorded or _write_resources(paths, sums, staging, say)
             store = pyoxigraph.Store(str(staging))
             started -= loaded
         info = _finish(store, staging, base, say, names=names, sums=sums, started=started)
+        info = _record(staging, replace(info, resources=resources))
         staging.rename(final)
     except KeyboardInterrupt:
         if _read_loaded(staging) is None:
@@ -179,6 +185,18 @@ def _write_generation(
     say(f"switching {CURRENT} to {final.name}")
     switch_generation(target, final)
     return info
+
+
+def _write_resources(
+    paths: list[Path], sums: list[str], staging: Path, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Write the resource table (`resource_table`) of the dumps `paths` into `staging`,
+    before the load: a world-sized publication may delete each dump once it is loaded."""
+    shutil.rmtree(staging / RESOURCES, ignore_errors=True)  # a killed run's, when resuming
+    staging.mkdir(parents=True, exist_ok=True)
+    say("writing the resource table")
+    table = write_resource_table_from_dumps(paths, sums, staging / RESOURCES, TABLE_INCOMING)
+    return asdict(table)
 
 
 def _load(paths: list[Path], staging: Path, say: Callable[[str], None]) -> pyoxigraph.Store:
@@ -208,7 +226,8 @@ def _finish(
     started: float,
 ) -> StoreInfo:
     """What a loaded store's generation carries besides RocksDB's files (statistics, list
-    orders, label table, record), written into `staging` from the store."""
+    orders, label table), written into `staging` from the store; its record is written by
+    `_record`."""
     for partial in (staging / LISTS, staging / LABELS):  # a killed run's, when resuming
         shutil.rmtree(partial, ignore_errors=True)
     quads = len(store)
@@ -234,14 +253,28 @@ def _finish(
         lists=lists,
         labels=labels,
     )
+    return info
+
+
+def _record(staging: Path, info: StoreInfo) -> StoreInfo:
+    """Write the record of the whole generation `staging` (it is no longer a load to
+    resume)."""
     (staging / MARKER).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
     (staging / LOADED).unlink()
     return info
 
 
-def _write_loaded(staging: Path, sums: list[str], seconds: float) -> None:
-    """Mark `staging` as holding the whole, compacted load of the dumps summed as `sums`."""
-    record = {"sha256": sums, "pyoxigraph": pyoxigraph.__version__, "seconds": seconds}
+def _write_loaded(
+    staging: Path, sums: list[str], seconds: float, resources: dict[str, Any]
+) -> None:
+    """Mark `staging` as holding the whole, compacted load of the dumps summed as `sums`
+    (and the resource table written before it, recorded as `resources`)."""
+    record = {
+        "sha256": sums,
+        "pyoxigraph": pyoxigraph.__version__,
+        "seconds": seconds,
+        "resources": resources,
+    }
     partial = staging / f"{LOADED}.part"
     partial.write_text(json.dumps(record), encoding="utf-8")
     partial.replace(staging / LOADED)

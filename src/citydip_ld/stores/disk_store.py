@@ -10,8 +10,9 @@ Layout (the folder is replaced as a whole, never edited in place)::
 
     DIR/current          -> a symbolic link to the live generation
     DIR/data-<token>/    a generation: the RocksDB files and `citydip-store.json`, the
-                         list order of each kind (`lists/`) and the label table (`labels/`,
-                         `citydip_ld.stores.label_table`)
+                         list order of each kind (`lists/`), the label table (`labels/`,
+                         `citydip_ld.stores.label_table`) and the resource table
+                         (`resources/`, `citydip_ld.stores.resource_table`)
 
 `write_store_dir` bulk-loads the dataset into a hidden temporary generation, writes its
 `citydip-store.json` (what it holds), renames it to `data-<token>` and then switches `current`
@@ -71,6 +72,8 @@ class StoreInfo:
     lists: dict[str, int] | None = None
     #: The label table written with the generation (`label_table.TableInfo`), if any.
     labels: dict[str, Any] | None = None
+    #: The resource table written with the generation (`quad_table.TableInfo`), if any.
+    resources: dict[str, Any] | None = None
     #: The generation this one was upgraded from (`store_upgrade`), if it was not loaded.
     upgraded_from: str | None = None
 

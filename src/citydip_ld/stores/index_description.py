@@ -19,12 +19,16 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from citydip_ld.stores.label_memo import LabelMemo, Lookup, memo_for
+from citydip_ld.stores.resource_table import Own, own_quads
 
 #: Properties whose values name a resource for display.
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 #: Incoming links a description keeps (a country at world scale L has 100,000 cities); the
 #: first ones by subject IRI. The HTML page links to a SPARQL query for all of them.
 MAX_INCOMING = 1000
+#: Links to a resource its block in a store folder's resource table keeps (`resource_table`):
+#: one more than a description keeps, to tell that some were left out.
+TABLE_INCOMING = MAX_INCOMING + 1
 #: The label properties as pyoxigraph terms (the label memo's lookups).
 LABEL_TERMS = tuple(ox.NamedNode(str(p)) for p in LABEL_PROPERTIES)
 
@@ -43,7 +47,7 @@ def index_description(store: Any, iri: str) -> tuple[list[Any], bool] | None:
     opener = getattr(pinned, "label_table", None)  # a store folder generation's table, if any
     table = None if opener is None else (lambda: opener(LABEL_TERMS))
     memo = memo_for(pinned, LABEL_TERMS, LABEL_TERMS[1:], table)
-    return read_description(lookup, iri, memo)
+    return read_description(lookup, iri, memo, own_quads(pinned, iri))
 
 
 def index_lookup(store: Any) -> Lookup | None:
@@ -65,21 +69,33 @@ def named(found: Iterable[Any]) -> list[Any]:
     return [q for q in found if type(q.graph_name) is _IRI]
 
 
-def read_description(lookup: Lookup, iri: str, labels: LabelMemo) -> tuple[list[Any], bool]:
+def read_description(
+    lookup: Lookup, iri: str, labels: LabelMemo, own: Own | None = None
+) -> tuple[list[Any], bool]:
     """What the SPARQL route of `describe_terms` gives, by index lookups: the quads of the
     resource; those of its hash IRIs that link to it; the first MAX_INCOMING other incoming
     links from IRIs (SPARQL's order of subject, predicate, graph; one more is looked for to
     tell whether some were left out); the quads of the blank nodes and hash IRIs it links
     to, directly or through one of its hash IRIs; and the labels of every IRI linked either
     way (those that recur kept in `labels`, the store's memo). Each part is kept apart from
-    the others as it is read, so no quad is hashed; the writers sort and drop repeats."""
+    the others as it is read, so no quad is hashed; the writers sort and drop repeats.
+
+    `own`, when given, is the resource's block of a store folder's resource table
+    (`resource_table`): its quads and its hash IRIs' and the links to it are taken from it
+    instead of looked up."""
     keep: Callable[[Iterable[Any]], list[Any]] = list if labels.named_only(lookup) else named
     ref = ox.NamedNode(iri)
     hash_prefix = iri + "#"
-    out = keep(lookup(ref, None, None, None))
+    hashes: dict[str, list[Any]] | None = None
+    if own is None:
+        out = keep(lookup(ref, None, None, None))
+        linking = keep(lookup(None, None, ref, None))
+    else:
+        out, hashes = own.subjects.get(iri, []), own.subjects
+        linking = own.incoming + _links_back(own.subjects, iri)
     mine: list[Any] = []
     others: list[Any] = []
-    for quad in keep(lookup(None, None, ref, None)):
+    for quad in linking:
         subject = quad.subject  # SPARQL's STR() of a blank node is an error: never kept here
         if type(subject) is _IRI:
             value = subject.value
@@ -91,7 +107,7 @@ def read_description(lookup: Lookup, iri: str, labels: LabelMemo) -> tuple[list[
         others = heapq.nsmallest(MAX_INCOMING + 1, others, key=_sparql_order)
     names: set[str] = set()
     near = _near_objects(out, hash_prefix, names)
-    reached, blank_in = _reached(lookup, keep, near, iri, hash_prefix, names)
+    reached, blank_in = _reached(lookup, keep, near, iri, hash_prefix, names, hashes)
     incoming = others + blank_in
     more = len(incoming) > MAX_INCOMING
     if more:
@@ -105,6 +121,17 @@ def read_description(lookup: Lookup, iri: str, labels: LabelMemo) -> tuple[list[
     names.difference_update([q.subject.value for q in reached])
     names.discard(iri)
     return [*out, *mine, *others, *reached, *labels.quads(lookup, names)], more
+
+
+def _links_back(subjects: dict[str, list[Any]], iri: str) -> list[Any]:
+    """The quads of the hash IRIs of `iri` (in `subjects`, by subject IRI) linking to it."""
+    return [
+        quad
+        for subject, quads in subjects.items()
+        if subject != iri
+        for quad in quads
+        if type(quad.object) is _IRI and quad.object.value == iri
+    ]
 
 
 def _near_objects(quads: list[Any], hash_prefix: str, names: set[str]) -> dict[str, Any]:
@@ -133,17 +160,25 @@ def _reached(
     iri: str,
     hash_prefix: str,
     names: set[str],
+    hashes: dict[str, list[Any]] | None = None,
 ) -> tuple[list[Any], list[Any]]:
     """The quads of the blank nodes and hash IRIs `first` holds (those the resource links
     to), and of those that these hash IRIs link to; and, apart, those of them that link back
     to the resource from a blank node (incoming links; from a hash IRI, they are among the
-    resource's own). Every IRI these quads link to is added to `names`."""
-    found = {key: keep(lookup(node, None, None, None)) for key, node in first.items()}
+    resource's own). Every IRI these quads link to is added to `names`. The quads of hash
+    IRIs are taken from `hashes` when given (keyed by IRI), else looked up."""
+
+    def quads_of(key: str, node: Any) -> list[Any]:
+        if hashes is not None and type(node) is _IRI:
+            return hashes.get(key, [])
+        return keep(lookup(node, None, None, None))
+
+    found = {key: quads_of(key, node) for key, node in first.items()}
     for key, node in first.items():
         if type(node) is _IRI:
             for key2, target in _near_objects(found[key], hash_prefix, set()).items():
                 if key2 not in found:
-                    found[key2] = keep(lookup(target, None, None, None))
+                    found[key2] = quads_of(key2, target)
     reached: list[Any] = []
     blank_in: list[Any] = []
     for node_quads in found.values():

@@ -34,6 +34,7 @@ from rdflib.term import Node
 
 from citydip_ld.stores import index_description
 from citydip_ld.stores.describe import LABEL_PROPERTIES, to_rdflib
+from citydip_ld.stores.resource_table import own_quads
 
 #: Properties looked up when asked for, for any node (the generic route fetches them for every
 #: neighbour: labels, and the publication dates of articles).
@@ -139,20 +140,28 @@ def _near(term: Any, hash_prefix: str) -> bool:
 
 def closure(store: IndexedStore, iri: str) -> list[ox.Quad]:
     """The quads of `iri`, of the blank and `iri#…` nodes it points to, and of the blank and
-    `iri#…` nodes those `iri#…` nodes point to (`describe`'s outgoing part)."""
+    `iri#…` nodes those `iri#…` nodes point to (`describe`'s outgoing part); those of `iri`
+    and its hash IRIs from a store folder's resource table when it has one."""
     hash_prefix = iri + "#"
-    own = _named(store, ox.NamedNode(iri))
+    table = own_quads(index_description.pinned_store(store), iri)
+
+    def quads_of(node: Any) -> list[ox.Quad]:
+        if table is not None and type(node) is ox.NamedNode:
+            return list(table.subjects.get(node.value, ()))
+        return _named(store, node)
+
+    own = quads_of(ox.NamedNode(iri))
     quads = list(own)
     first = dict.fromkeys(q.object for q in own if _near(q.object, hash_prefix))
     second: dict[Any, None] = {}
     for node in first:
-        found = _named(store, node)
+        found = quads_of(node)
         quads += found
         if type(node) is ox.NamedNode:
             second.update((q.object, None) for q in found if _near(q.object, hash_prefix))
     for node in second:
         if node not in first:
-            quads += _named(store, node)
+            quads += quads_of(node)
     return quads
 
 

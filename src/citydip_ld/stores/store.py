@@ -58,8 +58,10 @@ from citydip_ld.stores.disk_store import (
     read_generation_info,
 )
 from citydip_ld.stores.folder_store import FolderStore
+from citydip_ld.stores.index_description import TABLE_INCOMING
 from citydip_ld.stores.label_table import LabelTable, open_label_table
 from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
+from citydip_ld.stores.resource_table import ResourceTable, open_resource_table
 
 DATASET_FILE = "dataset.nq"
 log = logging.getLogger(__name__)
@@ -415,6 +417,19 @@ class OxigraphStore:
         except LoadError:
             return None
         return open_label_table(Path(generation), info.labels, predicates)
+
+    def resource_table(self) -> ResourceTable | None:
+        """The resource table of this store folder's generation (`stores.resource_table`),
+        opened now; None for a store loaded into memory or a generation published without
+        one (a resource's quads are looked up in the store)."""
+        generation = self.generation
+        if generation is None:
+            return None
+        try:
+            info = read_generation_info(generation)
+        except LoadError:
+            return None
+        return open_resource_table(Path(generation), info.resources, TABLE_INCOMING)
 
     def run(self, job: QueryJob) -> QueryOutcome:
         if self._workers <= 0 or self._source is None:

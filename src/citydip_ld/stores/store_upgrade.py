@@ -6,12 +6,14 @@ new one and switches to it, as a publication does. Its RocksDB files are a check
 live generation (`Store.backup`: on the same file system RocksDB hard-links its immutable
 files, so this takes seconds and no space at any size), its list orders and source map are
 hard links to the live generation's, and only what is missing or unreadable by this code is
-computed from the store: the label table (`citydip_ld.stores.label_table`), and, for `base`,
+computed from the store: the label table (`citydip_ld.stores.label_table`), the resource
+table (`citydip_ld.stores.resource_table`), and, for `base`,
 the dataset statistics and the list orders if the generation has none. The record keeps
 what was loaded (quads, graphs, sources, their sums, when and how long) and says which
 generation it was upgraded from.
 
-At world M the label table takes about half a minute; at L the statistics and list orders,
+At world M the label table takes about half a minute, the resource table about RESOURCE_MIN; at
+L the statistics and list orders,
 if missing, take most of an hour (see benchmarks/README.md). A running server follows the
 switch between requests (`citydip_ld.stores.folder_store`); the old generation is kept as
 the previous one, as after a publication.
@@ -44,11 +46,17 @@ from citydip_ld.stores.disk_store import (
     open_generation,
     read_generation_info,
 )
-from citydip_ld.stores.index_description import LABEL_TERMS
+from citydip_ld.stores.index_description import LABEL_TERMS, TABLE_INCOMING
 from citydip_ld.stores.label_table import LABELS, open_label_table, write_label_table
+from citydip_ld.stores.resource_table import (
+    RESOURCES,
+    open_resource_table,
+    write_resource_table,
+)
 
 #: What an upgrade can add to a generation, in the order it writes them.
 LABEL_TABLE = "label table"
+RESOURCE_TABLE = "resource table"
 STATISTICS = "statistics and list orders"
 
 
@@ -72,17 +80,23 @@ class Upgrade:
 
 def missing_parts(generation: Path, info: StoreInfo, base: str | None) -> tuple[str, ...]:
     """The parts the generation `generation` (recorded as `info`) lacks, or holds in a form
-    this code does not read: a label table of another pyoxigraph version, or whose files are
-    gone, is read by lookups when served (`label_table.open_label_table`), so it is written
-    again. Statistics and list orders are counted only where none were (for `base`): ones
-    counted for another base are left alone, not recounted for a default base by mistake
-    (at world L they take most of an hour)."""
+    this code does not read: a label or resource table of another pyoxigraph version, or
+    whose files are gone, is read by lookups when served (`label_table.open_label_table`,
+    `resource_table.open_resource_table`), so it is written again. Statistics and list
+    orders are counted only where none were (for `base`): ones counted for another base are
+    left alone, not recounted for a default base by mistake (at world L they take most of an
+    hour)."""
     parts = []
     table = open_label_table(generation, info.labels, LABEL_TERMS)
     if table is None:
         parts.append(LABEL_TABLE)
     else:
         table.close()
+    resources = open_resource_table(generation, info.resources, TABLE_INCOMING)
+    if resources is None:
+        parts.append(RESOURCE_TABLE)
+    else:
+        resources.close()
     if base is not None and (info.statistics is None or info.lists is None):
         parts.append(STATISTICS)
     return tuple(parts)
@@ -158,6 +172,12 @@ def _upgraded_generation(
             upgraded = replace(upgraded, labels=labels)
         else:
             _link_tree(live / LABELS, staging / LABELS)
+        if RESOURCE_TABLE in parts:
+            say("writing the resource table")
+            resources = asdict(write_resource_table(store, staging / RESOURCES, TABLE_INCOMING))
+            upgraded = replace(upgraded, resources=resources)
+        else:
+            _link_tree(live / RESOURCES, staging / RESOURCES)
         text = json.dumps(asdict(upgraded), indent=2) + "\n"
         (staging / MARKER).write_text(text, encoding="utf-8")
         staging.rename(final)
