@@ -30,6 +30,7 @@ from citydip_ld.stores.quad_table import (
     QuadTable,
     TableInfo,
     open_quad_table,
+    parse_block,
     write_quad_table,
 )
 
@@ -77,7 +78,7 @@ class LabelTable:
     def quads(self, names: Iterable[str]) -> list[Any]:
         """The label quads of every IRI of `names`, as pyoxigraph quads."""
         text = b"".join([self.block(name) for name in names])
-        return list(ox.parse(text, format=ox.RdfFormat.N_QUADS)) if text else []
+        return parse_block(text)
 
     def close(self) -> None:
         """Unmap the files (the table answers nothing after)."""

@@ -146,6 +146,13 @@ def _spread_quads(
             handle.close()
 
 
+def parse_block(text: bytes) -> list[Any]:
+    """The quads of a block of a table, as pyoxigraph quads. Parsed leniently (IRIs and
+    language tags not checked again: half the time): the text is what Oxigraph's writer
+    wrote for quads it held."""
+    return list(ox.parse(text, format=ox.RdfFormat.N_QUADS, lenient=True)) if text else []
+
+
 def owner_head(iri: str) -> bytes:
     """The first line of the block of `iri` in a headed table (an N-Quads comment)."""
     return f"# <{iri}>\n".encode()

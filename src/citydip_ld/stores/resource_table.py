@@ -36,6 +36,7 @@ from citydip_ld.stores.quad_table import (
     TableInfo,
     open_quad_table,
     owner_head,
+    parse_block,
     write_quad_table,
 )
 
@@ -190,7 +191,7 @@ class ResourceTable:
             return None
         head = owner_head(iri)
         text = self._table.block(iri, lambda found: found.startswith(head))
-        return list(ox.parse(text, format=ox.RdfFormat.N_QUADS)) if text else []
+        return parse_block(text)
 
     def document(self, iri: str) -> Own | None:
         """`quads(iri)` apart: those of `iri` and of each of its hash IRIs by subject IRI,
