@@ -101,7 +101,7 @@ def write_quad_table(
     owners: Callable[[Any], Iterable[str]],
     folder: Path,
     predicates: Sequence[Any] = (),
-    trim: Callable[[str, list[str]], list[str]] | None = None,
+    trim: Callable[[str, list[bytes]], list[bytes]] | None = None,
     incoming: int | None = None,
     headed: bool = False,
 ) -> TableInfo:
@@ -128,19 +128,16 @@ def _spread_quads(
 ) -> None:
     """Each quad's key, owner and N-Quads line, for each of its owners, into the bucket file
     of the key's top bits."""
-    files = [
-        (spread / f"{number:02x}").open("w", encoding="utf-8", newline="")  # no translation
-        for number in range(BUCKETS)
-    ]
+    files = [(spread / f"{number:02x}").open("wb") for number in range(BUCKETS)]
     shift = 64 - (BUCKETS.bit_length() - 1)
     try:
         for chunk in chunks:
             written = bytes(ox.serialize(chunk, format=ox.RdfFormat.N_QUADS) or b"")
-            lines = written.decode("utf-8").split("\n")[:-1]  # one a quad: line breaks escaped
+            lines = written.split(b"\n")[:-1]  # one a quad: line breaks are escaped
             for quad, line in zip(chunk, lines, strict=True):
                 for name in owners(quad):  # an IRI: no tab (N-Quads escapes it)
                     key = table_key(name)
-                    files[key >> shift].write(f"{key:016x} {name}\t{line}\n")
+                    files[key >> shift].write(b"%016x %s\t%s\n" % (key, name.encode(), line))
     finally:
         for handle in files:
             handle.close()
@@ -161,7 +158,7 @@ def owner_head(iri: str) -> bytes:
 def _write_blocks(
     spread: Path,
     target: Path,
-    trim: Callable[[str, list[str]], list[str]] | None,
+    trim: Callable[[str, list[bytes]], list[bytes]] | None,
     headed: bool,
 ) -> tuple[array.array[int], array.array[int], int, int]:
     """The buckets' lines grouped by key and owner, in key order, into `target`: its keys,
@@ -173,14 +170,13 @@ def _write_blocks(
     with target.open("wb") as out:
         for number in range(BUCKETS):
             path = spread / f"{number:02x}"
-            with path.open(encoding="utf-8", newline="") as bucket:  # "\r" stays as written
-                lines = bucket.read().split("\n")[:-1]
+            lines = path.read_bytes().split(b"\n")[:-1]
             path.unlink()
-            lines.sort()  # by key (fixed-width hex), then owner: an owner's lines together
+            lines.sort()  # by key (fixed-width hex), then owner (UTF-8: by code point)
             for key, name, block in _blocks(lines):
                 if trim is not None:
                     block = trim(name, block)
-                data = "".join(block).encode("utf-8")
+                data = b"".join(block)
                 if headed:
                     data = owner_head(name) + data
                 out.write(data)
@@ -191,25 +187,25 @@ def _write_blocks(
     return keys, offsets, size, lines_written
 
 
-def _blocks(lines: list[str]) -> Iterator[tuple[int, str, list[str]]]:
+def _blocks(lines: list[bytes]) -> Iterator[tuple[int, str, list[bytes]]]:
     """(key, owner, the N-Quads lines of the owner, each once) of sorted `key owner<TAB>line`
     lines."""
-    current: str | None = None
-    block: list[str] = []
+    current: bytes | None = None
+    block: list[bytes] = []
     previous = None
     for line in lines:
         if line == previous:
             continue  # the same quad for the same owner (sorted: repeats are together)
         previous = line
-        tab = line.index("\t")
+        tab = line.index(b"\t")
         head = line[:tab]  # the key and the owner
         if head != current:
             if current is not None:
-                yield int(current[:16], 16), current[17:], block
+                yield int(current[:16], 16), current[17:].decode("utf-8"), block
             current, block = head, []
-        block.append(line[tab + 1 :] + "\n")
+        block.append(line[tab + 1 :] + b"\n")
     if current is not None:
-        yield int(current[:16], 16), current[17:], block
+        yield int(current[:16], 16), current[17:].decode("utf-8"), block
 
 
 def _write_array(path: Path, values: array.array[int]) -> None:

@@ -62,12 +62,13 @@ def owners(quad: Any) -> tuple[str, ...]:
     return (mine,)
 
 
-def _keeping(incoming: int) -> Callable[[str, list[str]], list[str]]:
+def _keeping(incoming: int) -> Callable[[str, list[bytes]], list[bytes]]:
     """What a block keeps: its resource's own lines, and the first `incoming` links to it by
-    subject, predicate and graph (SPARQL's order, as the documents keep them)."""
+    subject, predicate and graph (SPARQL's order, as the documents keep them: UTF-8 bytes
+    compare as their code points do)."""
 
-    def trim(iri: str, lines: list[str]) -> list[str]:
-        heads = (f"<{iri}>", f"<{iri}#")
+    def trim(iri: str, lines: list[bytes]) -> list[bytes]:
+        heads = (f"<{iri}>".encode(), f"<{iri}#".encode())
         links = [line for line in lines if not line.startswith(heads)]
         if len(links) <= incoming:
             return lines
@@ -77,11 +78,11 @@ def _keeping(incoming: int) -> Callable[[str, list[str]], list[str]]:
     return trim
 
 
-def _link_order(line: str) -> tuple[str, str, str]:
+def _link_order(line: bytes) -> tuple[bytes, bytes, bytes]:
     """(subject, predicate, graph) of an N-Quads line of three IRIs and an object."""
-    subject = line[1 : line.index(">")]
+    subject = line[1 : line.index(b">")]
     rest = line[len(subject) + 4 :]
-    return (subject, rest[: rest.index(">")], line[line.rindex("<") + 1 : line.rindex(">")])
+    return (subject, rest[: rest.index(b">")], line[line.rindex(b"<") + 1 : line.rindex(b">")])
 
 
 def write_resource_table(store: Any, folder: Path, incoming: int) -> TableInfo:
