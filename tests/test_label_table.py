@@ -5,11 +5,8 @@ older code) keeps being read by index lookups; the documents are the same bytes 
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -17,12 +14,13 @@ import pytest
 from citydip_ld.conneg import FORMATS
 from citydip_ld.stores import quad_table
 from citydip_ld.stores.disk_publish import write_store_dir
-from citydip_ld.stores.disk_store import MARKER, read_info
+from citydip_ld.stores.disk_store import read_info
 from citydip_ld.stores.index_description import LABEL_TERMS
-from citydip_ld.stores.label_table import LABELS, open_label_table
+from citydip_ld.stores.label_table import open_label_table
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.web import create_app
 from citydip_ld.web.documents import OXIGRAPH_FORMATS
+from helpers import as_older_code_wrote_it, index_lookups
 
 BASE = "http://localhost:5000/"
 LABEL_IRIS = {term.value for term in LABEL_TERMS}
@@ -32,17 +30,6 @@ LABEL_IRIS = {term.value for term in LABEL_TERMS}
 def folder(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("labels") / "store"
     write_store_dir([dataset_dir / "dataset.nq"], target, BASE)
-    return target
-
-
-def without_table(folder: Path, target: Path) -> Path:
-    """A copy of the store folder `folder` as older code published it: no label table."""
-    shutil.copytree(folder, target, symlinks=True)
-    generation = (target / "current").resolve()
-    shutil.rmtree(generation / LABELS)
-    marker = json.loads((generation / MARKER).read_text(encoding="utf-8"))
-    del marker["labels"]
-    (generation / MARKER).write_text(json.dumps(marker), encoding="utf-8")
     return target
 
 
@@ -111,23 +98,10 @@ def test_a_table_this_process_cannot_read_is_not_used(folder: Path) -> None:
     assert open_label_table(generation, None, LABEL_TERMS) is None
 
 
-def counting(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Patterns asked of every `OxigraphStore`'s index from now on."""
-    asked: list[Any] = []
-    lookup = OxigraphStore.quads_for_pattern
-
-    def counted(self: OxigraphStore, *pattern: Any) -> Any:
-        asked.append(pattern)
-        return lookup(self, *pattern)
-
-    monkeypatch.setattr(OxigraphStore, "quads_for_pattern", counted)
-    return asked
-
-
 def test_documents_are_the_same_bytes_with_and_without_the_table(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = without_table(folder, tmp_path / "old")
+    old = as_older_code_wrote_it(folder, tmp_path / "old", "labels")
     settings = {"TESTING": True, "BASE": BASE, "QUERY_WORKERS": 0}
     with_table = create_app({**settings, "STORE": str(folder)}).test_client()
     looking_up = create_app({**settings, "STORE": str(old)}).test_client()
@@ -138,7 +112,7 @@ def test_documents_are_the_same_bytes_with_and_without_the_table(
         if iri.startswith(f"{BASE}id/") and "#" not in iri and looked_up(store, iri)
     )
     assert len(iris) > 100
-    asked = counting(monkeypatch)
+    asked = index_lookups(monkeypatch)
     old_route = 0
     for iri in iris:
         path = f"/doc/{iri.removeprefix(BASE + 'id/')}"

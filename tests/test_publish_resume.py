@@ -35,6 +35,17 @@ def killed_publication(dump: Path, folder: Path, step: str) -> None:
     assert done.returncode == 9
 
 
+def killed_with_a_load_record_lacking(dump: Path, folder: Path, key: str) -> Path:
+    """The staging folder of a publication of `dump` into `folder` killed after its load,
+    its load record without `key` (written by older code, or damaged)."""
+    killed_publication(dump, folder, "write_lists")
+    (staging,) = leftovers(folder)
+    record = json.loads((staging / LOADED).read_text(encoding="utf-8"))
+    del record[key]
+    (staging / LOADED).write_text(json.dumps(record), encoding="utf-8")
+    return staging
+
+
 def leftovers(folder: Path) -> list[Path]:
     return sorted(folder.glob(".data-*.tmp"))
 
@@ -89,11 +100,7 @@ def test_a_leftover_of_older_code_gets_its_resource_table_from_the_dumps(
     """A load record written by older code names no resource table: the dumps (the same
     sums) are read for it, and the load is not done again."""
     folder = tmp_path / "store"
-    killed_publication(dataset_dir / "dataset.nq", folder, "write_lists")
-    (staging,) = leftovers(folder)
-    record = json.loads((staging / LOADED).read_text(encoding="utf-8"))
-    del record["resources"]
-    (staging / LOADED).write_text(json.dumps(record), encoding="utf-8")
+    killed_with_a_load_record_lacking(dataset_dir / "dataset.nq", folder, "resources")
     said: list[str] = []
 
     info = write_store_dir([dataset_dir / "dataset.nq"], folder, BASE, said.append)
@@ -186,11 +193,7 @@ def test_a_leftover_with_a_damaged_load_record_is_removed_not_kept_beside(
     """A record naming the same dumps but without its load's seconds is no whole load to go
     on from: the leftover goes, as any other (it used to stay beside the new generation)."""
     folder = tmp_path / "store"
-    killed_publication(dataset_dir / "dataset.nq", folder, "write_lists")
-    (staging,) = leftovers(folder)
-    record = json.loads((staging / LOADED).read_text(encoding="utf-8"))
-    del record["seconds"]
-    (staging / LOADED).write_text(json.dumps(record), encoding="utf-8")
+    staging = killed_with_a_load_record_lacking(dataset_dir / "dataset.nq", folder, "seconds")
 
     write_store_dir([dataset_dir / "dataset.nq"], folder, BASE)
 

@@ -6,8 +6,6 @@ index lookups; the documents are the same bytes either way."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +15,13 @@ import pytest
 from citydip_ld.conneg import FORMATS
 from citydip_ld.stores import disk_publish, index_description, quad_table, store
 from citydip_ld.stores.disk_publish import write_store_dir
-from citydip_ld.stores.disk_store import MARKER, read_info
+from citydip_ld.stores.disk_store import read_info
 from citydip_ld.stores.index_description import TABLE_INCOMING
-from citydip_ld.stores.resource_table import RESOURCES, open_resource_table
+from citydip_ld.stores.resource_table import open_resource_table
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.web import create_app
 from citydip_ld.web.documents import OXIGRAPH_FORMATS
+from helpers import as_older_code_wrote_it, index_lookups
 
 BASE = "http://localhost:5000/"
 
@@ -31,17 +30,6 @@ BASE = "http://localhost:5000/"
 def folder(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("resources") / "store"
     write_store_dir([dataset_dir / "dataset.nq"], target, BASE)
-    return target
-
-
-def without_table(folder: Path, target: Path) -> Path:
-    """A copy of the store folder `folder` as older code published it: no resource table."""
-    shutil.copytree(folder, target, symlinks=True)
-    generation = (target / "current").resolve()
-    shutil.rmtree(generation / RESOURCES)
-    marker = json.loads((generation / MARKER).read_text(encoding="utf-8"))
-    del marker["resources"]
-    (generation / MARKER).write_text(json.dumps(marker), encoding="utf-8")
     return target
 
 
@@ -122,30 +110,17 @@ def test_a_table_this_process_cannot_read_is_not_used(folder: Path) -> None:
     assert open_resource_table(generation, None, kept) is None
 
 
-def counting(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Patterns asked of every `OxigraphStore`'s index from now on."""
-    asked: list[Any] = []
-    lookup = OxigraphStore.quads_for_pattern
-
-    def counted(self: OxigraphStore, *pattern: Any) -> Any:
-        asked.append(pattern)
-        return lookup(self, *pattern)
-
-    monkeypatch.setattr(OxigraphStore, "quads_for_pattern", counted)
-    return asked
-
-
 def test_documents_are_the_same_bytes_with_and_without_the_table(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = without_table(folder, tmp_path / "old")
+    old = as_older_code_wrote_it(folder, tmp_path / "old", "resources")
     settings = {"TESTING": True, "BASE": BASE, "QUERY_WORKERS": 0}
     with_table = create_app({**settings, "STORE": str(folder)}).test_client()
     looking_up = create_app({**settings, "STORE": str(old)}).test_client()
     store = OxigraphStore.from_store_dir(folder)
     iris = sorted(iri for iri in resources(store) if iri.startswith(f"{BASE}id/"))
     assert len(iris) > 100
-    asked = counting(monkeypatch)
+    asked = index_lookups(monkeypatch)
     looked_up: dict[str, list[Any]] = {"with": [], "without": []}
     for iri in iris:
         path = f"/doc/{iri.removeprefix(BASE + 'id/')}"
@@ -188,7 +163,7 @@ def test_a_table_keeps_the_first_links_a_document_keeps(
     monkeypatch.setattr(disk_publish, "TABLE_INCOMING", 3)
     monkeypatch.setattr(store, "TABLE_INCOMING", 3)
     write_store_dir([dataset_dir / "dataset.nq"], tmp_path / "store", BASE)
-    old = without_table(tmp_path / "store", tmp_path / "old")
+    old = as_older_code_wrote_it(tmp_path / "store", tmp_path / "old", "resources")
     settings = {"TESTING": True, "BASE": BASE, "QUERY_WORKERS": 0}
     with_table = create_app({**settings, "STORE": str(tmp_path / "store")}).test_client()
     looking_up = create_app({**settings, "STORE": str(old)}).test_client()
@@ -228,7 +203,7 @@ def test_blank_nodes_and_odd_iris_read_from_the_table(tmp_path: Path) -> None:
     dump = tmp_path / "dataset.nq"
     dump.write_bytes(bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""))
     write_store_dir([dump], tmp_path / "store", BASE)
-    old = without_table(tmp_path / "store", tmp_path / "old")
+    old = as_older_code_wrote_it(tmp_path / "store", tmp_path / "old", "resources")
     settings = {"TESTING": True, "BASE": BASE, "QUERY_WORKERS": 0}
     with_table = create_app({**settings, "STORE": str(tmp_path / "store")}).test_client()
     looking_up = create_app({**settings, "STORE": str(old)}).test_client()

@@ -7,7 +7,6 @@ documents are the same bytes, and a folder already up to date is left alone."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from citydip_ld.stores.disk_publish import publish_lock, write_store_dir
 from citydip_ld.stores.disk_store import CURRENT, LISTS, MARKER, read_info
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS
-from citydip_ld.stores.resource_table import RESOURCES
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.stores.store_upgrade import (
     LABEL_TABLE,
@@ -27,7 +25,7 @@ from citydip_ld.stores.store_upgrade import (
     upgrade_store_dir,
 )
 from citydip_ld.web import create_app
-from helpers import run_cli
+from helpers import as_older_code_wrote_it, run_cli
 
 BASE = "http://localhost:5000/"
 DOCUMENTS = ("/doc/city/tabriz.ttl", "/doc/city/tabriz.nq", "/doc/city/tabriz.jsonld", "/")
@@ -37,20 +35,6 @@ DOCUMENTS = ("/doc/city/tabriz.ttl", "/doc/city/tabriz.nq", "/doc/city/tabriz.js
 def published(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("upgrade") / "store"
     write_store_dir([dataset_dir / "dataset.nq"], target, BASE)
-    return target
-
-
-def as_older_code_wrote_it(folder: Path, target: Path, *drop: str) -> Path:
-    """A copy of `folder` whose live generation lacks the record keys `drop` (and their files),
-    as a publication by older code left it."""
-    shutil.copytree(folder, target, symlinks=True)
-    generation = (target / CURRENT).resolve()
-    marker = json.loads((generation / MARKER).read_text(encoding="utf-8"))
-    for key in drop:
-        del marker[key]
-        if key in (LABELS, LISTS, RESOURCES):
-            shutil.rmtree(generation / key)
-    (generation / MARKER).write_text(json.dumps(marker), encoding="utf-8")
     return target
 
 

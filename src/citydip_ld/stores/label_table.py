@@ -23,12 +23,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from citydip_ld.stores.quad_table import (
-    CHUNK,
     QuadTable,
     TableInfo,
+    in_chunks,
     open_quad_table,
     parse_block,
     write_quad_table,
@@ -52,16 +50,11 @@ def _subject(quad: Any) -> tuple[str]:
 
 def _label_quads(store: Any, predicates: Sequence[Any]) -> Iterator[list[Any]]:
     """The label quads of `store` in named graphs with an IRI subject, in chunks."""
-    chunk: list[Any] = []
-    for predicate in predicates:
-        for quad in store.quads_for_pattern(None, predicate, None, None):
-            if type(quad.subject) is ox.NamedNode and type(quad.graph_name) is ox.NamedNode:
-                chunk.append(quad)
-                if len(chunk) >= CHUNK:
-                    yield chunk
-                    chunk = []
-    if chunk:
-        yield chunk
+    return in_chunks(
+        quad
+        for predicate in predicates
+        for quad in store.quads_for_pattern(None, predicate, None, None)
+    )
 
 
 class LabelTable:

@@ -96,6 +96,20 @@ class TableInfo:
             return None
 
 
+def in_chunks(quads: Iterable[Any]) -> Iterator[list[Any]]:
+    """The quads of `quads` in named graphs with an IRI subject (those a table holds), in
+    chunks of CHUNK."""
+    chunk: list[Any] = []
+    for quad in quads:
+        if type(quad.subject) is ox.NamedNode and type(quad.graph_name) is ox.NamedNode:
+            chunk.append(quad)
+            if len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
 def write_quad_table(
     chunks: Iterable[list[Any]],
     owners: Callable[[Any], Iterable[str]],

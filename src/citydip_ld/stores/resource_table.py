@@ -31,9 +31,9 @@ import pyoxigraph as ox
 
 from citydip_ld.errors import LoadError
 from citydip_ld.stores.quad_table import (
-    CHUNK,
     QuadTable,
     TableInfo,
+    in_chunks,
     open_quad_table,
     owner_head,
     parse_block,
@@ -89,7 +89,7 @@ def write_resource_table(store: Any, folder: Path, incoming: int) -> TableInfo:
     """Write the resource table of `store` (a pyoxigraph store) into `folder`, keeping
     `incoming` links to each resource."""
     quads = store.quads_for_pattern(None, None, None, None)
-    return _write(_in_chunks(quads), folder, incoming)
+    return _write(in_chunks(quads), folder, incoming)
 
 
 def _write(chunks: Iterable[list[Any]], folder: Path, incoming: int) -> TableInfo:
@@ -106,7 +106,7 @@ def write_resource_table_from_dumps(
     must still have the SHA-256 sum in `sums` it had when it was loaded, else `LoadError`."""
     readers = [_SummingReader(path) for path in paths]
     quads = (quad for reader in readers for quad in reader.quads())
-    info = _write(map(_as_stored, _in_chunks(quads)), folder, incoming)
+    info = _write(map(_as_stored, in_chunks(quads)), folder, incoming)
     for reader, expected in zip(readers, sums, strict=True):
         if reader.hexdigest() != expected:
             raise LoadError(
@@ -152,19 +152,6 @@ class _SummingReader:
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
-
-
-def _in_chunks(quads: Iterable[Any]) -> Iterator[list[Any]]:
-    """The quads of `quads` in named graphs with an IRI subject, in chunks."""
-    chunk: list[Any] = []
-    for quad in quads:
-        if type(quad.subject) is ox.NamedNode and type(quad.graph_name) is ox.NamedNode:
-            chunk.append(quad)
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from citydip_ld.sparql.sandbox import (
     query_thread,
 )
 from citydip_ld.stores.disk_store import (
+    StoreInfo,
     is_store_dir,
     live_generation,
     open_generation,
@@ -409,27 +410,28 @@ class OxigraphStore:
         """The label table of this store folder's generation (`stores.label_table`) holding
         the quads of `predicates`, opened now; None for a store loaded into memory or a
         generation published without one (its labels are looked up in the store)."""
-        generation = self.generation
-        if generation is None:
-            return None
-        try:
-            info = read_generation_info(generation)
-        except LoadError:
-            return None
-        return open_label_table(Path(generation), info.labels, predicates)
+        found = self._generation_info()
+        return None if found is None else open_label_table(found[0], found[1].labels, predicates)
 
     def resource_table(self) -> ResourceTable | None:
         """The resource table of this store folder's generation (`stores.resource_table`),
         opened now; None for a store loaded into memory or a generation published without
         one (a resource's quads are looked up in the store)."""
+        found = self._generation_info()
+        if found is None:
+            return None
+        return open_resource_table(found[0], found[1].resources, TABLE_INCOMING)
+
+    def _generation_info(self) -> tuple[Path, StoreInfo] | None:
+        """The store folder generation this store reads and its record (None: loaded into
+        memory, or the record is unreadable)."""
         generation = self.generation
         if generation is None:
             return None
         try:
-            info = read_generation_info(generation)
+            return Path(generation), read_generation_info(generation)
         except LoadError:
             return None
-        return open_resource_table(Path(generation), info.resources, TABLE_INCOMING)
 
     def run(self, job: QueryJob) -> QueryOutcome:
         if self._workers <= 0 or self._source is None:
