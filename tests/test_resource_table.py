@@ -64,6 +64,7 @@ def test_publish_writes_each_resource_with_its_hash_iris(folder: Path) -> None:
             blank += 1
             continue
         assert own is not None
+        assert table.has(iri) is (iri in own.subjects)  # read in the text, not parsed
         found = [q for quads in own.subjects.values() for q in quads] + own.incoming
         assert sorted(str(q) for q in found) == texts, iri
     assert 0 < blank < len(expected) / 10
@@ -74,6 +75,7 @@ def test_publish_writes_each_resource_with_its_hash_iris(folder: Path) -> None:
     assert info is not None and info["subjects"] == len(expected)
     assert info["quads"] == sum(len(texts) for texts in expected.values())
     assert table.quads(f"{BASE}id/city/nowhere") == []  # unknown: nothing, from the table
+    assert table.has(f"{BASE}id/city/nowhere") is False
     assert table.quads(f"{BASE}id/city/tabriz#geometry") is None  # its resource holds it
     assert max(len(texts) for texts in expected.values()) < TABLE_INCOMING
     table.close()

@@ -29,7 +29,7 @@ from citydip_ld.stores import index_description as by_index
 from citydip_ld.stores.index_description import LABEL_PROPERTIES as LABEL_PROPERTIES
 from citydip_ld.stores.index_description import index_description as index_description
 from citydip_ld.stores.index_description import index_lookup as index_lookup
-from citydip_ld.stores.resource_table import own_quads
+from citydip_ld.stores.resource_table import has_subject
 
 #: Characters that may not appear in an IRI reference inside SPARQL `<…>`.
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -304,9 +304,9 @@ def exists(store: Queryable, iri: str) -> bool:
     """Whether the store has any triple with `iri` as subject (in a named graph, as `GRAPH ?g`
     finds them): from a store folder's resource table, or one lookup in the store's index
     when it is in this process, else `ASK`."""
-    own = own_quads(by_index.pinned_store(store), iri)
-    if own is not None:
-        return iri in own.subjects
+    has = has_subject(by_index.pinned_store(store), iri)
+    if has is not None:
+        return has
     lookup = index_lookup(store)
     if lookup is not None:
         found = lookup(ox.NamedNode(iri), None, None, None)

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -172,8 +172,9 @@ def _write_generation(
             resources = recorded or _write_resources(paths, sums, staging, say)
             store = pyoxigraph.Store(str(staging))
             started -= loaded
-        info = _finish(store, staging, base, say, names=names, sums=sums, started=started)
-        info = _record(staging, replace(info, resources=resources))
+        info = _finish(
+            store, staging, base, say, names=names, sums=sums, started=started, resources=resources
+        )
         staging.rename(final)
     except KeyboardInterrupt:
         if _read_loaded(staging) is None:
@@ -224,10 +225,11 @@ def _finish(
     names: list[str],
     sums: list[str],
     started: float,
+    resources: dict[str, Any],
 ) -> StoreInfo:
     """What a loaded store's generation carries besides RocksDB's files (statistics, list
-    orders, label table), written into `staging` from the store; its record is written by
-    `_record`."""
+    orders, label table), written into `staging` from the store, and its record (with the
+    resource table written before the load, `resources`)."""
     for partial in (staging / LISTS, staging / LABELS):  # a killed run's, when resuming
         shutil.rmtree(partial, ignore_errors=True)
     quads = len(store)
@@ -252,13 +254,8 @@ def _finish(
         statistics=counted,
         lists=lists,
         labels=labels,
+        resources=resources,
     )
-    return info
-
-
-def _record(staging: Path, info: StoreInfo) -> StoreInfo:
-    """Write the record of the whole generation `staging` (it is no longer a load to
-    resume)."""
     (staging / MARKER).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
     (staging / LOADED).unlink()
     return info

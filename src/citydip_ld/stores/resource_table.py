@@ -175,11 +175,21 @@ class ResourceTable:
         """The quads whose subject is `iri` or one of its hash IRIs, or whose object is
         `iri` (in named graphs, with IRI subjects), as pyoxigraph quads; None for an IRI
         with a `#` (its resource's block holds it)."""
+        text = self._block(iri)
+        return None if text is None else parse_block(text)
+
+    def has(self, iri: str) -> bool | None:
+        """Whether `iri` is the subject of a quad (in a named graph), read in its block's text
+        without parsing it; None for an IRI with a `#`."""
+        text = self._block(iri)
+        return None if text is None else f"\n<{iri}> ".encode() in text  # after the head too
+
+    def _block(self, iri: str) -> bytes | None:
+        """The text of the block of `iri` (empty: none); None for an IRI with a `#`."""
         if "#" in iri:
             return None
         head = owner_head(iri)
-        text = self._table.block(iri, lambda found: found.startswith(head))
-        return parse_block(text)
+        return self._table.block(iri, lambda found: found.startswith(head))
 
     def document(self, iri: str) -> Own | None:
         """`quads(iri)` apart: those of `iri` and of each of its hash IRIs by subject IRI,
@@ -214,6 +224,13 @@ def open_resource_table(
     without one (then the store is looked up)."""
     table = open_quad_table(generation / RESOURCES, info, incoming=incoming)
     return None if table is None else ResourceTable(table)
+
+
+def has_subject(store: Any, iri: str) -> bool | None:
+    """`ResourceTable.has` of the resource table of `store` (one generation); None for a
+    store without a table, or an IRI with a `#` (then the store is looked up)."""
+    table = table_for(store)
+    return None if table is None else table.has(iri)
 
 
 def own_quads(store: Any, iri: str) -> Own | None:
