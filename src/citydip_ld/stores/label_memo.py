@@ -63,6 +63,7 @@ class LabelMemo:
         self.table = table
         self.sparse = tuple(sparse)
         self.kept: dict[str, list[Any]] = {}
+        self.kept_text: dict[str, bytes] = {}
         self.seen: set[str] = set()
         self._named_only: bool | None = None
         self._subjects: tuple[frozenset[str] | None, ...] | None = None
@@ -102,6 +103,21 @@ class LabelMemo:
             out += found
         return out
 
+    def lines(self, names: Iterable[str]) -> list[str]:
+        """The label quads of every IRI in `names` (as N-Triples texts, `<iri>`) as N-Quads
+        lines without ` .`, read from the label table unless kept (a memo with a table)."""
+        table = self.table
+        assert table is not None, "lines are read from a label table"
+        kept = self.kept_text
+        blocks: list[bytes] = []
+        for name in names:
+            block = kept.get(name)
+            if block is None:
+                block = table.block(name[1:-1])
+                self._admit(name, block, kept)
+            blocks.append(block)
+        return b"".join(blocks).decode("utf-8").split(" .\n")[:-1]
+
     def subjects(self, lookup: Lookup) -> tuple[frozenset[str] | None, ...]:
         """For each of `predicates`: the IRIs that have it when it is sparse (collected on
         first use), None when any IRI may (looked up for each)."""
@@ -124,11 +140,14 @@ class LabelMemo:
             return found
         return [quad for quad in found if type(quad.graph_name) is ox.NamedNode]
 
-    def _admit(self, name: str, found: list[Any]) -> None:
+    def _admit(self, name: str, found: Any, kept: dict[str, Any] | None = None) -> None:
+        """Keep `found` for `name` in `kept` (the quads' dict by default) if `name` was seen
+        before, else remember it as seen."""
         if name in self.seen:
-            if len(self.kept) >= KEPT_ENTRIES:
-                self.kept.clear()
-            self.kept[name] = found
+            kept = self.kept if kept is None else kept
+            if len(kept) >= KEPT_ENTRIES:
+                kept.clear()
+            kept[name] = found
             return
         if len(self.seen) >= SEEN_ENTRIES:
             self.seen.clear()

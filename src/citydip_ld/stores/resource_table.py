@@ -178,6 +178,12 @@ class ResourceTable:
         text = self._block(iri)
         return None if text is None else parse_block(text)
 
+    def text(self, iri: str) -> str | None:
+        """The N-Quads lines of the block of `iri` (without its head line) as text; None for
+        an IRI with a `#`."""
+        block = self._block(iri)
+        return None if block is None else block.decode("utf-8").partition("\n")[2]
+
     def has(self, iri: str) -> bool | None:
         """Whether `iri` is the subject of a quad (in a named graph), read in its block's text
         without parsing it; None for an IRI with a `#`."""

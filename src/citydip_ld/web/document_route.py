@@ -41,8 +41,9 @@ from citydip_ld.conneg import FORMATS, Format, negotiate, split_extension
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores import describe
+from citydip_ld.stores.table_description import table_description
 from citydip_ld.web.context import STORE_KEY
-from citydip_ld.web.documents import OXIGRAPH_FORMATS, serialize_document
+from citydip_ld.web.documents import OXIGRAPH_FORMATS, serialize_document, serialize_lines
 from citydip_ld.web.resources import (
     CORS_HEADERS,
     SLUG,
@@ -143,11 +144,17 @@ class DocumentRoute:
         if fmt is None or fmt.rdflib_format not in OXIGRAPH_FORMATS or not SLUG.fullmatch(slug):
             return None
         iri = f"{base}id/{kind}/{slug}"
-        described = describe.index_description(store, iri)
-        if not described or not described[0]:
-            return None
         path = f"/doc/{kind}/{slug}"
-        body = serialize_document(f"{base}{path[1:]}", iri, described[0], fmt, base)
+        lines = table_description(store, iri)  # a store folder's tables: text, no quads
+        if lines is not None:
+            if not lines[0]:
+                return None
+            body = serialize_lines(f"{base}{path[1:]}", iri, lines[0], fmt, base)
+        else:
+            described = describe.index_description(store, iri)
+            if not described or not described[0]:
+                return None
+            body = serialize_document(f"{base}{path[1:]}", iri, described[0], fmt, base)
         return "200 OK", self._document_headers(fmt, body, root, path, extension is None), body
 
     def _document_headers(

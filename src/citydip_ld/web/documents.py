@@ -126,13 +126,27 @@ def serialize_document(
     come from one N-Quads writing, without a Python object for each statement."""
     if fmt.rdflib_format not in OXIGRAPH_FORMATS or fmt.rdflib_format == "xml":
         return serialize([*document_triples(doc_url, topic), *named], fmt, base)
+    return serialize_lines(doc_url, topic, _nquads_lines(named), fmt, base)
+
+
+def serialize_lines(
+    doc_url: str, topic: str, lines: Sequence[str], fmt: Format, base: str
+) -> bytes:
+    """`serialize_document` for the quads whose N-Quads lines (without ` .`, each in a named
+    graph, as Oxigraph's writer writes them) are `lines`: a store folder's tables hold them
+    (`stores.table_description`), so Turtle, TriG, N-Triples and N-Quads are written from
+    them without a pyoxigraph object; RDF/XML and JSON-LD from the quads they parse to."""
+    if fmt.rdflib_format not in OXIGRAPH_FORMATS or fmt.rdflib_format == "xml":
+        text = "".join([f"{line} .\n" for line in lines]).encode("utf-8")
+        named = list(ox.parse(text, format=ox.RdfFormat.N_QUADS, lenient=True))
+        return serialize([*document_triples(doc_url, topic), *named], fmt, base)
     head = [_triple_text(doc_url, _RDF_TYPE, _FOAF_DOCUMENT)]
     head.append(_triple_text(doc_url, _FOAF_TOPIC, topic))
     if fmt.quads:
-        texts = [("", triple) for triple in head] + _named_texts(named)
+        texts = [("", triple) for triple in head] + _graph_texts(lines)
         return _write_texts(texts, fmt, base)
     triples = set(head)  # a triple format: the named quads' lines without their graphs
-    triples.update([line[: line.rindex(" <")] for line in _nquads_lines(named)])
+    triples.update([line[: line.rindex(" <")] for line in lines])
     ordered = sorted(triples)
     if fmt.rdflib_format == "nt":
         return "".join([f"{triple} .\n" for triple in ordered]).encode("utf-8")
@@ -197,8 +211,13 @@ def _statement_texts(quads: Iterable[Any]) -> list[tuple[str, str]]:
 
 def _named_texts(named: Sequence[Any]) -> list[tuple[str, str]]:
     """The (graph, triple) texts of `named` (pyoxigraph `Quad`s in named graphs)."""
+    return _graph_texts(_nquads_lines(named))
+
+
+def _graph_texts(lines: Sequence[str]) -> list[tuple[str, str]]:
+    """The (graph, triple) texts of N-Quads lines (without ` .`) of quads in named graphs."""
     texts: list[tuple[str, str]] = []
-    for line in _nquads_lines(named):
+    for line in lines:
         cut = line.rindex(" <")
         texts.append((line[cut + 1 :], line[:cut]))
     return texts
