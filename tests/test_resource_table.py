@@ -6,6 +6,7 @@ index lookups; the documents are the same bytes either way."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,18 @@ def test_a_table_this_process_cannot_read_is_not_used(folder: Path) -> None:
     assert open_resource_table(generation, recorded, kept + 1) is None  # keeps other links
     assert open_resource_table(generation, {"unknown": 1}, kept) is None
     assert open_resource_table(generation, None, kept) is None
+
+
+def test_a_table_whose_text_was_cut_short_is_not_used(folder: Path, tmp_path: Path) -> None:
+    """A table whose text does not end where its offsets say (a copy cut short, a disk
+    filled) is not read: its blocks would be cut or shifted."""
+    generation = (folder / "current").resolve()
+    recorded = read_info(folder).resources
+    shutil.copytree(generation / "resources", tmp_path / "resources")
+    assert open_resource_table(tmp_path, recorded, TABLE_INCOMING) is not None
+    text = tmp_path / "resources" / "quads.nq"
+    text.write_bytes(text.read_bytes()[:-1])
+    assert open_resource_table(tmp_path, recorded, TABLE_INCOMING) is None
 
 
 def test_documents_are_the_same_bytes_with_and_without_the_table(

@@ -24,7 +24,7 @@ quads; beyond, that property is looked up for every IRI) and looks an IRI up onl
 properties it has.
 
 A store folder's generation published with a label table (`label_table`) gives the memo its
-table: the IRIs not kept are read from it (a binary search in memory-mapped pages) instead of
+table: the IRIs not kept are read from it (a binary search and a read of its block) instead of
 looked up in the store (RocksDB reads), and the sparse properties' subjects are not collected.
 """
 

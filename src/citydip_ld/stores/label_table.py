@@ -1,14 +1,15 @@
 """The label table of a store folder's generation: every IRI's label quads (`rdfs:label`,
 `skos:prefLabel`, `dcterms:title`, in named graphs) as N-Quads text, written at publish time
-beside the RocksDB files and read through `mmap` (a `quad_table`, each IRI its own owner).
+beside the RocksDB files (a `quad_table`, each IRI its own owner).
 
 A cold document carries the labels of every IRI it links to; most of those IRIs (a city's
 partner cities and twinnings) are asked for once, so the label memo (`label_memo`) rarely
 holds them and each costs RocksDB lookups: at world M about 64 µs an IRI (RocksDB's first
 read of a key costs 57-70 µs, even when it finds nothing), 0.5 ms of a 1.4 ms document. Held
 in a Python dict the labels would take 104-515 MiB per process at M and ten times that at L.
-In this table they cost a binary search over memory-mapped pages (a few µs), pages that the
-operating system shares between all server processes and can evict.
+In this table they cost a binary search over memory-mapped keys and a read from the page
+cache (a few µs), pages that the operating system shares between all server processes and can
+evict.
 
 The table is in `<generation>/labels/` (its layout: `quad_table`). An IRI without an entry
 has no labels: the table holds every label quad of the generation, so it answers without the
@@ -58,7 +59,7 @@ def _label_quads(store: Any, predicates: Sequence[Any]) -> Iterator[list[Any]]:
 
 
 class LabelTable:
-    """A generation's label table, memory-mapped."""
+    """A generation's label table (`quad_table.QuadTable`)."""
 
     def __init__(self, table: QuadTable) -> None:
         self._table = table

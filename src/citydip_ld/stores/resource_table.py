@@ -2,14 +2,14 @@
 document that are not labels, in one block: the quads of the resource and of its hash IRIs
 (`<city>`, `<city#geometry>`, `<city#population>`), and the links to it from other
 resources' IRIs; as N-Quads text written at publish time beside the RocksDB files and read
-through `mmap` (a `quad_table`). Only quads in named graphs with an IRI subject are kept
+as a `quad_table`. Only quads in named graphs with an IRI subject are kept
 (those a document takes). A blank node's id in the table is the dumps' (the store renames
 them as it loads), so a resource that links to one is looked up, not read from the table.
 
 A city's document at world M took four RocksDB lookups: its own quads, its incoming links,
 and the quads of its `#geometry` and `#population`; a lookup of a key not read before costs
 550-920 µs there (most of the time of a cold document), where Oxigraph's `DESCRIBE` makes
-one. With this table they are one block read from memory-mapped pages.
+one. With this table they are one block, one read.
 
 The table is in `<generation>/resources/` (its layout: `quad_table`). A generation without
 one (published by older code, or by another pyoxigraph version) is read by lookups as
@@ -166,7 +166,7 @@ class Own:
 
 
 class ResourceTable:
-    """A generation's resource table, memory-mapped."""
+    """A generation's resource table (`quad_table.QuadTable`)."""
 
     def __init__(self, table: QuadTable) -> None:
         self._table = table
