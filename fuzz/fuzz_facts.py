@@ -20,8 +20,8 @@ import atheris
 import yaml
 
 with atheris.instrument_imports():
-    from citydip_ld.errors import FactError
     from citydip_ld.curation.facts import load_facts
+    from citydip_ld.errors import FactError
 
 FILES = (
     "places.yaml",
