@@ -44,10 +44,15 @@ def index_description(store: Any, iri: str) -> tuple[list[Any], bool] | None:
     lookup: Lookup | None = getattr(pinned, "quads_for_pattern", None)
     if lookup is None:
         return None
-    opener = getattr(pinned, "label_table", None)  # a store folder generation's table, if any
+    return read_description(lookup, iri, label_memo(pinned), own_quads(pinned, iri))
+
+
+def label_memo(pinned: Any) -> LabelMemo:
+    """The label memo of `pinned` (one store generation: `pinned_store`), with the label
+    table of a store folder generation that has one."""
+    opener = getattr(pinned, "label_table", None)
     table = None if opener is None else (lambda: opener(LABEL_TERMS))
-    memo = memo_for(pinned, LABEL_TERMS, LABEL_TERMS[1:], table)
-    return read_description(lookup, iri, memo, own_quads(pinned, iri))
+    return memo_for(pinned, LABEL_TERMS, LABEL_TERMS[1:], table)
 
 
 def index_lookup(store: Any) -> Lookup | None:

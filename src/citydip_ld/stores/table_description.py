@@ -23,8 +23,8 @@ import heapq
 from typing import Any
 
 from citydip_ld.stores import index_description
-from citydip_ld.stores.index_description import LABEL_TERMS, pinned_store
-from citydip_ld.stores.label_memo import LabelMemo, memo_for
+from citydip_ld.stores.index_description import label_memo, pinned_store
+from citydip_ld.stores.label_memo import LabelMemo
 from citydip_ld.stores.resource_table import ResourceTable, table_for
 
 
@@ -35,10 +35,7 @@ def table_lines(store: Any) -> tuple[ResourceTable, LabelMemo] | None:
     table = table_for(pinned)
     if table is None:
         return None
-    opener = getattr(pinned, "label_table", None)
-    if opener is None:
-        return None
-    memo = memo_for(pinned, LABEL_TERMS, LABEL_TERMS[1:], lambda: opener(LABEL_TERMS))
+    memo = label_memo(pinned)
     return None if memo.table is None else (table, memo)
 
 
@@ -60,6 +57,7 @@ def describe_lines(block: str, iri: str, labels: LabelMemo) -> tuple[list[str], 
     me = f"<{iri}>"
     hash_head = f"<{iri}#"
     out: list[str] = []
+    objects: list[str] = []  # those of `out`
     hashes: dict[str, list[tuple[str, str]]] = {}  # a hash IRI's (line, object) pairs
     mine: list[str] = []  # links to the resource from its hash IRIs
     others: list[tuple[str, str, str, str]] = []  # (subject, predicate, graph, line)
@@ -72,6 +70,7 @@ def describe_lines(block: str, iri: str, labels: LabelMemo) -> tuple[list[str], 
             if obj[0] == "_":
                 return None
             out.append(line)
+            objects.append(obj)
             if obj[0] == "<":
                 names.add(obj)
         elif subject.startswith(hash_head):
@@ -90,7 +89,7 @@ def describe_lines(block: str, iri: str, labels: LabelMemo) -> tuple[list[str], 
         others.remove(max(others))
     if not out:
         return [], more
-    reached, reached_from = _reached(out, hashes, hash_head, me, names)
+    reached, reached_from = _reached(objects, hashes, hash_head, me, names)
     names.update([f"<{subject}>" for subject, _p, _g, _line in others])
     names.difference_update([line[: line.index(" ")] for line in mine])
     names.difference_update(reached_from)
@@ -99,16 +98,16 @@ def describe_lines(block: str, iri: str, labels: LabelMemo) -> tuple[list[str], 
 
 
 def _reached(
-    out: list[str],
+    objects: list[str],
     hashes: dict[str, list[tuple[str, str]]],
     hash_head: str,
     me: str,
     names: set[str],
 ) -> tuple[list[str], set[str]]:
-    """The lines of the hash IRIs the resource links to (`out`), and of those these link to,
-    but their links back to the resource (among `mine`), and the subjects of those lines; the
-    IRIs they link to are added to `names`."""
-    near = [obj for line in out if (obj := _object(line)).startswith(hash_head)]
+    """The lines of the hash IRIs the resource links to (`objects`: the objects of its own
+    lines) and of those these link to, but their links back to the resource (among `mine`),
+    and the subjects of those lines; the IRIs they link to are added to `names`."""
+    near = [obj for obj in objects if obj.startswith(hash_head)]
     found = dict.fromkeys(near)
     for node in near:
         for _line, obj in hashes.get(node, []):
@@ -125,9 +124,3 @@ def _reached(
             reached.append(line)
             subjects.add(node)
     return reached, subjects
-
-
-def _object(line: str) -> str:
-    """The object's text of an N-Quads line (without ` .`) whose subject is an IRI."""
-    rest = line.split(" ", 2)[2]
-    return rest[: rest.rindex(" <")]
