@@ -47,7 +47,11 @@ class Case:
 
 NEST_GROUPS = "SELECT * WHERE " + "{" * 500 + " ?s ?p ?o " + "}" * 500
 NEST_PARENS = "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 500 + "1" + ")" * 500 + ") }"
-MINUS_CHAIN = "SELECT * WHERE { ?s ?p ?o " + "MINUS { ?s ?p ?x } " * 3000 + "}"
+# 3,000 nested MINUS: as deep for the parser and the evaluator as any, cheap to run. Each
+# `MINUS { ?s ?p ?x }` would scan the whole dataset (3,000 scans: 0.3-0.5 s here, past the 2 s
+# limit on a loaded CI machine), so the right-hand side names a predicate no quad has. Run on a
+# thread with an 8 MiB stack, this query still crashes pyoxigraph: the depth is what is tested.
+MINUS_CHAIN = "SELECT * WHERE { ?s ?p ?o " + "MINUS { ?s <urn:x-absent:p> ?x } " * 3000 + "}"
 UNION_400 = "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 400) + " }"
 UNION_3000 = "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 3000) + " }"
 SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
