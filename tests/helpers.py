@@ -65,3 +65,58 @@ def index_lookups(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(OxigraphStore, "quads_for_pattern", counted)
     return asked
+
+
+def evict_from_page_cache(path: Path) -> None:
+    """Drop `path`'s pages from the page cache (written back first), so that its next read
+    waits on the disk; skip where this system cannot (not Linux; a file system that keeps
+    files in memory, as tmpfs does). The kernel keeps a page someone holds at that moment
+    (here, the memory monitor's scans): the pages are dropped until `mincore` sees none."""
+    import os
+    import time
+
+    if not hasattr(os, "RWF_NOWAIT") or not hasattr(os, "posix_fadvise"):
+        pytest.skip("this system has no preadv RWF_NOWAIT or posix_fadvise (Linux has both)")
+    for _ in range(50):
+        os.sync()
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(descriptor)
+        if not resident_pages(path):
+            return
+        time.sleep(0.02)
+    pytest.skip(f"{path}'s pages stay in memory (a file system such as tmpfs keeps them)")
+
+
+def resident_pages(path: Path) -> int:
+    """How many of `path`'s pages the page cache holds: `mincore` of a mapping of the file
+    (mapped through libc, read-only; mapping and asking read nothing)."""
+    import ctypes
+    import mmap
+    import os
+
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int]
+    libc.mmap.argtypes += [ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    vector = ctypes.create_string_buffer((size + mmap.PAGESIZE - 1) // mmap.PAGESIZE)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, descriptor, 0)
+        if address in (None, ctypes.c_void_p(-1).value):
+            raise OSError(ctypes.get_errno(), f"mmap of {path} failed")
+        try:
+            if libc.mincore(address, size, vector) != 0:
+                raise OSError(ctypes.get_errno(), f"mincore of {path} failed")
+        finally:
+            libc.munmap(address, size)
+    finally:
+        os.close(descriptor)
+    return sum(byte & 1 for byte in vector.raw)

@@ -17,6 +17,7 @@ import io
 import json
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -25,6 +26,7 @@ from flask import Flask
 
 from citydip_ld.granian_front import RSGIFront, base_environ, make_environ
 from citydip_ld.serving import ServerSettings
+from helpers import as_older_code_wrote_it, evict_from_page_cache
 from web_support import LiveServer, live_granian, live_server
 
 CONNECTION_HEADERS = {"date", "server", "connection", "keep-alive", "transfer-encoding"}
@@ -398,6 +400,107 @@ def test_what_the_document_route_does_not_answer_goes_to_a_thread(
     assert recorder.sent == []
 
 
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/doc/city/wuhan.ttl", "*/*"),
+        ("/doc/city/wuhan", "application/n-triples"),
+        ("/doc/city/wuhan.rdf", "*/*"),
+        ("/id/city/wuhan", "text/turtle"),
+    ],
+)
+def test_a_store_folders_document_is_answered_on_the_loop_once_its_tables_are_open(
+    mini_dataset_dir: Any, tmp_path: Any, path: str, accept: str
+) -> None:
+    """A store folder's first document goes to a thread (which opens the generation and its
+    tables); from then on a cold document is answered on the event loop (the pool shut
+    down), from the tables' text, as a thread answers it."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from citydip_ld.web import create_app
+    from web_support import BASE
+
+    folder = tmp_path / "store"
+    write_store_dir([mini_dataset_dir / "dataset.nq"], folder)
+    config = {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+    app = create_app(config)
+    front = loaded_front(app)
+    route = app.wsgi_app.app  # type: ignore[attr-defined]
+    assert not route.answers_here()  # the generation open, its tables not yet
+    assert ask(front, "/doc/city/tabriz.ttl", "*/*")[0] == 200  # on a thread, which opens them
+    assert route.answers_here()
+    front.pool.shutdown()
+    threaded = loaded_front(create_app(config))  # the same store folder, another cache
+    threaded.quick = None  # everything the cache does not hold goes to a thread
+    expected = ask(threaded, path, accept)
+    assert expected[0] in (200, 303) and expected[2]
+    assert ask(front, path, accept) == expected
+
+
+def test_a_store_folders_document_that_would_wait_on_the_disk_goes_to_a_thread(
+    mini_dataset_dir: Any, tmp_path: Any
+) -> None:
+    """On the loop a store folder's blocks are read only from the page cache: a document
+    whose block is not there goes to a thread (which reads it), nothing sent from the loop;
+    once the page cache holds it, another format of it is answered on the loop."""
+    import asyncio
+
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from citydip_ld.web import create_app
+    from web_support import BASE
+
+    folder = tmp_path / "store"
+    write_store_dir([mini_dataset_dir / "dataset.nq"], folder)
+    config = {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+    front = loaded_front(create_app(config))
+    assert ask(front, "/doc/city/tabriz.ttl", "*/*")[0] == 200  # a thread opens the tables
+    evict_from_page_cache((folder / "current").resolve() / "resources" / "quads.nq")
+    pool = front.pool
+    pool.shutdown()
+    recorder = Recorder()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        asyncio.run(front(get_scope("/doc/city/wuhan.ttl", "*/*"), recorder))
+    assert recorder.sent == []
+    front.pool = ThreadPoolExecutor(1)
+    assert ask(front, "/doc/city/wuhan.ttl", "*/*")[0] == 200  # on a thread, from the disk
+    front.pool.shutdown()
+    assert ask(front, "/doc/city/wuhan.nt", "*/*")[0] == 200  # on the loop
+
+
+def test_a_store_folders_lookups_are_left_to_a_thread(tmp_path: Any) -> None:
+    """A resource its store folder's tables cannot describe (it links to a blank node, whose
+    id in the table is not the store's) is looked up in RocksDB, which may wait on the disk:
+    the route declines it on the loop and answers it on a thread."""
+    from werkzeug.test import EnvironBuilder
+
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from citydip_ld.stores.table_description import table_lines
+    from citydip_ld.web import create_app
+    from citydip_ld.web.context import get_store
+    from web_support import BASE
+
+    graph = f"<{BASE}graph/facts>"
+    source = tmp_path / "dataset.nq"
+    source.write_text(
+        f'<{BASE}id/city/x> <http://www.w3.org/2000/01/rdf-schema#label> "X" {graph} .\n'
+        f"<{BASE}id/city/x> <http://example.org/p> _:b {graph} .\n"
+        f'_:b <http://example.org/q> "1" {graph} .\n',
+        encoding="utf-8",
+    )
+    folder = tmp_path / "store"
+    write_store_dir([source], folder)
+    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
+    with app.app_context():
+        assert table_lines(get_store()) is not None  # its tables open
+    route = app.wsgi_app.app  # type: ignore[attr-defined]
+    assert route.answers_here()
+    environ = EnvironBuilder(path="/doc/city/x.ttl").get_environ()
+    sent: list[str] = []
+    assert route.quick(dict(environ), lambda status, headers: sent.append(status)) is None
+    assert sent == []
+    body = b"".join(route(dict(environ), lambda status, headers: sent.append(status)))
+    assert sent == ["200 OK"] and b'<http://example.org/q> "1"' in body
+
+
 def test_a_store_not_opened_yet_is_not_opened_on_the_loop(mini_dataset_dir: Any) -> None:
     """Opening (here, loading the dataset) is work for a thread: the loop declines."""
     import asyncio
@@ -428,15 +531,18 @@ def test_a_document_that_took_too_long_goes_to_a_thread_from_then_on(
     assert ask(front, "/doc/city/wuhan", "text/turtle")[0] == 200  # a hit stays on the loop
 
 
-def test_only_the_built_dataset_in_memory_answers_on_the_loop(
+def test_the_built_dataset_and_a_store_folder_with_open_tables_answer_on_the_loop(
     dataset_dir: Any, tmp_path: Any
 ) -> None:
-    """A store not opened yet, a remote store (HTTP requests) and a store folder (reads from
-    disk, even once its generation is open) all answer on a thread
-    (`DocumentRoute.answers_here`); the built dataset, once loaded, on the loop."""
+    """A store not opened yet, a remote store (HTTP requests) and a store folder whose
+    generation or tables are not open yet, or that has no tables, answer on a thread
+    (`DocumentRoute.answers_here`); the built dataset, once loaded, on the loop, and a store
+    folder once its live generation and both its tables are open (a document is then text
+    from the tables), until `current` moves to a generation not opened yet."""
     from citydip_ld.stores.disk_publish import write_store_dir
     from citydip_ld.stores.remote import RemoteSparqlStore
     from citydip_ld.stores.store import OxigraphStore, open_store
+    from citydip_ld.stores.table_description import table_lines
     from citydip_ld.web import create_app
     from citydip_ld.web.context import STORE_KEY, release_of
     from citydip_ld.web.document_route import DocumentRoute
@@ -450,10 +556,21 @@ def test_only_the_built_dataset_in_memory_answers_on_the_loop(
     assert not route.answers_here()
     folder = tmp_path / "store"
     write_store_dir([dataset_dir / "dataset.nq"], folder)
+    older = as_older_code_wrote_it(folder, tmp_path / "older", "resources")
     store = app.extensions[STORE_KEY] = open_store(folder, workers=0)
+    assert not route.answers_here()  # nothing opened
     store.current()  # its live generation open
-    assert not route.answers_here()
+    assert not route.answers_here()  # its tables not yet
+    assert table_lines(store) is not None  # opened, as the first document read from them does
+    assert route.answers_here()
+    write_store_dir([dataset_dir / "dataset.nq"], folder)  # `current` moves
+    assert not route.answers_here()  # opening the new generation is a wait
+    assert table_lines(store) is not None
+    assert route.answers_here()
     app.extensions[STORE_KEY] = OxigraphStore.from_store_dir(folder)  # a generation, directly
+    assert not route.answers_here()
+    store = app.extensions[STORE_KEY] = open_store(older, workers=0)
+    assert table_lines(store) is None  # no resource table: documents read by lookups
     assert not route.answers_here()
 
 

@@ -22,7 +22,7 @@ from citydip_ld.stores.resource_table import open_resource_table
 from citydip_ld.stores.store import OxigraphStore
 from citydip_ld.web import create_app
 from citydip_ld.web.documents import OXIGRAPH_FORMATS
-from helpers import as_older_code_wrote_it, index_lookups
+from helpers import as_older_code_wrote_it, evict_from_page_cache, index_lookups
 
 BASE = "http://localhost:5000/"
 
@@ -123,6 +123,52 @@ def test_a_table_whose_text_was_cut_short_is_not_used(folder: Path, tmp_path: Pa
     text = tmp_path / "resources" / "quads.nq"
     text.write_bytes(text.read_bytes()[:-1])
     assert open_resource_table(tmp_path, recorded, TABLE_INCOMING) is None
+
+
+def test_a_block_not_in_the_page_cache_is_not_waited_for_where_waiting_is_refused(
+    folder: Path,
+) -> None:
+    """Within `without_waiting` (granian's event loop), a block that would be read from the
+    disk raises BlockingIOError (the request goes to a thread); outside, it is read, and from
+    then on the page cache holds it for either."""
+    table = OxigraphStore.from_store_dir(folder).resource_table()
+    assert table is not None
+    iri = f"{BASE}id/city/tabriz"
+    expected = table.text(iri)
+    assert expected
+    evict_from_page_cache((folder / "current").resolve() / "resources" / "quads.nq")
+    with quad_table.without_waiting(), pytest.raises(BlockingIOError):
+        table.text(iri)
+    assert not quad_table.waiting_refused()  # the block's end restores waiting
+    assert table.text(iri) == expected  # read from the disk
+    with quad_table.without_waiting():
+        assert table.text(iri) == expected  # now from the page cache
+
+
+def test_a_file_system_without_nowait_reads_is_read_as_usual(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the file system refuses `RWF_NOWAIT` (EOPNOTSUPP), blocks are read as usual,
+    waiting or not, and it is not asked again."""
+    import errno
+    import os
+
+    table = OxigraphStore.from_store_dir(folder).resource_table()
+    assert table is not None
+    iri = f"{BASE}id/city/tabriz"
+    expected = table.text(iri)
+    asked: list[int] = []
+
+    def refusing(*args: Any) -> int:
+        asked.append(args[-1])
+        raise OSError(errno.EOPNOTSUPP, "not supported")
+
+    monkeypatch.setattr(os, "preadv", refusing)
+    monkeypatch.setattr(quad_table, "_RWF_NOWAIT", getattr(os, "RWF_NOWAIT", 8))
+    with quad_table.without_waiting():
+        assert table.text(iri) == expected
+        assert table.text(iri) == expected
+    assert len(asked) == 1 and quad_table._RWF_NOWAIT is None
 
 
 def test_documents_are_the_same_bytes_with_and_without_the_table(

@@ -171,6 +171,13 @@ class FolderStore:
             self._missing_logged = False
             return store
 
+    def opened(self) -> Generation | None:
+        """The live generation if it is open already (None: not opened yet, or `current`
+        has moved since and opening the new one is a wait): one release check, no store work."""
+        identity = self._identity()
+        found = self._open
+        return found[1] if found is not None and found[0] == identity else None
+
     def query(self, sparql: str, **options: Any) -> Any:
         return self.current().query(sparql, **options)
 

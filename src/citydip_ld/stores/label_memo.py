@@ -169,6 +169,11 @@ def _subjects_of(lookup: Lookup, predicate: Any) -> frozenset[str] | None:
 _MEMOS: weakref.WeakKeyDictionary[Any, LabelMemo] = weakref.WeakKeyDictionary()
 
 
+def opened_memo(store: Any) -> LabelMemo | None:
+    """The label memo of `store` if `memo_for` has made it already."""
+    return _MEMOS.get(store)
+
+
 def memo_for(
     store: Any,
     predicates: Sequence[Any],

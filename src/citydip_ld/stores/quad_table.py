@@ -19,19 +19,27 @@ Two owners whose keys collide have two entries with the same key; a block is onl
 an owner when the reader finds it its own: the label table's when its first line starts with
 `<iri> `; the blocks of a table whose quads have two owners start with a comment naming
 theirs (`# <iri>`). The quads are the store's either way (parsed from the text Oxigraph wrote).
+
+A caller that must not wait on the disk (an event loop, `citydip_ld.granian_front`) reads
+`without_waiting()`: a block not all in the page cache then raises `BlockingIOError` instead
+of being read from the disk (`preadv` with `RWF_NOWAIT`, Linux), and the caller hands the
+request to a thread, which reads it as usual.
 """
 
 from __future__ import annotations
 
 import array
 import bisect
+import contextlib
+import errno
 import hashlib
 import mmap
 import os
 import shutil
 import sys
+import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,6 +236,51 @@ def _write_array(path: Path, values: array.array[int]) -> None:
         values.tofile(out)
 
 
+#: Whether this thread reads blocks without waiting on the disk (`without_waiting`).
+_NO_WAIT = threading.local()
+#: `preadv`'s flag: fail with EAGAIN where the read would wait (None: not on this system).
+_RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
+
+
+@contextlib.contextmanager
+def without_waiting() -> Generator[None]:
+    """Within the block, this thread's block reads never wait on the disk: a block not all in
+    the page cache raises `BlockingIOError`. Where the system cannot tell (no `RWF_NOWAIT`,
+    or a file system without it), blocks are read as usual."""
+    before = waiting_refused()
+    _NO_WAIT.on = True
+    try:
+        yield
+    finally:
+        _NO_WAIT.on = before
+
+
+def waiting_refused() -> bool:
+    """Whether this thread is within `without_waiting` (its caller must not wait on the disk:
+    what is not in memory, a store lookup included, is left to a thread)."""
+    return bool(getattr(_NO_WAIT, "on", False))
+
+
+def _read_cached(descriptor: int, length: int, start: int) -> bytes:
+    """`length` bytes at `start` if the page cache holds them all; else `BlockingIOError`."""
+    global _RWF_NOWAIT
+    if _RWF_NOWAIT is None:
+        return os.pread(descriptor, length, start)
+    buffer = bytearray(length)
+    try:
+        read = os.preadv(descriptor, [buffer], start, _RWF_NOWAIT)
+    except BlockingIOError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+            raise
+        _RWF_NOWAIT = None  # the file system cannot: read as usual from now on
+        return os.pread(descriptor, length, start)
+    if read != length:  # some of it cached, the rest would wait
+        raise BlockingIOError(errno.EAGAIN, "the block is not all in the page cache")
+    return bytes(buffer)
+
+
 class QuadTable:
     """A table's files: its keys and offsets memory-mapped, its blocks read with `pread`
     (see the module docstring).
@@ -276,9 +329,10 @@ class QuadTable:
         key = table_key(iri)
         keys = self._keys
         index = bisect.bisect_left(keys, key)
+        read = _read_cached if waiting_refused() else os.pread
         while index < len(keys) and keys[index] == key:
             start = self._offsets[index]
-            found = os.pread(self._text, self._offsets[index + 1] - start, start)
+            found = read(self._text, self._offsets[index + 1] - start, start)
             if belongs(found):
                 return found
             index += 1

@@ -250,6 +250,12 @@ def own_quads(store: Any, iri: str) -> Own | None:
 _TABLES: weakref.WeakKeyDictionary[Any, ResourceTable | None] = weakref.WeakKeyDictionary()
 
 
+def opened_table(store: Any) -> ResourceTable | None:
+    """The resource table of `store` if `table_for` has opened it already (None: not yet, or
+    the store has none)."""
+    return _TABLES.get(store)
+
+
 def table_for(store: Any) -> ResourceTable | None:
     """The resource table of `store` (the object whose index is read: one store generation),
     opened on first use and kept with the store; None for a store without one."""

@@ -24,8 +24,8 @@ from typing import Any
 
 from citydip_ld.stores import index_description
 from citydip_ld.stores.index_description import label_memo, pinned_store
-from citydip_ld.stores.label_memo import LabelMemo
-from citydip_ld.stores.resource_table import ResourceTable, table_for
+from citydip_ld.stores.label_memo import LabelMemo, opened_memo
+from citydip_ld.stores.resource_table import ResourceTable, opened_table, table_for
 
 
 def table_lines(store: Any) -> tuple[ResourceTable, LabelMemo] | None:
@@ -37,6 +37,19 @@ def table_lines(store: Any) -> tuple[ResourceTable, LabelMemo] | None:
         return None
     memo = label_memo(pinned)
     return None if memo.table is None else (table, memo)
+
+
+def tables_ready(store: Any) -> bool:
+    """Whether `store` (a store folder) answers now from a generation already open whose
+    tables are open too: its documents are then read from the tables' text (a block from
+    the page cache, the label blocks mostly from the memo) with no store lookup and no
+    generation to open. A check in memory after one release check."""
+    opened = getattr(store, "opened", None)
+    pinned = opened() if callable(opened) else None
+    if pinned is None or opened_table(pinned) is None:
+        return False
+    memo = opened_memo(pinned)
+    return memo is not None and memo.table is not None
 
 
 def table_description(store: Any, iri: str) -> tuple[list[str], bool] | None:

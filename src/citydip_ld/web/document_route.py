@@ -41,7 +41,8 @@ from citydip_ld.conneg import FORMATS, Format, negotiate, split_extension
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores import describe
-from citydip_ld.stores.table_description import table_description
+from citydip_ld.stores.quad_table import waiting_refused, without_waiting
+from citydip_ld.stores.table_description import table_description, tables_ready
 from citydip_ld.web.context import STORE_KEY
 from citydip_ld.web.documents import OXIGRAPH_FORMATS, serialize_document, serialize_lines
 from citydip_ld.web.resources import (
@@ -83,15 +84,23 @@ class DocumentRoute:
         self.flask_app = flask_app
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        answered = self.quick(environ, start_response)
+        answered = self._respond(self.answer(environ), environ, start_response)
         return self.app(environ, start_response) if answered is None else answered
 
     def quick(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
         """`__call__` for a front that runs this route where waiting is costly (granian's
         event loop, `citydip_ld.granian_front`), which has made sure the store answers here
-        (`answers_here`): the answer when this route gives it, else None, nothing sent (the
-        app behind must answer, on a thread)."""
-        found = self.answer(environ)
+        (`answers_here`): the answer when this route gives it without waiting on the disk
+        (a store folder's table block not in the page cache: `quad_table.without_waiting`),
+        else None, nothing sent (the app behind must answer, on a thread)."""
+        with without_waiting():
+            found = self.answer(environ)
+        return self._respond(found, environ, start_response)
+
+    @staticmethod
+    def _respond(
+        found: Answer | None, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> list[bytes] | None:
         if found is None:
             return None
         status, headers, body = found
@@ -99,13 +108,18 @@ class DocumentRoute:
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
     def answers_here(self) -> bool:
-        """Whether the app's store answers from memory in this process without waiting: the
-        built dataset, loaded already. Not a store not opened yet (opening is a wait), a
-        remote store (its lookups are HTTP requests) nor a store folder (its lookups read the
-        disk, a wait a pool thread takes without stalling the loop: at world M, answered on
-        the loop, cold documents were no faster and waited longer at eight connections)."""
+        """Whether the app's store answers in this process without waiting: the built
+        dataset, loaded already, or a store folder whose live generation and its resource and
+        label tables are open already (`table_description.tables_ready`: a document is then
+        text from the tables, one block from the page cache). Not a store not opened yet
+        (opening is a wait), a remote store (its lookups are HTTP requests) nor a store folder
+        without its tables (its lookups read the disk, a wait a pool thread takes without
+        stalling the loop: at world M, answered on the loop, cold documents were no faster
+        and waited longer at eight connections)."""
         store = self.flask_app.extensions.get(STORE_KEY)
-        return store is not None and getattr(store, "in_memory", False) is True
+        if store is None:
+            return False
+        return getattr(store, "in_memory", False) is True or tables_ready(store)
 
     def answer(self, environ: WSGIEnvironment) -> Answer | None:
         """The answer to `environ`, or None when the Flask route must give it."""
@@ -151,6 +165,8 @@ class DocumentRoute:
                 return None
             body = serialize_lines(f"{base}{path[1:]}", iri, lines[0], fmt, base)
         else:
+            if waiting_refused() and not getattr(store, "in_memory", False):
+                return None  # a store folder's lookups may wait on the disk: for a thread
             described = describe.index_description(store, iri)
             if not described or not described[0]:
                 return None
