@@ -243,13 +243,16 @@ def measure_dataset(
         if any(kind.endswith("html") for kind in kinds):
             for server in servers:
                 warm_pages(server, city)
-        cell = 0
+        cell = turn = 0
         for round_, kind in ((r, k) for r in range(args.repeat) for k in kinds):
             for connections in concurrencies:
                 cold = others[cell * args.cold_slice : (cell + 1) * args.cold_slice] or others
                 if kind.startswith("cold"):
                     cell += 1
-                for server in servers:
+                # Each server in turn goes first: the first to read a cold slice finds less of
+                # it in the page cache than the servers after it on the same files.
+                turn += 1
+                for server in servers[turn % len(servers) :] + servers[: turn % len(servers)]:
                     row = measure_cell(args, server, kind, connections, (cold, city), scratch)
                     if row is not None:
                         row |= {"dataset_quads": dataset.quads, "round": round_,
