@@ -436,14 +436,16 @@ def test_a_store_folders_document_is_answered_on_the_loop_once_its_tables_are_op
     assert ask(front, path, accept) == expected
 
 
-def test_a_store_folders_document_that_would_wait_on_the_disk_goes_to_a_thread(
-    mini_dataset_dir: Any, tmp_path: Any
+def test_a_store_folders_document_that_would_wait_on_a_slow_disk_goes_to_a_thread(
+    mini_dataset_dir: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On the loop a store folder's blocks are read only from the page cache: a document
-    whose block is not there goes to a thread (which reads it), nothing sent from the loop;
-    once the page cache holds it, another format of it is answered on the loop."""
+    """While the disk is slow (`quad_table.quick_reads`), a store folder's document whose
+    block the page cache does not hold goes to a thread (which reads it), nothing sent from
+    the loop; once the page cache holds it, another format of it is answered on the loop."""
     import asyncio
+    import time
 
+    from citydip_ld.stores import quad_table
     from citydip_ld.stores.disk_publish import write_store_dir
     from citydip_ld.web import create_app
     from web_support import BASE
@@ -454,6 +456,7 @@ def test_a_store_folders_document_that_would_wait_on_the_disk_goes_to_a_thread(
     front = loaded_front(create_app(config))
     assert ask(front, "/doc/city/tabriz.ttl", "*/*")[0] == 200  # a thread opens the tables
     evict_from_page_cache((folder / "current").resolve() / "resources" / "quads.nq")
+    monkeypatch.setattr(quad_table, "_slow_until", time.monotonic() + 60)  # a slow read just now
     pool = front.pool
     pool.shutdown()
     recorder = Recorder()

@@ -125,31 +125,47 @@ def test_a_table_whose_text_was_cut_short_is_not_used(folder: Path, tmp_path: Pa
     assert open_resource_table(tmp_path, recorded, TABLE_INCOMING) is None
 
 
-def test_a_block_not_in_the_page_cache_is_not_waited_for_where_waiting_is_refused(
-    folder: Path,
-) -> None:
-    """Within `without_waiting` (granian's event loop), a block that would be read from the
-    disk raises BlockingIOError (the request goes to a thread); outside, it is read, and from
-    then on the page cache holds it for either."""
-    table = OxigraphStore.from_store_dir(folder).resource_table()
-    assert table is not None
-    iri = f"{BASE}id/city/tabriz"
-    expected = table.text(iri)
-    assert expected
-    evict_from_page_cache((folder / "current").resolve() / "resources" / "quads.nq")
-    with quad_table.without_waiting(), pytest.raises(BlockingIOError):
-        table.text(iri)
-    assert not quad_table.waiting_refused()  # the block's end restores waiting
-    assert table.text(iri) == expected  # read from the disk
-    with quad_table.without_waiting():
-        assert table.text(iri) == expected  # now from the page cache
-
-
-def test_a_file_system_without_nowait_reads_is_read_as_usual(
+def test_on_the_loop_a_block_is_read_from_the_disk_only_while_the_disk_is_quick(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where the file system refuses `RWF_NOWAIT` (EOPNOTSUPP), blocks are read as usual,
-    waiting or not, and it is not asked again."""
+    """Within `quick_reads` (granian's event loop), a block the page cache does not hold is
+    read from the disk while reads are quick; one read slower than SLOW_READ makes such
+    blocks raise BlockingIOError for SLOW_PAUSE seconds (their requests go to a thread),
+    while blocks in the page cache are still read; outside, every block is read."""
+    import time
+
+    table = OxigraphStore.from_store_dir(folder).resource_table()
+    assert table is not None
+    text = (folder / "current").resolve() / "resources" / "quads.nq"
+    tabriz, wuhan = f"{BASE}id/city/tabriz", f"{BASE}id/city/wuhan"
+    expected = {iri: table.text(iri) for iri in (tabriz, wuhan)}
+    assert all(expected.values())
+    monkeypatch.setattr(quad_table, "_slow_until", 0.0)
+    monkeypatch.setattr(quad_table, "SLOW_READ", 60.0)  # every read from the disk is quick
+    evict_from_page_cache(text)
+    with quad_table.quick_reads():
+        assert table.text(tabriz) == expected[tabriz]  # from the disk
+    assert quad_table._slow_until == 0.0
+    monkeypatch.setattr(quad_table, "SLOW_READ", 0.0)  # every read from the disk is slow
+    evict_from_page_cache(text)
+    with quad_table.quick_reads():
+        assert table.text(tabriz) == expected[tabriz]  # the slow read
+        assert quad_table._slow_until > time.monotonic() + quad_table.SLOW_PAUSE - 5
+        with pytest.raises(BlockingIOError):
+            table.text(wuhan)  # not in the page cache: for a thread
+        assert table.text(tabriz) == expected[tabriz]  # in the page cache: read
+    assert not quad_table.reading_quickly()  # the block's end restores the usual reads
+    assert table.text(wuhan) == expected[wuhan]  # a thread reads it from the disk
+    with quad_table.quick_reads():
+        assert table.text(wuhan) == expected[wuhan]  # now from the page cache
+
+
+def test_where_the_page_cache_cannot_be_asked_reads_are_timed(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the file system refuses `RWF_NOWAIT` (EOPNOTSUPP), it is not asked again; within
+    `quick_reads` every block is read and timed, and after a slow one blocks raise
+    BlockingIOError for a while; outside, they are read as usual."""
     import errno
     import os
 
@@ -165,10 +181,17 @@ def test_a_file_system_without_nowait_reads_is_read_as_usual(
 
     monkeypatch.setattr(os, "preadv", refusing)
     monkeypatch.setattr(quad_table, "_RWF_NOWAIT", getattr(os, "RWF_NOWAIT", 8))
-    with quad_table.without_waiting():
+    monkeypatch.setattr(quad_table, "_slow_until", 0.0)
+    with quad_table.quick_reads():
         assert table.text(iri) == expected
         assert table.text(iri) == expected
     assert len(asked) == 1 and quad_table._RWF_NOWAIT is None
+    monkeypatch.setattr(quad_table, "SLOW_READ", 0.0)
+    with quad_table.quick_reads():
+        assert table.text(iri) == expected  # read, and found slow
+        with pytest.raises(BlockingIOError):
+            table.text(iri)
+    assert table.text(iri) == expected
 
 
 def test_documents_are_the_same_bytes_with_and_without_the_table(

@@ -24,9 +24,9 @@ event loop in the worker process) with `RSGIFront` in front of the Flask app:
    is an RDF document the document route answers from the built dataset in memory (a
    lookup in its index and a writing of its triples, about half a millisecond at world
    scale S; a path that takes over `QUICK_LIMIT` goes to a thread from then on), or from a
-   store folder's resource and label tables once they are open (text from blocks in the
-   page cache: a block that would be read from the disk sends the request to a thread,
-   `quad_table.without_waiting`): the hop would cost as much again. All else (HTML pages,
+   store folder's resource and label tables once they are open (text from the tables'
+   blocks, read from the disk only while it answers quickly, else the request goes to a
+   thread: `quad_table.quick_reads`): the hop would cost as much again. All else (HTML pages,
    SPARQL, dumps, a store folder's lookups in RocksDB, remote stores) stays on threads.
 
 Refusals have the one error shape of waitress's (`slow_clients.refusal`), and every answer,
@@ -535,7 +535,7 @@ def send_file(
 class QuickOnly:
     """A WSGI app that answers what the document route answers (`DocumentRoute.quick`: RDF
     documents and the 303s of IRIs, from the built dataset in memory or a store folder's
-    tables, never waiting on the disk), through the response cache (its hit, or the route's
+    tables, never waiting long on the disk), through the response cache (its hit, or the route's
     answer, kept); else None, nothing sent (which no WSGI server would take; only
     `RSGIFront` calls it)."""
 

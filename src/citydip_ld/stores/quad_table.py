@@ -20,10 +20,10 @@ an owner when the reader finds it its own: the label table's when its first line
 `<iri> `; the blocks of a table whose quads have two owners start with a comment naming
 theirs (`# <iri>`). The quads are the store's either way (parsed from the text Oxigraph wrote).
 
-A caller that must not wait on the disk (an event loop, `citydip_ld.granian_front`) reads
-`without_waiting()`: a block not all in the page cache then raises `BlockingIOError` instead
-of being read from the disk (`preadv` with `RWF_NOWAIT`, Linux), and the caller hands the
-request to a thread, which reads it as usual.
+A caller that must not wait long (an event loop, `citydip_ld.granian_front`) reads within
+`quick_reads()`: a block not in the page cache is read from the disk only while the disk
+answers quickly; after a slow read such blocks raise `BlockingIOError` for a while, and the
+caller hands the request to a thread, which reads it as usual.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -236,49 +237,74 @@ def _write_array(path: Path, values: array.array[int]) -> None:
         values.tofile(out)
 
 
-#: Whether this thread reads blocks without waiting on the disk (`without_waiting`).
-_NO_WAIT = threading.local()
+#: Whether this thread reads blocks as `quick_reads` says.
+_QUICK = threading.local()
 #: `preadv`'s flag: fail with EAGAIN where the read would wait (None: not on this system).
 _RWF_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
+#: A block read from the disk within `quick_reads` that took longer than this (seconds)...
+SLOW_READ = 0.002
+#: ...sends the blocks not in the page cache to threads for this long (seconds).
+SLOW_PAUSE = 10.0
+#: Until when (`time.monotonic`) blocks not in the page cache go to threads.
+_slow_until = 0.0
 
 
 @contextlib.contextmanager
-def without_waiting() -> Generator[None]:
-    """Within the block, this thread's block reads never wait on the disk: a block not all in
-    the page cache raises `BlockingIOError`. Where the system cannot tell (no `RWF_NOWAIT`,
-    or a file system without it), blocks are read as usual."""
-    before = waiting_refused()
-    _NO_WAIT.on = True
+def quick_reads() -> Generator[None]:
+    """Within the block, this thread (an event loop, which must not wait long) reads a block
+    from the disk only while the disk answers quickly: a block the page cache does not hold
+    (`preadv` with `RWF_NOWAIT` tells, Linux) is read, and timed; once a read has taken over
+    `SLOW_READ`, such blocks raise `BlockingIOError` for `SLOW_PAUSE` seconds (the caller
+    hands the request to a thread, which reads it as usual), blocks in the page cache are
+    still read."""
+    before = reading_quickly()
+    _QUICK.on = True
     try:
         yield
     finally:
-        _NO_WAIT.on = before
+        _QUICK.on = before
 
 
-def waiting_refused() -> bool:
-    """Whether this thread is within `without_waiting` (its caller must not wait on the disk:
-    what is not in memory, a store lookup included, is left to a thread)."""
-    return bool(getattr(_NO_WAIT, "on", False))
+def reading_quickly() -> bool:
+    """Whether this thread is within `quick_reads` (its caller must not wait long: what may
+    wait on the disk, a store lookup included, is left to a thread)."""
+    return bool(getattr(_QUICK, "on", False))
 
 
-def _read_cached(descriptor: int, length: int, start: int) -> bytes:
-    """`length` bytes at `start` if the page cache holds them all; else `BlockingIOError`."""
+def _read_quickly(descriptor: int, length: int, start: int) -> bytes:
+    """`length` bytes at `start`, as `quick_reads` says."""
+    global _slow_until
+    if _RWF_NOWAIT is not None:
+        cached = _read_cached(descriptor, length, start)
+        if cached is not None:
+            return cached
+    if time.monotonic() < _slow_until:
+        raise BlockingIOError(errno.EAGAIN, "the disk is slow: the block is read on a thread")
+    begun = time.perf_counter()
+    found = os.pread(descriptor, length, start)
+    if time.perf_counter() - begun > SLOW_READ:
+        _slow_until = time.monotonic() + SLOW_PAUSE
+    return found
+
+
+def _read_cached(descriptor: int, length: int, start: int) -> bytes | None:
+    """`length` bytes at `start` if the page cache holds them all, else None (also where the
+    file system cannot tell: then it is not asked again)."""
     global _RWF_NOWAIT
-    if _RWF_NOWAIT is None:
-        return os.pread(descriptor, length, start)
+    flag = _RWF_NOWAIT
+    if flag is None:
+        return None
     buffer = bytearray(length)
     try:
-        read = os.preadv(descriptor, [buffer], start, _RWF_NOWAIT)
+        read = os.preadv(descriptor, [buffer], start, flag)
     except BlockingIOError:
-        raise
+        return None
     except OSError as exc:
         if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
             raise
-        _RWF_NOWAIT = None  # the file system cannot: read as usual from now on
-        return os.pread(descriptor, length, start)
-    if read != length:  # some of it cached, the rest would wait
-        raise BlockingIOError(errno.EAGAIN, "the block is not all in the page cache")
-    return bytes(buffer)
+        _RWF_NOWAIT = None  # the file system cannot tell
+        return None
+    return bytes(buffer) if read == length else None  # else some of it would wait
 
 
 class QuadTable:
@@ -329,7 +355,7 @@ class QuadTable:
         key = table_key(iri)
         keys = self._keys
         index = bisect.bisect_left(keys, key)
-        read = _read_cached if waiting_refused() else os.pread
+        read = _read_quickly if reading_quickly() else os.pread
         while index < len(keys) and keys[index] == key:
             start = self._offsets[index]
             found = read(self._text, self._offsets[index + 1] - start, start)

@@ -41,7 +41,7 @@ from citydip_ld.conneg import FORMATS, Format, negotiate, split_extension
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.stores import describe
-from citydip_ld.stores.quad_table import waiting_refused, without_waiting
+from citydip_ld.stores.quad_table import quick_reads, reading_quickly
 from citydip_ld.stores.table_description import table_description, tables_ready
 from citydip_ld.web.context import STORE_KEY
 from citydip_ld.web.documents import OXIGRAPH_FORMATS, serialize_document, serialize_lines
@@ -90,10 +90,11 @@ class DocumentRoute:
     def quick(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
         """`__call__` for a front that runs this route where waiting is costly (granian's
         event loop, `citydip_ld.granian_front`), which has made sure the store answers here
-        (`answers_here`): the answer when this route gives it without waiting on the disk
-        (a store folder's table block not in the page cache: `quad_table.without_waiting`),
-        else None, nothing sent (the app behind must answer, on a thread)."""
-        with without_waiting():
+        (`answers_here`): the answer when this route gives it without a long wait on the disk
+        (a store folder's table blocks are read as `quad_table.quick_reads` says; its store
+        lookups are not made), else None, nothing sent (the app behind must answer, on a
+        thread)."""
+        with quick_reads():
             found = self.answer(environ)
         return self._respond(found, environ, start_response)
 
@@ -165,7 +166,7 @@ class DocumentRoute:
                 return None
             body = serialize_lines(f"{base}{path[1:]}", iri, lines[0], fmt, base)
         else:
-            if waiting_refused() and not getattr(store, "in_memory", False):
+            if reading_quickly() and not getattr(store, "in_memory", False):
                 return None  # a store folder's lookups may wait on the disk: for a thread
             described = describe.index_description(store, iri)
             if not described or not described[0]:
