@@ -400,6 +400,16 @@ def test_what_the_document_route_does_not_answer_goes_to_a_thread(
     assert recorder.sent == []
 
 
+def store_folder_config(sources: list[Any], folder: Any) -> dict[str, Any]:
+    """The N-Quads files `sources` published into the store folder `folder`; the settings of
+    an app serving it (no query workers)."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+    from web_support import BASE
+
+    write_store_dir(sources, folder)
+    return {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+
+
 @pytest.mark.parametrize(
     ("path", "accept"),
     [
@@ -415,13 +425,10 @@ def test_a_store_folders_document_is_answered_on_the_loop_once_its_tables_are_op
     """A store folder's first document goes to a thread (which opens the generation and its
     tables); from then on a cold document is answered on the event loop (the pool shut
     down), from the tables' text, as a thread answers it."""
-    from citydip_ld.stores.disk_publish import write_store_dir
     from citydip_ld.web import create_app
-    from web_support import BASE
 
     folder = tmp_path / "store"
-    write_store_dir([mini_dataset_dir / "dataset.nq"], folder)
-    config = {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+    config = store_folder_config([mini_dataset_dir / "dataset.nq"], folder)
     app = create_app(config)
     front = loaded_front(app)
     route = app.wsgi_app.app  # type: ignore[attr-defined]
@@ -446,13 +453,10 @@ def test_a_store_folders_document_that_would_wait_on_a_slow_disk_goes_to_a_threa
     import time
 
     from citydip_ld.stores import quad_table
-    from citydip_ld.stores.disk_publish import write_store_dir
     from citydip_ld.web import create_app
-    from web_support import BASE
 
     folder = tmp_path / "store"
-    write_store_dir([mini_dataset_dir / "dataset.nq"], folder)
-    config = {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
+    config = store_folder_config([mini_dataset_dir / "dataset.nq"], folder)
     front = loaded_front(create_app(config))
     assert ask(front, "/doc/city/tabriz.ttl", "*/*")[0] == 200  # a thread opens the tables
     evict_from_page_cache((folder / "current").resolve() / "resources" / "quads.nq")
@@ -475,7 +479,6 @@ def test_a_store_folders_lookups_are_left_to_a_thread(tmp_path: Any) -> None:
     the route declines it on the loop and answers it on a thread."""
     from werkzeug.test import EnvironBuilder
 
-    from citydip_ld.stores.disk_publish import write_store_dir
     from citydip_ld.stores.table_description import table_lines
     from citydip_ld.web import create_app
     from citydip_ld.web.context import get_store
@@ -489,9 +492,7 @@ def test_a_store_folders_lookups_are_left_to_a_thread(tmp_path: Any) -> None:
         f'_:b <http://example.org/q> "1" {graph} .\n',
         encoding="utf-8",
     )
-    folder = tmp_path / "store"
-    write_store_dir([source], folder)
-    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
+    app = create_app(store_folder_config([source], tmp_path / "store"))
     with app.app_context():
         assert table_lines(get_store()) is not None  # its tables open
     route = app.wsgi_app.app  # type: ignore[attr-defined]
