@@ -54,6 +54,23 @@ def granian_workers(pid: int) -> list[int]:
     return found
 
 
+def allowed_cpus(pid: int) -> set[frozenset[int]]:
+    """The CPU sets the threads of process `pid` may run on (one set each, from /proc)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        listed = next(line for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
+        cpus: set[int] = set()
+        for part in listed.split(":", 1)[1].strip().split(","):
+            low, _, high = part.partition("-")
+            cpus.update(range(int(low), int(high or low) + 1))
+        found.add(frozenset(cpus))
+    return found
+
+
 def open_files(pid: int) -> set[str]:
     """What the process's file descriptors point at (an fd closed while reading is skipped)."""
     targets = set()
@@ -229,6 +246,19 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
             forked = Path(f"/proc/{worker}/task/{worker}/children").read_text().split()
             assert len(forked) == 2
             assert all(Path(f"/proc/{pid}/cmdline").read_bytes() == own for pid in forked)
+        # Each worker's threads keep to its own share of the CPUs (with a CPU for each);
+        # its SPARQL workers, forked before, keep every CPU.
+        every = frozenset(os.sched_getaffinity(0))
+        kept = [allowed_cpus(worker) for worker in workers]
+        if len(every) >= 2:
+            assert all(len(sets) == 1 for sets in kept), kept  # all threads of a worker alike
+            first_share, second_share = (next(iter(sets)) for sets in kept)
+            assert not first_share & second_share and first_share | second_share <= every
+            for worker in workers:
+                for pid in Path(f"/proc/{worker}/task/{worker}/children").read_text().split():
+                    assert allowed_cpus(int(pid)) == {every}
+        else:
+            assert all(sets == {every} for sets in kept)
         for conn in (first, second):
             conn.close()
         # A worker that dies: its SPARQL workers go with it, granian forks another in its

@@ -378,6 +378,15 @@ def run_check(
     "store folder); 1 with a remote --store URL]. The SPARQL worker processes are "
     "divided among them. Env CITYDIP_WORKERS.",
 )
+@click.option(
+    "--pin-workers/--no-pin-workers",
+    default=True,
+    show_default=True,
+    envvar="CITYDIP_PIN_WORKERS",
+    help="Keep each granian worker (its threads) to its own share of the CPUs, when there "
+    "are at least as many CPUs as workers (saves waking threads across CPUs). "
+    "Env CITYDIP_PIN_WORKERS.",
+)
 @click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
 @click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
 @click.option("--query-workers", type=int, default=None, help="SPARQL worker processes.")
@@ -442,6 +451,7 @@ def serve(
     server: str,
     threads: int,
     workers: int | None,
+    pin_workers: bool,
     query_timeout: float | None,
     result_limit: int | None,
     query_workers: int | None,
@@ -496,6 +506,7 @@ def serve(
         keepalive_timeout=keepalive_timeout,
         url_prefix=url_prefix,
         trusted_proxy=trusted_proxy,
+        pin_workers=pin_workers,
     )
 
     def ready(url: str) -> None:

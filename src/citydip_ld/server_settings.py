@@ -49,3 +49,6 @@ class ServerSettings:
     #: The address of a reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port headers are
     #: believed (None: such headers are dropped from every request).
     trusted_proxy: str | None = None
+    #: Whether each granian worker keeps to its own share of the CPUs (`worker_cpus`; with
+    #: one worker, or fewer CPUs than workers, none is pinned).
+    pin_workers: bool = True

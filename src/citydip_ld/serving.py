@@ -196,6 +196,7 @@ def make_server(
         discard_limit=options.pop("discard_limit"),
     )
     del options["trusted_proxy"]  # handled by `trust_proxy`, the same under granian
+    del options["pin_workers"]  # granian's: waitress serves from one process
     server = create_server(
         wrapped,
         **options,
