@@ -8,8 +8,9 @@ thread sleeps on another CPU the wake is an interrupt between CPUs, which on a v
 is slow: under load at world M the write took a median of 36 µs (90 µs at p90, under strace),
 and 16-28% of the time a worker held the GIL was spent in it. With a worker's threads kept to
 its own CPUs the wake stays on one CPU. Measured on this project's 2-CPU machine with two
-workers, cold documents at world M: 1.12-1.39x the requests a second at eight connections and
-1.27x at one, with a lower p99 (benchmarks/README.md).
+workers, cold documents at world M, against the same server unpinned: 1.12-1.39x the
+requests a second at eight connections and 1.27x at one, with a lower p99
+(benchmarks/README.md).
 
 The CPUs this process may run on are dealt out in turn (worker k gets the k-th, the
 (k + workers)-th, ...); each worker, once granian has started it, claims the next share
