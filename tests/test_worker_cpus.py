@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -37,10 +38,33 @@ def test_one_worker_or_fewer_cpus_than_workers_pins_nothing() -> None:
     assert CpuShares(3, [0, 1]).claim() is None
 
 
-def test_pinning_is_on_by_default_and_can_be_turned_off() -> None:
+@pytest.mark.parametrize(
+    ("arguments", "environment", "pinned"),
+    [
+        ([], {}, True),
+        (["--no-pin-workers"], {}, False),
+        ([], {"CITYDIP_PIN_WORKERS": "false"}, False),
+    ],
+)
+def test_serve_pins_its_workers_unless_told_not_to(
+    mini_dataset_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: list[str],
+    environment: dict[str, str],
+    pinned: bool,
+) -> None:
+    from citydip_ld import granian_front
+
     assert ServerSettings().pin_workers is True
-    shown = CliRunner().invoke(main, ["serve", "--help"]).output
-    assert "--pin-workers / --no-pin-workers" in shown
+    seen: list[ServerSettings] = []
+    monkeypatch.setattr(
+        granian_front, "serve_granian", lambda _factory, settings, **_kw: seen.append(settings)
+    )
+    command = ["serve", "--dataset", str(mini_dataset_dir), "--no-check", "--port", "5999"]
+    env: dict[str, str | None] = {"CITYDIP_PIN_WORKERS": None, **environment}
+    result = CliRunner().invoke(main, [*command, *arguments], env=env)
+    assert result.exit_code == 0, result.output
+    assert [settings.pin_workers for settings in seen] == [pinned]
 
 
 def _claim_and_report(shares: CpuShares, out: multiprocessing.Queue[object]) -> None:
