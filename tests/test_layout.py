@@ -45,6 +45,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "citydip_ld.server_settings",
             "citydip_ld.slow_clients",
             "citydip_ld.granian_front",
+            "citydip_ld.worker_cpus",
             "citydip_ld.cli",
             "citydip_ld.__main__",
             "citydip_ld.logs",
