@@ -55,19 +55,13 @@ def granian_workers(pid: int) -> list[int]:
 
 
 def allowed_cpus(pid: int) -> set[frozenset[int]]:
-    """The CPU sets the threads of process `pid` may run on (one set each, from /proc)."""
+    """The CPU sets the threads of process `pid` may run on (one set each)."""
     found = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            status = (task / "status").read_text()
+            found.add(frozenset(os.sched_getaffinity(int(task.name))))
         except OSError:  # ended meanwhile
             continue
-        listed = next(line for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
-        cpus: set[int] = set()
-        for part in listed.split(":", 1)[1].strip().split(","):
-            low, _, high = part.partition("-")
-            cpus.update(range(int(low), int(high or low) + 1))
-        found.add(frozenset(cpus))
     return found
 
 

@@ -62,7 +62,7 @@ from citydip_ld.slow_clients import refusal
 from citydip_ld.web.context import STORE_KEY
 from citydip_ld.web.document_route import DocumentRoute
 from citydip_ld.web.response_cache import ResponseCacheMiddleware
-from citydip_ld.worker_cpus import CpuShares
+from citydip_ld.worker_cpus import CpuShares, available_cpus
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -647,10 +647,8 @@ def fork_workers() -> None:
 
 def default_workers(cap: int = 4) -> int:
     """Granian workers by default: one per CPU this process may run on, at most `cap`."""
-    try:
-        available = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        available = os.cpu_count() or 1
+    cpus = available_cpus()
+    available = len(cpus) if cpus else os.cpu_count() or 1  # not on Linux: every CPU
     return max(1, min(cap, available))
 
 
