@@ -46,6 +46,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "citydip_ld.slow_clients",
             "citydip_ld.granian_front",
             "citydip_ld.worker_cpus",
+            "citydip_ld.worker_memory",
             "citydip_ld.cli",
             "citydip_ld.__main__",
             "citydip_ld.logs",

@@ -35,6 +35,7 @@ from citydip_ld.web.response_cache import ResponseCacheMiddleware
 from citydip_ld.web.templating import ENVIRONMENTS_KEY
 from sparql_support import free_port
 from test_serve import ROOT, descendants, wait_for
+from test_worker_memory import heap_kib
 
 BASE = "http://localhost:5000/"
 DOCUMENT = "/doc/city/wuhan.ttl"
@@ -253,6 +254,11 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
                     assert allowed_cpus(int(pid)) == {every}
         else:
             assert all(sets == {every} for sets in kept)
+        # Each worker made its own copy of the heap it shared with the loaded app (the
+        # in-memory store's pages are written by its lookups) when it started.
+        for worker in workers:
+            heap = heap_kib(worker)
+            assert heap["Private_Dirty"] >= 0.95 * heap["Rss"], heap
         for conn in (first, second):
             conn.close()
         # A worker that dies: its SPARQL workers go with it, granian forks another in its

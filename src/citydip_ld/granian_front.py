@@ -63,6 +63,7 @@ from citydip_ld.web.context import STORE_KEY
 from citydip_ld.web.document_route import DocumentRoute
 from citydip_ld.web.response_cache import ResponseCacheMiddleware
 from citydip_ld.worker_cpus import CpuShares, available_cpus
+from citydip_ld.worker_memory import own_heap
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -677,7 +678,8 @@ def forked_front(
     """Run in a granian worker just forked from the process that loaded `app`: start the
     app's SPARQL workers now, forked from this worker while it has one thread, so that they
     share the loaded store too (`OxigraphStore.fork_query_workers`), then the front; the
-    worker then keeps to its share of `cpus` (its SPARQL workers keep every CPU)."""
+    worker then keeps to its share of `cpus` (its SPARQL workers keep every CPU) and, for a
+    dataset loaded into memory, makes its own copy of the heap (`copy_heap`)."""
     configure_logging(log_level)
     store = getattr(app, "extensions", {}).get(STORE_KEY)
     fork_query_workers = getattr(store, "fork_query_workers", None)
@@ -688,7 +690,23 @@ def forked_front(
             LOGGER.warning("could not fork the SPARQL workers: %s", exc)
     front = wrap_front(app, access_log, log_level, settings)
     claim_cpus(cpus)
+    if getattr(store, "in_memory", False) is True:
+        copy_heap()
     return front
+
+
+def copy_heap() -> None:
+    """This worker's own copy of the heap it shares with the process that loaded the
+    dataset into memory, made now rather than a page at a time while it answers
+    (`worker_memory`); logged at debug."""
+    started = time.perf_counter()
+    copied = own_heap()
+    LOGGER.debug(
+        "worker %d copied %d MiB of heap in %.2f s",
+        os.getpid(),
+        copied >> 20,
+        time.perf_counter() - started,
+    )
 
 
 def claim_cpus(cpus: CpuShares | None) -> None:
