@@ -17,6 +17,10 @@ interleaved:
   cache answers: its row says how many repeated (shorten `--duration` or widen the slice);
 - cold HTML page: a different city's page each request (Accept text/html); no peer.
 
+`--no-response-cache` runs the citydip servers without their response cache
+(`RESPONSE_CACHE_BYTES=0`), so that every request is answered cold however long the cell:
+at S a cell of a few seconds outruns the 12,596 cities otherwise.
+
 At each `--concurrency` (connections; wrk threads = min(connections, 2)) for `--duration`
 seconds. wrk's median, p99 and req/s, non-2xx answers and socket errors are reported, and
 the ratios citydip/oxigraph. RSS of each server after the run, and the PSS of it and its
@@ -98,6 +102,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--settle", type=int, default=0, help="seconds to wait once the servers answer"
+    )
+    parser.add_argument(
+        "--no-response-cache",
+        action="store_true",
+        help="citydip servers without their response cache: every document answered cold",
     )
     parser.add_argument(
         "--warm-up-wait",
@@ -216,7 +225,9 @@ def measure_dataset(
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     figures: list[dict[str, Any]] = []
     print(f"dataset {dataset.quads} quads, {len(dataset.cities)} cities, city {city}", flush=True)
-    info = {"CITYDIP_LOG_LEVEL": "info"} if args.warm_up_wait else None  # its warm-up line
+    info = {"CITYDIP_LOG_LEVEL": "info"} if args.warm_up_wait else {}  # its warm-up line
+    if args.no_response_cache:
+        info["CITYDIP_RESPONSE_CACHE_BYTES"] = "0"
     with ExitStack() as stack:
         servers = []
         for item in args.servers.split(","):
@@ -295,7 +306,7 @@ def measure_cell(
     row = {"server": server.name, "kind": kind, "concurrency": connections,
            "distinct": len(lines), **run, "load": float(load),
            "cpu_us": round(used / max(run["requests"], 1) * 1e6, 1)}  # fmt: skip
-    if kind.startswith("cold") and server.name.startswith("citydip"):
+    if kind.startswith("cold") and server.name.startswith("citydip") and not args.no_response_cache:
         # a repeat is a response-cache hit (oxigraph keeps no answers)
         row["repeated"] = max(0, run["requests"] - len(lines))
     return row
