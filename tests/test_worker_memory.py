@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,8 +14,18 @@ import pytest
 
 from citydip_ld.worker_memory import heap_ranges, own_heap
 
-needs_linux = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="the heap is read from Linux's /proc"
+
+def kernel_copies_on_advice() -> bool:
+    """Whether this kernel knows `MADV_POPULATE_WRITE` (Linux 5.14 or later)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    found = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return found is not None and (int(found[1]), int(found[2])) >= (5, 14)
+
+
+needs_the_advice = pytest.mark.skipif(
+    not kernel_copies_on_advice(),
+    reason="copying the heap at once needs Linux 5.14 or later (MADV_POPULATE_WRITE)",
 )
 
 MAPS = """\
@@ -43,7 +54,7 @@ def test_the_heap_is_found_in_the_memory_map() -> None:
     assert heap_ranges(MAPS.replace("[heap]", "")) == []
 
 
-@needs_linux
+@needs_the_advice
 def test_a_forked_child_owns_its_heap_at_once() -> None:
     # 40 MB of objects in the C heap (each too large for Python's own allocator, too small
     # for malloc to map apart), shared with the child until one of them writes a page.

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 from pathlib import Path
 
 #: `madvise`'s advice to fault in every page of a range writable (Linux 5.14, <sys/mman.h>):
@@ -48,7 +47,7 @@ def own_heap() -> int:
         ranges = heap_ranges(Path("/proc/self/maps").read_text())
     except OSError:
         return 0
-    if not ranges or not hasattr(os, "fork"):
+    if not ranges:
         return 0
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     madvise = libc.madvise
