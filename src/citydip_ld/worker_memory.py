@@ -7,6 +7,7 @@ writes there (in a child forked from a process holding world S's store, 183 MB o
 lookups of 2,000 cities' quads made 46 MB of it the child's own), as do Python's larger
 objects; so every page of the heap a worker's first answers touch is copied then, one page
 fault each.
+
 Measured at world S (the built dataset; cold documents at eight connections, two workers):
 about 60 page faults a request in a fresh worker's first thousand answers, 790 µs of system
 time a request against 150-200 once the pages were copied, and the copying went on for
@@ -20,7 +21,6 @@ Linux 5.14 or later; elsewhere, or when the kernel refuses, nothing is copied.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from pathlib import Path
 
 #: `madvise`'s advice to fault in every page of a range writable (Linux 5.14, <sys/mman.h>):
@@ -49,8 +49,7 @@ def own_heap() -> int:
         return 0
     if not ranges:
         return 0
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    madvise = libc.madvise
+    madvise = ctypes.CDLL(None).madvise  # the C library the interpreter runs on
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     madvise.restype = ctypes.c_int
     done = 0
