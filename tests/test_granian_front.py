@@ -377,6 +377,33 @@ def test_a_cold_document_is_answered_on_the_loop_as_a_thread_answers_it(
 
 
 @pytest.mark.parametrize(
+    ("path", "accept"), [("/doc/city/wuhan", "text/turtle"), ("/id/city/wuhan", "*/*")]
+)
+def test_without_the_response_cache_a_document_is_still_answered_on_the_loop(
+    mini_dataset_dir: Any, path: str, accept: str
+) -> None:
+    """RESPONSE_CACHE_BYTES 0 takes the cache away, not the document route: a document or an
+    IRI's 303 is answered on the event loop (the pool shut down), as a thread answers it, and
+    again the next time (nothing kept)."""
+    from citydip_ld.web import create_app
+
+    config = {
+        "TESTING": True,
+        "DATASET_DIR": str(mini_dataset_dir),
+        "QUERY_WORKERS": 0,
+        "RESPONSE_CACHE_BYTES": 0,
+    }
+    threaded = loaded_front(create_app(config))
+    threaded.quick = None
+    on_loop = loaded_front(create_app(config), threads=False)
+    assert on_loop.hits is None and on_loop.cached is None
+    expected = ask(threaded, path, accept)
+    assert expected[0] in (200, 303)
+    assert ask(on_loop, path, accept) == expected
+    assert ask(on_loop, path, accept) == expected
+
+
+@pytest.mark.parametrize(
     ("path", "accept"),
     [
         ("/doc/city/wuhan.html", "*/*"),  # a page

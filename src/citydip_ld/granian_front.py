@@ -537,11 +537,11 @@ def send_file(
 class QuickOnly:
     """A WSGI app that answers what the document route answers (`DocumentRoute.quick`: RDF
     documents and the 303s of IRIs, from the built dataset in memory or a store folder's
-    tables, never waiting long on the disk), through the response cache (its hit, or the route's
-    answer, kept); else None, nothing sent (which no WSGI server would take; only
-    `RSGIFront` calls it)."""
+    tables, never waiting long on the disk), through the response cache if the app has one
+    (its hit, or the route's answer, kept); else None, nothing sent (which no WSGI server
+    would take; only `RSGIFront` calls it)."""
 
-    def __init__(self, middleware: ResponseCacheMiddleware, route: DocumentRoute) -> None:
+    def __init__(self, middleware: ResponseCacheMiddleware | None, route: DocumentRoute) -> None:
         self.middleware = middleware
         self.route = route
 
@@ -550,6 +550,8 @@ class QuickOnly:
     ) -> Iterable[bytes] | None:
         if not self.route.answers_here():  # before the release check, which would open it
             return None
+        if self.middleware is None:  # RESPONSE_CACHE_BYTES is 0: the route alone
+            return self.route.quick(environ, start_response)
         return self.middleware.quick(self.route.quick, environ, start_response)
 
 
@@ -724,14 +726,15 @@ def wrap_front(
     front, with its log and the access log on its stderr, in the one format."""
     configure_logging(log_level)
     proxied = trust_proxy(app, settings.trusted_proxy)
-    middleware = getattr(app, "wsgi_app", None)  # a Flask app's, with its response cache
+    # a Flask app's: the response cache (unless RESPONSE_CACHE_BYTES is 0), the document route
+    route = getattr(app, "wsgi_app", None)
     cached = hits = quick = None
-    if isinstance(middleware, ResponseCacheMiddleware):
-        cached = trust_proxy(CachedOnly(middleware), settings.trusted_proxy)  # type: ignore[arg-type]
-        hits = middleware
-        route = middleware.app  # the document route, if installed behind the cache
-        if isinstance(route, DocumentRoute):
-            quick = trust_proxy(QuickOnly(middleware, route), settings.trusted_proxy)  # type: ignore[arg-type]
+    if isinstance(route, ResponseCacheMiddleware):
+        hits = route
+        cached = trust_proxy(CachedOnly(hits), settings.trusted_proxy)  # type: ignore[arg-type]
+        route = hits.app
+    if isinstance(route, DocumentRoute):
+        quick = trust_proxy(QuickOnly(hits, route), settings.trusted_proxy)  # type: ignore[arg-type]
     log = sys.stderr if access_log else None
     return RSGIFront(proxied, settings, log, cached, hits, quick)
 
