@@ -86,6 +86,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--cache-bytes", type=int, help="the server's RESPONSE_CACHE_BYTES (default: its own)"
     )
+    parser.add_argument(
+        "--cache-min-uses",
+        type=int,
+        help="the server's RESPONSE_CACHE_MIN_USES (default: its own, 2)",
+    )
     parser.add_argument("--runaway-timeout", type=float, default=2.0, help="QUERY_TIMEOUT, s")
     parser.add_argument("--runaway-window", type=float, default=6.0, help="light traffic, s")
     parser.add_argument("--runaway-wait", type=float, default=10.0, help="extra s to wait")
@@ -222,6 +227,8 @@ def mixed(
     info = {"CITYDIP_LOG_LEVEL": "info"}  # the response cache's fill lines
     if args.cache_bytes is not None:
         info["CITYDIP_RESPONSE_CACHE_BYTES"] = str(args.cache_bytes)
+    if args.cache_min_uses is not None:
+        info["CITYDIP_RESPONSE_CACHE_MIN_USES"] = str(args.cache_min_uses)
     with h.citydip(
         dataset,
         scratch,

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 import shared_material
 from browser_support import TabWatch, launch_chromium, open_tab, screenshot_folder
 from citydip_ld.web import create_app
+from web_support import KEEP_AT_ONCE
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -82,7 +83,9 @@ def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def app(dataset_dir: Path) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "DATASET_DIR": str(dataset_dir), "BASE": BASE})
+    app = create_app(
+        {"TESTING": True, "DATASET_DIR": str(dataset_dir), "BASE": BASE, **KEEP_AT_ONCE}
+    )
     yield app
 
 
@@ -110,7 +113,13 @@ def mini_dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def mini_app(mini_dataset_dir: Path) -> Flask:
     return create_app(
-        {"TESTING": True, "DATASET_DIR": str(mini_dataset_dir), "BASE": BASE, "QUERY_WORKERS": 0}
+        {
+            "TESTING": True,
+            "DATASET_DIR": str(mini_dataset_dir),
+            "BASE": BASE,
+            "QUERY_WORKERS": 0,
+            **KEEP_AT_ONCE,
+        }
     )
 
 

@@ -82,7 +82,7 @@ def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
     report = run_benchmark(
         "load.py", dataset_dir, tmp_path / "load.json", *TINY,
         "--concurrency", "2", "--runaway-window", "1", "--runaway-wait", "5",
-        "--cache-bytes", "16384",
+        "--cache-bytes", "16384", "--cache-min-uses", "1",
     )  # fmt: skip
     (mixed,) = report["mixed"]
     well_formed(mixed["traffic"]["all"], at_most=20)
@@ -98,7 +98,8 @@ def test_load_benchmark_reports_traffic_memory_and_the_cut_runaway(
     assert memory["per_minute"][0]["minute"] == 1
     assert len(memory["samples"]) == memory["server"]["samples"]
     assert memory["per_minute"][-1]["server_mib"] > 0
-    # 20 distinct answers fill a 16 KiB response cache: its log lines give the moments
+    # 20 distinct answers, each kept at once, fill a 16 KiB response cache: its log lines
+    # give the moments
     events = memory["events"]
     fill = events["cache_fill"]
     assert fill and fill[-1]["full"] and fill[-1]["max_bytes"] == 16384

@@ -365,8 +365,14 @@ def test_a_cold_document_is_answered_on_the_loop_as_a_thread_answers_it(
     the app's on a thread (another app on the same data, its front's quick path off), then
     kept."""
     from citydip_ld.web import create_app
+    from web_support import KEEP_AT_ONCE
 
-    config = {"TESTING": True, "DATASET_DIR": str(mini_dataset_dir), "QUERY_WORKERS": 0}
+    config = {
+        "TESTING": True,
+        "DATASET_DIR": str(mini_dataset_dir),
+        "QUERY_WORKERS": 0,
+        **KEEP_AT_ONCE,
+    }
     threaded = loaded_front(create_app(config))
     threaded.quick = None  # everything the cache does not hold goes to a thread
     on_loop = loaded_front(create_app(config), threads=False)

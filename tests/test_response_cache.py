@@ -29,6 +29,7 @@ from citydip_ld.web.response_cache import (
     language_key,
 )
 from remote_support import write_dataset
+from web_support import KEEP_AT_ONCE
 
 BASE = "http://localhost:5000/"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -88,6 +89,96 @@ def test_a_second_identical_get_is_answered_from_the_cache(
     assert headers_of(second) == headers_of(first)
     stats = cache_of(app).stats()
     assert stats["hits"] == 1 and stats["entries"] == 1
+
+
+def test_by_default_an_answer_is_kept_from_its_second_request(
+    dataset_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked once, an answer is served and not kept (`RESPONSE_CACHE_MIN_USES`, 2 by
+    default); asked again, it is made again and kept; from then on the store is not asked.
+    The three answers are the same, ETag included."""
+    app = create_app({"TESTING": True, "DATASET_DIR": str(dataset_dir), "BASE": BASE})
+    cache = cache_of(app)
+    assert cache.min_uses == 2
+    calls = StoreCalls(app, monkeypatch)
+    client = app.test_client()
+    first = client.get("/doc/city/tabriz", headers=TURTLE)
+    assert first.status_code == 200 and calls.count > 0
+    assert cache.stats() | {"entries": 0, "unkept": 1} == cache.stats()
+    asked = calls.count
+    second = client.get("/doc/city/tabriz", headers=TURTLE)
+    assert calls.count > asked and cache.stats()["entries"] == 1
+    calls.fail()
+    third = client.get("/doc/city/tabriz", headers=TURTLE)
+    assert first.data == second.data == third.data
+    assert headers_of(first) == headers_of(second) == headers_of(third)
+    assert cache.stats()["hits"] == 1
+
+
+def crawl_then_ask_again(min_uses: int, dataset_dir: Path) -> bool:
+    """Whether a document asked for twice is still kept after a crawl of answers asked for
+    once each, four times the cache's bound in all (an entry may take 16 KiB)."""
+    bound = 128 * 1024
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATASET_DIR": str(dataset_dir),
+            "BASE": BASE,
+            "QUERY_WORKERS": 0,
+            "RESPONSE_CACHE_BYTES": bound,
+            "RESPONSE_CACHE_MIN_USES": min_uses,
+        }
+    )
+    client = app.test_client()
+    cache = cache_of(app)
+    for _ in range(2):
+        assert client.get("/doc/city/tabriz.ttl").status_code == 200
+    assert cache.stats()["entries"] == 1
+    crawled = 0
+    for n in range(1000):
+        if crawled > 4 * bound:
+            break
+        query = f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n + 1}"
+        answer = client.get(f"/sparql?query={quote(query)}", headers={"Accept": "text/csv"})
+        assert answer.status_code == 200
+        crawled += len(answer.data)
+    hits = cache.stats()["hits"]
+    assert client.get("/doc/city/tabriz.ttl").status_code == 200
+    return bool(cache.stats()["hits"] == hits + 1)
+
+
+def test_a_crawl_of_answers_asked_once_does_not_push_out_an_answer_asked_again(
+    dataset_dir: Path,
+) -> None:
+    """The point of keeping an answer from its second request: a crawler walking through
+    every resource once leaves the answers asked for again in the cache (kept at the first
+    request, the crawl pushes them out)."""
+    assert crawl_then_ask_again(2, dataset_dir)
+    assert not crawl_then_ask_again(1, dataset_dir)
+
+
+def test_uses_are_counted_per_key_in_a_bounded_memo_emptied_with_the_release(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import citydip_ld.web.response_cache as response_cache
+
+    monkeypatch.setattr(response_cache, "SEEN_KEPT", 4)
+    cache = ResponseCache(8000, min_uses=3)
+    cache.use_release("first")
+    key = ("/doc/city/tabriz", "", "text/turtle;1", "en")
+    assert [cache.admit(key) for _ in range(3)] == [False, False, True]
+    assert ResponseCache(8000, min_uses=1).admit(key) and ResponseCache(8000, 0).admit(key)
+    cache.admit(key)
+    cache.admit(key)  # two uses counted
+    cache.use_release("second")  # forgotten with the release
+    assert [cache.admit(key) for _ in range(3)] == [False, False, True]
+    others = [("/doc/city/", str(n), "", "en") for n in range(6)]
+    cache.admit(key)
+    cache.admit(key)
+    for other in others:  # the memo holds four keys at most, then starts again
+        assert not cache.admit(other)
+    assert len(cache._seen) <= 4
+    assert not cache.admit(key)  # its two uses were forgotten with the memo
 
 
 @pytest.mark.parametrize(
@@ -274,6 +365,7 @@ def test_the_byte_bound_holds_under_many_distinct_requests(dataset_dir: Path) ->
             "BASE": BASE,
             "QUERY_WORKERS": 0,
             "RESPONSE_CACHE_BYTES": bound,
+            **KEEP_AT_ONCE,
         }
     )
     client = app.test_client()
@@ -404,6 +496,7 @@ def folder_app(dataset_dir: Path, tmp_path: Path) -> Iterator[tuple[Flask, Path]
             "STORE": str(folder),
             "DATASET_DIR": str(dataset_dir),
             "QUERY_WORKERS": 0,
+            **KEEP_AT_ONCE,
         }
     )
     yield app, folder

@@ -19,6 +19,10 @@ from citydip_ld.serving import ServerSettings, make_server
 DATA = Path(__file__).resolve().parent / "data"
 MINI_TRIG = DATA / "mini.trig"
 BASE = "http://localhost:5000/"
+#: Settings under which the response cache keeps an answer at its first request, so that a
+#: test sees from one request what is kept (the default keeps an answer from its second:
+#: `tests/test_response_cache.py` tests that). The `app` and `mini_app` fixtures have them.
+KEEP_AT_ONCE = {"RESPONSE_CACHE_MIN_USES": 1}
 
 
 def write_mini_dataset(out: Path) -> Path:

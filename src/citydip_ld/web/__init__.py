@@ -116,6 +116,10 @@ DEFAULTS: dict[str, Any] = {
     # Bytes the response cache may hold: GET answers of the current release, emptied when it
     # changes (web/response_cache.py); 0 turns it off.
     "RESPONSE_CACHE_BYTES": response_cache.DEFAULT_BYTES,
+    # Requests for an answer before the cache keeps it (nginx's proxy_cache_min_uses): with
+    # 2, an answer asked for once (a crawler's walk) neither costs the keeping nor pushes
+    # out answers asked for again; 1 keeps every answer at once.
+    "RESPONSE_CACHE_MIN_USES": response_cache.DEFAULT_MIN_USES,
 }
 
 

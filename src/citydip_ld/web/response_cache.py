@@ -2,9 +2,11 @@
 
 A published dataset does not change until the next release, so a GET answer is a function of
 the release and the request. `install_response_cache(app)` wraps `app.wsgi_app` with
-`ResponseCacheMiddleware`, which keeps every cacheable answer in one byte-bounded LRU
-(`ResponseCache`, RESPONSE_CACHE_BYTES; 0 turns it off), shared by all threads and emptied
-when the release changes (`context.release_of`: the store folder's live generation, the
+`ResponseCacheMiddleware`, which keeps every cacheable answer asked for at least
+RESPONSE_CACHE_MIN_USES times (2: an answer asked for once, as by a crawler's walk through
+every resource, neither pushes out those asked for again nor costs the keeping) in one
+byte-bounded LRU (`ResponseCache`, RESPONSE_CACHE_BYTES; 0 turns it off), shared by all threads
+and emptied when the release changes (`context.release_of`: the store folder's live generation, the
 embedded store and the dumps' SHA256SUMS; a remote store has none, so nothing is cached).
 
 - **Key**: path (with the mount point, SCRIPT_NAME, that links on pages start with), query
@@ -74,6 +76,14 @@ DEFAULT_BYTES = 64 << 20
 ENTRY_SHARE = 8
 #: Bytes counted per entry beyond its body, headers and key (the objects holding them).
 ENTRY_OVERHEAD = 512
+#: Requests for an answer before it is kept, by default (RESPONSE_CACHE_MIN_USES; nginx's
+#: `proxy_cache_min_uses`): an answer asked for once (a crawler's walk through every
+#: resource) is not kept, so it neither pushes out the answers asked for again nor costs
+#: the keeping.
+DEFAULT_MIN_USES = 2
+#: Keys asked for fewer than `min_uses` times remembered at most (by hash; then all
+#: forgotten at once, as TinyLFU's doorkeeper is reset): 64 Ki of them, a few MiB.
+SEEN_KEPT = 1 << 16
 #: `Vary` headers the key covers; an answer varying on anything else is not kept.
 KEYED_VARY = frozenset({"accept", "accept-language"})
 #: `Cache-Control` directives that keep an answer out of the cache.
@@ -122,12 +132,17 @@ class Entry:
 
 
 class ResponseCache:
-    """A byte-bounded LRU of answers for one release; thread-safe (one lock)."""
+    """A byte-bounded LRU of answers for one release, each kept from its `min_uses`-th
+    request on (`admit`); thread-safe (one lock)."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, min_uses: int = DEFAULT_MIN_USES) -> None:
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // ENTRY_SHARE
+        self.min_uses = max(1, min_uses)
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        #: Uses so far of the keys asked for fewer than `min_uses` times, by the key's hash.
+        self._seen: dict[int, int] = {}
+        self.unkept = 0  # answers not kept: asked for too few times yet
         self._lock = threading.Lock()
         self._release: str | None = None
         self.bytes = 0
@@ -145,6 +160,7 @@ class ResponseCache:
             if release != self._release:
                 self._freed += self.bytes
                 self._entries.clear()
+                self._seen.clear()
                 self.bytes = 0
                 self.clears += self._release is not None
                 self._release = release
@@ -157,6 +173,7 @@ class ResponseCache:
         with self._lock:
             self._freed += self.bytes
             self._entries.clear()
+            self._seen.clear()
             self.bytes = 0
             self.clears += 1
             self._logged_step = 0
@@ -194,6 +211,23 @@ class ResponseCache:
             self._entries.move_to_end(key)
             self.hits += 1
             return entry
+
+    def admit(self, key: Key) -> bool:
+        """Whether the answer to `key` is kept now: this is its `min_uses`-th request (the
+        earlier ones counted by the key's hash, at most `SEEN_KEPT` keys; two keys sharing a
+        hash, or a memo forgotten, only change when an answer is first kept)."""
+        if self.min_uses <= 1:
+            return True
+        hashed = hash(key)
+        with self._lock:
+            uses = self._seen.pop(hashed, 0) + 1
+            if uses >= self.min_uses:
+                return True
+            if len(self._seen) >= SEEN_KEPT:
+                self._seen.clear()
+            self._seen[hashed] = uses
+            self.unkept += 1
+            return False
 
     def count_miss(self) -> None:
         """Count a miss that `get` was told not to count (the caller did not know yet)."""
@@ -247,6 +281,7 @@ class ResponseCache:
                 "evictions": self.evictions,
                 "clears": self.clears,
                 "trims": self.trims,
+                "unkept": self.unkept,
             }
 
 
@@ -515,7 +550,7 @@ class ResponseCacheMiddleware:
         data = _read(body)
         entry = make_entry(status, headers, data, etag, key)
         length = next(v for n, v in headers if n.lower() == "content-length")
-        if int(length) == len(data) and self.release() == release:
+        if int(length) == len(data) and self.cache.admit(key) and self.release() == release:
             self.cache.put(key, entry, release)
         return answer(entry, environ, start_response)
 
@@ -567,10 +602,12 @@ def get_response_cache(app: Flask) -> ResponseCache | None:
 
 
 def install_response_cache(app: Flask, release: Callable[[], str | None]) -> None:
-    """Wrap `app.wsgi_app` with the response cache, unless RESPONSE_CACHE_BYTES is 0."""
+    """Wrap `app.wsgi_app` with the response cache, unless RESPONSE_CACHE_BYTES is 0; an
+    answer is kept from its RESPONSE_CACHE_MIN_USES-th request on."""
     max_bytes = int(app.config.get("RESPONSE_CACHE_BYTES") or 0)
     if max_bytes <= 0:
         return
-    cache = ResponseCache(max_bytes)
+    min_uses = int(app.config.get("RESPONSE_CACHE_MIN_USES", DEFAULT_MIN_USES))
+    cache = ResponseCache(max_bytes, min_uses)
     app.extensions[CACHE_KEY] = cache
     app.wsgi_app = ResponseCacheMiddleware(app.wsgi_app, cache, release)  # type: ignore[method-assign]
