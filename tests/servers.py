@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from waitress import create_server
+from waitress import create_server, wasyncore
+from waitress.server import BaseWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from sparql_support import free_port
@@ -103,6 +104,20 @@ class Throttle:
     seen: list[str] = field(default_factory=list)  # User-Agent of each request
 
 
+def stop_waitress(server: BaseWSGIServer, thread: threading.Thread) -> None:
+    """Stop a waitress server running `server.run()` on `thread`: the requests being answered
+    first (its task threads end, and their channels no longer pull its trigger), then its
+    sockets are closed on its own loop's thread (a thunk through that trigger), so the loop
+    ends with nothing left to watch, instead of `close()` pulling them from under its
+    `select()` ("Bad file descriptor" in the server's thread)."""
+    server.task_dispatcher.shutdown()
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(5)
+    if thread.is_alive():  # the loop did not take the thunk: close from here after all
+        server.close()
+        thread.join(5)
+
+
 @contextmanager
 def throttling_proxy(upstream: str, throttle: Throttle) -> Iterator[str]:
     """A real HTTP server that answers `throttle.status` (with Retry-After: 0) to the first
@@ -133,5 +148,4 @@ def throttling_proxy(upstream: str, throttle: Throttle) -> Iterator[str]:
         wait_for_port(port)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.close()
-        thread.join(5)
+        stop_waitress(server, thread)

@@ -15,6 +15,7 @@ from rdflib import Dataset, Graph
 
 from citydip_ld.rdf.dumps import write_checksums
 from citydip_ld.serving import ServerSettings, make_server
+from servers import stop_waitress
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI_TRIG = DATA / "mini.trig"
@@ -68,25 +69,12 @@ def live_server(app: Flask, **options: Any) -> Iterator[LiveServer]:
     log: list[str] = []
     settings = ServerSettings(**{"host": "127.0.0.1", "port": 0, "threads": 4, **options})
     server = make_server(app, settings, access_log=_ListStream(log))  # type: ignore[arg-type]
-    closing = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:
-            # close() below can pull the socket from under waitress's select(); only then is
-            # "Bad file descriptor" expected.
-            if not closing.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.effective_port}", log)
     finally:
-        closing.set()
-        server.close()
-        thread.join(timeout=5)
+        stop_waitress(server, thread)  # type: ignore[arg-type]
 
 
 #: `live_granian`'s options and the `citydip-ld serve` flags they become.
