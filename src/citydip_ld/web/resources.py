@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -129,12 +130,13 @@ def last_modified() -> datetime | None:
 
 def dataset_modified(app: Flask) -> datetime | None:
     """`last_modified` of `app`, outside a request (the document route in front of Flask)."""
-    path: Path | None = app.extensions.get(DATASET_PATH_KEY)
-    if path is None:
-        path = Path(str(app.config["DATASET_DIR"])) / DATASET_FILE
-        app.extensions[DATASET_PATH_KEY] = path
+    path: str | None = app.extensions.get(DATASET_PATH_KEY)
+    if path is None:  # a string: `os.stat` without pathlib's conversion, on every document
+        path = app.extensions[DATASET_PATH_KEY] = str(
+            Path(str(app.config["DATASET_DIR"])) / DATASET_FILE
+        )
     try:
-        return _from_timestamp(int(path.stat().st_mtime))
+        return _from_timestamp(int(os.stat(path).st_mtime))  # noqa: PTH116
     except OSError:
         return None
 
