@@ -115,11 +115,10 @@ def test_by_default_an_answer_is_kept_from_its_second_request(
     assert cache.stats()["hits"] == 1
 
 
-def crawl_then_ask_again(min_uses: int, dataset_dir: Path) -> bool:
-    """Whether a document asked for twice is still kept after a crawl of answers asked for
-    once each, four times the cache's bound in all (an entry may take 16 KiB)."""
-    bound = 128 * 1024
-    app = create_app(
+def bounded_app(dataset_dir: Path, bound: int, min_uses: int) -> Flask:
+    """An app on the shipped data whose response cache holds `bound` bytes, each answer kept
+    from its `min_uses`-th request on."""
+    return create_app(
         {
             "TESTING": True,
             "DATASET_DIR": str(dataset_dir),
@@ -129,6 +128,13 @@ def crawl_then_ask_again(min_uses: int, dataset_dir: Path) -> bool:
             "RESPONSE_CACHE_MIN_USES": min_uses,
         }
     )
+
+
+def crawl_then_ask_again(min_uses: int, dataset_dir: Path) -> bool:
+    """Whether a document asked for twice is still kept after a crawl of answers asked for
+    once each, four times the cache's bound in all (an entry may take 16 KiB)."""
+    bound = 128 * 1024
+    app = bounded_app(dataset_dir, bound, min_uses)
     client = app.test_client()
     cache = cache_of(app)
     for _ in range(2):
@@ -358,16 +364,7 @@ def test_post_queries_are_never_cached(client: FlaskClient, app: Flask, calls: S
 
 def test_the_byte_bound_holds_under_many_distinct_requests(dataset_dir: Path) -> None:
     bound = 128 * 1024  # an entry may take 16 KiB; the 150 answers take about 600 KiB
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATASET_DIR": str(dataset_dir),
-            "BASE": BASE,
-            "QUERY_WORKERS": 0,
-            "RESPONSE_CACHE_BYTES": bound,
-            **KEEP_AT_ONCE,
-        }
-    )
+    app = bounded_app(dataset_dir, bound, min_uses=1)
     client = app.test_client()
     cache = cache_of(app)
     seen = set()

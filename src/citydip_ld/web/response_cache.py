@@ -5,9 +5,10 @@ the release and the request. `install_response_cache(app)` wraps `app.wsgi_app` 
 `ResponseCacheMiddleware`, which keeps every cacheable answer asked for at least
 RESPONSE_CACHE_MIN_USES times (2: an answer asked for once, as by a crawler's walk through
 every resource, neither pushes out those asked for again nor costs the keeping) in one
-byte-bounded LRU (`ResponseCache`, RESPONSE_CACHE_BYTES; 0 turns it off), shared by all threads
-and emptied when the release changes (`context.release_of`: the store folder's live generation, the
-embedded store and the dumps' SHA256SUMS; a remote store has none, so nothing is cached).
+byte-bounded LRU (`ResponseCache`, RESPONSE_CACHE_BYTES; 0 turns it off), shared by all
+threads and emptied when the release changes (`context.release_of`: the store folder's live
+generation, the embedded store and the dumps' SHA256SUMS; a remote store has none, so
+nothing is cached).
 
 - **Key**: path (with the mount point, SCRIPT_NAME, that links on pages start with), query
   string, the `Accept` header as negotiation reads it (media ranges without parameters,
