@@ -29,6 +29,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "citydip_ld.conneg",
             "citydip_ld.httpclient",  # linking (Wikidata) and stores (remote, publish)
             "citydip_ld.normalise",  # search keys: the store's index and the web's queries
+            "citydip_ld.c_library",  # malloc_trim (web, commands) and madvise (commands)
         ),
     ),
     ("curation", ("citydip_ld.curation",)),

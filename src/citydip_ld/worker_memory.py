@@ -23,6 +23,8 @@ from __future__ import annotations
 import ctypes
 from pathlib import Path
 
+from citydip_ld.c_library import c_function
+
 #: `madvise`'s advice to fault in every page of a range writable (Linux 5.14, <sys/mman.h>):
 #: a page shared copy-on-write is copied.
 MADV_POPULATE_WRITE = 23
@@ -49,9 +51,9 @@ def own_heap() -> int:
         return 0
     if not ranges:
         return 0
-    madvise = ctypes.CDLL(None).madvise  # the C library the interpreter runs on
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    madvise.restype = ctypes.c_int
+    madvise = c_function("madvise", (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int), ctypes.c_int)
+    if madvise is None:
+        return 0
     done = 0
     for start, end in ranges:
         if madvise(start, end - start, MADV_POPULATE_WRITE) == 0:

@@ -217,13 +217,11 @@ def return_free_memory() -> None:
     """Hand the C heap's free pages back to the system (glibc's `malloc_trim`; elsewhere
     nothing): the rows the warm-up read and dropped leave free memory between what it kept,
     which the process would otherwise hold for good."""
-    import ctypes
+    from citydip_ld.c_library import malloc_trim
 
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim(0)
+    trim = malloc_trim()
+    if trim is not None:  # glibc
+        trim(0)
 
 
 def start_warm_up(app: Flask) -> None:

@@ -42,8 +42,6 @@ nothing is cached).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import logging
 import threading
@@ -57,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
+from citydip_ld.c_library import malloc_trim
 from citydip_ld.conneg import negotiate_language, parse_accept
 from citydip_ld.web.i18n import LANGUAGES
 from citydip_ld.web.security_headers import COMMON_HEADERS, NON_HTML_POLICY
@@ -95,21 +94,8 @@ NOT_ON_304 = frozenset({"content-length", "content-type"})
 Key = tuple[str, str, str, str]
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None where the C library has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
-
-
-MALLOC_TRIM = _find_malloc_trim()
+#: glibc's `malloc_trim`, or None where the C library has none (musl, macOS).
+MALLOC_TRIM = malloc_trim()
 
 
 @dataclass(frozen=True)
