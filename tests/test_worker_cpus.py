@@ -4,17 +4,19 @@ of a CPU. The live server's workers are checked in `test_serve_workers.py`."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from citydip_ld.cli import main
 from citydip_ld.server_settings import ServerSettings
-from citydip_ld.worker_cpus import CpuShares, available_cpus, cpu_shares
+from citydip_ld.worker_cpus import CpuShares, available_cpus, cpu_shares, process_alive
 
 needs_linux = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="CPU affinity is set on Linux only"
@@ -67,26 +69,78 @@ def test_serve_pins_its_workers_unless_told_not_to(
     assert [settings.pin_workers for settings in seen] == [pinned]
 
 
-def _claim_and_report(shares: CpuShares, out: multiprocessing.Queue[object]) -> None:
+def _claim_and_report(shares: CpuShares, pipe: Any) -> None:
+    """A worker: claim a share, say which and the CPUs it keeps to, then live until told (on
+    its own pipe: a queue's or an event's lock shared with a worker that is then killed could
+    be left held)."""
     claimed = shares.claim()
-    out.put((claimed, frozenset(os.sched_getaffinity(0))))
+    pipe.send((claimed, frozenset(os.sched_getaffinity(0))))
+    with contextlib.suppress(EOFError):
+        pipe.recv()
 
 
 @needs_linux
-def test_each_worker_process_claims_the_next_share_and_keeps_to_it() -> None:
+def test_each_worker_process_claims_a_share_no_live_worker_holds_and_keeps_to_it() -> None:
+    """Two live workers hold the two shares; when the second dies, the worker started in its
+    place takes its share, not the first's; a claim beyond the shares of live workers takes
+    the next in turn."""
     cpus = available_cpus()
     if cpus is None or len(cpus) < 2:
         pytest.skip(f"one CPU available here ({cpus}): there is no second share to give")
     context = multiprocessing.get_context("fork")
     shares = CpuShares(2)
     assert shares.shares is not None
-    out: multiprocessing.Queue[object] = context.Queue()
-    workers = [context.Process(target=_claim_and_report, args=(shares, out)) for _ in range(3)]
-    for worker in workers:  # one after another: the claims' order is the start order
+    pipes: list[Any] = []
+    workers: list[Any] = []
+
+    def start() -> Any:
+        pipe, theirs = context.Pipe()
+        pipes.append(pipe)
+        worker = context.Process(target=_claim_and_report, args=(shares, theirs))
         worker.start()
-        worker.join(30)
-        assert worker.exitcode == 0
-    reports = [out.get(timeout=10) for _ in workers]
-    assert [claimed for claimed, _kept in reports] == [*shares.shares, shares.shares[0]]
-    assert all(claimed == kept for claimed, kept in reports)  # the process keeps to it
+        workers.append(worker)
+        assert pipe.poll(30)
+        return pipe.recv()
+
+    try:
+        one, two = start(), start()
+        assert [one[0], two[0]] == shares.shares
+        workers[1].terminate()  # it dies; granian would start another in its place
+        workers[1].join(30)
+        three = start()
+        assert three[0] == shares.shares[1]  # the dead one's, not the live first's
+        four = start()  # all three live: more workers than shares
+        assert four[0] in shares.shares
+        for claimed, kept in (one, two, three, four):
+            assert claimed == kept  # the process keeps to it
+    finally:
+        for pipe in pipes:
+            with contextlib.suppress(OSError):
+                pipe.send("done")
+        for worker in workers:
+            worker.join(30)
     assert frozenset(os.sched_getaffinity(0)) == frozenset(cpus)  # this one: untouched
+
+
+@needs_linux
+def test_a_claim_does_not_wait_for_good_on_a_lock_a_dead_worker_left_held() -> None:
+    shares = CpuShares(2, cpus=available_cpus() or {0})
+    if shares.shares is None:
+        pytest.skip("one CPU available here: there are no shares to claim")
+    assert shares._holders.get_lock().acquire()  # as by a worker killed in its claim
+    mine = os.sched_getaffinity(0)
+    try:
+        assert shares.claim() in (*shares.shares, None)
+    finally:
+        os.sched_setaffinity(0, mine)  # this process: as it was
+
+
+def test_a_zombie_or_no_process_is_not_alive() -> None:
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=os._exit, args=(0,))
+    child.start()
+    assert child.pid is not None
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # dead, not yet reaped: a zombie
+    assert not process_alive(child.pid)
+    child.join(10)
+    assert process_alive(os.getpid()) and not process_alive(0)

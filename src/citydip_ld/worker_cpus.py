@@ -13,12 +13,11 @@ requests a second at eight connections and 1.27x at one, with a lower p99
 (benchmarks/README.md).
 
 The CPUs this process may run on are dealt out in turn (worker k gets the k-th, the
-(k + workers)-th, ...); each worker, once granian has started it, claims the next share
-(`CpuShares.claim`). A worker started again after one died claims the share after the last
-one given, which may be a live worker's: the two then share those CPUs. Fewer CPUs than
-workers: no worker is kept to any (a share would be part of a CPU). Linux only (elsewhere
-nothing is pinned). Processes a worker forked before its claim (its SPARQL workers) keep
-every CPU.
+(k + workers)-th, ...); each worker, once granian has started it, claims the first share no
+live worker holds (`CpuShares.claim`), so a worker granian starts again after one died takes
+the dead one's share, not a live worker's. Fewer CPUs than workers: no worker is kept to any
+(a share would be part of a CPU). Linux only (elsewhere nothing is pinned). Processes a
+worker forked before its claim (its SPARQL workers) keep every CPU.
 """
 
 from __future__ import annotations
@@ -26,6 +25,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterable
+
+#: Seconds a worker waits for the other workers' claims before it claims all the same.
+CLAIM_WAIT = 2.0
 
 
 def cpu_shares(cpus: Iterable[int], workers: int) -> list[frozenset[int]] | None:
@@ -50,26 +52,60 @@ def available_cpus() -> set[int] | None:
 
 class CpuShares:
     """The shares of `workers` workers (`cpu_shares` of `cpus`, by default those this process
-    may run on), handed out in turn to the worker processes that `claim` one. Made before the
-    workers are started: its counter is shared with them."""
+    may run on), handed out to the worker processes that `claim` one. Made before the workers
+    are started: the process holding each share is recorded where they all see it."""
 
     def __init__(self, workers: int, cpus: Iterable[int] | None = None) -> None:
         found = available_cpus() if cpus is None else set(cpus)
         self.shares = None if found is None else cpu_shares(found, workers)
-        self._claimed = multiprocessing.Value("i", 0)
+        #: The process id holding each share (0: none yet).
+        self._holders = multiprocessing.Array("i", max(workers, 1))
+        #: Claims made so far (the turn of a claim when every share's holder is alive);
+        #: under the holders' lock.
+        self._claims = multiprocessing.Value("i", 0, lock=False)
 
     def claim(self) -> frozenset[int] | None:
-        """Keep the calling thread, and every thread it starts from now on, to the next
-        share; that share, or None when nothing is pinned (no shares, or the system
-        refused)."""
+        """Keep the calling thread, and every thread it starts from now on, to the first
+        share no live process holds (a worker started again takes the dead one's; if every
+        holder lives, the next share in turn); that share, or None when nothing is pinned (no
+        shares, or the system refused)."""
         if self.shares is None:
             return None
-        with self._claimed.get_lock():
-            turn = self._claimed.value
-            self._claimed.value = turn + 1
-        share: frozenset[int] = self.shares[turn % len(self.shares)]
+        lock = self._holders.get_lock()
+        # a worker killed while it held the lock would hold it for good: then claim without it
+        # (two workers claiming at that moment might share a share, nothing worse)
+        locked = lock.acquire(timeout=CLAIM_WAIT)
+        try:
+            holders: list[int] = self._holders[: len(self.shares)]
+            free = [index for index, pid in enumerate(holders) if not process_alive(pid)]
+            turn = self._claims.value
+            self._claims.value = turn + 1
+            index = free[0] if free else turn % len(self.shares)
+            self._holders[index] = os.getpid()
+        finally:
+            if locked:
+                lock.release()
+        share: frozenset[int] = self.shares[index]
         try:
             os.sched_setaffinity(0, share)
         except (AttributeError, OSError):  # not Linux, or CPUs gone meanwhile
             return None
         return share
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, dead but not yet reaped, does not; 0: none)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: it exists
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:  # noqa: PTH123
+            state = stat.read().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):  # not Linux: os.kill said enough
+        return True
+    return state != b"Z"
