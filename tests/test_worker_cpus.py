@@ -82,8 +82,8 @@ def _claim_and_report(shares: CpuShares, pipe: Any) -> None:
 @needs_linux
 def test_each_worker_process_claims_a_share_no_live_worker_holds_and_keeps_to_it() -> None:
     """Two live workers hold the two shares; when the second dies, the worker started in its
-    place takes its share, not the first's; a claim beyond the shares of live workers takes
-    the next in turn."""
+    place takes its share, not the first's; a claim beyond the shares of live workers still
+    gets one."""
     cpus = available_cpus()
     if cpus is None or len(cpus) < 2:
         pytest.skip(f"one CPU available here ({cpus}): there is no second share to give")

@@ -60,15 +60,12 @@ class CpuShares:
         self.shares = None if found is None else cpu_shares(found, workers)
         #: The process id holding each share (0: none yet).
         self._holders = multiprocessing.Array("i", max(workers, 1))
-        #: Claims made so far (the turn of a claim when every share's holder is alive);
-        #: under the holders' lock.
-        self._claims = multiprocessing.Value("i", 0, lock=False)
 
     def claim(self) -> frozenset[int] | None:
         """Keep the calling thread, and every thread it starts from now on, to the first
         share no live process holds (a worker started again takes the dead one's; if every
-        holder lives, the next share in turn); that share, or None when nothing is pinned (no
-        shares, or the system refused)."""
+        holder lives, one picked by the caller's process id); that share, or None when nothing
+        is pinned (no shares, or the system refused)."""
         if self.shares is None:
             return None
         lock = self._holders.get_lock()
@@ -78,9 +75,7 @@ class CpuShares:
         try:
             holders: list[int] = self._holders[: len(self.shares)]
             free = [index for index, pid in enumerate(holders) if not process_alive(pid)]
-            turn = self._claims.value
-            self._claims.value = turn + 1
-            index = free[0] if free else turn % len(self.shares)
+            index = free[0] if free else os.getpid() % len(self.shares)
             self._holders[index] = os.getpid()
         finally:
             if locked:
