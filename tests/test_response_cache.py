@@ -412,7 +412,7 @@ def test_the_header_keys_caches_stay_bounded_and_keep_no_long_header() -> None:
 def test_the_fill_and_the_bound_are_logged_once_per_release(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    cache = ResponseCache(8000)  # eighths of 1,000 bytes
+    cache = ResponseCache(8000, min_uses=1)  # eighths of 1,000 bytes; no memo of keys
     entry = Entry("200 OK", (), b"x" * 400, '"t"', None, 1000)
 
     def fill(release: str) -> list[str]:
@@ -433,8 +433,42 @@ def test_the_fill_and_the_bound_are_logged_once_per_release(
     assert cache.stats()["evictions"] == 2 * 32 and cache.stats()["entries"] == 8
 
 
+def test_the_memo_of_keys_asked_once_is_held_within_the_bound_with_the_answers() -> None:
+    """The keys asked for fewer than `min_uses` times take at most 1/16 of the bound, as
+    measured by tracemalloc at the memo's fullest; the answers kept have the rest, so
+    together they stay within the bound (a stream of distinct keys, a crawl, included)."""
+    import tracemalloc
+
+    from citydip_ld.web.response_cache import SEEN_ENTRY_BYTES, SEEN_SHARE
+
+    cache = ResponseCache(1 << 20)  # 1 MiB, kept from the second request
+    share = (1 << 20) // SEEN_SHARE
+    assert 0 < cache.seen_limit * SEEN_ENTRY_BYTES <= share
+    assert cache.entry_bound == (1 << 20) - cache.seen_limit * SEEN_ENTRY_BYTES
+    cache.use_release("first")
+    keys = [("/doc/city/", f"city-{n}", "text/turtle;1", "en") for n in range(3 * cache.seen_limit)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for key in keys[: cache.seen_limit]:  # the memo at its fullest
+            assert not cache.admit(key)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(cache._seen) == cache.seen_limit and held <= cache.seen_limit * SEEN_ENTRY_BYTES
+    for key in keys[cache.seen_limit :]:  # then emptied and started again: never beyond
+        cache.admit(key)
+        assert len(cache._seen) <= cache.seen_limit
+    entry = Entry("200 OK", (), b"x" * 4000, '"t"', None, 5000)
+    for n in range(1000):  # answers of five times the bound
+        cache.put(("/doc/city/", str(n), "", "en"), entry, "first")
+        assert cache.bytes + cache.seen_limit * SEEN_ENTRY_BYTES <= cache.max_bytes
+    assert cache.stats()["evictions"] > 0 and cache.stats()["entry_bound"] == cache.entry_bound
+    assert ResponseCache(1 << 20, min_uses=1).entry_bound == 1 << 20  # no memo: all answers
+
+
 def test_memory_is_handed_back_after_each_eighth_of_the_bound_is_evicted_or_cleared() -> None:
-    cache = ResponseCache(8000)  # eighths of 1,000 bytes: one entry's size
+    cache = ResponseCache(8000, min_uses=1)  # eighths of 1,000 bytes: one entry's size
     trims: list[int] = []
     cache.trim = lambda pad: trims.append(pad) or 1
     entry = Entry("200 OK", (), b"x" * 400, '"t"', None, 1000)

@@ -84,6 +84,12 @@ DEFAULT_MIN_USES = 2
 #: Keys asked for fewer than `min_uses` times remembered at most (by hash; then all
 #: forgotten at once, as TinyLFU's doorkeeper is reset): 64 Ki of them, a few MiB.
 SEEN_KEPT = 1 << 16
+#: Bytes counted for a remembered key (a dict slot and an int: 76 measured by tracemalloc
+#: with 64 Ki keys; more to allow for the dict's spare room).
+SEEN_ENTRY_BYTES = 96
+#: The remembered keys take at most this fraction of the bound (1/16: the default bound's
+#: 64 MiB remembers `SEEN_KEPT` keys); the answers kept have the rest.
+SEEN_SHARE = 16
 #: `Vary` headers the key covers; an answer varying on anything else is not kept.
 KEYED_VARY = frozenset({"accept", "accept-language"})
 #: `Cache-Control` directives that keep an answer out of the cache.
@@ -120,12 +126,18 @@ class Entry:
 
 class ResponseCache:
     """A byte-bounded LRU of answers for one release, each kept from its `min_uses`-th
-    request on (`admit`); thread-safe (one lock)."""
+    request on (`admit`); thread-safe (one lock). The bound `max_bytes` holds the answers
+    and the memo of keys asked for too few times yet: the memo remembers at most
+    `seen_limit` keys (`SEEN_ENTRY_BYTES` each, at most 1/`SEEN_SHARE` of the bound), the
+    answers take at most `entry_bound`, the rest."""
 
     def __init__(self, max_bytes: int, min_uses: int = DEFAULT_MIN_USES) -> None:
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // ENTRY_SHARE
         self.min_uses = max(1, min_uses)
+        share = max_bytes // (SEEN_SHARE * SEEN_ENTRY_BYTES)
+        self.seen_limit = 0 if self.min_uses <= 1 else max(1, min(SEEN_KEPT, share))
+        self.entry_bound = max(0, max_bytes - self.seen_limit * SEEN_ENTRY_BYTES)
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
         #: Uses so far of the keys asked for fewer than `min_uses` times, by the key's hash.
         self._seen: dict[int, int] = {}
@@ -210,7 +222,7 @@ class ResponseCache:
             uses = self._seen.pop(hashed, 0) + 1
             if uses >= self.min_uses:
                 return True
-            if len(self._seen) >= SEEN_KEPT:
+            if len(self._seen) >= self.seen_limit:
                 self._seen.clear()
             self._seen[hashed] = uses
             self.unkept += 1
@@ -234,17 +246,18 @@ class ResponseCache:
                 self.bytes -= old.size
             self._entries[key] = entry
             self.bytes += entry.size
-            full = self.bytes > self.max_bytes
-            while self.bytes > self.max_bytes:
+            full = self.bytes > self.entry_bound
+            while self.bytes > self.entry_bound:
                 _key, evicted = self._entries.popitem(last=False)
                 self.bytes -= evicted.size
                 self._freed += evicted.size
                 self.evictions += 1
             due = self._trim_due()
-            step = FILL_STEPS if full else self.bytes * FILL_STEPS // self.max_bytes
+            held = self.bytes + self.max_bytes - self.entry_bound  # the memo's share too
+            step = FILL_STEPS if full else held * FILL_STEPS // self.max_bytes
             log = step > self._logged_step
             self._logged_step = max(step, self._logged_step)
-            figures = (self.bytes, self.max_bytes, len(self._entries))
+            figures = (held, self.max_bytes, len(self._entries))
         self._hand_back(due)
         if not log:
             return
@@ -263,6 +276,8 @@ class ResponseCache:
                 "entries": len(self._entries),
                 "bytes": self.bytes,
                 "max_bytes": self.max_bytes,
+                "entry_bound": self.entry_bound,
+                "seen": len(self._seen),
                 "hits": self.hits,
                 "misses": self.misses,
                 "evictions": self.evictions,
