@@ -637,3 +637,28 @@ def test_a_request_the_loop_declines_is_one_miss_not_two(mini_app: Flask) -> Non
     assert middleware.quick(route.quick, dict(document), lambda *a: None)  # type: ignore[attr-defined]
     stats = middleware.cache.stats()  # type: ignore[attr-defined]
     assert (stats["misses"], stats["hits"]) == (2, 1)
+
+
+def test_the_workers_run_asyncios_event_loop_whatever_else_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Granian's default loop ("auto") would take rloop or uvloop if either were importable:
+    the server names asyncio's, so another installed package does not change it."""
+    import granian.server
+    from granian.constants import Loops
+
+    from citydip_ld.granian_front import serve_granian
+
+    built: list[dict[str, Any]] = []
+
+    class Recorded:
+        def __init__(self, target: str, **options: Any) -> None:
+            built.append(options)
+
+        def serve(self, **_options: Any) -> None:
+            pass
+
+    monkeypatch.setattr(granian.server, "Server", Recorded)
+    settings = ServerSettings("127.0.0.1", 5999, 2, pin_workers=False)
+    serve_granian(lambda: Flask(__name__).wsgi_app, settings)
+    assert [options["loop"] for options in built] == [Loops.asyncio]
