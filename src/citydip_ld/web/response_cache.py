@@ -87,8 +87,8 @@ SEEN_KEPT = 1 << 16
 #: Bytes counted for a remembered key (a dict slot and an int: 76 measured by tracemalloc
 #: with 64 Ki keys; more to allow for the dict's spare room).
 SEEN_ENTRY_BYTES = 96
-#: The remembered keys take at most this fraction of the bound (1/16: the default bound's
-#: 64 MiB remembers `SEEN_KEPT` keys); the answers kept have the rest.
+#: The remembered keys take at most this fraction of the bound (1/16: 43,690 keys in the
+#: default 64 MiB; `SEEN_KEPT` from a bound of 96 MiB); the answers kept have the rest.
 SEEN_SHARE = 16
 #: `Vary` headers the key covers; an answer varying on anything else is not kept.
 KEYED_VARY = frozenset({"accept", "accept-language"})
