@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from flask import Flask
 
-from citydip_ld.granian_front import RSGIFront, base_environ, make_environ
+from citydip_ld.granian_front import WORKER_STOP_WAIT, RSGIFront, base_environ, make_environ
 from citydip_ld.serving import ServerSettings
 from helpers import as_older_code_wrote_it
 from web_support import LiveServer, live_granian, live_server
@@ -662,3 +662,51 @@ def test_the_workers_run_asyncios_event_loop_whatever_else_is_installed(
     settings = ServerSettings("127.0.0.1", 5999, 2, pin_workers=False)
     serve_granian(lambda: Flask(__name__).wsgi_app, settings)
     assert [options["loop"] for options in built] == [Loops.asyncio]
+    # and a worker that does not stop after its SIGTERM is killed, not waited for for ever
+    assert [options["workers_kill_timeout"] for options in built] == [WORKER_STOP_WAIT]
+
+
+def _start_worker_told_to_stop(loader: str) -> None:
+    """A granian worker's start (`loader`: front_app or forked_front) in a process that has
+    the supervisor's kind of handler (it only sets an event), told to stop while starting:
+    the signal comes while the loader sets up its logging, which then takes its time."""
+    import os
+    import signal
+    import time
+
+    from citydip_ld import granian_front
+
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: None)  # inherited: swallows it
+    signal.signal(signal.SIGINT, lambda _signum, _frame: None)
+
+    def told_to_stop(_level: str) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+
+    granian_front.configure_logging = told_to_stop  # type: ignore[assignment]
+    settings = ServerSettings("127.0.0.1", 5999, 2, pin_workers=False)
+    app = Flask(__name__).wsgi_app
+    if loader == "front_app":
+        granian_front.front_app(lambda: app, False, "warning", settings)
+    else:
+        granian_front.forked_front(app, False, "warning", settings)
+
+
+@pytest.mark.parametrize("loader", ["front_app", "forked_front"])
+def test_a_worker_told_to_stop_while_starting_stops(loader: str) -> None:
+    """Granian's worker inherits the supervisor's SIGTERM handler, which does not stop it:
+    told to stop before granian sets its own handlers, it served on, and `serve` waited for
+    it for ever. Its start lets the signal stop it."""
+    import multiprocessing
+    import signal
+
+    worker = multiprocessing.get_context("fork").Process(
+        target=_start_worker_told_to_stop, args=(loader,)
+    )
+    worker.start()
+    worker.join(10)
+    alive = worker.is_alive()
+    if alive:
+        worker.kill()
+        worker.join()
+    assert not alive and worker.exitcode == -signal.SIGTERM

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -304,8 +306,16 @@ def test_the_real_command_serves_the_built_dataset_on_a_free_port(
         children = descendants(process.pid)
         assert children, "the query worker pool runs in child processes"
     finally:
+        left = descendants(process.pid)
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:  # not stopped: fail, leaving no process behind
+            for pid in [process.pid, *left]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            process.wait(10)
+            raise
         reader.join(5)
     assert any(line.startswith(f"serving http://127.0.0.1:{port}/ with {server}") for line in log)
     deadline = time.monotonic() + 10

@@ -41,6 +41,7 @@ import functools
 import io
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -617,6 +618,8 @@ def serve_granian(
         # asyncio 1,833 req/s median, uvloop 2,123 and asyncio 2,001; CPU a request within
         # the noise: not worth another dependency)
         loop=Loops.asyncio,
+        # a worker that has not stopped this long after the SIGTERM is killed
+        workers_kill_timeout=WORKER_STOP_WAIT,
         backpressure=settings.connection_limit,
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(
@@ -670,10 +673,28 @@ def front_app(
 ) -> RSGIFront:
     """Run in granian's worker process: the app `app_factory` makes, behind the front
     (`wrap_front`); the worker then keeps to its share of `cpus` (`worker_cpus`)."""
+    stop_when_told_while_starting()
     configure_logging(log_level)
     front = wrap_front(app_factory(), access_log, log_level, settings)
     claim_cpus(cpus)
     return front
+
+
+#: Seconds granian waits for a worker to stop after its SIGTERM before killing it (as
+#: gunicorn's `graceful_timeout`): a worker that never heard the signal cannot hold the
+#: stop for ever.
+WORKER_STOP_WAIT = 30
+
+
+def stop_when_told_while_starting() -> None:
+    """Let SIGTERM and SIGINT stop this granian worker outright until granian sets its own
+    handlers on the worker's event loop (once the loader calling this has returned). The
+    worker inherits the supervising process's handlers, which only set an event the
+    supervisor watches: a worker told to stop while it was still starting (forking its SPARQL
+    workers, copying its heap) lost the signal, served on, and the supervisor waited for it
+    for ever (seen under load: `serve` did not exit after SIGTERM)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def forked_front(
@@ -688,6 +709,7 @@ def forked_front(
     share the loaded store too (`OxigraphStore.fork_query_workers`), then the front; the
     worker then keeps to its share of `cpus` (its SPARQL workers keep every CPU) and, for a
     dataset loaded into memory, makes its own copy of the heap (`copy_heap`)."""
+    stop_when_told_while_starting()
     configure_logging(log_level)
     store = getattr(app, "extensions", {}).get(STORE_KEY)
     fork_query_workers = getattr(store, "fork_query_workers", None)
