@@ -710,3 +710,32 @@ def test_a_worker_told_to_stop_while_starting_stops(loader: str) -> None:
         worker.kill()
         worker.join()
     assert not alive and worker.exitcode == -signal.SIGTERM
+
+
+def _start_after_the_supervisor_died() -> None:
+    """A worker whose supervisor (here: a pid that is not its parent) died before the
+    worker set its parent-death signal: it must stop at once."""
+    import os
+    import time
+
+    from citydip_ld.granian_front import stop_with_supervisor
+
+    stop_with_supervisor(os.getppid() + 1_000_000)  # no process has that id: not the parent
+    time.sleep(5)
+
+
+def test_a_worker_whose_supervisor_died_before_it_started_stops() -> None:
+    import multiprocessing
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux's")
+    worker = multiprocessing.get_context("fork").Process(target=_start_after_the_supervisor_died)
+    worker.start()
+    worker.join(10)
+    alive = worker.is_alive()
+    if alive:
+        worker.kill()
+        worker.join()
+    assert not alive and worker.exitcode == -signal.SIGTERM

@@ -287,6 +287,29 @@ def test_two_workers_share_one_warm_up_agree_and_stop_cleanly(
     assert any(line.startswith("loading and warming up the dataset for 2") for line in log)
 
 
+def test_the_workers_stop_when_the_supervising_process_is_killed(dataset_dir: Path) -> None:
+    """A supervisor killed outright (SIGKILL, the OOM killer) cannot stop its workers: the
+    kernel's parent-death signal does, so none serves on, orphaned, beside the next `serve`
+    on the same port."""
+    pytest.importorskip("granian")
+    port = free_port()
+    env = {**os.environ, "CITYDIP_DATASET_DIR": str(dataset_dir), "CITYDIP_BASE": BASE}
+    env["CITYDIP_QUERY_WORKERS"] = "2"
+    process, _log, reader = start_logged(
+        ["--threads", "2", "--workers", "2", "--port", str(port)], env
+    )
+    children: set[int] = set()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process, timeout=120)
+        assert len(granian_workers(process.pid)) == 2
+        children = descendants(process.pid)
+    finally:
+        left = stop_logged(process, reader, children, signal.SIGKILL)
+    assert children and not left, f"workers outlived their killed supervisor: {sorted(left)}"
+    with pytest.raises(OSError):  # nothing answers on the port any more
+        http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/")
+
+
 def test_a_store_folder_is_warmed_up_once_and_reopened_by_each_worker(
     dataset_dir: Path, tmp_path: Path
 ) -> None:

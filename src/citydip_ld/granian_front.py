@@ -50,6 +50,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from werkzeug.wsgi import FileWrapper
 
+from citydip_ld.c_library import set_parent_death_signal
 from citydip_ld.errors import CitydipError
 from citydip_ld.logs import configure_logging
 from citydip_ld.serving import (
@@ -635,9 +636,13 @@ def serve_granian(
     cpus = CpuShares(workers) if settings.pin_workers else None
     if preloaded is not None:
         fork_workers()
-        loader = functools.partial(forked_front, preloaded, access_log, level, settings, cpus)
+        loader = functools.partial(
+            forked_front, preloaded, access_log, level, settings, cpus, os.getpid()
+        )
     else:
-        loader = functools.partial(front_app, app_factory, access_log, level, settings, cpus)
+        loader = functools.partial(
+            front_app, app_factory, access_log, level, settings, cpus, os.getpid()
+        )
     if ready is not None:
         ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
     server.serve(target_loader=loader, wrap_loader=False)
@@ -670,10 +675,12 @@ def front_app(
     log_level: str,
     settings: ServerSettings,
     cpus: CpuShares | None = None,
+    supervisor: int | None = None,
 ) -> RSGIFront:
     """Run in granian's worker process: the app `app_factory` makes, behind the front
-    (`wrap_front`); the worker then keeps to its share of `cpus` (`worker_cpus`)."""
-    stop_when_told_while_starting()
+    (`wrap_front`); the worker then keeps to its share of `cpus` (`worker_cpus`) and stops
+    with `supervisor` (`stop_with_supervisor`)."""
+    stop_with_supervisor(supervisor)
     configure_logging(log_level)
     front = wrap_front(app_factory(), access_log, log_level, settings)
     claim_cpus(cpus)
@@ -686,15 +693,24 @@ def front_app(
 WORKER_STOP_WAIT = 30
 
 
-def stop_when_told_while_starting() -> None:
-    """Let SIGTERM and SIGINT stop this granian worker outright until granian sets its own
-    handlers on the worker's event loop (once the loader calling this has returned). The
-    worker inherits the supervising process's handlers, which only set an event the
-    supervisor watches: a worker told to stop while it was still starting (forking its SPARQL
-    workers, copying its heap) lost the signal, served on, and the supervisor waited for it
-    for ever (seen under load: `serve` did not exit after SIGTERM)."""
+def stop_with_supervisor(supervisor: int | None) -> None:
+    """Make this granian worker stop when it is told to while starting, and when its
+    supervising process (`supervisor`, its pid) dies.
+
+    SIGTERM and SIGINT stop it outright until granian sets its own handlers on the worker's
+    event loop (once the loader calling this has returned): the worker inherits the
+    supervisor's handlers, which only set an event the supervisor watches, so a worker told
+    to stop while still starting (forking its SPARQL workers, copying its heap) lost the
+    signal, served on, and the supervisor waited for it for ever (under load, 2 stops in 18).
+
+    And the kernel sends it SIGTERM when the supervisor dies (Linux's parent-death signal):
+    a supervisor killed by SIGKILL or the OOM killer left its workers serving the old
+    release on the port, beside the workers of the next `serve` on the same port. A
+    supervisor dead before this call: the worker stops at once."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if set_parent_death_signal(signal.SIGTERM) and supervisor not in (None, os.getppid()):
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def forked_front(
@@ -703,13 +719,15 @@ def forked_front(
     log_level: str,
     settings: ServerSettings,
     cpus: CpuShares | None = None,
+    supervisor: int | None = None,
 ) -> RSGIFront:
-    """Run in a granian worker just forked from the process that loaded `app`: start the
+    """Run in a granian worker just forked from the process that loaded `app` (it stops
+    with `supervisor`: `stop_with_supervisor`): start the
     app's SPARQL workers now, forked from this worker while it has one thread, so that they
     share the loaded store too (`OxigraphStore.fork_query_workers`), then the front; the
     worker then keeps to its share of `cpus` (its SPARQL workers keep every CPU) and, for a
     dataset loaded into memory, makes its own copy of the heap (`copy_heap`)."""
-    stop_when_told_while_starting()
+    stop_with_supervisor(supervisor)
     configure_logging(log_level)
     store = getattr(app, "extensions", {}).get(STORE_KEY)
     fork_query_workers = getattr(store, "fork_query_workers", None)
