@@ -71,6 +71,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOGGER = logging.getLogger(__name__)
+#: Seconds granian waits for a worker to stop after its SIGTERM before killing it (as
+#: gunicorn's `graceful_timeout`): a worker that never heard the signal cannot hold the
+#: stop for ever.
+WORKER_STOP_WAIT = 30
 #: Seconds a document may take on the event loop (`RSGIFront.answer_quick`); a path that
 #: took longer is answered on a thread from then on.
 QUICK_LIMIT = 0.02
@@ -685,12 +689,6 @@ def front_app(
     front = wrap_front(app_factory(), access_log, log_level, settings)
     claim_cpus(cpus)
     return front
-
-
-#: Seconds granian waits for a worker to stop after its SIGTERM before killing it (as
-#: gunicorn's `graceful_timeout`): a worker that never heard the signal cannot hold the
-#: stop for ever.
-WORKER_STOP_WAIT = 30
 
 
 def stop_with_supervisor(supervisor: int | None) -> None:
