@@ -697,19 +697,9 @@ def test_a_worker_told_to_stop_while_starting_stops(loader: str) -> None:
     """Granian's worker inherits the supervisor's SIGTERM handler, which does not stop it:
     told to stop before granian sets its own handlers, it served on, and `serve` waited for
     it for ever. Its start lets the signal stop it."""
-    import multiprocessing
     import signal
 
-    worker = multiprocessing.get_context("fork").Process(
-        target=_start_worker_told_to_stop, args=(loader,)
-    )
-    worker.start()
-    worker.join(10)
-    alive = worker.is_alive()
-    if alive:
-        worker.kill()
-        worker.join()
-    assert not alive and worker.exitcode == -signal.SIGTERM
+    assert _how_a_forked_worker_ends(_start_worker_told_to_stop, loader) == -signal.SIGTERM
 
 
 def _start_after_the_supervisor_died() -> None:
@@ -720,22 +710,29 @@ def _start_after_the_supervisor_died() -> None:
 
     from citydip_ld.granian_front import stop_with_supervisor
 
-    stop_with_supervisor(os.getppid() + 1_000_000)  # no process has that id: not the parent
+    stop_with_supervisor(os.getppid() + 1)  # not its parent: that supervisor is gone
     time.sleep(5)
 
 
 def test_a_worker_whose_supervisor_died_before_it_started_stops() -> None:
-    import multiprocessing
     import signal
     import sys
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the parent-death signal is Linux's")
-    worker = multiprocessing.get_context("fork").Process(target=_start_after_the_supervisor_died)
+    assert _how_a_forked_worker_ends(_start_after_the_supervisor_died) == -signal.SIGTERM
+
+
+def _how_a_forked_worker_ends(target: Any, *args: Any) -> int | None:
+    """The exit code of `target(*args)` run in a forked process (minus the signal that
+    ended it), or None when it was still running after 10 s (then killed)."""
+    import multiprocessing
+
+    worker = multiprocessing.get_context("fork").Process(target=target, args=args)
     worker.start()
     worker.join(10)
-    alive = worker.is_alive()
-    if alive:
+    if worker.is_alive():
         worker.kill()
         worker.join()
-    assert not alive and worker.exitcode == -signal.SIGTERM
+        return None
+    return worker.exitcode
