@@ -617,11 +617,8 @@ def serve_granian(
         # the Rust runtime on its own threads (granian picks one thread in-line for RSGI):
         # at world M, cold documents at eight connections 1.12x the requests a second
         runtime_mode=RuntimeModes.mt,
-        # asyncio's loop, named: granian's default ("auto") takes rloop or uvloop when either
-        # happens to be importable, so what else is installed would change the server (cold
-        # documents at world S, eight connections, eight alternating cells: rloop 1,966 and
-        # asyncio 1,833 req/s median, uvloop 2,123 and asyncio 2,001; CPU a request within
-        # the noise: not worth another dependency)
+        # named: granian's "auto" takes rloop or uvloop whenever either is importable (an
+        # A/B on cold documents at S: req/s +6-7% median, CPU within the noise; README)
         loop=Loops.asyncio,
         # a worker that has not stopped this long after the SIGTERM is killed
         workers_kill_timeout=WORKER_STOP_WAIT,
@@ -636,20 +633,29 @@ def serve_granian(
         respawn_failed_workers=True,
     )
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
-    loader: Callable[[], RSGIFront]
     cpus = CpuShares(workers) if settings.pin_workers else None
-    if preloaded is not None:
-        fork_workers()
-        loader = functools.partial(
-            forked_front, preloaded, access_log, level, settings, cpus, os.getpid()
-        )
-    else:
-        loader = functools.partial(
-            front_app, app_factory, access_log, level, settings, cpus, os.getpid()
-        )
+    loader = _worker_loader(app_factory, preloaded, (access_log, level, settings, cpus))
     if ready is not None:
         ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
     server.serve(target_loader=loader, wrap_loader=False)
+
+
+def _worker_loader(
+    app_factory: Callable[[], WSGIApplication],
+    preloaded: WSGIApplication | None,
+    options: tuple[bool, str, ServerSettings, CpuShares | None],
+) -> Callable[[], RSGIFront]:
+    """What granian calls in each worker it forks from this process (the supervisor, whose
+    pid the worker is given): `forked_front` of `preloaded` (granian then forks, see
+    `fork_workers`), else `front_app` of `app_factory`; `options` are theirs."""
+    access_log, level, settings, cpus = options
+    supervisor = os.getpid()
+    if preloaded is not None:
+        fork_workers()
+        return functools.partial(
+            forked_front, preloaded, access_log, level, settings, cpus, supervisor
+        )
+    return functools.partial(front_app, app_factory, access_log, level, settings, cpus, supervisor)
 
 
 def fork_workers() -> None:
