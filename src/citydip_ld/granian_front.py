@@ -634,7 +634,7 @@ def serve_granian(
     )
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
     cpus = CpuShares(workers) if settings.pin_workers else None
-    loader = _worker_loader(app_factory, preloaded, (access_log, level, settings, cpus))
+    loader = _worker_loader(app_factory, preloaded, access_log, level, settings, cpus)
     if ready is not None:
         ready(f"http://{settings.host}:{settings.port}{settings.url_prefix}/")
     server.serve(target_loader=loader, wrap_loader=False)
@@ -643,12 +643,14 @@ def serve_granian(
 def _worker_loader(
     app_factory: Callable[[], WSGIApplication],
     preloaded: WSGIApplication | None,
-    options: tuple[bool, str, ServerSettings, CpuShares | None],
+    access_log: bool,
+    level: str,
+    settings: ServerSettings,
+    cpus: CpuShares | None,
 ) -> Callable[[], RSGIFront]:
     """What granian calls in each worker it forks from this process (the supervisor, whose
     pid the worker is given): `forked_front` of `preloaded` (granian then forks, see
-    `fork_workers`), else `front_app` of `app_factory`; `options` are theirs."""
-    access_log, level, settings, cpus = options
+    `fork_workers`), else `front_app` of `app_factory`; the other arguments are theirs."""
     supervisor = os.getpid()
     if preloaded is not None:
         fork_workers()

@@ -213,7 +213,7 @@ class ResponseCache:
 
     def admit(self, key: Key) -> bool:
         """Whether the answer to `key` is kept now: this is its `min_uses`-th request (the
-        earlier ones counted by the key's hash, at most `SEEN_KEPT` keys; two keys sharing a
+        earlier ones counted by the key's hash, at most `seen_limit` keys; two keys sharing a
         hash, or a memo forgotten, only change when an answer is first kept)."""
         if self.min_uses <= 1:
             return True
