@@ -1,7 +1,8 @@
 """`publish --to DIR`: load a built dataset into a new generation of a store folder and switch
 to it atomically (the folder's layout is described in `citydip_ld.stores.disk_store`).
 
-The dataset statistics and every kind's list order are computed while loading and kept in the
+The dataset statistics, every kind's list order and the views a server computes from the
+whole dataset (`citydip_ld.stores.prepared_views`) are computed while loading and kept in the
 generation, so a server on a big store never computes them; so are the label table and the
 resource table of the documents (`citydip_ld.stores.label_table`, `resource_table`), which
 they read instead of RocksDB. One
@@ -49,6 +50,7 @@ from citydip_ld.stores.label_table import LABELS, write_label_table
 from citydip_ld.stores.lean_statistics import lean_statistics
 from citydip_ld.stores.list_order import list_orders
 from citydip_ld.stores.listing import write_listing
+from citydip_ld.stores.prepared_views import PREPARED, write_prepared_views
 from citydip_ld.stores.resource_table import RESOURCES, write_resource_table_from_dumps
 from citydip_ld.stores.store import OxigraphStore
 
@@ -228,15 +230,16 @@ def _finish(
     resources: dict[str, Any],
 ) -> StoreInfo:
     """What a loaded store's generation carries besides RocksDB's files (statistics, list
-    orders, label table), written into `staging` from the store, and its record (with the
-    resource table written before the load, `resources`)."""
-    for partial in (staging / LISTS, staging / LABELS):  # a killed run's, when resuming
+    orders, prepared views, label table), written into `staging` from the store, and its
+    record (with the resource table written before the load, `resources`)."""
+    for partial in (staging / LISTS, staging / LABELS, staging / PREPARED):  # a killed run's
         shutil.rmtree(partial, ignore_errors=True)
     quads = len(store)
     graphs = sum(1 for _ in store.named_graphs())
-    counted = lists = None
+    counted = lists = prepared = None
     if base is not None:
         counted, lists = count_and_list(store, quads, base, staging / LISTS, say)
+        prepared = write_prepared_views(OxigraphStore(store), base, staging, say)
     say("writing the label table")
     labels = asdict(write_label_table(store, LABEL_TERMS, staging / LABELS))
     store.flush()
@@ -255,6 +258,7 @@ def _finish(
         lists=lists,
         labels=labels,
         resources=resources,
+        prepared=prepared,
     )
     (staging / MARKER).write_text(json.dumps(asdict(info), indent=2) + "\n", encoding="utf-8")
     (staging / LOADED).unlink()

@@ -12,7 +12,9 @@ Layout (the folder is replaced as a whole, never edited in place)::
     DIR/data-<token>/    a generation: the RocksDB files and `citydip-store.json`, the
                          list order of each kind (`lists/`), the label table (`labels/`,
                          `citydip_ld.stores.label_table`) and the resource table
-                         (`resources/`, `citydip_ld.stores.resource_table`)
+                         (`resources/`, `citydip_ld.stores.resource_table`) and the views
+                         a server computes from the whole dataset (`prepared/`,
+                         `citydip_ld.stores.prepared_views`)
 
 `write_store_dir` bulk-loads the dataset into a hidden temporary generation, writes its
 `citydip-store.json` (what it holds), renames it to `data-<token>` and then switches `current`
@@ -74,6 +76,8 @@ class StoreInfo:
     labels: dict[str, Any] | None = None
     #: The resource table written with the generation (`quad_table.TableInfo`), if any.
     resources: dict[str, Any] | None = None
+    #: The views prepared with the generation (`prepared_views`): bytes per view, if any.
+    prepared: dict[str, int] | None = None
     #: The generation this one was upgraded from (`store_upgrade`), if it was not loaded.
     upgraded_from: str | None = None
 

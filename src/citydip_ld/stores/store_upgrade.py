@@ -8,7 +8,8 @@ files, so this takes seconds and no space at any size), its list orders and sour
 hard links to the live generation's, and only what is missing or unreadable by this code is
 computed from the store: the label table (`citydip_ld.stores.label_table`), the resource
 table (`citydip_ld.stores.resource_table`), and, for `base`,
-the dataset statistics and the list orders if the generation has none. The record keeps
+the dataset statistics and the list orders if the generation has none, and the prepared
+views (`citydip_ld.stores.prepared_views`) if it has none this code reads. The record keeps
 what was loaded (quads, graphs, sources, their sums, when and how long) and says which
 generation it was upgraded from.
 
@@ -48,16 +49,19 @@ from citydip_ld.stores.disk_store import (
 )
 from citydip_ld.stores.index_description import LABEL_TERMS, TABLE_INCOMING
 from citydip_ld.stores.label_table import LABELS, open_label_table, write_label_table
+from citydip_ld.stores.prepared_views import PREPARED, has_prepared_views, write_prepared_views
 from citydip_ld.stores.resource_table import (
     RESOURCES,
     open_resource_table,
     write_resource_table,
 )
+from citydip_ld.stores.store import OxigraphStore
 
 #: What an upgrade can add to a generation, in the order it writes them.
 LABEL_TABLE = "label table"
 RESOURCE_TABLE = "resource table"
 STATISTICS = "statistics and list orders"
+PREPARED_VIEWS = "prepared views"
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,9 @@ def missing_parts(generation: Path, info: StoreInfo, base: str | None) -> tuple[
     `resource_table.open_resource_table`), so it is written again. Statistics and list
     orders are counted only where none were (for `base`): ones counted for another base are
     left alone, not recounted for a default base by mistake (at world L they take most of an
-    hour)."""
+    hour). The views are prepared for `base` when none there were prepared for it by this
+    code (a server would compute them at every start), unless the statistics were counted
+    for another base: that generation serves another base."""
     parts = []
     table = open_label_table(generation, info.labels, LABEL_TERMS)
     if table is None:
@@ -99,6 +105,9 @@ def missing_parts(generation: Path, info: StoreInfo, base: str | None) -> tuple[
         resources.close()
     if base is not None and (info.statistics is None or info.lists is None):
         parts.append(STATISTICS)
+    counted_here = STATISTICS in parts or info.statistics_for(base or "") is not None
+    if base is not None and counted_here and not has_prepared_views(generation, base):
+        parts.append(PREPARED_VIEWS)
     return tuple(parts)
 
 
@@ -166,6 +175,12 @@ def _upgraded_generation(
             upgraded = replace(upgraded, statistics=counted, lists=lists)
         else:
             _link_tree(live / LISTS, staging / LISTS)
+        if PREPARED_VIEWS in parts:
+            assert base is not None  # asked for only with a base
+            prepared = write_prepared_views(OxigraphStore(store), base, staging, say)
+            upgraded = replace(upgraded, prepared=prepared)
+        else:
+            _link_tree(live / PREPARED, staging / PREPARED)
         if LABEL_TABLE in parts:
             say("writing the label table")
             labels = asdict(write_label_table(store, LABEL_TERMS, staging / LABELS))

@@ -25,6 +25,7 @@ from citydip_ld.sparql.sandbox import SandboxSettings
 from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
 from citydip_ld.stores.geography import Geography, compute_geography, to_geojson_bytes
 from citydip_ld.stores.listing import Listing, MemoryListing
+from citydip_ld.stores.prepared_views import read_prepared_view
 from citydip_ld.stores.remote import is_remote
 from citydip_ld.stores.search_index import SearchIndexes, build_search_index
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
@@ -126,6 +127,13 @@ def _generation_info() -> tuple[str, StoreInfo] | None:
     return (generation, read_generation_info(generation)) if generation else None
 
 
+def _prepared_view(base: str, name: str) -> object | None:
+    """The view `name` prepared for `base` in the store folder's live generation by
+    `publish --to DIR` (`citydip_ld.stores.prepared_views`), or None: computed then."""
+    generation: str | None = getattr(get_store(), "generation", None)
+    return read_prepared_view(generation, base, name) if generation else None
+
+
 def _generation_key() -> str:
     """What the kept counts and list orders belong to: the store folder's live generation
     (a new publication, or a folder put back, is counted anew), else the one dataset."""
@@ -175,11 +183,16 @@ def hide_from_collector() -> None:
 
 
 def get_search_index(base: str) -> SearchIndexes:
-    """The search index of the app's store (`citydip_ld.stores.search_index`): built once per
-    store (a store folder's generation; a remote store's: again after a while), then reused."""
+    """The search index of the app's store (`citydip_ld.stores.search_index`): prepared by
+    `publish --to DIR` for a store folder, else built once per store (a remote store's: again
+    after a while), then reused."""
 
     def compute() -> SearchIndexes:
-        index = build_search_index(get_store(), base)
+        prepared = _prepared_view(base, "search")
+        if isinstance(prepared, SearchIndexes):
+            index = prepared
+        else:
+            index = build_search_index(get_store(), base)
         hide_from_collector()
         return index
 
@@ -216,10 +229,14 @@ def release_of(app: Flask) -> str | None:
 
 
 def get_geography(base: str) -> Geography:
-    """The cities and twinnings on the map (`citydip_ld.stores.geography`): read once per
-    store (a store folder's generation; a remote store's: again after a while)."""
+    """The cities and twinnings on the map (`citydip_ld.stores.geography`): prepared by
+    `publish --to DIR` for a store folder, else read once per store (a remote store's: again
+    after a while)."""
 
     def compute() -> Geography:
+        prepared = _prepared_view(base, "geography")
+        if isinstance(prepared, Geography):
+            return prepared
         return compute_geography(get_store(), base)
 
     geography: Geography = _memo(GEOGRAPHY_KEY).get(f"{_generation_key()} {base}", compute)
@@ -245,10 +262,14 @@ def get_network_geojson(
 
 
 def get_timeline(base: str) -> Timeline:
-    """The dated facts of the app's store (`citydip_ld.stores.timeline`): read once per store
-    (a store folder's generation; a remote store's: again after a while), then reused."""
+    """The dated facts of the app's store (`citydip_ld.stores.timeline`): prepared by
+    `publish --to DIR` for a store folder, else read once per store (a remote store's: again
+    after a while), then reused."""
 
     def compute() -> Timeline:
+        prepared = _prepared_view(base, "timeline")
+        if isinstance(prepared, Timeline):
+            return prepared
         return read_timeline(get_store(), base)
 
     timeline: Timeline = _memo(TIMELINE_KEY).get(f"{_generation_key()} {base}", compute)
@@ -257,12 +278,17 @@ def get_timeline(base: str) -> Timeline:
 
 def get_network(base: str) -> Network:
     """The twinning network of the app's store (`citydip_ld.rdf.network`, the same queries
-    `build` runs for the network files): read once per store (a store folder's generation; a
-    remote store's: again after a while), then reused by `/network`, `/network.json` and the
-    city pages."""
-    network: Network = _memo(NETWORK_KEY).get(
-        f"{_generation_key()} {base}", lambda: read_network(get_store(), base)
-    )
+    `build` runs for the network files): prepared by `publish --to DIR` for a store folder,
+    else read once per store (a remote store's: again after a while), then reused by
+    `/network`, `/network.json` and the city pages."""
+
+    def compute() -> Network:
+        prepared = _prepared_view(base, "network")
+        if isinstance(prepared, Network):
+            return prepared
+        return read_network(get_store(), base)
+
+    network: Network = _memo(NETWORK_KEY).get(f"{_generation_key()} {base}", compute)
     return network
 
 

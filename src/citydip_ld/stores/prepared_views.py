@@ -1,0 +1,152 @@
+"""The views `serve` computes from a whole generation (the search index, the timeline, the
+map's geography and the twinning network), prepared by `publish --to DIR` and kept in the
+generation's `prepared/` folder, so that a server starting on a store folder reads them in a
+second instead of querying the store for minutes (at world M the four took 226 s of CPU
+before the first request was answered; read back, about a fiftieth of that).
+
+Each view is one file, `prepared/<name>.pickle`: a line of JSON saying which code wrote it and
+for which base IRI, then the view as a pickle. A view is read back only when both match the
+server's (`code_key`: a digest of this package's source, so any other version of the code,
+whose classes or search keys may differ, computes the view again as before), and only with
+the classes of the views themselves: the unpickler refuses any other global
+(`_ViewUnpickler`), so a file in the folder can hold data, never code to run. A view that is
+missing, stale, or unreadable is `None`, and the server computes it as it did before."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+import json
+import logging
+import pickle
+import sys
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from citydip_ld.atomic import write_atomically
+from citydip_ld.iris import normalise_base
+from citydip_ld.rdf import network
+from citydip_ld.stores import geography, search_index, timeline
+from citydip_ld.stores.describe import Queryable
+
+#: The folder of a generation the prepared views are written into.
+PREPARED = "prepared"
+
+#: Each view's name and how it is computed from a store for a base IRI (what `serve` would
+#: otherwise compute at its start: `citydip_ld.web.context`).
+VIEWS: dict[str, Callable[[Queryable, str], object]] = {
+    "search": search_index.build_search_index,
+    "timeline": timeline.read_timeline,
+    "geography": geography.compute_geography,
+    "network": network.read_network,
+}
+
+#: The modules whose classes a view is made of: the only globals a view file may name,
+#: besides `array.array` (the search index's columns).
+_VIEW_MODULES = (search_index, timeline, geography, network)
+_ARRAY_GLOBALS = frozenset({("array", "array"), ("array", "_array_reconstructor")})
+
+_PROTOCOL = 5
+_log = logging.getLogger(__name__)
+
+
+@cache
+def code_key() -> str:
+    """The `source_digest` of this package: a view is read back only by the very code that
+    prepared it."""
+    return source_digest(Path(__file__).resolve().parent.parent)
+
+
+def source_digest(package: Path) -> str:
+    """A digest of the name and text of every Python module under `package`, and of Python's
+    version (which a pickle's classes and arrays are read by)."""
+    digest = hashlib.sha256(f"python {sys.version_info[0]}.{sys.version_info[1]}".encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def view_path(generation: str | Path, name: str) -> Path:
+    """The file of the prepared view `name` in `generation`."""
+    return Path(generation) / PREPARED / f"{name}.pickle"
+
+
+def write_prepared_views(
+    store: Queryable, base: str, generation: Path, say: Callable[[str], None]
+) -> dict[str, int]:
+    """Compute every view of `store` for `base` and write it into `generation` (each one
+    dropped before the next is computed, so only the largest is held); the bytes written per
+    view, for the generation's record."""
+    written = {}
+    for name, compute in VIEWS.items():
+        say(f"preparing the {name} view")
+        header = {"format": code_key(), "base": normalise_base(base), "view": name}
+        body = pickle.dumps(compute(store, base), protocol=_PROTOCOL)
+        content = json.dumps(header).encode() + b"\n" + body
+        write_atomically(view_path(generation, name), content)
+        written[name] = len(content)
+        del body, content
+    return written
+
+
+def read_prepared_view(generation: str | Path, base: str, name: str) -> object | None:
+    """The view `name` prepared in `generation` for `base` by this code, or None when it is
+    missing, was prepared for another base or by other code, or cannot be read (logged)."""
+    path = view_path(generation, name)
+    try:
+        with path.open("rb") as handle:
+            header = json.loads(handle.readline())
+            wanted = {"format": code_key(), "base": normalise_base(base), "view": name}
+            if header != wanted:
+                return None
+            return _unpickle(handle.read())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+        _log.warning("%s: the prepared view could not be read (%s); computing it", path, exc)
+        return None
+
+
+def has_prepared_views(generation: str | Path, base: str) -> bool:
+    """Whether every view is prepared in `generation` for `base` by this code (headers only)."""
+    wanted = {"format": code_key(), "base": normalise_base(base)}
+    for name in VIEWS:
+        try:
+            with view_path(generation, name).open("rb") as handle:
+                header = json.loads(handle.readline())
+        except (OSError, ValueError):
+            return False
+        if header != {**wanted, "view": name}:
+            return False
+    return True
+
+
+def _unpickle(data: bytes) -> object:
+    """Unpickle a view with the cyclic collector paused (a view is millions of objects, and
+    each collection on the way would walk all made so far)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _ViewUnpickler(io.BytesIO(data)).load()
+    finally:
+        if paused:
+            gc.enable()
+
+
+class _ViewUnpickler(pickle.Unpickler):
+    """An unpickler that finds only the classes views are made of (Python's "restricting
+    globals"): any other global, a function to call above all, is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ARRAY_GLOBALS:
+            return super().find_class(module, name)
+        for allowed in _VIEW_MODULES:
+            if module == allowed.__name__:
+                found = getattr(allowed, name, None)
+                if isinstance(found, type) and found.__module__ == module:
+                    return found
+        raise pickle.UnpicklingError(f"a prepared view may not name {module}.{name}")

@@ -1,0 +1,209 @@
+"""Prepared views (`stores/prepared_views.py`): `publish --to DIR` computes what a server would
+compute from the whole dataset at its start (the search index, the timeline, the map's
+geography, the twinning network) and keeps it in the generation; a server on the folder reads
+it instead of querying the store, and answers byte for byte as when it computed it. A view
+prepared by other code or for another base is computed again; a file that names anything but
+the views' own classes is refused, and nothing in it runs; `upgrade-store` prepares the
+views of a folder that has none this code reads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from citydip_ld.stores import prepared_views
+from citydip_ld.stores.disk_publish import write_store_dir
+from citydip_ld.stores.disk_store import CURRENT, read_info
+from citydip_ld.stores.prepared_views import (
+    PREPARED,
+    VIEWS,
+    has_prepared_views,
+    read_prepared_view,
+    source_digest,
+    view_path,
+)
+from citydip_ld.stores.store_upgrade import PREPARED_VIEWS, upgrade_advice, upgrade_store_dir
+from citydip_ld.web import context, create_app, warm_up
+from helpers import as_older_code_wrote_it
+
+BASE = "http://localhost:5000/"
+#: The answers made from the views: search, the timeline, the map and the network.
+ANSWERS = (
+    "/search?q=ta",
+    "/search?q=%D8%AA%D8%A8%D8%B1%DB%8C%D8%B2",
+    "/search?q=s&format=json&kind=city",
+    "/network",
+    "/doc/city/tabriz.html",
+    "/doc/twinning/",
+    "/reconcile?queries=%7B%22q0%22%3A%7B%22query%22%3A%22tabriz%22%7D%7D",
+    "/timeline.json",
+    "/map.geojson",
+    "/network.json",
+    "/network.json?city=tabriz",
+    "/",
+)
+COMPUTING = ("build_search_index", "read_timeline", "compute_geography", "read_network")
+
+
+@pytest.fixture(scope="module")
+def published(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("prepared") / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], target, BASE)
+    return target
+
+
+def answers(folder: Path) -> dict[str, tuple[int, bytes]]:
+    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
+    client = app.test_client()
+    return {path: (a.status_code, a.data) for path in ANSWERS if (a := client.get(path))}
+
+
+def without_views(published: Path, target: Path) -> Path:
+    return as_older_code_wrote_it(published, target, PREPARED)
+
+
+def test_a_publication_prepares_every_view_for_its_base(published: Path) -> None:
+    generation = (published / CURRENT).resolve()
+    info = read_info(published)
+    assert info.prepared is not None and set(info.prepared) == set(VIEWS)
+    for name, size in info.prepared.items():
+        assert view_path(generation, name).stat().st_size == size > 0
+    assert has_prepared_views(generation, BASE)
+    assert not has_prepared_views(generation, "https://elsewhere.example/")
+
+
+def test_a_server_reads_the_views_and_answers_as_when_it_computes_them(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = answers(without_views(published, tmp_path / "old"))
+    for name in COMPUTING:  # a server on the prepared folder must not compute any view
+
+        def refuse(*_args: object, name: str = name) -> None:
+            raise AssertionError(f"{name} was called: the prepared view was not read")
+
+        monkeypatch.setattr(context, name, refuse)
+
+    read = answers(published)
+
+    assert read == computed
+    assert all(status == 200 for status, _body in read.values()), read
+    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(published), "QUERY_WORKERS": 0})
+    warm_up(app)  # what `serve` runs before it listens
+
+
+def test_each_view_read_back_equals_the_one_computed(published: Path) -> None:
+    generation = (published / CURRENT).resolve()
+    store = create_app({"TESTING": True, "BASE": BASE, "STORE": str(published)})
+    with store.app_context():
+        opened = context.get_store()
+        for name in ("timeline", "geography", "network"):
+            assert read_prepared_view(generation, BASE, name) == VIEWS[name](opened, BASE)
+        index = read_prepared_view(generation, BASE, "search")
+        fresh = VIEWS["search"](opened, BASE)
+    assert isinstance(index, type(fresh))
+    for query in ("t", "ta", "tab", "تبر", "unesco", "sister", "zzq"):
+        for kind in (None, "city", "organisation"):
+            assert repr(index.search(query, kind, 20)) == repr(fresh.search(query, kind, 20))
+
+
+def test_views_of_other_code_or_another_base_are_not_read(
+    published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generation = (published / CURRENT).resolve()
+    assert read_prepared_view(generation, BASE, "timeline") is not None
+    assert read_prepared_view(generation, "https://elsewhere.example/", "timeline") is None
+    monkeypatch.setattr(prepared_views, "code_key", lambda: "another version of the code")
+    assert read_prepared_view(generation, BASE, "timeline") is None
+    assert not has_prepared_views(generation, BASE)
+
+
+def test_the_code_key_changes_with_any_module_of_the_package(tmp_path: Path) -> None:
+    package = Path(prepared_views.__file__).resolve().parent.parent
+    copy = tmp_path / "citydip_ld"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert source_digest(copy) == prepared_views.code_key()
+    module = copy / "normalise.py"  # the search keys are made by it, outside the views' modules
+    module.write_text(module.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert source_digest(copy) != prepared_views.code_key()
+
+
+def _with_view(folder: Path, name: str, body: bytes) -> Path:
+    generation = (folder / CURRENT).resolve()
+    path = view_path(generation, name)
+    header = path.read_bytes().split(b"\n", 1)[0]
+    path.unlink()  # hard-linked to the fixture's file: replaced, not written through
+    path.write_bytes(header + b"\n" + body)
+    return generation
+
+
+class _Runs:
+    """Unpickled, would call `os.mkdir(path)`: a file that names a function to run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (str(self.path),)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("runs", id="a function to run"),
+        pytest.param("function", id="a function of the views' own module"),
+        pytest.param(b"\x80\x05\x95 truncated", id="a truncated pickle"),
+        pytest.param(b"", id="an empty body"),
+    ],
+)
+def test_a_view_file_that_is_not_a_view_is_refused_and_nothing_in_it_runs(
+    published: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, body: object
+) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(published, folder, symlinks=True, copy_function=os.link)
+    marker = tmp_path / "ran"
+    if body == "runs":
+        body = pickle.dumps(_Runs(marker), protocol=5)
+    elif body == "function":
+        body = pickle.dumps(prepared_views.VIEWS["search"], protocol=5)
+    assert isinstance(body, bytes)
+    generation = _with_view(folder, "search", body)
+    computed = answers(without_views(published, tmp_path / "old"))["/search?q=ta"]
+
+    with caplog.at_level(logging.WARNING, logger=prepared_views.__name__):
+        assert read_prepared_view(generation, BASE, "search") is None
+        assert answers(folder)["/search?q=ta"] == computed  # computed instead
+
+    assert not marker.exists()
+    assert "the prepared view could not be read" in caplog.text
+
+
+def test_upgrade_store_prepares_the_views_a_folder_lacks(published: Path, tmp_path: Path) -> None:
+    old = without_views(published, tmp_path / "old")
+    expected = answers(published)
+    advice = upgrade_advice(old, BASE)
+    assert advice is not None and f"lacks the {PREPARED_VIEWS}" in advice
+
+    upgrade = upgrade_store_dir(old, BASE)
+
+    assert upgrade.written == (PREPARED_VIEWS,)
+    assert has_prepared_views((old / CURRENT).resolve(), BASE)
+    assert read_info(old).prepared == read_info(published).prepared
+    assert upgrade_advice(old, BASE) is None
+    assert answers(old) == expected
+    assert upgrade_store_dir(old, BASE).written == ()  # now up to date
+
+
+def test_upgrade_store_links_the_views_it_does_not_write(published: Path, tmp_path: Path) -> None:
+    old = as_older_code_wrote_it(published, tmp_path / "old", "labels")
+    before = (old / CURRENT).resolve()
+    upgrade = upgrade_store_dir(old, BASE)
+    assert PREPARED_VIEWS not in upgrade.written
+    live = (old / CURRENT).resolve()
+    assert live != before
+    for name in VIEWS:
+        assert view_path(live, name).samefile(view_path(before, name))
