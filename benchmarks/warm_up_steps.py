@@ -5,6 +5,8 @@ freeze and the C heap's free pages handed back), on a store folder or a built da
     python benchmarks/warm_up_steps.py --store DIR        # a store folder (`publish --to DIR`)
     python benchmarks/warm_up_steps.py --dataset DIR      # a built dataset, embedded store
     python benchmarks/warm_up_steps.py --store DIR --steps search,geography --json OUT
+    python benchmarks/warm_up_steps.py --store DIR --compute   # the views `publish` prepared
+                                                               # left unread: computed
 
 Queries run in this thread (QUERY_WORKERS 0), so the CPU time is the whole step's. RSS is read
 from /proc after a full collection; "peak" is the process's high-water mark so far (VmHWM).
@@ -108,6 +110,11 @@ def main() -> None:
     where.add_argument("--dataset", help="a built dataset folder (embedded store)")
     parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated, in order")
     parser.add_argument("--json", help="write the figures here too")
+    parser.add_argument(
+        "--compute",
+        action="store_true",
+        help="compute the views from the store even where the folder holds them prepared",
+    )
     args = parser.parse_args()
     steps = [s for s in args.steps.split(",") if s]
     unknown = sorted(set(steps) - set(STEPS))
@@ -119,6 +126,10 @@ def main() -> None:
     else:
         config["DATASET_DIR"] = args.dataset
     app = create_app(config)
+    if args.compute:
+        from citydip_ld.web import context
+
+        context._prepared_view = lambda _base, _name: None
     with app.app_context():
         from citydip_ld.web.context import get_store
 

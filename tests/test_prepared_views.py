@@ -28,6 +28,7 @@ from citydip_ld.stores.prepared_views import (
     view_path,
 )
 from citydip_ld.stores.store_upgrade import PREPARED_VIEWS, upgrade_advice, upgrade_store_dir
+from citydip_ld.stores.timeline import Timeline
 from citydip_ld.web import context, create_app, warm_up
 from helpers import as_older_code_wrote_it
 
@@ -151,11 +152,19 @@ class _Runs:
         return os.mkdir, (str(self.path),)
 
 
+class _Calls:
+    """Unpickled, would call a view's own class with arguments it does not take."""
+
+    def __reduce__(self) -> tuple[object, tuple[int, ...]]:
+        return Timeline, (1, 2, 3, 4, 5)
+
+
 @pytest.mark.parametrize(
     "body",
     [
         pytest.param("runs", id="a function to run"),
         pytest.param("function", id="a function of the views' own module"),
+        pytest.param("class", id="a view's class called with what it does not take"),
         pytest.param(b"\x80\x05\x95 truncated", id="a truncated pickle"),
         pytest.param(b"", id="an empty body"),
     ],
@@ -170,6 +179,8 @@ def test_a_view_file_that_is_not_a_view_is_refused_and_nothing_in_it_runs(
         body = pickle.dumps(_Runs(marker), protocol=5)
     elif body == "function":
         body = pickle.dumps(prepared_views.VIEWS["search"], protocol=5)
+    elif body == "class":
+        body = pickle.dumps(_Calls(), protocol=5)
     assert isinstance(body, bytes)
     generation = _with_view(folder, "search", body)
     computed = answers(without_views(published, tmp_path / "old"))["/search?q=ta"]

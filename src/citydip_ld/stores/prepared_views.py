@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import io
 import json
 import logging
 import pickle
@@ -24,7 +23,7 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from citydip_ld.atomic import write_atomically
 from citydip_ld.iris import normalise_base
@@ -103,11 +102,11 @@ def read_prepared_view(generation: str | Path, base: str, name: str) -> object |
             wanted = {"format": code_key(), "base": normalise_base(base), "view": name}
             if header != wanted:
                 return None
-            return _unpickle(handle.read())
+            return _unpickle(handle)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
-        _log.warning("%s: the prepared view could not be read (%s); computing it", path, exc)
+    except Exception as exc:  # noqa: BLE001  whatever a damaged file raises: computed
+        _log.warning("%s: the prepared view could not be read (%r); computing it", path, exc)
         return None
 
 
@@ -125,13 +124,14 @@ def has_prepared_views(generation: str | Path, base: str) -> bool:
     return True
 
 
-def _unpickle(data: bytes) -> object:
-    """Unpickle a view with the cyclic collector paused (a view is millions of objects, and
-    each collection on the way would walk all made so far)."""
+def _unpickle(handle: BinaryIO) -> object:
+    """Unpickle a view from `handle`, read as it goes (the file is not held in memory beside
+    the view), with the cyclic collector paused (a view is millions of objects, and each
+    collection on the way would walk all made so far)."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _ViewUnpickler(io.BytesIO(data)).load()
+        return _ViewUnpickler(handle).load()
     finally:
         if paused:
             gc.enable()
