@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -303,6 +306,29 @@ def test_a_hub_keeps_its_first_incoming_links_and_links_to_a_query_for_all(
     assert query is not None
     form = page(client, query.group(1).replace("&amp;", "&"))
     assert f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p &lt;{iran}&gt; }} }}" in form
+
+
+def test_a_warm_up_whose_store_folder_is_gone_ends_with_one_line_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server answers 503 until the folder is back; its warm-up thread said so in a
+    traceback on the server's error stream before."""
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / "current").symlink_to(tmp_path / "gone")
+    app = web.create_app({"TESTING": True, "STORE": str(folder), "QUERY_WORKERS": 0})
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+
+    with caplog.at_level(logging.WARNING, logger="citydip_ld.web"):
+        web.start_warm_up(app)
+        for thread in threading.enumerate():
+            if thread.name == "citydip-warm-up":
+                thread.join(30)
+
+    assert raised == []
+    assert "warm-up stopped: the store folder this server reads is missing" in caplog.text
+    assert app.test_client().get("/").status_code == 503
 
 
 def test_warm_up_computes_the_counts_and_list_orders_before_the_first_visit(

@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import Flask
 
+from citydip_ld.errors import CitydipError
 from citydip_ld.iris import DEFAULT_BASE
 from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
 from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
@@ -228,7 +229,21 @@ def start_warm_up(app: Flask) -> None:
     """Run `warm_up` for `app` in a background (daemon) thread."""
     import threading
 
-    threading.Thread(target=warm_up, args=(app,), name="citydip-warm-up", daemon=True).start()
+    threading.Thread(
+        target=_warm_up_in_background, args=(app,), name="citydip-warm-up", daemon=True
+    ).start()
+
+
+def _warm_up_in_background(app: Flask) -> None:
+    """`warm_up`, ended by a store that cannot be read now (a store folder missing, a remote
+    store down) with one line in the log, not a traceback: the server answers 503 meanwhile,
+    and what the warm-up computes is computed when first asked."""
+    try:
+        warm_up(app)
+    except CitydipError as exc:
+        logging.getLogger(__name__).warning(
+            "warm-up stopped: %s; what it computes is computed when first asked", exc
+        )
 
 
 def create_warm_app(test_config: dict[str, Any] | None = None) -> Flask:
