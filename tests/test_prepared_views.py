@@ -30,7 +30,7 @@ from citydip_ld.stores.prepared_views import (
 from citydip_ld.stores.store_upgrade import PREPARED_VIEWS, upgrade_advice, upgrade_store_dir
 from citydip_ld.stores.timeline import Timeline
 from citydip_ld.web import context, create_app, warm_up
-from helpers import as_older_code_wrote_it
+from helpers import as_older_code_wrote_it, run_cli
 
 BASE = "http://localhost:5000/"
 #: The answers made from the views: search, the timeline, the map and the network.
@@ -218,3 +218,21 @@ def test_upgrade_store_links_the_views_it_does_not_write(published: Path, tmp_pa
     assert live != before
     for name in VIEWS:
         assert view_path(live, name).samefile(view_path(before, name))
+
+
+def test_a_publication_told_not_to_prepare_the_views_leaves_them_to_upgrade_store(
+    dataset_dir: Path, tmp_path: Path, published: Path
+) -> None:
+    folder = tmp_path / "store"
+    code, output = run_cli(
+        "--base", BASE, "publish", "--dataset", str(dataset_dir), "--to", str(folder),
+        "--no-check", "--no-prepare-views",
+    )  # fmt: skip
+
+    assert code == 0, output
+    generation = (folder / CURRENT).resolve()
+    assert read_info(folder).prepared is None and not (generation / PREPARED).exists()
+    assert answers(folder) == answers(published)  # computed at the first request instead
+    advice = upgrade_advice(folder, BASE)
+    assert advice is not None and f"lacks the {PREPARED_VIEWS}" in advice
+    assert upgrade_store_dir(folder, BASE).written == (PREPARED_VIEWS,)

@@ -793,6 +793,14 @@ def quickstatements(obj: Context, out_file: Path | None) -> None:
     show_default=True,
     help="Refuse to publish a dataset that does not conform to its shapes.",
 )
+@click.option(
+    "--prepare-views/--no-prepare-views",
+    "prepare_views",
+    default=True,
+    show_default=True,
+    help="A store folder: prepare the views `serve` would compute at every start (search "
+    "index, timeline, map, network; minutes at world scale); `upgrade-store` adds them later.",
+)
 @click.pass_obj
 def publish(
     obj: Context,
@@ -807,6 +815,7 @@ def publish(
     retries: int,
     keep_stale: bool,
     gate: bool,
+    prepare_views: bool,
 ) -> None:
     """Load the built dataset into a SPARQL store (remote, or an on-disk store folder)."""
     from citydip_ld.stores.disk_publish import write_store_dir
@@ -829,7 +838,8 @@ def publish(
                 sys.exit(1)
         if not is_remote(url):
             with Progress() as progress:
-                info = write_store_dir([dataset_dir / DATASET_FILE], url, obj.base, progress)
+                dumps = [dataset_dir / DATASET_FILE]
+                info = write_store_dir(dumps, url, obj.base, progress, prepare_views=prepare_views)
             click.echo(info.summary(url))
             return
         with Progress() as progress:

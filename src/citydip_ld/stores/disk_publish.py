@@ -105,11 +105,14 @@ def write_store_dir(
     directory: str | Path,
     base: str | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    prepare_views: bool = True,
 ) -> StoreInfo:
     """Load the N-Quads files `sources` into a new generation of the store folder
     `directory` and switch `current` to it (see the module docstring). With `base`, the
     dataset statistics (`citydip_ld.stores.statistics`) are counted now and kept with the
-    store. `progress` is told each step."""
+    store, and so are the prepared views unless `prepare_views` is false.
+    `progress` is told each step."""
     say = progress or (lambda _message: None)
     target = Path(directory)
     paths = [Path(source) for source in sources]
@@ -126,7 +129,7 @@ def write_store_dir(
     target.mkdir(parents=True, exist_ok=True)
     with publish_lock(target):
         try:
-            return _write_generation(paths, target, base, say)
+            return _write_generation(paths, target, base, say, prepare_views)
         except OSError as exc:
             raise failed_write(target, exc) from None
 
@@ -147,7 +150,11 @@ def failed_write(target: Path, exc: OSError) -> LoadError:
 
 
 def _write_generation(
-    paths: list[Path], target: Path, base: str | None, say: Callable[[str], None]
+    paths: list[Path],
+    target: Path,
+    base: str | None,
+    say: Callable[[str], None],
+    prepare_views: bool = True,
 ) -> StoreInfo:
     started = time.monotonic()
     # Hashed before the load: the sums recorded are of what was loaded, an unreadable dump
@@ -175,7 +182,15 @@ def _write_generation(
             store = pyoxigraph.Store(str(staging))
             started -= loaded
         info = _finish(
-            store, staging, base, say, names=names, sums=sums, started=started, resources=resources
+            store,
+            staging,
+            base,
+            say,
+            names=names,
+            sums=sums,
+            started=started,
+            resources=resources,
+            prepare_views=prepare_views,
         )
         staging.rename(final)
     except KeyboardInterrupt:
@@ -228,10 +243,12 @@ def _finish(
     sums: list[str],
     started: float,
     resources: dict[str, Any],
+    prepare_views: bool,
 ) -> StoreInfo:
     """What a loaded store's generation carries besides RocksDB's files (statistics, list
-    orders, prepared views, label table), written into `staging` from the store, and its
-    record (with the resource table written before the load, `resources`)."""
+    orders, prepared views unless not `prepare_views`, label table), written into `staging`
+    from the store, and its record (with the resource table written before the load,
+    `resources`)."""
     for partial in (staging / LISTS, staging / LABELS, staging / PREPARED):  # a killed run's
         shutil.rmtree(partial, ignore_errors=True)
     quads = len(store)
@@ -239,7 +256,8 @@ def _finish(
     counted = lists = prepared = None
     if base is not None:
         counted, lists = count_and_list(store, quads, base, staging / LISTS, say)
-        prepared = write_prepared_views(OxigraphStore(store), base, staging, say)
+        if prepare_views:
+            prepared = write_prepared_views(OxigraphStore(store), base, staging, say)
     say("writing the label table")
     labels = asdict(write_label_table(store, LABEL_TERMS, staging / LABELS))
     store.flush()
