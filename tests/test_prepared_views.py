@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from citydip_ld.stores import prepared_views
+from citydip_ld.rdf import network
+from citydip_ld.stores import geography, prepared_views, search_index, timeline
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.disk_store import CURRENT, read_info
 from citydip_ld.stores.prepared_views import (
@@ -123,14 +124,33 @@ def test_views_of_other_code_or_another_base_are_not_read(
     assert not has_prepared_views(generation, BASE)
 
 
-def test_the_code_key_changes_with_any_module_of_the_package(tmp_path: Path) -> None:
+def test_the_code_key_changes_with_the_views_code_and_only_with_it(tmp_path: Path) -> None:
     package = Path(prepared_views.__file__).resolve().parent.parent
     copy = tmp_path / "citydip_ld"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert source_digest(copy) == prepared_views.code_key()
-    module = copy / "normalise.py"  # the search keys are made by it, outside the views' modules
-    module.write_text(module.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-    assert source_digest(copy) != prepared_views.code_key()
+    modules = [m.__name__ for m in (search_index, timeline, geography, network, prepared_views)]
+    assert source_digest(copy, modules) == prepared_views.code_key()
+
+    def edited(relative: str) -> str:
+        module = copy / relative
+        was = module.read_text(encoding="utf-8")
+        module.write_text(was + "\n# changed\n", encoding="utf-8")
+        try:
+            return source_digest(copy, modules)
+        finally:
+            module.write_text(was, encoding="utf-8")
+
+    assert edited("cli.py") == prepared_views.code_key()  # the commands: not the views' code
+    assert edited("web/pages.py") == prepared_views.code_key()
+    for relative in (
+        "normalise.py",  # the search keys: imported by the search index
+        "stores/search_index.py",
+        "stores/describe.py",  # imported by the timeline and the geography
+        "rdf/network.py",
+        "stores/prepared_views.py",  # the format itself
+        "stores/__init__.py",
+    ):
+        assert edited(relative) != prepared_views.code_key(), relative
 
 
 def _with_view(folder: Path, name: str, body: bytes) -> Path:

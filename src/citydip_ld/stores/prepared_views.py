@@ -6,21 +6,23 @@ before the first request was answered; read back, about a fiftieth of that).
 
 Each view is one file, `prepared/<name>.pickle`: a line of JSON saying which code wrote it and
 for which base IRI, then the view as a pickle. A view is read back only when both match the
-server's (`code_key`: a digest of this package's source, so any other version of the code,
-whose classes or search keys may differ, computes the view again as before), and only with
+server's (`code_key`: a digest of the source of the modules the views are computed and read
+with, so code that may compute them otherwise, whose classes or search keys may differ,
+computes the view again as before), and only with
 the classes of the views themselves: the unpickler refuses any other global
 (`_ViewUnpickler`), so a file in the folder can hold data, never code to run. A view that is
 missing, stale, or unreadable is `None`, and the server computes it as it did before."""
 
 from __future__ import annotations
 
+import ast
 import gc
 import hashlib
 import json
 import logging
 import pickle
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -49,24 +51,65 @@ _VIEW_MODULES = (search_index, timeline, geography, network)
 _ARRAY_GLOBALS = frozenset({("array", "array"), ("array", "_array_reconstructor")})
 
 _PROTOCOL = 5
+_THIS = sys.modules[__name__]
 _log = logging.getLogger(__name__)
 
 
 @cache
 def code_key() -> str:
-    """The `source_digest` of this package: a view is read back only by the very code that
-    prepared it."""
-    return source_digest(Path(__file__).resolve().parent.parent)
+    """The `source_digest` of the code views are computed and read with: a view is read back
+    only by code that would compute it as the code that prepared it did."""
+    package = Path(__file__).resolve().parent.parent
+    return source_digest(package, [module.__name__ for module in (*_VIEW_MODULES, _THIS)])
 
 
-def source_digest(package: Path) -> str:
-    """A digest of the name and text of every Python module under `package`, and of Python's
-    version (which a pickle's classes and arrays are read by)."""
+def source_digest(package: Path, modules: Iterable[str]) -> str:
+    """A digest of Python's version (a pickle's classes and arrays are read by it) and of the
+    path and text of the modules `modules` (dotted names) of `package` and of every module of
+    it they import, directly or not: their imports are read from their source, those inside
+    functions included, with the `__init__.py` of each package on the way. A change to any
+    other module (the commands, the web pages) leaves the views as they are."""
     digest = hashlib.sha256(f"python {sys.version_info[0]}.{sys.version_info[1]}".encode())
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+    for path in sorted(_imported(package, modules)):
+        digest.update(path.relative_to(package.parent).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
+
+
+def _imported(package: Path, modules: Iterable[str]) -> set[Path]:
+    """The source files of `modules` and of the modules of `package` they import."""
+    found: set[Path] = set()
+    waiting = [path for name in modules for path in _files_of(package, name)]
+    while waiting:
+        path = waiting.pop()
+        if path in found:
+            continue
+        found.add(path)
+        for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            waiting += [found_path for name in names for found_path in _files_of(package, name)]
+    return found
+
+
+def _files_of(package: Path, dotted: str) -> list[Path]:
+    """The files of module `dotted` in `package` (none outside it): the module's own and the
+    `__init__.py` of every package down to it."""
+    parts = dotted.split(".")
+    if parts[0] != package.name:
+        return []
+    folder = package.parent
+    files = []
+    for part in parts[:-1]:
+        folder = folder / part
+        files.append(folder / "__init__.py")
+    last = folder / parts[-1]
+    files += [last.with_suffix(".py"), last / "__init__.py"]
+    return [path for path in files if path.is_file()]
 
 
 def view_path(generation: str | Path, name: str) -> Path:
