@@ -1,8 +1,8 @@
 """The views `serve` computes from a whole generation (the search index, the timeline, the
 map's geography and the twinning network), prepared by `publish --to DIR` and kept in the
 generation's `prepared/` folder, so that a server starting on a store folder reads them in a
-second instead of querying the store for minutes (at world M the four took 226 s of CPU
-before the first request was answered; read back, about a fiftieth of that).
+second instead of querying the store for minutes (at world M the four took 250 s of CPU
+before the first request was answered; read back, 4.7 s: benchmarks/README.md).
 
 Each view is one file, `prepared/<name>.pickle`: a line of JSON saying which code wrote it and
 for which base IRI, then the view as a pickle. A view is read back only when both match the
@@ -51,6 +51,8 @@ _VIEW_MODULES = (search_index, timeline, geography, network)
 _ARRAY_GLOBALS = frozenset({("array", "array"), ("array", "_array_reconstructor")})
 
 _PROTOCOL = 5
+#: The longest header line read (a damaged file without a line break is not read whole).
+_HEADER_LIMIT = 4096
 _THIS = sys.modules[__name__]
 _log = logging.getLogger(__name__)
 
@@ -141,7 +143,7 @@ def read_prepared_view(generation: str | Path, base: str, name: str) -> object |
     path = view_path(generation, name)
     try:
         with path.open("rb") as handle:
-            header = json.loads(handle.readline())
+            header = json.loads(handle.readline(_HEADER_LIMIT))
             wanted = {"format": code_key(), "base": normalise_base(base), "view": name}
             if header != wanted:
                 return None
@@ -159,7 +161,7 @@ def has_prepared_views(generation: str | Path, base: str) -> bool:
     for name in VIEWS:
         try:
             with view_path(generation, name).open("rb") as handle:
-                header = json.loads(handle.readline())
+                header = json.loads(handle.readline(_HEADER_LIMIT))
         except (OSError, ValueError):
             return False
         if header != {**wanted, "view": name}:
