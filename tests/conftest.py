@@ -81,6 +81,17 @@ def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def published(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped data published into a store folder (`publish --to DIR`), once per session;
+    a test that changes a folder changes a copy."""
+    from citydip_ld.stores.disk_publish import write_store_dir
+
+    target = tmp_path_factory.mktemp("published") / "store"
+    write_store_dir([dataset_dir / "dataset.nq"], target, BASE)
+    return target
+
+
 @pytest.fixture()
 def app(dataset_dir: Path) -> Iterator[Flask]:
     app = create_app(

@@ -40,6 +40,22 @@ def run_cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def folder_answers(
+    folder: Path, paths: tuple[str, ...], base: str
+) -> dict[str, tuple[int, bytes, str | None]]:
+    """Status, body and Content-Type of each of `paths` as an app on the store folder
+    `folder` answers them (a new app: nothing kept from an earlier one)."""
+    from citydip_ld.web import create_app
+
+    app = create_app({"TESTING": True, "BASE": base, "STORE": str(folder), "QUERY_WORKERS": 0})
+    client = app.test_client()
+    found = {}
+    for path in paths:
+        answer = client.get(path)
+        found[path] = (answer.status_code, answer.data, answer.headers.get("Content-Type"))
+    return found
+
+
 def as_older_code_wrote_it(folder: Path, target: Path, *drop: str) -> Path:
     """A copy of the store folder `folder` whose live generation lacks the record keys `drop`
     (and the folders of the same names: `labels`, `lists`, `resources`), as a publication by

@@ -18,7 +18,6 @@ import pytest
 
 from citydip_ld.rdf import network
 from citydip_ld.stores import geography, prepared_views, search_index, timeline
-from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.disk_store import CURRENT, read_info
 from citydip_ld.stores.prepared_views import (
     PREPARED,
@@ -31,7 +30,7 @@ from citydip_ld.stores.prepared_views import (
 from citydip_ld.stores.store_upgrade import PREPARED_VIEWS, upgrade_advice, upgrade_store_dir
 from citydip_ld.stores.timeline import Timeline
 from citydip_ld.web import context, create_app, warm_up
-from helpers import as_older_code_wrote_it, run_cli
+from helpers import as_older_code_wrote_it, folder_answers, run_cli
 
 BASE = "http://localhost:5000/"
 #: The answers made from the views: search, the timeline, the map and the network.
@@ -52,17 +51,8 @@ ANSWERS = (
 COMPUTING = ("build_search_index", "read_timeline", "compute_geography", "read_network")
 
 
-@pytest.fixture(scope="module")
-def published(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("prepared") / "store"
-    write_store_dir([dataset_dir / "dataset.nq"], target, BASE)
-    return target
-
-
-def answers(folder: Path) -> dict[str, tuple[int, bytes]]:
-    app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0})
-    client = app.test_client()
-    return {path: (a.status_code, a.data) for path in ANSWERS if (a := client.get(path))}
+def answers(folder: Path) -> dict[str, tuple[int, bytes, str | None]]:
+    return folder_answers(folder, ANSWERS, BASE)
 
 
 def without_views(published: Path, target: Path) -> Path:
@@ -93,7 +83,7 @@ def test_a_server_reads_the_views_and_answers_as_when_it_computes_them(
     read = answers(published)
 
     assert read == computed
-    assert all(status == 200 for status, _body in read.values()), read
+    assert all(status == 200 for status, *_ in read.values()), read
     app = create_app({"TESTING": True, "BASE": BASE, "STORE": str(published), "QUERY_WORKERS": 0})
     warm_up(app)  # what `serve` runs before it listens
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from citydip_ld.errors import LoadError
-from citydip_ld.stores.disk_publish import publish_lock, write_store_dir
+from citydip_ld.stores.disk_publish import publish_lock
 from citydip_ld.stores.disk_store import CURRENT, LISTS, MARKER, read_info
 from citydip_ld.stores.index_description import LABEL_TERMS
 from citydip_ld.stores.label_table import LABELS
@@ -24,29 +24,14 @@ from citydip_ld.stores.store_upgrade import (
     upgrade_advice,
     upgrade_store_dir,
 )
-from citydip_ld.web import create_app
-from helpers import as_older_code_wrote_it, run_cli
+from helpers import as_older_code_wrote_it, folder_answers, run_cli
 
 BASE = "http://localhost:5000/"
 DOCUMENTS = ("/doc/city/tabriz.ttl", "/doc/city/tabriz.nq", "/doc/city/tabriz.jsonld", "/")
 
 
-@pytest.fixture(scope="module")
-def published(dataset_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("upgrade") / "store"
-    write_store_dir([dataset_dir / "dataset.nq"], target, BASE)
-    return target
-
-
 def answers(folder: Path) -> dict[str, tuple[int, bytes, str | None]]:
-    client = create_app(
-        {"TESTING": True, "BASE": BASE, "STORE": str(folder), "QUERY_WORKERS": 0}
-    ).test_client()
-    found = {}
-    for path in DOCUMENTS:
-        answer = client.get(path)
-        found[path] = (answer.status_code, answer.data, answer.headers.get("Content-Type"))
-    return found
+    return folder_answers(folder, DOCUMENTS, BASE)
 
 
 def sst_inodes(generation: Path) -> dict[str, int]:

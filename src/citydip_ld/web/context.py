@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from flask import Flask, current_app
 
@@ -31,6 +31,8 @@ from citydip_ld.stores.search_index import SearchIndexes, build_search_index
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.stores.store import Store, open_store, open_store_folder
 from citydip_ld.stores.timeline import Timeline, read_timeline
+
+V = TypeVar("V")
 
 STORE_KEY = "citydip.store"
 GATE_KEY = "citydip.query_gate"
@@ -127,11 +129,31 @@ def _generation_info() -> tuple[str, StoreInfo] | None:
     return (generation, read_generation_info(generation)) if generation else None
 
 
-def _prepared_view(base: str, name: str) -> object | None:
-    """The view `name` prepared for `base` in the store folder's live generation by
-    `publish --to DIR` (`citydip_ld.stores.prepared_views`), or None: computed then."""
-    generation: str | None = getattr(get_store(), "generation", None)
-    return read_prepared_view(generation, base, name) if generation else None
+def _view(
+    key: str,
+    base: str,
+    name: str,
+    kind: type[V],
+    compute: Callable[[], V],
+    *,
+    hidden: bool = False,
+) -> V:
+    """The view `name` (of type `kind`) of the app's store for `base`, kept in the memo `key`
+    per store generation: read from the store folder's live generation, where `publish --to
+    DIR` prepared it (`citydip_ld.stores.prepared_views`), else made by `compute`, by one
+    thread while the others asking for it wait (`Memo`); `hidden`: then put out of the
+    cyclic collector's sight (`hide_from_collector`)."""
+
+    def made() -> V:
+        generation: str | None = getattr(get_store(), "generation", None)
+        prepared = read_prepared_view(generation, base, name) if generation else None
+        view = prepared if isinstance(prepared, kind) else compute()
+        if hidden:
+            hide_from_collector()
+        return view
+
+    view: V = _memo(key).get(f"{_generation_key()} {base}", made)
+    return view
 
 
 def _generation_key() -> str:
@@ -187,17 +209,14 @@ def get_search_index(base: str) -> SearchIndexes:
     `publish --to DIR` for a store folder, else built once per store (a remote store's: again
     after a while), then reused."""
 
-    def compute() -> SearchIndexes:
-        prepared = _prepared_view(base, "search")
-        if isinstance(prepared, SearchIndexes):
-            index = prepared
-        else:
-            index = build_search_index(get_store(), base)
-        hide_from_collector()
-        return index
-
-    index: SearchIndexes = _memo(SEARCH_KEY).get(f"{_generation_key()} {base}", compute)
-    return index
+    return _view(
+        SEARCH_KEY,
+        base,
+        "search",
+        SearchIndexes,
+        lambda: build_search_index(get_store(), base),
+        hidden=True,
+    )
 
 
 def release_of(app: Flask) -> str | None:
@@ -233,14 +252,9 @@ def get_geography(base: str) -> Geography:
     `publish --to DIR` for a store folder, else read once per store (a remote store's: again
     after a while)."""
 
-    def compute() -> Geography:
-        prepared = _prepared_view(base, "geography")
-        if isinstance(prepared, Geography):
-            return prepared
-        return compute_geography(get_store(), base)
-
-    geography: Geography = _memo(GEOGRAPHY_KEY).get(f"{_generation_key()} {base}", compute)
-    return geography
+    return _view(
+        GEOGRAPHY_KEY, base, "geography", Geography, lambda: compute_geography(get_store(), base)
+    )
 
 
 def get_network_geojson(
@@ -266,14 +280,7 @@ def get_timeline(base: str) -> Timeline:
     `publish --to DIR` for a store folder, else read once per store (a remote store's: again
     after a while), then reused."""
 
-    def compute() -> Timeline:
-        prepared = _prepared_view(base, "timeline")
-        if isinstance(prepared, Timeline):
-            return prepared
-        return read_timeline(get_store(), base)
-
-    timeline: Timeline = _memo(TIMELINE_KEY).get(f"{_generation_key()} {base}", compute)
-    return timeline
+    return _view(TIMELINE_KEY, base, "timeline", Timeline, lambda: read_timeline(get_store(), base))
 
 
 def get_network(base: str) -> Network:
@@ -281,15 +288,7 @@ def get_network(base: str) -> Network:
     `build` runs for the network files): prepared by `publish --to DIR` for a store folder,
     else read once per store (a remote store's: again after a while), then reused by
     `/network`, `/network.json` and the city pages."""
-
-    def compute() -> Network:
-        prepared = _prepared_view(base, "network")
-        if isinstance(prepared, Network):
-            return prepared
-        return read_network(get_store(), base)
-
-    network: Network = _memo(NETWORK_KEY).get(f"{_generation_key()} {base}", compute)
-    return network
+    return _view(NETWORK_KEY, base, "network", Network, lambda: read_network(get_store(), base))
 
 
 def get_network_json(base: str, render: Callable[[Network], bytes]) -> bytes:
