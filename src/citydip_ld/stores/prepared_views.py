@@ -27,7 +27,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from citydip_ld.atomic import write_atomically
 from citydip_ld.iris import normalise_base
 from citydip_ld.rdf import network
 from citydip_ld.stores import geography, search_index, timeline
@@ -122,18 +121,21 @@ def view_path(generation: str | Path, name: str) -> Path:
 def write_prepared_views(
     store: Queryable, base: str, generation: Path, say: Callable[[str], None]
 ) -> dict[str, int]:
-    """Compute every view of `store` for `base` and write it into `generation` (each one
-    dropped before the next is computed, so only the largest is held); the bytes written per
-    view, for the generation's record."""
+    """Compute every view of `store` for `base` and write it into `generation`, a generation
+    being written (renamed into place once whole, as the rest of it), pickled straight into
+    its file; each is dropped before the next is computed, so only the largest is held. The
+    bytes written per view, for the generation's record."""
     written = {}
+    (generation / PREPARED).mkdir(parents=True, exist_ok=True)
     for name, compute in VIEWS.items():
         say(f"preparing the {name} view")
         header = {"format": code_key(), "base": normalise_base(base), "view": name}
-        body = pickle.dumps(compute(store, base), protocol=_PROTOCOL)
-        content = json.dumps(header).encode() + b"\n" + body
-        write_atomically(view_path(generation, name), content)
-        written[name] = len(content)
-        del body, content
+        view = compute(store, base)
+        with view_path(generation, name).open("wb") as handle:
+            handle.write(json.dumps(header).encode() + b"\n")
+            pickle.dump(view, handle, protocol=_PROTOCOL)
+            written[name] = handle.tell()
+        del view
     return written
 
 
