@@ -419,3 +419,34 @@ def test_warm_up_steps_reports_every_step(dataset_dir: Path, tmp_path: Path) -> 
         assert row["wall_s"] >= 0 and row["cpu_s"] >= 0
         assert 0 < row["rss_mib"] <= row["peak_mib"]
     assert "search " in done.stdout and "trim " in done.stdout
+
+
+def test_warm_up_steps_compute_leaves_the_prepared_views_unread(
+    published: Path, tmp_path: Path
+) -> None:
+    """`--compute`, the A/B against reading the views `publish` prepared: on a folder whose
+    search view is damaged, a warm-up that reads it says so in its log; one that computes
+    every view never opens it."""
+    import os
+    import shutil
+
+    from citydip_ld.stores.disk_store import CURRENT
+    from citydip_ld.stores.prepared_views import view_path
+
+    folder = tmp_path / "store"
+    shutil.copytree(published, folder, symlinks=True, copy_function=os.link)
+    damaged = view_path((folder / CURRENT).resolve(), "search")
+    header = damaged.read_bytes().split(b"\n", 1)[0]
+    damaged.unlink()  # a hard link to the shared folder's file: replaced, not written through
+    damaged.write_bytes(header + b"\nnot a pickle")
+    command = [sys.executable, str(ROOT / "benchmarks" / "warm_up_steps.py"), "--store"]
+    command += [str(folder), "--steps", "lists,search"]
+    logs = {}
+    for extra in ([], ["--compute"]):
+        done = subprocess.run(
+            [*command, *extra], capture_output=True, text=True, timeout=180, check=False
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        logs[" ".join(extra)] = done.stdout + done.stderr
+    assert "the prepared view could not be read" in logs[""]
+    assert "the prepared view could not be read" not in logs["--compute"]

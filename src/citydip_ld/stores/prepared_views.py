@@ -129,10 +129,9 @@ def write_prepared_views(
     (generation / PREPARED).mkdir(parents=True, exist_ok=True)
     for name, compute in VIEWS.items():
         say(f"preparing the {name} view")
-        header = {"format": code_key(), "base": normalise_base(base), "view": name}
         view = compute(store, base)
         with view_path(generation, name).open("wb") as handle:
-            handle.write(json.dumps(header).encode() + b"\n")
+            handle.write(json.dumps(_header(base, name)).encode() + b"\n")
             pickle.dump(view, handle, protocol=_PROTOCOL)
             written[name] = handle.tell()
         del view
@@ -145,9 +144,7 @@ def read_prepared_view(generation: str | Path, base: str, name: str) -> object |
     path = view_path(generation, name)
     try:
         with path.open("rb") as handle:
-            header = json.loads(handle.readline(_HEADER_LIMIT))
-            wanted = {"format": code_key(), "base": normalise_base(base), "view": name}
-            if header != wanted:
+            if json.loads(handle.readline(_HEADER_LIMIT)) != _header(base, name):
                 return None
             return _unpickle(handle)
     except FileNotFoundError:
@@ -159,16 +156,20 @@ def read_prepared_view(generation: str | Path, base: str, name: str) -> object |
 
 def has_prepared_views(generation: str | Path, base: str) -> bool:
     """Whether every view is prepared in `generation` for `base` by this code (headers only)."""
-    wanted = {"format": code_key(), "base": normalise_base(base)}
     for name in VIEWS:
         try:
             with view_path(generation, name).open("rb") as handle:
                 header = json.loads(handle.readline(_HEADER_LIMIT))
         except (OSError, ValueError):
             return False
-        if header != {**wanted, "view": name}:
+        if header != _header(base, name):
             return False
     return True
+
+
+def _header(base: str, name: str) -> dict[str, str]:
+    """The header line of the view `name` prepared for `base` by this code."""
+    return {"format": code_key(), "base": normalise_base(base), "view": name}
 
 
 def _unpickle(handle: BinaryIO) -> object:

@@ -105,9 +105,10 @@ def missing_parts(generation: Path, info: StoreInfo, base: str | None) -> tuple[
         resources.close()
     if base is not None and (info.statistics is None or info.lists is None):
         parts.append(STATISTICS)
-    counted_here = STATISTICS in parts or info.statistics_for(base or "") is not None
-    if base is not None and counted_here and not has_prepared_views(generation, base):
-        parts.append(PREPARED_VIEWS)
+    if base is not None and not has_prepared_views(generation, base):
+        serves_base = STATISTICS in parts or info.statistics_for(base) is not None
+        if serves_base:  # counted for another base: that generation serves another base
+            parts.append(PREPARED_VIEWS)
     return tuple(parts)
 
 
