@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servers import oxigraph_binary, stop, wait_until_up
+from servers import OWN_GROUP, oxigraph_binary, stop, wait_until_up
 from sparql_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +91,7 @@ def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        **OWN_GROUP,
     )
     served = Served(f"http://127.0.0.1:{port}", process)
     reader = threading.Thread(
@@ -161,6 +162,7 @@ def oxigraph_on(location: Path, port: int) -> Iterator[str]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        **OWN_GROUP,
     )
     url = f"http://127.0.0.1:{port}"
     try:

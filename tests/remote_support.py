@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from servers import oxigraph_server, stop, wait_until_up
+from servers import OWN_GROUP, oxigraph_server, stop, wait_until_up
 from sparql_support import free_port
 
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -76,6 +76,7 @@ def virtuoso_store(directory: Path) -> Iterator[str]:
         cwd=directory,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        **OWN_GROUP,
     )
     url = f"http://127.0.0.1:{http_port}"
     try:

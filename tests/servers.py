@@ -3,7 +3,9 @@ loaded with a fixture, and a throttling proxy that answers 429 before passing re
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -12,9 +14,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from waitress import create_server, wasyncore
 from waitress.server import BaseWSGIServer
@@ -57,14 +60,36 @@ def wait_for_port(port: int, timeout: float = 10) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
-def stop(process: subprocess.Popen[bytes], grace: float = 15) -> None:
-    """Terminate a server process, killing it if it does not stop within `grace` seconds."""
+#: `subprocess.Popen`'s keyword for a server started by a test: its own session, so that
+#: `stop` can kill whatever it started (granian's workers, a query worker) with it.
+OWN_GROUP = {"start_new_session": True}
+
+
+def stop(process: subprocess.Popen[Any], grace: float = 15) -> None:
+    """Terminate a server process, killing it if it does not stop within `grace` seconds;
+    then, when it leads its own process group (started with `OWN_GROUP`), kill what is left
+    of that group: children that outlived it or hung with it."""
+    group = led_group(process)
     process.terminate()
     try:
         process.wait(grace)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
+    finally:
+        if group is not None:
+            with suppress(ProcessLookupError):  # none left
+                os.killpg(group, signal.SIGKILL)
+
+
+def led_group(process: subprocess.Popen[Any]) -> int | None:
+    """The process group `process` leads (it was started with `OWN_GROUP`), else None; asked
+    before it is reaped (a process that has been waited for has no group to ask for)."""
+    try:
+        group = os.getpgid(process.pid)
+    except ProcessLookupError:
+        return None
+    return group if group == process.pid else None
 
 
 @contextmanager
@@ -86,7 +111,9 @@ def oxigraph_server(
     command = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
     if union_default_graph:
         command.append("--union-default-graph")
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **OWN_GROUP
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{url}/query?query=ASK%7B%7D", process)

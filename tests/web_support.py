@@ -104,6 +104,7 @@ def live_granian(dataset_dir: Path, **options: Any) -> Iterator[LiveServer]:
     import urllib.error
     import urllib.request
 
+    from servers import OWN_GROUP, stop
     from sparql_support import free_port
 
     port = free_port()
@@ -119,6 +120,7 @@ def live_granian(dataset_dir: Path, **options: Any) -> Iterator[LiveServer]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        **OWN_GROUP,
     )
     log: list[str] = []
 
@@ -146,12 +148,7 @@ def live_granian(dataset_dir: Path, **options: Any) -> Iterator[LiveServer]:
         log.clear()
         yield LiveServer(url, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop(process)
         reader.join(5)
 
 
