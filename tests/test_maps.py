@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from citydip_ld.stores.geography import compute_geography, parse_wkt_point
+from citydip_ld.stores.geography import (
+    Geography,
+    Place,
+    Twinning,
+    compute_geography,
+    parse_wkt_point,
+    prepare_geography,
+)
 from citydip_ld.stores.store import OxigraphStore, open_store
 from citydip_ld.web import create_app
 from citydip_ld.web.i18n import STRINGS
@@ -118,6 +127,48 @@ def test_wkt_points_count_and_a_city_without_coordinates_is_a_partner_but_no_poi
     # C has no coordinates: its own map draws its located partner, no line.
     around = geography.around(c.iri, lambda iri: iri)
     assert [f["id"] for f in around["features"]] == [a.iri]
+
+
+def _random_geography(cities: int, twinnings: int, seed: int) -> Geography:
+    """A made-up network: `cities` cities, a tenth without coordinates, and `twinnings`
+    twinnings between random pairs (some cities twinned often, most rarely)."""
+    rng = random.Random(seed)
+    places = {
+        f"{BASE}id/city/c{i}": Place(f"{BASE}id/city/c{i}", {"en": f"C{i}"}) for i in range(cities)
+    }
+    for i, place in enumerate(places.values()):
+        if i % 10:
+            place.lat, place.long = rng.uniform(-80, 80), rng.uniform(-170, 170)
+    iris = list(places)
+    pairs = {
+        tuple(sorted(rng.sample(iris[: rng.choice((20, cities))], 2))) for _ in range(twinnings)
+    }
+    # named at random, so that IRI order is not the order the pairs were drawn in
+    lines = [Twinning(f"{BASE}id/twinning/t{rng.random()}", a, b) for a, b in pairs]
+    for t in lines:
+        places[t.a].partners.add(t.b)
+        places[t.b].partners.add(t.a)
+    return Geography(BASE, places, sorted(lines, key=lambda t: t.iri))
+
+
+@pytest.mark.parametrize("top", [1, 5, 37, 150, 290])
+def test_the_top_cities_map_draws_exactly_the_twinnings_among_them_in_iri_order(top: int) -> None:
+    geography = _random_geography(330, 900, seed=top)
+    drawn = geography.network(lambda iri: iri, top)
+    kept = {p.iri for p in geography.most_twinned[:top]}
+    assert [f["id"] for f in _features(drawn, "Point")] == sorted(kept)
+    among = [t.iri for t in geography.twinnings if t.a in kept and t.b in kept]
+    assert [f["id"] for f in _features(drawn, "LineString")] == among
+    assert drawn["limited"] == {"cities": top, "of": len(geography.located)}
+
+
+def test_a_prepared_geography_keeps_the_home_map_s_orders(tmp_path: Path) -> None:
+    store = OxigraphStore.from_nquads(QUADS.encode())
+    prepared = pickle.loads(pickle.dumps(prepare_geography(store, BASE)))
+    assert {"located", "most_twinned", "lines"} <= vars(prepared).keys()  # not sorted again
+    computed = compute_geography(store, BASE)
+    assert prepared.most_twinned == computed.most_twinned
+    assert prepared.lines == computed.lines == 1
 
 
 def test_a_remote_store_gives_the_same_map(dataset_dir: Path, tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ PREPARED = "prepared"
 VIEWS: dict[str, Callable[[Queryable, str], object]] = {
     "search": search_index.build_search_index,
     "timeline": timeline.read_timeline,
-    "geography": geography.compute_geography,
+    "geography": geography.prepare_geography,
     "network": network.read_network,
 }
 
