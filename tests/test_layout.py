@@ -30,6 +30,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "citydip_ld.httpclient",  # linking (Wikidata) and stores (remote, publish)
             "citydip_ld.normalise",  # search keys: the store's index and the web's queries
             "citydip_ld.c_library",  # malloc_trim (web, commands) and madvise (commands)
+            "citydip_ld.pickled_records",  # the records of the views prepared at publish
         ),
     ),
     ("curation", ("citydip_ld.curation",)),

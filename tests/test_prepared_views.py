@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import pickletools
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from citydip_ld.pickled_records import pickled_by_fields
 from citydip_ld.rdf import network
 from citydip_ld.stores import geography, prepared_views, search_index, timeline
 from citydip_ld.stores.disk_store import CURRENT, read_info
@@ -101,6 +104,40 @@ def test_each_view_read_back_equals_the_one_computed(published: Path) -> None:
     for query in ("t", "ta", "tab", "تبر", "unesco", "sister", "zzq"):
         for kind in (None, "city", "organisation"):
             assert repr(index.search(query, kind, 20)) == repr(fresh.search(query, kind, 20))
+
+
+def test_the_views_records_are_unpickled_by_one_call_of_their_class(published: Path) -> None:
+    generation = (published / CURRENT).resolve()
+    read = {name: read_prepared_view(generation, BASE, name) for name in VIEWS}
+    net, line, places = read["network"], read["timeline"], read["geography"]
+    assert isinstance(net, network.Network) and isinstance(line, Timeline)
+    assert isinstance(places, geography.Geography)
+    country = next(n.country for n in net.nodes if n.country is not None)
+    records = [net.nodes[0], net.edges[0], country, line.facts[0], places.twinnings[0]]
+    records.append(next(iter(places.places.values())))
+    assert {type(r) for r in records} == {
+        network.NetworkNode,
+        network.NetworkEdge,
+        network.Country,
+        timeline.TimelineFact,
+        geography.Twinning,
+        geography.Place,
+    }
+    for record in records:
+        written = pickle.dumps(record, protocol=5)
+        opcodes = {op.name for op, _arg, _pos in pickletools.genops(written)}
+        assert "BUILD" not in opcodes  # no field set one by one after the object is made
+        assert pickle.loads(written) == record
+
+
+def test_a_record_whose_constructor_misses_a_field_cannot_be_pickled_by_fields() -> None:
+    @dataclass
+    class Counted:
+        name: str
+        seen: int = field(default=0, init=False)
+
+    with pytest.raises(TypeError, match="Counted has a field its constructor does not take"):
+        pickled_by_fields(Counted)
 
 
 def test_views_of_other_code_or_another_base_are_not_read(

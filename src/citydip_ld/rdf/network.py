@@ -34,6 +34,7 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from citydip_ld.iris import normalise_base, ontology_namespace
+from citydip_ld.pickled_records import pickled_by_fields
 
 PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -51,6 +52,7 @@ class Queryable(Protocol):
     def query(self, sparql: str, **options: Any) -> Any: ...
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Country:
     iri: str
@@ -58,6 +60,7 @@ class Country:
     label_fa: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NetworkNode:
     """A city of the network."""
@@ -72,6 +75,7 @@ class NetworkNode:
     twinnings: int = 0
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NetworkEdge:
     """A twinning between two cities."""

@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import Any
 
 from citydip_ld.iris import normalise_base
+from citydip_ld.pickled_records import pickled_by_fields
 from citydip_ld.stores.describe import Queryable, sparql_string
 
 CD = "ontology#"  # relative to the base
@@ -40,6 +41,7 @@ _WKT_POINT = re.compile(
 )
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Place:
     """A city: its labels by language, its country and the country's labels, its
@@ -58,6 +60,7 @@ class Place:
         return self.lat is not None and self.long is not None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Twinning:
     """A twinning between cities `a` and `b` (IRIs in order), with its date if any."""

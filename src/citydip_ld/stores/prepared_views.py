@@ -1,8 +1,8 @@
 """The views `serve` computes from a whole generation (the search index, the timeline, the
 map's geography and the twinning network), prepared by `publish --to DIR` and kept in the
 generation's `prepared/` folder, so that a server starting on a store folder reads them in a
-second instead of querying the store for minutes (at world M the four took 250 s of CPU
-before the first request was answered; read back, 4.7 s: benchmarks/README.md).
+few seconds instead of querying the store for minutes (at world M the four took 250 s of CPU
+before the first request was answered; read back, a few seconds: benchmarks/README.md).
 
 Each view is one file, `prepared/<name>.pickle`: a line of JSON saying which code wrote it and
 for which base IRI, then the view as a pickle. A view is read back only when both match the

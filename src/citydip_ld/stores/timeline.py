@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import Any
 
 from citydip_ld.iris import normalise_base, ontology_namespace
+from citydip_ld.pickled_records import pickled_by_fields
 from citydip_ld.stores.describe import Queryable, sparql_string
 
 __all__ = ["Timeline", "TimelineFact", "read_timeline"]
@@ -33,6 +34,7 @@ _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 NOT_FACTS = frozenset({"article"})
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TimelineFact:
     """One dated fact: what it is, its date as written, the Gregorian days it covers (ISO
