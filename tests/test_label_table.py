@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from citydip_ld.conneg import FORMATS
+from citydip_ld.iris import KINDS
 from citydip_ld.stores import quad_table
 from citydip_ld.stores.disk_publish import write_store_dir
 from citydip_ld.stores.disk_store import read_info
@@ -129,6 +130,30 @@ def test_documents_are_the_same_bytes_with_and_without_the_table(
             assert answer.data == expected.data, (iri, fmt.name)
             assert answer.headers["Content-Type"] == expected.headers["Content-Type"]
     assert old_route > len(iris)  # the folder without a table: label lookups
+
+
+def test_list_pages_read_labels_from_the_table_and_are_the_same_without_it(
+    folder: Path, dataset_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = as_older_code_wrote_it(folder, tmp_path / "old", "labels")
+    settings = {"TESTING": True, "BASE": BASE, "QUERY_WORKERS": 0, "RESPONSE_CACHE_BYTES": 0}
+    with_table = create_app({**settings, "STORE": str(folder)}).test_client()
+    looking_up = create_app({**settings, "STORE": str(old)}).test_client()
+    embedded = create_app({**settings, "DATASET_DIR": str(dataset_dir)}).test_client()
+    asked = index_lookups(monkeypatch)
+    listed = set()
+    for kind in KINDS:
+        for accept in ("text/html", "application/json"):
+            headers = {"Accept": accept, "Accept-Language": "fa"}
+            del asked[:]
+            answer = with_table.get(f"/doc/{kind}/", headers=headers)
+            assert not [p for p in asked if p[1] is not None and p[1].value in LABEL_IRIS], kind
+            for other in (looking_up, embedded):
+                expected = other.get(f"/doc/{kind}/", headers=headers)
+                assert (answer.status_code, answer.data) == (expected.status_code, expected.data)
+            if answer.status_code == 200:
+                listed.add(kind)
+    assert {"city", "twinning", "organisation", "country", "article"} <= listed
 
 
 def test_an_empty_table(tmp_path: Path) -> None:
