@@ -396,6 +396,7 @@ def list_kind(kind: str) -> BaseResponse:
             kind, items, alts, page=page, pages=pages_total, total=total, neighbours=neighbours
         ),
         offered=[f for f in FORMATS if not f.quads],
+        html_data=lambda: items or None,  # the page is made from the items, not from quads
     )
     for rel, url in neighbours.items():
         response.headers.add("Link", f'<{url}>; rel="{rel}"')
