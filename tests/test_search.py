@@ -226,12 +226,13 @@ def test_substrings_need_two_characters(index: Any) -> None:
 def test_the_index_is_built_once_per_store(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from citydip_ld.stores.prepared_views import VIEWS
     from citydip_ld.web import context
 
     search(client, q="tabriz")
     with app.app_context():
         built = context.get_search_index(BASE)
-    monkeypatch.setattr(context, "build_search_index", lambda *_: pytest.fail("built again"))
+    monkeypatch.setitem(VIEWS, "search", lambda *_: pytest.fail("built again"))
     search(client, q="baku")
     with app.app_context():
         assert context.get_search_index(BASE) is built

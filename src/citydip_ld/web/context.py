@@ -18,19 +18,19 @@ from flask import Flask, current_app
 from citydip_ld.errors import CitydipError
 from citydip_ld.iris import KINDS, normalise_base
 from citydip_ld.rdf.dumps import CHECKSUMS_FILE
-from citydip_ld.rdf.network import Network, read_network
+from citydip_ld.rdf.network import Network
 from citydip_ld.sparql.federation import allowed_services
 from citydip_ld.sparql.protocol import QueryGate
 from citydip_ld.sparql.sandbox import SandboxSettings
 from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
-from citydip_ld.stores.geography import Geography, compute_geography, to_geojson_bytes
+from citydip_ld.stores.geography import Geography, to_geojson_bytes
 from citydip_ld.stores.listing import Listing, MemoryListing
-from citydip_ld.stores.prepared_views import read_prepared_view
+from citydip_ld.stores.prepared_views import VIEWS, read_prepared_view
 from citydip_ld.stores.remote import is_remote
-from citydip_ld.stores.search_index import SearchIndexes, build_search_index
+from citydip_ld.stores.search_index import SearchIndexes
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.stores.store import Store, open_store, open_store_folder
-from citydip_ld.stores.timeline import Timeline, read_timeline
+from citydip_ld.stores.timeline import Timeline
 
 V = TypeVar("V")
 
@@ -129,25 +129,19 @@ def _generation_info() -> tuple[str, StoreInfo] | None:
     return (generation, read_generation_info(generation)) if generation else None
 
 
-def _view(
-    key: str,
-    base: str,
-    name: str,
-    kind: type[V],
-    compute: Callable[[], V],
-    *,
-    hidden: bool = False,
-) -> V:
+def _view(key: str, base: str, name: str, kind: type[V], *, hidden: bool = False) -> V:
     """The view `name` (of type `kind`) of the app's store for `base`, kept in the memo `key`
     per store generation: read from the store folder's live generation, where `publish --to
-    DIR` prepared it (`citydip_ld.stores.prepared_views`), else made by `compute`, by one
-    thread while the others asking for it wait (`Memo`); `hidden`: then put out of the
-    cyclic collector's sight (`hide_from_collector`)."""
+    DIR` prepared it (`citydip_ld.stores.prepared_views`), else computed as `publish` does
+    (`VIEWS`), by one thread while the others asking for it wait (`Memo`); `hidden`: then
+    put out of the cyclic collector's sight (`hide_from_collector`)."""
 
     def made() -> V:
-        generation: str | None = getattr(get_store(), "generation", None)
+        store = get_store()
+        generation: str | None = getattr(store, "generation", None)
         prepared = read_prepared_view(generation, base, name) if generation else None
-        view = prepared if isinstance(prepared, kind) else compute()
+        view = prepared if isinstance(prepared, kind) else VIEWS[name](store, base)
+        assert isinstance(view, kind)
         if hidden:
             hide_from_collector()
         return view
@@ -209,14 +203,7 @@ def get_search_index(base: str) -> SearchIndexes:
     `publish --to DIR` for a store folder, else built once per store (a remote store's: again
     after a while), then reused."""
 
-    return _view(
-        SEARCH_KEY,
-        base,
-        "search",
-        SearchIndexes,
-        lambda: build_search_index(get_store(), base),
-        hidden=True,
-    )
+    return _view(SEARCH_KEY, base, "search", SearchIndexes, hidden=True)
 
 
 def release_of(app: Flask) -> str | None:
@@ -252,9 +239,7 @@ def get_geography(base: str) -> Geography:
     `publish --to DIR` for a store folder, else read once per store (a remote store's: again
     after a while)."""
 
-    return _view(
-        GEOGRAPHY_KEY, base, "geography", Geography, lambda: compute_geography(get_store(), base)
-    )
+    return _view(GEOGRAPHY_KEY, base, "geography", Geography)
 
 
 def get_network_geojson(
@@ -280,7 +265,7 @@ def get_timeline(base: str) -> Timeline:
     `publish --to DIR` for a store folder, else read once per store (a remote store's: again
     after a while), then reused."""
 
-    return _view(TIMELINE_KEY, base, "timeline", Timeline, lambda: read_timeline(get_store(), base))
+    return _view(TIMELINE_KEY, base, "timeline", Timeline)
 
 
 def get_network(base: str) -> Network:
@@ -288,7 +273,7 @@ def get_network(base: str) -> Network:
     `build` runs for the network files): prepared by `publish --to DIR` for a store folder,
     else read once per store (a remote store's: again after a while), then reused by
     `/network`, `/network.json` and the city pages."""
-    return _view(NETWORK_KEY, base, "network", Network, lambda: read_network(get_store(), base))
+    return _view(NETWORK_KEY, base, "network", Network)
 
 
 def get_network_json(base: str, render: Callable[[Network], bytes]) -> bytes:
