@@ -3,6 +3,7 @@ place, never another exception."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,30 @@ def test_a_javascript_homepage_is_refused(tmp_path: Path) -> None:
         FactError,
         match=r"organisations.yaml:5: `homepage: javascript:alert\(1\)` "
         r"is not an http\(s\) web address",
+    ):
+        load_facts(write(tmp_path, "organisations.yaml", text))
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("http://[www.example.org", "Invalid character '\\[' in host"),
+        ("https://example.org/%zz", "Invalid IRI percent encoding"),
+    ],
+)
+def test_a_homepage_no_iri_parser_reads_is_refused_at_its_line(
+    tmp_path: Path, address: str, reason: str
+) -> None:
+    """An http(s) address that RDF cannot hold as an IRI is the fact file's error at its line
+    (before, `build` and `check` stopped with Oxigraph's parse error in a stack trace)."""
+    text = (
+        "organisations:\n  - id: x\n    label: {en: X, fa: ایکس}\n    type: ngo\n"
+        f"    homepage: {address}\n"
+    )
+    with pytest.raises(
+        FactError,
+        match=rf"organisations.yaml:5: `homepage: {re.escape(address)}` is not a valid web "
+        rf"address: .*{reason}",
     ):
         load_facts(write(tmp_path, "organisations.yaml", text))
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import yaml
 
 from citydip_ld.curation import yamlread
@@ -94,10 +95,19 @@ class FieldReader:
         return value
 
     def web_address(self, key: str) -> str | None:
-        """An optional http(s) URL (nothing else may become a link on a page)."""
+        """An optional http(s) URL (nothing else may become a link on a page) that is an IRI
+        as RDF reads it (RFC 3987, checked by Oxigraph: the dumps' parser and the SHACL
+        engine's would refuse it later, far from this line)."""
         value = self.optional_text(key)
         if value is not None and not re.match(r"^https?://[^\s<>\"]+$", value):
             raise self.error(f"`{key}: {value}` is not an http(s) web address", key)
+        if value is not None:
+            try:
+                ox.NamedNode(value)
+            except ValueError as exc:
+                raise self.error(
+                    f"`{key}: {value}` is not a valid web address: {exc}", key
+                ) from None
         return value
 
     def optional_slug(self, key: str) -> str | None:
