@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from citydip_ld.curation.facts import load_facts
+from citydip_ld.errors import LoadError
 from citydip_ld.rdf.build import add_turtle_graph, build_dataset
 
 DATA = Path(__file__).parent / "data"
@@ -84,3 +86,12 @@ def test_two_turtle_graphs_of_one_dataset_share_no_blank_node(tmp_path: Path) ->
     second = _turtle_graph(tmp_path, "b", "shapes", SHAPES_ONE_WAY, dataset)
     blanks = [{t for triple in g for t in triple if isinstance(t, BNode)} for g in (first, second)]
     assert blanks[0] and blanks[1] and not blanks[0] & blanks[1]
+
+
+def test_a_turtle_term_rdf_cannot_hold_is_named_with_its_folder(tmp_path: Path) -> None:
+    """rdflib reads `<http://[bad/>`; RDF (and the dumps' parser) does not: a clear error."""
+    text = "<http://example.org/s> <http://example.org/p> <http://[bad/> .\n"
+    with pytest.raises(
+        LoadError, match=r"bad: not valid RDF: Invalid character '\[' in host: <http://\[bad/>$"
+    ):
+        _turtle_graph(tmp_path, "bad", "ontology", text, Dataset())

@@ -175,8 +175,11 @@ def add_turtle_graph(dataset: Dataset, directory: Path, name: str, base: str) ->
     """Load every `*.ttl` in `directory` (relative IRIs resolved against `base`) as graph `name`."""
     parsed = parse_turtle_files(directory, name, base)
     graph = dataset.graph(graph_iri(base, name))
-    for triple in canonical_triples(parsed, name):
-        graph.add(triple)
+    try:
+        for triple in canonical_triples(parsed, name):
+            graph.add(triple)
+    except SyntaxError as exc:  # a term rdflib took that RDF (and Oxigraph) does not
+        raise LoadError(f"{directory}: not valid RDF: {exc.msg}") from None
     bind_prefixes(dataset, parsed)
     return graph
 
@@ -188,7 +191,12 @@ def canonical_triples(parsed: Graph, name: str) -> Iterator[tuple[Node, Node, No
     whatever labels the parser gave. (rdflib's own `to_canonical_graph` took half a second
     on the shapes' 122 blank nodes; this, milliseconds.)"""
     text = parsed.serialize(format="nt", encoding="utf-8")
-    canonical = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    try:
+        canonical = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as exc:  # named by the term, not by a line of this text
+        line = text.splitlines()[(exc.lineno or 1) - 1].decode("utf-8", "replace")
+        term = line[(exc.offset or 1) - 1 : exc.end_offset].strip()
+        raise SyntaxError(f"{exc.msg.partition(': ')[2]}: {term}") from None
     canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     for quad in canonical:
         subject, predicate = _rdflib_term(quad.subject, name), URIRef(quad.predicate.value)
