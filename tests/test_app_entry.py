@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from citydip_ld.errors import CitydipError
+
 APP_PY = Path(__file__).resolve().parent.parent / "app.py"
 
 
@@ -48,3 +50,12 @@ def test_without_a_build_it_answers_503_without_server_paths(
         assert error["title"] == "Dataset unavailable"
         assert "citydip-ld build" in error["detail"]
         assert str(tmp_path) not in response.get_data(as_text=True)
+
+
+def test_a_base_setting_that_is_no_http_iri_stops_the_app_saying_why(
+    monkeypatch: pytest.MonkeyPatch, dataset_dir: Path
+) -> None:
+    monkeypatch.setenv("CITYDIP_DATASET_DIR", str(dataset_dir))
+    monkeypatch.setenv("CITYDIP_BASE", "http://data example.org/")
+    with pytest.raises(CitydipError, match=r"the BASE setting: .* is not an IRI: Invalid IRI"):
+        load_app_module()

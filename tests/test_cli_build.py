@@ -65,6 +65,28 @@ def test_base_is_configurable(project: Path) -> None:
     assert not any(str(s).startswith(BASE) for s in g.subjects())
 
 
+@pytest.mark.parametrize(
+    ("base", "reason"),
+    [
+        ("http://data example.org/", "is not an IRI: Invalid IRI code point ' '"),
+        ("http://[data.example.org/", "is not an IRI: Invalid character '[' in host"),
+        ("ftp://data.example.org/", "is not an http(s) IRI"),
+        ("data.example.org", "is not an http(s) IRI"),
+        ("https://data.example.org/#x", "holds a query or a fragment"),
+    ],
+)
+def test_a_base_that_cannot_prefix_the_datasets_iris_is_refused(
+    project: Path, base: str, reason: str
+) -> None:
+    """Before, a space ended `build` in a stack trace and a bracket was blamed on the
+    ontology's Turtle; now the option is refused, saying why, and nothing is written."""
+    code, output = run("--base", base, "build", "--out", "out")
+    assert code == 2, output
+    assert "Invalid value for '--base'" in output and reason in output, output
+    assert "Traceback" not in output
+    assert not (project / "out").exists()
+
+
 def test_only_requested_formats_are_written(project: Path) -> None:
     assert run("build", "--out", "out", "--format", "turtle")[0] == 0
     written = sorted(p.name for p in (project / "out").iterdir())

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from citydip_ld.errors import CitydipError
-from citydip_ld.iris import DEFAULT_BASE, normalise_base
+from citydip_ld.iris import DEFAULT_BASE, checked_base
 from citydip_ld.logs import DEFAULT_LEVEL, LEVELS, configure_logging
 from citydip_ld.progress import Progress
 from citydip_ld.rdf.output import (
@@ -127,7 +127,11 @@ def main(
         ontology_dir or standard.ontology_dir,
         shapes_dir or standard.shapes_dir,
     )
-    ctx.obj = Context(layout, normalise_base(base))
+    try:
+        checked = checked_base(base)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base'") from None
+    ctx.obj = Context(layout, checked)
 
 
 @main.command()

@@ -5,6 +5,7 @@ Published IRIs never change: a renamed slug is kept as a former id and redirects
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from rdflib import Namespace, URIRef
 
 DEFAULT_BASE = "http://localhost:5000/"
@@ -34,6 +35,22 @@ KINDS = (
 def normalise_base(base: str) -> str:
     """Return `base` with exactly one trailing slash."""
     return base.rstrip("/") + "/"
+
+
+def checked_base(base: str) -> str:
+    """`normalise_base(base)` when it can be a dataset's base: an absolute http(s) IRI as RDF
+    reads IRIs (RFC 3987, checked by Oxigraph), without a query or a fragment (every IRI of
+    the dataset extends it by a path); else a ValueError saying why."""
+    normal = normalise_base(base)
+    if not normal.startswith(("http://", "https://")):
+        raise ValueError(f"{base!r} is not an http(s) IRI")
+    try:
+        ox.NamedNode(normal)
+    except ValueError as exc:
+        raise ValueError(f"{base!r} is not an IRI: {exc}") from None
+    if "?" in normal or "#" in normal:
+        raise ValueError(f"{base!r} holds a query or a fragment: every IRI extends its path")
+    return normal
 
 
 def entity_iri(base: str, kind: str, slug: str) -> URIRef:

@@ -27,7 +27,7 @@ from typing import Any
 from flask import Flask
 
 from citydip_ld.errors import CitydipError
-from citydip_ld.iris import DEFAULT_BASE
+from citydip_ld.iris import DEFAULT_BASE, checked_base
 from citydip_ld.sparql.protocol import DEFAULT_RESULT_MAX_BYTES
 from citydip_ld.sparql.sandbox import DEFAULT_MAX_QUERY_LENGTH, DEFAULT_MEMORY_LIMIT
 from citydip_ld.web import (
@@ -132,6 +132,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("CITYDIP")
     if test_config is not None:
         app.config.from_mapping(test_config)
+    try:
+        checked_base(str(app.config["BASE"]))
+    except ValueError as exc:
+        raise CitydipError(f"the BASE setting: {exc}") from None
 
     app.register_blueprint(sparql_routes.bp)
     app.register_blueprint(resources.bp)
