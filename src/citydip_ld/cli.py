@@ -476,8 +476,13 @@ def serve(
     from citydip_ld.granian_front import serve_granian
     from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
+    from citydip_ld.stores.remote import check_store_target
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
+    try:
+        check_store_target(store_url)
+    except CitydipError as exc:
+        raise fail(exc) from None
     config: dict[str, object] = {"BASE": obj.base}
     for key, value in (
         ("DATASET_DIR", str(dataset_dir) if dataset_dir else None),
@@ -824,10 +829,11 @@ def publish(
     """Load the built dataset into a SPARQL store (remote, or an on-disk store folder)."""
     from citydip_ld.stores.disk_publish import write_store_dir
     from citydip_ld.stores.publish import publish_dataset
-    from citydip_ld.stores.remote import is_remote
+    from citydip_ld.stores.remote import check_store_target, is_remote
     from citydip_ld.stores.store import DATASET_FILE
 
     try:
+        check_store_target(url)
         if gate:
             with Progress() as progress:
                 progress(f"validating {dataset_dir / DATASET_FILE} against its shapes (pySHACL)")

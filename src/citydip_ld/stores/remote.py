@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from citydip_ld.errors import QueryError, RemoteStoreError, StoreUnavailableError
+from citydip_ld.errors import LoadError, QueryError, RemoteStoreError, StoreUnavailableError
 from citydip_ld.httpclient import HttpClient, HttpResponse
 from citydip_ld.sparql.protocol import (
     COMMON_PREFIXES,
@@ -136,14 +137,21 @@ def endpoints_for(
 
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """`http://user:pw@host/sparql` -> (`http://host/sparql`, "user", "pw")."""
-    parts = urlsplit(url)
+    """`http://user:pw@host/sparql` -> (`http://host/sparql`, "user", "pw"); a `LoadError`
+    for a URL that cannot be read (`http://[host/`, a port beyond 65535)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise LoadError(f"{url} is not a valid URL: {exc}") from None
+    if not parts.hostname:
+        raise LoadError(f"{url} is not a valid URL: it names no host")
     if parts.username is None:
         return url, None, None
-    host = parts.hostname or ""
+    host = parts.hostname
     netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
+    if port is not None:
+        netloc += f":{port}"
     bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     return bare, parts.username, parts.password
 
@@ -444,3 +452,20 @@ def _limit_message(limit: int, what: str) -> str:
 def is_remote(target: object) -> bool:
     """Whether `target` (a dataset directory or a URL) names a remote store."""
     return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
+
+
+#: A URL's scheme and `//` at the start of a store target.
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+def check_store_target(target: object) -> None:
+    """Raise a `LoadError` for a store target that is a URL but not an http(s) one
+    (`ftp://host/sparql`: it would otherwise be taken for a folder's path, and one made), or an
+    http(s) URL that cannot be read (`split_credentials`)."""
+    if is_remote(target):
+        split_credentials(str(target))
+    elif isinstance(target, str) and _URL_START.match(target):
+        raise LoadError(
+            f"{target}: a store is an http(s) SPARQL endpoint or a folder, not a URL of "
+            "another scheme"
+        )

@@ -61,7 +61,7 @@ from citydip_ld.stores.disk_store import (
 from citydip_ld.stores.folder_store import FolderStore
 from citydip_ld.stores.index_description import TABLE_INCOMING
 from citydip_ld.stores.label_table import LabelTable, open_label_table
-from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
+from citydip_ld.stores.remote import RemoteSparqlStore, check_store_target, is_remote
 from citydip_ld.stores.resource_table import ResourceTable, open_resource_table
 
 DATASET_FILE = "dataset.nq"
@@ -473,6 +473,7 @@ def open_store(
     `publish --to DIR` (`citydip_ld.stores.disk_store`) is followed as it changes
     (`open_store_folder`).
     """
+    check_store_target(dataset_dir)
     if is_remote(dataset_dir):
         return RemoteSparqlStore.from_url(str(dataset_dir))
     if is_store_dir(dataset_dir):

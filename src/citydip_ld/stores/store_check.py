@@ -29,7 +29,7 @@ from citydip_ld.iris import graph_iri, normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES
 from citydip_ld.rdf.source_map import SOURCES_FILE, read_source_map
 from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
-from citydip_ld.stores.remote import RemoteSparqlStore, is_remote
+from citydip_ld.stores.remote import RemoteSparqlStore, check_store_target, is_remote
 from citydip_ld.validation.compiled import compile_shapes, rdflib_term, run_checks
 from citydip_ld.validation.validate import Report, report_from_results
 
@@ -50,6 +50,7 @@ class StoreView:
 
 def open_view(target: str | Path, *, timeout: float = 600.0) -> StoreView:
     """The store folder or remote SPARQL endpoint `target`, read-only."""
+    check_store_target(target)
     if is_remote(target):
         remote = RemoteSparqlStore.from_url(str(target), timeout=timeout)
         rows = remote.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")

@@ -26,7 +26,7 @@ from citydip_ld.stores.disk_store import StoreInfo, read_generation_info
 from citydip_ld.stores.geography import Geography, to_geojson_bytes
 from citydip_ld.stores.listing import Listing, MemoryListing
 from citydip_ld.stores.prepared_views import VIEWS, read_prepared_view
-from citydip_ld.stores.remote import is_remote
+from citydip_ld.stores.remote import check_store_target, is_remote
 from citydip_ld.stores.search_index import SearchIndexes
 from citydip_ld.stores.statistics import DatasetStatistics, Memo, compute_statistics
 from citydip_ld.stores.store import Store, open_store, open_store_folder
@@ -83,6 +83,7 @@ def get_store() -> Store:
         target = current_app.config.get("STORE")
         workers = current_app.config.get("QUERY_WORKERS")
         settings = sandbox_settings(current_app.config)
+        check_store_target(target)
         if target and not is_remote(target):  # a store folder, followed even while missing
             store = open_store_folder(target, workers=workers, settings=settings)
         else:
