@@ -192,6 +192,26 @@ def test_an_endpoint_that_keeps_refusing_gives_a_clear_error(wikidata: str, proj
     assert (project / "data/wikidata-cache.yaml").read_bytes() == before  # nothing half-written
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "reason"),
+    [
+        ("http://[query.example.org/sparql", "is not a valid URL: Invalid IPv6 URL"),
+        ("http:///sparql", "is not a valid URL: it names no host"),
+        ("ftp://query.example.org/", "is not an http(s) URL"),
+        ("query.example.org", "is not an http(s) URL"),
+    ],
+)
+def test_an_endpoint_that_is_no_http_url_is_refused_before_any_request(
+    project: Path, endpoint: str, reason: str
+) -> None:
+    """Before, these were reported as unreachable (`is it running?`), with the whole query."""
+    before = (project / "data/wikidata-cache.yaml").read_bytes()
+    code, output = run("link", "--endpoint", endpoint)
+    assert code == 2, output
+    assert f"Invalid value for '--endpoint': {endpoint} {reason}" in output, output
+    assert (project / "data/wikidata-cache.yaml").read_bytes() == before
+
+
 def test_an_unreachable_endpoint_is_a_usage_error(project: Path) -> None:
     from sparql_support import free_port
 

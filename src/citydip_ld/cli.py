@@ -680,6 +680,13 @@ def link(
 
     if offline and endpoint:
         raise UsageError("--offline does not consult Wikidata: leave out --endpoint")
+    if endpoint is not None:
+        from citydip_ld.stores.remote import check_endpoint_url
+
+        try:
+            check_endpoint_url(endpoint)
+        except CitydipError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--endpoint'") from None
     client = (
         None
         if offline

@@ -454,6 +454,13 @@ def is_remote(target: object) -> bool:
     return isinstance(target, str) and target.lower().startswith(("http://", "https://"))
 
 
+def check_endpoint_url(url: str) -> None:
+    """Raise a `LoadError` unless `url` is an http(s) URL with a host that can be read."""
+    if not is_remote(url):
+        raise LoadError(f"{url} is not an http(s) URL")
+    split_credentials(url)
+
+
 #: A URL's scheme and `//` at the start of a store target.
 _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -463,7 +470,7 @@ def check_store_target(target: object) -> None:
     (`ftp://host/sparql`: it would otherwise be taken for a folder's path, and one made), or an
     http(s) URL that cannot be read (`split_credentials`)."""
     if is_remote(target):
-        split_credentials(str(target))
+        check_endpoint_url(str(target))
     elif isinstance(target, str) and _URL_START.match(target):
         raise LoadError(
             f"{target}: a store is an http(s) SPARQL endpoint or a folder, not a URL of "
