@@ -32,3 +32,15 @@ def test_a_store_url_that_names_no_store_is_refused(
     assert code == 2, output
     assert f"Error: {target}" in output and reason in output, output
     assert sorted(p.name for p in project.iterdir()) == ["data", "ontology", "shapes"]
+
+
+@pytest.mark.parametrize("option", ["--gsp", "--update"])
+@pytest.mark.parametrize(("target", "reason"), TARGETS)
+def test_publish_refuses_a_graph_store_or_update_url_that_is_no_http_url(
+    project: Path, option: str, target: str, reason: str
+) -> None:
+    url = "http://store.example.org/sparql"
+    code, output = run_cli("publish", "--no-check", "--to", url, option, target)
+    assert code == 2, output
+    expected = "is not an http(s) URL" if target.startswith("ftp:") else reason
+    assert f"Invalid value for '{option}': {target} {expected}" in output, output

@@ -836,9 +836,15 @@ def publish(
     """Load the built dataset into a SPARQL store (remote, or an on-disk store folder)."""
     from citydip_ld.stores.disk_publish import write_store_dir
     from citydip_ld.stores.publish import publish_dataset
-    from citydip_ld.stores.remote import check_store_target, is_remote
+    from citydip_ld.stores.remote import check_endpoint_url, check_store_target, is_remote
     from citydip_ld.stores.store import DATASET_FILE
 
+    for hint, given in (("'--gsp'", gsp), ("'--update'", update)):
+        try:
+            if given is not None:
+                check_endpoint_url(given)
+        except CitydipError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
     try:
         check_store_target(url)
         if gate:
