@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import ipaddress
 import json
 import os
 import signal
@@ -24,7 +25,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from citydip_ld.server_settings import bind_address
 from citydip_ld.serving import AccessLog, trust_proxy
+from helpers import run_cli
 from web_support import LiveServer, live_on, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -346,3 +349,27 @@ def test_serve_refuses_a_dataset_that_does_not_conform(dataset_dir: Path, tmp_pa
     assert "the dataset does not conform to its shapes" in result.output
     assert "needs exactly one English and one Persian label" in result.output
     assert "--no-check" in result.output
+
+
+def test_a_host_name_is_served_on_the_address_it_resolves_to() -> None:
+    """granian binds IP addresses only: `--host localhost` ended `serve` in a stack trace."""
+    assert bind_address("127.0.0.1") == "127.0.0.1"
+    assert bind_address("::1") == "::1"
+    assert ipaddress.ip_address(bind_address("localhost")).is_loopback
+    with pytest.raises(ValueError, match="'no such host' is neither an IP address nor a host"):
+        bind_address("no such host")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--port", "99999", "Invalid value for '--port': 99999 is not in the range 0<=x<=65535"),
+        ("--host", "no such host", "Invalid value for '--host': 'no such host' is neither"),
+    ],
+)
+def test_a_port_or_host_no_server_can_listen_on_is_refused(
+    project: Path, option: str, value: str, message: str
+) -> None:
+    code, output = run_cli("serve", "--no-check", option, value)
+    assert code == 2, output
+    assert message in output

@@ -38,6 +38,7 @@ from citydip_ld.server_settings import (
     DEFAULT_THREADS,
     SERVERS,
     ServerSettings,
+    bind_address,
 )
 from citydip_ld.sparql import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.validation.engines import DEFAULT_ENGINE, ENGINES
@@ -355,7 +356,13 @@ def run_check(
     "(docs/remote-stores.md). Env CITYDIP_STORE.",
 )
 @click.option("--host", default=DEFAULT_HOST, show_default=True, envvar="CITYDIP_HOST")
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, envvar="CITYDIP_PORT")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    envvar="CITYDIP_PORT",
+)
 @click.option(
     "--server",
     type=click.Choice(SERVERS),
@@ -479,6 +486,10 @@ def serve(
     from citydip_ld.stores.remote import check_store_target
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
+    try:
+        host = bind_address(host)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--host'") from None
     try:
         check_store_target(store_url)
     except CitydipError as exc:

@@ -4,6 +4,8 @@ waitress and the SPARQL protocol, so that every other command starts without the
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
 
 from citydip_ld.sparql import DEFAULT_MAX_REQUEST_BODY
@@ -52,3 +54,21 @@ class ServerSettings:
     #: Whether each granian worker keeps to its own share of the CPUs (`worker_cpus`; with
     #: one worker, or fewer CPUs than workers, none is pinned).
     pin_workers: bool = True
+
+
+def bind_address(host: str) -> str:
+    """The IP address to listen on for `host`: itself when it is one, else the first address
+    this machine resolves it to, IPv4 first (`localhost` -> 127.0.0.1: granian binds IP
+    addresses only); a ValueError saying why when it is neither."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(
+            f"{host!r} is neither an IP address nor a host name this machine resolves ({exc})"
+        ) from None
+    ipv4 = [address for address in found if address[0] == socket.AF_INET]
+    return str((ipv4 or found)[0][4][0])
