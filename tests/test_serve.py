@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from citydip_ld.server_settings import bind_address
+from citydip_ld.server_settings import bind_address, checked_trusted_proxy, checked_url_prefix
 from citydip_ld.serving import AccessLog, trust_proxy
 from helpers import run_cli
 from web_support import LiveServer, live_on, live_server
@@ -373,3 +373,36 @@ def test_a_port_or_host_no_server_can_listen_on_is_refused(
     code, output = run_cli("serve", "--no-check", option, value)
     assert code == 2, output
     assert message in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--threads", "0"], "'--threads': 0 is not in the range x>=1"),
+        (["--connection-limit", "0"], "'--connection-limit': 0 is not in the range x>=1"),
+        (["--max-request-body", "-1"], "'--max-request-body': -1 is not in the range x>=0"),
+        (["--query-timeout", "-1"], "'--query-timeout': -1.0 is not in the range x>0"),
+        (["--result-limit", "0"], "'--result-limit': 0 is not in the range x>=1"),
+        (["--url-prefix", "/a/../b"], "'--url-prefix': '/a/../b' is not a path prefix"),
+        (["--url-prefix", "/a b"], "'--url-prefix': '/a b' is not a path prefix"),
+        (["--trusted-proxy", "proxy"], "'--trusted-proxy': 'proxy' is not an IP address"),
+    ],
+)
+def test_a_setting_no_server_can_run_with_is_refused(
+    project: Path, args: list[str], message: str
+) -> None:
+    """Before, `--threads 0` stopped in stack traces, and the others were taken: a prefix
+    without its slash served `http://host:portprefix/`, a proxy's name matched no peer."""
+    code, output = run_cli("serve", "--no-check", *args)
+    assert code == 2, output
+    assert f"Invalid value for {message}" in output, output
+
+
+def test_url_prefixes_and_trusted_proxies_are_written_as_the_app_compares_them() -> None:
+    assert checked_url_prefix("") == checked_url_prefix("/") == ""
+    assert checked_url_prefix("citydip") == checked_url_prefix("/citydip/") == "/citydip"
+    assert checked_url_prefix("/a/b") == "/a/b"
+    assert checked_trusted_proxy(None) is None
+    assert checked_trusted_proxy("*") == "*"
+    assert checked_trusted_proxy("0::1") == "::1"
+    assert checked_trusted_proxy("127.0.0.1") == "127.0.0.1"

@@ -8,9 +8,10 @@ from __future__ import annotations
 import functools
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -39,6 +40,8 @@ from citydip_ld.server_settings import (
     SERVERS,
     ServerSettings,
     bind_address,
+    checked_trusted_proxy,
+    checked_url_prefix,
 )
 from citydip_ld.sparql import DEFAULT_MAX_REQUEST_BODY
 from citydip_ld.validation.engines import DEFAULT_ENGINE, ENGINES
@@ -64,6 +67,17 @@ class UsageError(click.ClickException):
     """A load or usage error: exit code 2, message without a traceback."""
 
     exit_code = 2
+
+
+T = TypeVar("T")
+
+
+def _checked(check: Callable[[T], T], value: T) -> T:
+    """`check(value)`, its ValueError an option's bad value (exit 2, the reason shown)."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def fail(error: CitydipError) -> UsageError:
@@ -374,7 +388,7 @@ def run_check(
 )
 @click.option(
     "--threads",
-    type=int,
+    type=click.IntRange(min=1),
     default=DEFAULT_THREADS,
     show_default=True,
     help="Threads running the app (a request waiting for its body holds none).",
@@ -398,20 +412,52 @@ def run_check(
     "are at least as many CPUs as workers (saves waking threads across CPUs). "
     "Env CITYDIP_PIN_WORKERS.",
 )
-@click.option("--query-timeout", type=float, default=None, help="SPARQL time limit in seconds.")
-@click.option("--result-limit", type=int, default=None, help="SPARQL result row limit.")
-@click.option("--query-workers", type=int, default=None, help="SPARQL worker processes.")
+@click.option(
+    "--query-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="SPARQL time limit in seconds.",
+)
+@click.option(
+    "--result-limit", type=click.IntRange(min=1), default=None, help="SPARQL result row limit."
+)
+@click.option(
+    "--query-workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="SPARQL worker processes (0: queries run in the request's thread).",
+)
 @click.option(
     "--query-concurrency",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     help="SPARQL requests in progress at once (more get 503 with Retry-After); at most the "
     "threads less a quarter (at least 2), kept for pages.",
 )
-@click.option("--connection-limit", type=int, default=DEFAULT_CONNECTION_LIMIT, show_default=True)
-@click.option("--channel-timeout", type=int, default=DEFAULT_CHANNEL_TIMEOUT, show_default=True)
-@click.option("--max-request-body", type=int, default=DEFAULT_MAX_REQUEST_BODY, show_default=True)
-@click.option("--max-request-header", type=int, default=DEFAULT_MAX_HEADER, show_default=True)
+@click.option(
+    "--connection-limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONNECTION_LIMIT,
+    show_default=True,
+)
+@click.option(
+    "--channel-timeout",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CHANNEL_TIMEOUT,
+    show_default=True,
+)
+@click.option(
+    "--max-request-body",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_REQUEST_BODY,
+    show_default=True,
+)
+@click.option(
+    "--max-request-header",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_HEADER,
+    show_default=True,
+)
 @click.option(
     "--header-timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -436,10 +482,16 @@ def run_check(
     envvar="CITYDIP_KEEPALIVE_TIMEOUT",
     help="Seconds a kept-alive connection may wait idle for its next request.",
 )
-@click.option("--url-prefix", default="", help="Path prefix when served behind a proxy.")
+@click.option(
+    "--url-prefix",
+    default="",
+    callback=lambda _ctx, _param, value: _checked(checked_url_prefix, value),
+    help="Path prefix when served behind a proxy (/citydip).",
+)
 @click.option(
     "--trusted-proxy",
     default=None,
+    callback=lambda _ctx, _param, value: _checked(checked_trusted_proxy, value),
     envvar="CITYDIP_TRUSTED_PROXY",
     help="Address of the reverse proxy whose X-Forwarded-For/-Proto/-Host/-Port headers are "
     "believed (e.g. 127.0.0.1); without it they are dropped. Env CITYDIP_TRUSTED_PROXY.",

@@ -5,6 +5,7 @@ waitress and the SPARQL protocol, so that every other command starts without the
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 
@@ -72,3 +73,33 @@ def bind_address(host: str) -> str:
         ) from None
     ipv4 = [address for address in found if address[0] == socket.AF_INET]
     return str((ipv4 or found)[0][4][0])
+
+
+#: One path segment of a URL prefix (RFC 3986's pchar, no `%`-escape needed).
+_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+
+
+def checked_url_prefix(prefix: str) -> str:
+    """The mount point `prefix` as the app takes it (`/citydip`: a leading slash, none
+    trailing; "" for the root); a ValueError unless each of its segments is a plain path
+    segment other than `.` and `..`."""
+    segments = prefix.strip("/").split("/") if prefix.strip("/") else []
+    for segment in segments:
+        if segment in (".", "..") or not _SEGMENT.fullmatch(segment):
+            raise ValueError(
+                f"{prefix!r} is not a path prefix such as /citydip (segment {segment!r})"
+            )
+    return "".join(f"/{segment}" for segment in segments)
+
+
+def checked_trusted_proxy(proxy: str | None) -> str | None:
+    """`proxy` as the peer address the forwarding headers are believed from (`*`: any), an
+    IP address written as a request's peer is (`::1`, not `0::1`); a ValueError otherwise."""
+    if proxy is None or proxy == "*":
+        return proxy
+    try:
+        return str(ipaddress.ip_address(proxy))
+    except ValueError:
+        raise ValueError(
+            f"{proxy!r} is not an IP address (the proxy's, as requests come from it) nor *"
+        ) from None
