@@ -369,7 +369,14 @@ def run_check(
     "`publish --to DIR`, instead of loading the built dataset into memory "
     "(docs/remote-stores.md). Env CITYDIP_STORE.",
 )
-@click.option("--host", default=DEFAULT_HOST, show_default=True, envvar="CITYDIP_HOST")
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    show_default=True,
+    envvar="CITYDIP_HOST",
+    callback=lambda _ctx, _param, value: _checked(bind_address, value),
+    help="An IP address or a host name (served on the address it resolves to, IPv4 first).",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -531,17 +538,17 @@ def serve(
     access_log: bool,
     gate: bool,
 ) -> None:
-    """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint."""
+    """Serve the dataset: dereferenceable URIs, pages and the SPARQL endpoint.
+
+    \f
+    Long because it hands each of its options to the app's settings or the server's, one by
+    one, then starts the server chosen."""
     from citydip_ld.granian_front import serve_granian
     from citydip_ld.serving import query_concurrency as query_concurrency_for
     from citydip_ld.serving import serve as run_server
     from citydip_ld.stores.remote import check_store_target
     from citydip_ld.web import create_app, create_warm_app, start_warm_up
 
-    try:
-        host = bind_address(host)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--host'") from None
     try:
         check_store_target(store_url)
     except CitydipError as exc:
