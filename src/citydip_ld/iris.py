@@ -42,7 +42,7 @@ def checked_base(base: str) -> str:
     reads IRIs (RFC 3987, checked by Oxigraph), without a query or a fragment (every IRI of
     the dataset extends it by a path); else a ValueError saying why."""
     normal = normalise_base(base)
-    if not normal.startswith(("http://", "https://")):
+    if not normal.lower().startswith(("http://", "https://")):
         raise ValueError(f"{base!r} is not an http(s) IRI")
     try:
         ox.NamedNode(normal)
