@@ -19,7 +19,8 @@ TARGETS = [
 COMMANDS = {
     "publish": ["publish", "--no-check", "--to"],
     "check": ["check", "--store"],
-    "serve": ["serve", "--no-check", "--port", "1", "--store"],
+    # port 0: were the URL taken, granian would refuse it rather than serve on and on
+    "serve": ["serve", "--no-check", "--port", "0", "--store"],
 }
 
 
