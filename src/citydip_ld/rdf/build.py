@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import OWL, SKOS, BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, TIME, XSD
+from rdflib import OWL, SKOS, BNode, Dataset, Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SDO, TIME
 from rdflib.term import Node
 
 from citydip_ld.curation.kinds import KINDS
@@ -39,6 +39,7 @@ from citydip_ld.curation.triples import (
 from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri, normalise_base, ontology_namespace
 from citydip_ld.rdf.links import emit_links
+from citydip_ld.rdf.terms import rdflib_term
 
 __all__ = [
     "PREFIXES",
@@ -204,16 +205,10 @@ def canonical_triples(parsed: Graph, name: str) -> Iterator[tuple[Node, Node, No
 
 
 def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, name: str) -> Node:
-    """An Oxigraph term as rdflib's, a blank node's label led by `name`."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
+    """An Oxigraph term as rdflib's (`rdflib_term`), a blank node's label led by `name`."""
     if isinstance(term, ox.BlankNode):
         return BNode(f"{name}-{term.value}")
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return rdflib_term(term)
 
 
 def bind_prefixes(dataset: Dataset, parsed: Graph) -> None:

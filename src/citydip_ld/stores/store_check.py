@@ -28,9 +28,10 @@ from citydip_ld.errors import LoadError
 from citydip_ld.iris import graph_iri, normalise_base, ontology_namespace
 from citydip_ld.rdf.build import PREFIXES
 from citydip_ld.rdf.source_map import SOURCES_FILE, read_source_map
+from citydip_ld.rdf.terms import rdflib_term
 from citydip_ld.stores.disk_store import is_store_dir, live_generation, open_generation
 from citydip_ld.stores.remote import RemoteSparqlStore, check_store_target, is_remote
-from citydip_ld.validation.compiled import compile_shapes, rdflib_term, run_checks
+from citydip_ld.validation.compiled import compile_shapes, run_checks
 from citydip_ld.validation.validate import Report, report_from_results
 
 #: What `Report.engine` says for a check run in the store.

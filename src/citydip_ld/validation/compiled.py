@@ -36,6 +36,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from citydip_ld.errors import LoadError
+from citydip_ld.rdf.terms import rdflib_term
 
 #: A function that answers a SPARQL SELECT with rows of pyoxigraph terms by variable name.
 Select = Callable[[str], Iterable[Any]]
@@ -509,18 +510,6 @@ def _sparql_checks(shapes: Graph, node_shape: Node, focus: str) -> Iterator[Chec
 
 
 # ---------------------------------------------------------------- running and reporting
-
-
-def rdflib_term(node: Any) -> Node:
-    """A pyoxigraph term as rdflib's (a plain literal stays plain)."""
-    if isinstance(node, ox.NamedNode):
-        return URIRef(node.value)
-    if isinstance(node, ox.BlankNode):
-        return BNode(node.value)
-    if node.language:
-        return Literal(node.value, lang=node.language)
-    datatype = node.datatype.value
-    return Literal(node.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
 def _copy_path(shapes: Graph, path: Node, report: Graph) -> None:

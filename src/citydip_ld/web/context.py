@@ -83,8 +83,8 @@ def get_store() -> Store:
         target = current_app.config.get("STORE")
         workers = current_app.config.get("QUERY_WORKERS")
         settings = sandbox_settings(current_app.config)
-        check_store_target(target)
         if target and not is_remote(target):  # a store folder, followed even while missing
+            check_store_target(target)  # not a URL of another scheme (`open_store` checks its own)
             store = open_store_folder(target, workers=workers, settings=settings)
         else:
             store = open_store(
