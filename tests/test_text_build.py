@@ -141,6 +141,46 @@ def test_awkward_terms_are_written_as_oxigraph_writes_them() -> None:
     assert len(rows) == len(objects)
 
 
+@pytest.mark.parametrize("position", ["graph", "subject", "predicate", "object"])
+@pytest.mark.parametrize("iri", ["http://[bad/", "http://x/a%zz", "no-scheme"])
+def test_rows_refuse_an_iri_oxigraph_would_not_read(position: str, iri: str) -> None:
+    """`SortedQuads` reads the rows' N-Quads back without checking each IRI again: `QuadRows`
+    checks every distinct IRI, where it is first written, wherever in the quad it stands."""
+    terms = {p: URIRef(f"http://x/{p}") for p in ("graph", "subject", "predicate", "object")}
+    terms[position] = URIRef(iri)  # rdflib takes each of these
+    with pytest.raises(ValueError, match="not an IRI as RDF reads it"):
+        QuadRows({}, terms["graph"]).add_terms(
+            terms["subject"], terms["predicate"], terms["object"]
+        )
+
+
+def test_an_iri_is_checked_once_however_often_it_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import citydip_ld.curation.triples as triples_module
+
+    checked: list[str] = []
+    real = triples_module.ox.NamedNode
+
+    def counting(iri: str) -> object:
+        checked.append(str(iri))
+        return real(iri)
+
+    monkeypatch.setattr(triples_module.ox, "NamedNode", counting)
+    rows: dict[QuadRow, None] = {}
+    written: dict[URIRef, str] = {}
+    s, p = URIRef("http://x/s"), URIRef("http://x/p")
+    for graph in ("http://x/g1", "http://x/g2"):
+        sink = QuadRows(rows, URIRef(graph), written)
+        for n in range(3):
+            sink.add_terms(s, p, URIRef(f"http://x/o{n % 2}"))
+            sink.add_text(s, p, f"text {n}", "en")
+    assert sorted(checked) == sorted(
+        ["http://x/g1", "http://x/g2", "http://x/s", "http://x/p", "http://x/o0", "http://x/o1"]
+    )
+    assert len(rows) == 10
+
+
 @pytest.mark.parametrize("data", [ROOT / "data", MINIMAL])
 def test_the_rows_are_the_lines_as_oxigraph_writes_them(data: Path) -> None:
     facts = load_facts(data)

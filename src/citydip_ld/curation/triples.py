@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
+import pyoxigraph as ox
 import rdflib.namespace as rdflib_namespace
 from rdflib import XSD, Literal, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
@@ -219,18 +220,31 @@ DATE = Datatype(XSD.date, re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"))
 WKT = Datatype(GEOSPARQL.wktLiteral, re.compile(r".*", re.DOTALL))
 
 
+def iri_text(iri: URIRef) -> str:
+    """`<iri>`, as Oxigraph writes the IRI, once Oxigraph has read it as an IRI (RFC 3987):
+    a `ValueError` naming it otherwise. What `QuadRows` writes each distinct IRI of a build
+    with, once, so that the rows' N-Quads can be read back without checking every IRI again
+    at each of its uses (`rdf.output.SortedQuads`)."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise ValueError(f"not an IRI as RDF reads it: <{iri}> ({exc})") from None
+    return f"<{iri}>"
+
+
 class QuadRows:
     """A sink writing each triple of graph `graph` as a `QuadRow` into `rows`, a dict used as
     an ordered set shared by every graph's sink: each quad once, its terms written as Oxigraph
     writes them in N-Quads (what `rdf.output.SortedQuads` sorts and writes), so that rdflib's
-    N-Quads need not be parsed and written again by Oxigraph to get there."""
+    N-Quads need not be parsed and written again by Oxigraph to get there. Each distinct IRI
+    is checked by Oxigraph once, where it is first written (`iri_text`)."""
 
     def __init__(
         self, rows: dict[QuadRow, None], graph: URIRef, written: dict[URIRef, str] | None = None
     ) -> None:
         self.rows = rows
-        self._graph = graph.n3()
-        #: each IRI's text, written once; share one between the sinks of a build
+        self._graph = iri_text(graph)
+        #: each IRI's text, written (and checked) once; share one between the sinks of a build
         self._written = written if written is not None else {}
 
     def add(self, triple: tuple[Node, Node, Node], /) -> QuadRows:
@@ -242,13 +256,17 @@ class QuadRows:
         `_written_terms` writes them."""
         written = self._written
         if type(o) is URIRef:
-            obj = written.get(o) or written.setdefault(o, o.n3())
+            obj = written.get(o) or written.setdefault(o, iri_text(o))
         elif type(o) is Literal:
             obj = oxigraph_literal(o)
         else:
             obj = o.n3()
-        subject = written.get(s) or written.setdefault(s, s.n3()) if type(s) is URIRef else s.n3()
-        predicate = written.get(p) or written.setdefault(p, p.n3()) if type(p) is URIRef else p.n3()
+        subject = (
+            written.get(s) or written.setdefault(s, iri_text(s)) if type(s) is URIRef else s.n3()
+        )
+        predicate = (
+            written.get(p) or written.setdefault(p, iri_text(p)) if type(p) is URIRef else p.n3()
+        )
         self.rows[(self._graph, subject, predicate, obj)] = None
 
     def add_text(self, s: URIRef, p: URIRef, text: str, lang: str | None = None) -> None:
@@ -257,8 +275,8 @@ class QuadRows:
         if _ESCAPED.search(text):
             text = text.translate(_ESCAPES)
         written = self._written
-        subject = written.get(s) or written.setdefault(s, s.n3())
-        predicate = written.get(p) or written.setdefault(p, p.n3())
+        subject = written.get(s) or written.setdefault(s, iri_text(s))
+        predicate = written.get(p) or written.setdefault(p, iri_text(p))
         obj = f'"{text}"@{lang}' if lang else f'"{text}"'
         self.rows[(self._graph, subject, predicate, obj)] = None
 
@@ -272,8 +290,8 @@ class QuadRows:
                 lexical = lexical.translate(_ESCAPES)
             obj = f'"{lexical}"{datatype.suffix}'
         written = self._written
-        subject = written.get(s) or written.setdefault(s, s.n3())
-        predicate = written.get(p) or written.setdefault(p, p.n3())
+        subject = written.get(s) or written.setdefault(s, iri_text(s))
+        predicate = written.get(p) or written.setdefault(p, iri_text(p))
         self.rows[(self._graph, subject, predicate, obj)] = None
 
 

@@ -446,7 +446,8 @@ class SortedQuads:
     @classmethod
     def of_rows(cls, rows: dict[Row, None] | set[Row]) -> SortedQuads:
         """The quads of `rows` (each once, in any order), each the texts Oxigraph writes for
-        its terms (`curation.triples.QuadRows`, `oxigraph_rows`)."""
+        its terms (`curation.triples.QuadRows`, `oxigraph_rows`): IRIs that Oxigraph read or
+        checked (`curation.triples.iri_text`), which are not checked again here."""
         data = cls.__new__(cls)
         data._sort(rows)
         return data
@@ -455,7 +456,11 @@ class SortedQuads:
         self.rows: list[Row] = sorted(rows)
         #: the rows' N-Quads, as Oxigraph writes them: the `dataset.nq` dump
         self.nquads = nquads_bytes(self.rows)
-        self.quads: list[ox.Quad] = list(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS))
+        # Read back without checking each IRI at each of its uses (half of the parse): every
+        # row is Oxigraph's text of its terms, each IRI checked where it was written, once
+        # (Oxigraph's own N-Quads; `QuadRows` checks each distinct IRI of the facts).
+        lines = ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+        self.quads: list[ox.Quad] = list(lines)
         if len(self.quads) != len(self.rows):  # a row holding more than one quad
             raise ValueError("the rows are not one N-Quads statement each")
         triples = list(map(itemgetter(1, 2, 3), self.rows))
