@@ -76,6 +76,22 @@ def test_a_build_folder_gives_the_report_of_the_facts(minimal: Layout, tmp_path:
     assert not report["conforms"] and all(p["location"] for p in report["problems"])
 
 
+def test_awkward_text_reads_the_same_from_a_build_folder(minimal: Layout, tmp_path: Path) -> None:
+    """A tab and a control character in a quote: the facts built for `check` are written as
+    the build folder's N-Quads write them (Oxigraph's escapes), so the same text is validated
+    and the same report given either way."""
+    article = minimal.data_dir / "articles/004_aa1ce6595c509616.yaml"
+    text = article.read_text(encoding="utf-8")
+    quote = 'quote: "تاریخ انتشار: ۲۵ بهمن ۱۳۹۹"'
+    assert quote in text
+    article.write_text(text.replace(quote, quote.replace(": ۲۵", ":\\t۲۵\\x01")), "utf-8")
+    out = tmp_path / "build"
+    build_directory(minimal.data_dir, out, base=BASE, layout=minimal)
+    assert "\\t۲۵\\u0001" in build_check_text(minimal, BASE).ntriples
+    from_build, from_facts = _reports(minimal, out)
+    assert from_build == from_facts
+
+
 def test_pyshacl_gives_the_report_of_the_facts_from_a_build_folder(
     minimal: Layout, tmp_path: Path
 ) -> None:

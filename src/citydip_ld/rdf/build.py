@@ -5,8 +5,9 @@ triples through a `Triples` context. Besides the dataset, the build returns a `S
 every subject it emitted (and every subject-predicate pair) to the fact file and line it came
 from, so a SHACL violation on a node can be reported where a maintainer fixes it.
 
-`build_lines` writes the same quads as N-Quads lines, without an rdflib store: what `check`
-uses; `build_rows` as rows of the texts Oxigraph writes for their terms: what `build` uses.
+`build_lines` writes the same quads as N-Quads lines as rdflib writes them, without an rdflib
+store; `build_rows` as rows of the texts Oxigraph writes for their terms: what `build` and
+`check` use.
 `build_dataset` (an rdflib `Dataset`) is the reference the tests compare them with, and
 what rdflib's JSON-LD serializer is given where `jsonld.py` declines.
 """
@@ -95,10 +96,10 @@ def build_dataset(facts: Tables, base: str, into: Graph | None = None) -> BuildR
 
 @dataclass
 class BuiltLines:
-    """The facts as text: `lines` holds each quad (or, built for `check`, each triple of the
-    union) once as a line of N-Quads (N-Triples), as rdflib writes the dataset that
-    `build_dataset` builds from the same facts (`QuadLines`). `dataset` holds no facts: the
-    prefixes, and the graphs `add_turtle_graph` adds; `graphs` the facts' graph names."""
+    """The facts as text: `lines` holds each quad once as a line of N-Quads, as rdflib writes
+    the dataset that `build_dataset` builds from the same facts (`QuadLines`). `dataset`
+    holds no facts: the prefixes, and the graphs `add_turtle_graph` adds; `graphs` the
+    facts' graph names."""
 
     lines: dict[str, None]
     sources: SourceMap
@@ -106,10 +107,10 @@ class BuiltLines:
     graphs: set[str]
 
 
-def build_lines(facts: Tables, base: str, *, union: bool = False) -> BuiltLines:
+def build_lines(facts: Tables, base: str) -> BuiltLines:
     """Facts -> N-Quads lines, one named graph per article as `build_dataset` makes them,
     without an rdflib store (at world S, adding the quads to rdflib's store is most of the
-    build's time). `union`: N-Triples lines of every graph's triples, each once."""
+    build's time)."""
     base = normalise_base(base)
     lines: dict[str, None] = {}
     sinks: dict[str, QuadLines] = {}
@@ -117,7 +118,7 @@ def build_lines(facts: Tables, base: str, *, union: bool = False) -> BuiltLines:
 
     def graph_for(name: str) -> QuadLines:
         if name not in sinks:
-            sinks[name] = QuadLines(lines, None if union else graph_iri(base, name), written)
+            sinks[name] = QuadLines(lines, graph_iri(base, name), written)
         return sinks[name]
 
     sources = _emit(facts, base, graph_for)

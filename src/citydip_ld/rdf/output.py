@@ -214,12 +214,14 @@ class CheckText:
 
 def build_check_text(layout: Layout, base: str) -> CheckText:
     """`build_for_check` without an rdflib graph of the data: the same triples as N-Triples
-    text (`build_lines`), the same shapes graph and prefixes."""
+    text, each once, the same shapes graph and prefixes. The triples are the rows `build`
+    writes (`build_rows`: each term as Oxigraph writes it), so the text is what `check`
+    reads from a build folder's N-Quads (`check_text_from_build`), the graphs dropped."""
     with cycle_collection_paused():
-        built = build_lines(load_facts(layout.data_dir), base, union=True)
+        built = build_rows(load_facts(layout.data_dir), base)
         shapes, namespaces = _shapes_and_prefixes(built.dataset, layout, base)
-    text = "".join(built.lines)
-    return CheckText(text, shapes, built.sources, namespaces, len(built.lines))
+        union = dict.fromkeys([f"{s} {p} {o} .\n" for _graph, s, p, o in built.rows])
+    return CheckText("".join(union), shapes, built.sources, namespaces, len(union))
 
 
 def _shapes_and_prefixes(
