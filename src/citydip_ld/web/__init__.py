@@ -42,6 +42,7 @@ from citydip_ld.web import (
     response_guards,
     search,
     security_headers,
+    sitemaps,
     sparql_routes,
     timeline,
     vendor,
@@ -146,6 +147,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(maps.bp)
     app.register_blueprint(timeline.bp)
     app.register_blueprint(network.bp)
+    app.register_blueprint(sitemaps.bp)
     errors.register_error_handlers(app)
     response_guards.register_response_guards(app)
     security_headers.register_security_headers(app)
