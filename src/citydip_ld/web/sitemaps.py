@@ -56,10 +56,9 @@ def sitemap_index_xml(sitemaps: Iterable[str], lastmod: str | None = None) -> by
     return f'{_XML}<sitemapindex xmlns="{_NAMESPACE}">\n{"".join(lines)}</sitemapindex>\n'.encode()
 
 
-def robots_txt(root: str) -> str:
-    """`/robots.txt` of the site at `root` (its URL, ending in `/`)."""
-    path = root.split("://", 1)[-1].partition("/")[2]  # the mount point, without its slashes
-    mount = f"/{path}".rstrip("/")
+def robots_txt(root: str, mount: str = "") -> str:
+    """`/robots.txt` of the site at `root` (its URL, ending in `/`), mounted at `mount` (its
+    path, "" or `/ld`)."""
     disallowed = "".join(f"Disallow: {mount}{item}\n" for item in DISALLOWED)
     return f"User-agent: *\n{disallowed}\nSitemap: {root}sitemap.xml\n"
 
@@ -75,7 +74,7 @@ def _xml(body: bytes) -> Response:
 
 @bp.route("/robots.txt")
 def robots() -> Response:
-    return Response(robots_txt(request.url_root), mimetype="text/plain")
+    return Response(robots_txt(request.url_root, request.script_root), mimetype="text/plain")
 
 
 @bp.route("/sitemap.xml")
