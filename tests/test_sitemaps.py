@@ -1,7 +1,7 @@
 """Crawlers find every resource page: `/robots.txt` names the sitemap index, `/sitemap.xml`
 names one sitemap per 50,000 resources of each kind, and together those list the page of
-every resource the list pages list, each once; the URLs are absolute, on the host and mount
-point the request came to, and lead to pages that answer."""
+every resource the list pages list, each once; the URLs are absolute, under the dataset's
+base (never the request's `Host`), and lead to pages that answer."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from citydip_ld.web.context import get_listing
 from conftest import BASE
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _locations(body: bytes, element: str) -> list[str]:
@@ -30,7 +31,7 @@ def _lastmods(body: bytes) -> set[str | None]:
     return {item.findtext(f"{SM}lastmod") for item in ET.fromstring(body)}
 
 
-def _path(url: str, root: str = "http://localhost/") -> str:
+def _path(url: str, root: str = BASE) -> str:
     assert url.startswith(root), url
     return "/" + url[len(root) :]
 
@@ -47,7 +48,7 @@ def test_robots_txt_names_the_sitemap_and_keeps_crawlers_off_queries(client: Fla
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0] == "User-agent: *"
     assert {"Disallow: /sparql", "Disallow: /search", "Disallow: /reconcile"} <= set(lines)
-    assert "Sitemap: http://localhost/sitemap.xml" in lines
+    assert f"Sitemap: {BASE}sitemap.xml" in lines
     assert not any(line in {"Disallow: /", "Disallow: /doc"} for line in lines)
 
 
@@ -66,7 +67,7 @@ def test_the_sitemaps_list_every_resource_page_once(app: Flask, client: FlaskCli
         assert pages == [f"/doc/{kind}/{slug}" for slug in slugs], kind
     city_page = client.get("/doc/city/tabriz", headers={"Accept": "*/*"})
     assert city_page.status_code == 200 and city_page.mimetype == "text/html"
-    assert "http://localhost/doc/city/tabriz" in client.get("/sitemaps/city-1.xml").text
+    assert f"{BASE}doc/city/tabriz" in client.get("/sitemaps/city-1.xml").text
 
 
 def test_lastmod_is_the_release_date(dataset_dir: Path, client: FlaskClient) -> None:
@@ -117,17 +118,33 @@ def test_a_sitemap_that_is_not_there_is_404(client: FlaskClient, name: str) -> N
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_under_a_mount_point_the_urls_keep_it(client: FlaskClient) -> None:
+def test_under_a_base_with_a_path_the_urls_keep_it(tmp_path: Path) -> None:
+    from citydip_ld.rdf.output import build_directory
+
+    base = "https://example.org/ld/"
+    build_directory(ROOT / "data", tmp_path, base=base)
+    app = create_app({"TESTING": True, "DATASET_DIR": str(tmp_path), "BASE": base})
+    client = app.test_client()
     environ = {"SCRIPT_NAME": "/ld"}
     robots = client.get("/robots.txt", environ_overrides=environ).get_data(as_text=True)
-    assert "Disallow: /ld/sparql" in robots and "Sitemap: http://localhost/ld/sitemap.xml" in robots
+    assert "Disallow: /ld/sparql" in robots and f"Sitemap: {base}sitemap.xml" in robots
     index = client.get("/sitemap.xml", environ_overrides=environ).data
     first = _locations(index, "sitemapindex")[0]
-    assert first.startswith("http://localhost/ld/sitemaps/")
-    pages = _locations(
-        client.get(_path(first, "http://localhost/ld/"), environ_overrides=environ).data, "urlset"
-    )
-    assert pages and all(page.startswith("http://localhost/ld/doc/") for page in pages)
+    assert first.startswith(f"{base}sitemaps/")
+    sitemap = client.get(_path(first, base), environ_overrides=environ).data
+    pages = _locations(sitemap, "urlset")
+    assert pages and all(page.startswith(f"{base}doc/") for page in pages)
+
+
+@pytest.mark.parametrize("path", ["/robots.txt", "/sitemap.xml", "/sitemaps/city-1.xml"])
+def test_a_forged_host_changes_nothing_a_crawler_reads(client: FlaskClient, path: str) -> None:
+    """The answers are cached per release and path, not per `Host`: a request naming another
+    host must not leave URLs on that host for the crawlers after it."""
+    forged = client.get(path, headers={"Host": "evil.example"})
+    plain = client.get(path)
+    assert forged.status_code == plain.status_code == 200
+    assert forged.data == plain.data and b"evil.example" not in forged.data
+    assert BASE.encode() in plain.data
 
 
 def test_a_store_folder_has_the_same_sitemaps(published: Path, client: FlaskClient) -> None:

@@ -12,9 +12,11 @@ learns when the release changed. A sitemap beyond the last of its kind is 404.
 than a resource (`/sparql`, `/search`, `/reconcile`): each of those URLs can be made in
 endless variants, and a SPARQL query costs far more than a page.
 
-URLs are absolute (the protocol asks it) and on the host and mount point the request came
-to (`request.url_root`, behind `--trusted-proxy` the one the client used), as the pages'
-own links are. The XML is written by `urlset_xml` and `sitemap_index_xml`, pure.
+URLs are absolute (the protocol asks it) and under the dataset's base (`--base`), where its
+IRIs are dereferenced: never taken from the request's `Host`, which a client chooses and the
+response cache does not key on (a `Host: evil.example` request must not leave a sitemap
+pointing there for everyone after it). The XML is written by `urlset_xml` and
+`sitemap_index_xml`, pure.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 
 from citydip_ld.iris import KINDS
 from citydip_ld.web.context import get_listing
@@ -56,11 +59,11 @@ def sitemap_index_xml(sitemaps: Iterable[str], lastmod: str | None = None) -> by
     return f'{_XML}<sitemapindex xmlns="{_NAMESPACE}">\n{"".join(lines)}</sitemapindex>\n'.encode()
 
 
-def robots_txt(root: str, mount: str = "") -> str:
-    """`/robots.txt` of the site at `root` (its URL, ending in `/`), mounted at `mount` (its
-    path, "" or `/ld`)."""
+def robots_txt(base: str) -> str:
+    """`/robots.txt` of the site at `base` (its URL, ending in `/`; its path the mount point)."""
+    mount = urlsplit(base).path.rstrip("/")
     disallowed = "".join(f"Disallow: {mount}{item}\n" for item in DISALLOWED)
-    return f"User-agent: *\n{disallowed}\nSitemap: {root}sitemap.xml\n"
+    return f"User-agent: *\n{disallowed}\nSitemap: {base}sitemap.xml\n"
 
 
 def _lastmod() -> str | None:
@@ -74,15 +77,15 @@ def _xml(body: bytes) -> Response:
 
 @bp.route("/robots.txt")
 def robots() -> Response:
-    return Response(robots_txt(request.url_root, request.script_root), mimetype="text/plain")
+    return Response(robots_txt(dataset_base()), mimetype="text/plain")
 
 
 @bp.route("/sitemap.xml")
 def sitemap_index() -> Response:
     """The sitemap index: one sitemap per SITEMAP_SIZE resources of each kind."""
-    base, root = dataset_base(), request.url_root
+    base = dataset_base()
     sitemaps = [
-        f"{root}sitemaps/{kind}-{number}.xml"
+        f"{base}sitemaps/{kind}-{number}.xml"
         for kind in KINDS
         for number in range(1, -(-len(get_listing(base, kind)) // SITEMAP_SIZE) + 1)
     ]
@@ -96,12 +99,12 @@ def sitemap(name: str) -> Response:
     if found is None or found[1] not in KINDS:
         abort(404, description=f"no sitemap {name[:80]!r}: see /sitemap.xml")
     kind, number = found[1], int(found[2])
-    base, root = dataset_base(), request.url_root
+    base = dataset_base()
     listing = get_listing(base, kind)
     start = (number - 1) * SITEMAP_SIZE
     if start >= len(listing):
         abort(404, description=f"no sitemap {name!r}: the {kind} sitemaps end before it")
     prefix = f"{base}id/{kind}/"
     slugs = [iri[len(prefix) :] for iri in listing.page(start, start + SITEMAP_SIZE)]
-    pages = [f"{root}doc/{kind}/{slug}" for slug in slugs if SLUG.match(slug)]
+    pages = [f"{base}doc/{kind}/{slug}" for slug in slugs if SLUG.match(slug)]
     return _xml(urlset_xml(pages, _lastmod()))
