@@ -148,6 +148,13 @@ SAMPLES: dict[str, list[tuple[str, str, str]]] = {
         ("GET", "/network.json?city=tabriz", "*/*"),
         ("GET", "/network.json?city=..%2F", JSON),
     ],
+    "/robots.txt": [("GET", "/robots.txt", "*/*")],
+    "/sitemap.xml": [("GET", "/sitemap.xml", "*/*"), ("HEAD", "/sitemap.xml", "*/*")],
+    "/sitemaps/<name>": [
+        ("GET", "/sitemaps/city-1.xml", "*/*"),
+        ("GET", "/sitemaps/city-9.xml", HTML),
+        ("GET", "/sitemaps/..%2Fx", JSON),
+    ],
 }
 #: Pages any site may frame (the reconciliation preview, in a client's iframe): their policy
 #: says `frame-ancestors *` instead of 'none', and they carry no X-Frame-Options.
