@@ -99,6 +99,22 @@ def switch_lang_url() -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def language_alternates() -> list[tuple[str, str]]:
+    """(hreflang, URL) of this page in each language (`?lang=`) and as `Accept-Language`
+    picks it (`x-default`, the URL without `lang`): what `<link rel="alternate" hreflang>`
+    tells search engines of a page one URL serves in either language. Absolute, as they
+    must be, and under the dataset's base: never the request's `Host`, which a client
+    chooses and the response cache does not key on."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    page = dataset_base() + request.path.lstrip("/")
+
+    def url(extra: list[tuple[str, str]]) -> str:
+        query = urlencode(args + extra)
+        return f"{page}?{query}" if query else page
+
+    return [(lang, url([("lang", lang)])) for lang in LANGUAGES] + [("x-default", url([]))]
+
+
 @bp.app_template_filter("num")
 def localised_number(value: object) -> str:
     """A number (or a date like 1395-03) written with Persian digits on Persian pages."""
@@ -106,6 +122,7 @@ def localised_number(value: object) -> str:
 
 
 bp.add_app_template_global(static_url)
+bp.add_app_template_global(language_alternates)
 bp.add_app_template_global(library_url)
 
 
