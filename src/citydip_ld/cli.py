@@ -72,12 +72,14 @@ class UsageError(click.ClickException):
 T = TypeVar("T")
 
 
-def _checked(check: Callable[[T], T], value: T) -> T:
-    """`check(value)`, its ValueError an option's bad value (exit 2, the reason shown)."""
+def _checked(check: Callable[[T], T], value: T, option: str | None = None) -> T:
+    """`check(value)`, its ValueError an option's bad value (exit 2, the reason shown; the
+    option named `option` where click does not know which it is)."""
     try:
         return check(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        hint = f"'{option}'" if option else None
+        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
 def fail(error: CitydipError) -> UsageError:
@@ -142,11 +144,7 @@ def main(
         ontology_dir or standard.ontology_dir,
         shapes_dir or standard.shapes_dir,
     )
-    try:
-        checked = checked_base(base)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--base'") from None
-    ctx.obj = Context(layout, checked)
+    ctx.obj = Context(layout, _checked(checked_base, base, "--base"))
 
 
 @main.command()
